@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { Inject, Injectable } from '@nestjs/common';
+import { Implementation, log as dimseLog } from 'dcmjs-dimse';
+import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
+import type { StagingWriter } from '../storage/staging-writer';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
+import { IngestService } from './ingest.service';
+import { storeStatusFor } from './store-status';
+import { OsteonScp, type StoreOutcome } from './osteon-scp';
+
+/**
+ * The DICOM listener: owns the TCP server and hands each association to an OsteonScp.
+ * We create the net.Server ourselves to bind a chosen host and set TCP_NODELAY on every socket.
+ */
+@Injectable()
+export class DicomScpChannel {
+  private readonly logger = moduleLogger('dicom-scp');
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private listening = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly blobs: BlobStoreRepository,
+    private readonly ingest: IngestService,
+  ) {
+    dimseLog.setLevel('error');
+    Implementation.setImplementationClassUid(OSTEON_IMPLEMENTATION_CLASS_UID);
+    Implementation.setImplementationVersion(OSTEON_IMPLEMENTATION_VERSION);
+    Implementation.setMaxPduLength(config.dicom.maxPduLength);
+  }
+
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  async start(): Promise<void> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.dicom.port, this.config.dicom.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.logger.error({ err: error.message }, 'DICOM listener error'));
+    this.listening = true;
+    this.logger.info(
+      { aeTitle: this.config.dicom.aeTitle, host: this.config.dicom.host, port: this.config.dicom.port },
+      'DICOM listener started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.listening = false;
+    const server = this.server;
+    if (!server) return;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', (error) => this.logger.debug({ err: error.message }, 'DICOM socket error'));
+    const correlationId = randomUUID();
+    const logger = this.logger.child({ correlationId, remote: socket.remoteAddress });
+    const allowed = this.config.dicom.allowedCallingAeTitles;
+    new OsteonScp(
+      socket,
+      {
+        logger,
+        correlationId,
+        isCallingAeAllowed: (callingAeTitle) => allowed.length === 0 || allowed.includes(callingAeTitle),
+        createStagingWriter: (header) => this.blobs.createStagingWriter(header),
+        store: (writer, context) => this.store(writer, context),
+      },
+      { associationTimeout: this.config.dicom.associationTimeoutMs },
+    );
+  }
+
+  private async store(
+    writer: StagingWriter,
+    context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string },
+  ): Promise<StoreOutcome> {
+    try {
+      await this.ingest.ingest({
+        staged: writer.result(),
+        transferSyntaxUid: context.transferSyntaxUid,
+        expected: { sopClassUid: context.sopClassUid, sopInstanceUid: context.sopInstanceUid },
+        callingAeTitle: context.callingAeTitle,
+        source: 'dicom',
+        receivedAt: new Date(),
+        correlationId: context.correlationId,
+      });
+      return { status: 0x0000 };
+    } catch (error) {
+      const outcome = storeStatusFor(error);
+      this.logger.warn(
+        {
+          correlationId: context.correlationId,
+          sopInstanceUid: context.sopInstanceUid,
+          status: `0x${outcome.status.toString(16).padStart(4, '0').toUpperCase()}`,
+          reason: outcome.errorComment,
+        },
+        'C-STORE failed',
+      );
+      return outcome;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/** SOP classes Osteon stores: the radiograph classes plus Secondary Capture (standards.md). */
+export const StorageSopClass = {
+  DigitalXRayForPresentation: '1.2.840.10008.5.1.4.1.1.1.1',
+  DigitalXRayForProcessing: '1.2.840.10008.5.1.4.1.1.1.1.1',
+  ComputedRadiography: '1.2.840.10008.5.1.4.1.1.1',
+  SecondaryCapture: '1.2.840.10008.5.1.4.1.1.7',
+} as const;
+
+export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
+
+export const ACCEPTED_STORAGE_SOP_CLASSES: ReadonlySet<string> = new Set(Object.values(StorageSopClass));
+
+export const TransferSyntax = {
+  ImplicitVrLittleEndian: '1.2.840.10008.1.2',
+  ExplicitVrLittleEndian: '1.2.840.10008.1.2.1',
+  JpegBaseline: '1.2.840.10008.1.2.4.50',
+  JpegLosslessSv1: '1.2.840.10008.1.2.4.70',
+  JpegLsLossless: '1.2.840.10008.1.2.4.80',
+  Jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
+  Jpeg2000: '1.2.840.10008.1.2.4.91',
+  RleLossless: '1.2.840.10008.1.2.5',
+} as const;
+
+/**
+ * Preference when a modality proposes several syntaxes for one context: lossless compressed
+ * first (smaller, exact), then uncompressed, and lossy only when nothing else is offered, so
+ * an uncompressed original is never recompressed lossily on our account. 12-bit JPEG (4.51)
+ * is absent on purpose: nothing in Node decodes it, so the modality falls back.
+ */
+export const TRANSFER_SYNTAX_PREFERENCE: readonly string[] = [
+  TransferSyntax.JpegLsLossless,
+  TransferSyntax.JpegLosslessSv1,
+  TransferSyntax.Jpeg2000Lossless,
+  TransferSyntax.RleLossless,
+  TransferSyntax.ExplicitVrLittleEndian,
+  TransferSyntax.ImplicitVrLittleEndian,
+  TransferSyntax.JpegBaseline,
+  TransferSyntax.Jpeg2000,
+];
+
+export const ENCAPSULATED_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set([
+  TransferSyntax.JpegBaseline,
+  TransferSyntax.JpegLosslessSv1,
+  TransferSyntax.JpegLsLossless,
+  TransferSyntax.Jpeg2000Lossless,
+  TransferSyntax.Jpeg2000,
+  TransferSyntax.RleLossless,
+]);
+
+export const OSTEON_IMPLEMENTATION_CLASS_UID = '2.25.135442520133568864033317150859433007786';
+export const OSTEON_IMPLEMENTATION_VERSION = 'OSTEON_010';
+
+/** C-STORE response statuses Osteon sends (PS3.4 B.2.3). */
+export const StoreStatus = {
+  Success: 0x0000,
+  OutOfResources: 0xa700,
+  DataSetDoesNotMatchSopClass: 0xa900,
+  CannotUnderstand: 0xc000,
+  SopClassNotSupported: 0x0122,
+} as const;

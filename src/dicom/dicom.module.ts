@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DicomLifecycle } from './dicom.lifecycle';
+import { DicomScpChannel } from './dicom-scp.channel';
+import { IngestService } from './ingest.service';
+import { InstanceEvents } from './instance-events';
+import { InstanceRepository } from './instance.repository';
+import { ReindexService } from './reindex.service';
+
+@Module({
+  providers: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository, ReindexService, DicomLifecycle],
+  exports: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository],
+})
+export class DicomModule {}

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { moduleLogger } from '../common/logger';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
+import type { StagedBlob } from '../storage/staging-writer';
+import { TransferSyntax, TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
+import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from './dataset-header.reader';
+import { IngestErrorCode, IngestException } from './ingest.exception';
+import { InstanceEvents } from './instance-events';
+import type { InstanceRecord, InstanceSource } from './instance-record';
+import { buildInstanceRecord } from './instance-record.factory';
+import { InstanceRepository } from './instance.repository';
+import { validateInstance, type ExpectedIdentity } from './instance-validation';
+
+export interface StagedInstance {
+  readonly staged: StagedBlob;
+  readonly transferSyntaxUid: string;
+  readonly expected: ExpectedIdentity;
+  readonly callingAeTitle: string | undefined;
+  readonly source: InstanceSource;
+  readonly receivedAt: Date;
+  /** Correlates log lines of one association or request. */
+  readonly correlationId: string;
+}
+
+export type IngestOutcome = 'stored' | 'duplicate' | 'new-version';
+
+export interface IngestResult {
+  readonly outcome: IngestOutcome;
+  readonly record: InstanceRecord;
+}
+
+/**
+ * Turns a staged (fsynced) Part 10 file into an acknowledged instance: validate, move the blob
+ * to its content address, index it. Only when this resolves may the sender be told Success.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = moduleLogger('ingest');
+
+  constructor(
+    private readonly blobs: BlobStoreRepository,
+    private readonly instances: InstanceRepository,
+    private readonly events: InstanceEvents,
+  ) {}
+
+  async ingest(instance: StagedInstance): Promise<IngestResult> {
+    const log = this.logger.child({ correlationId: instance.correlationId });
+    let committedKey: string | undefined;
+    try {
+      const header = await this.readHeader(instance);
+      const identity = validateInstance(header, instance.expected);
+      const versions = await this.instances.findVersions(identity.sopInstanceUid);
+      const same = versions.find((version) => version.sha256 === instance.staged.sha256);
+      if (same) {
+        await this.blobs.discard(instance.staged.path);
+        log.info({ sopInstanceUid: same.sopInstanceUid, instanceId: same.id }, 'instance re-sent with identical content');
+        return { outcome: 'duplicate', record: same };
+      }
+      const commit = await this.blobs.commit(instance.staged);
+      if (commit.created) committedKey = commit.blobKey;
+      const { record, inserted } = await this.instances.insertIfAbsent(
+        buildInstanceRecord(
+          header,
+          identity,
+          {
+            sha256: instance.staged.sha256,
+            blobKey: commit.blobKey,
+            size: instance.staged.totalBytes,
+            transferSyntaxUid: instance.transferSyntaxUid,
+            datasetOffset: instance.staged.headerLength,
+          },
+          {
+            receivedAt: instance.receivedAt,
+            callingAeTitle: instance.callingAeTitle,
+            source: instance.source,
+            version: versions.length + 1,
+            conflict: versions.length > 0,
+          },
+        ),
+      );
+      committedKey = undefined;
+      if (!inserted) return { outcome: 'duplicate', record };
+      const outcome: IngestOutcome = record.conflict ? 'new-version' : 'stored';
+      if (record.conflict) {
+        log.warn(
+          { sopInstanceUid: record.sopInstanceUid, instanceId: record.id, version: record.version },
+          'instance re-sent with different content: kept as a new version',
+        );
+      }
+      log.info(
+        {
+          sopInstanceUid: record.sopInstanceUid,
+          studyInstanceUid: record.studyInstanceUid,
+          instanceId: record.id,
+          transferSyntaxUid: record.transferSyntaxUid,
+          size: record.size,
+        },
+        'instance stored',
+      );
+      this.events.emitStored(record);
+      return { outcome, record };
+    } catch (error) {
+      await this.blobs.discard(instance.staged.path).catch(() => undefined);
+      // A blob this call created but could not index would be re-indexed at start-up for an
+      // instance the sender was told failed: remove it so state matches the answer.
+      if (committedKey) await this.blobs.remove(committedKey).catch(() => undefined);
+      throw this.normalise(error);
+    }
+  }
+
+  private async readHeader(instance: StagedInstance): Promise<DatasetHeader> {
+    if (!TRANSFER_SYNTAX_PREFERENCE.includes(instance.transferSyntaxUid)) {
+      throw new IngestException(
+        IngestErrorCode.TransferSyntaxNotSupported,
+        `transfer syntax ${instance.transferSyntaxUid} is not accepted`,
+      );
+    }
+    const source = await this.blobs.openStaged(instance.staged.path);
+    try {
+      return await DatasetHeaderReader.read(
+        source,
+        instance.staged.headerLength,
+        instance.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
+      );
+    } finally {
+      await source.close();
+    }
+  }
+
+  private normalise(error: unknown): IngestException {
+    if (error instanceof IngestException) return error;
+    if (error instanceof DatasetParseError) return new IngestException(IngestErrorCode.Unreadable, error.message);
+    return new IngestException(IngestErrorCode.StorageFailure, (error as Error).message ?? String(error));
+  }
+}
+

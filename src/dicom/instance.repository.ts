@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { ObjectId, type Collection, type Filter, type WithId } from 'mongodb';
+import { DatabaseService } from '../database/database.service';
+import type { InstanceRecord, NewInstanceRecord } from './instance-record';
+
+type InstanceDocument = NewInstanceRecord;
+
+export interface StudySummary {
+  readonly studyInstanceUid: string;
+  readonly patientId: string | undefined;
+  readonly accessionNumber: string | undefined;
+  readonly studyDay: string;
+  readonly instanceCount: number;
+  readonly firstReceivedAt: Date;
+  readonly lastReceivedAt: Date;
+}
+
+export interface StudySearch {
+  readonly patientId?: string;
+  readonly fromDay?: string;
+  readonly toDay?: string;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+function toRecord(document: WithId<InstanceDocument>): InstanceRecord {
+  const { _id, ...rest } = document;
+  return { id: _id.toHexString(), ...rest };
+}
+
+/** The only code that touches the `instances` collection. */
+@Injectable()
+export class InstanceRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  private get collection(): Collection<InstanceDocument> {
+    return this.database.db.collection<InstanceDocument>('instances');
+  }
+
+  async findVersions(sopInstanceUid: string): Promise<InstanceRecord[]> {
+    const documents = await this.collection.find({ sopInstanceUid }).sort({ version: 1 }).toArray();
+    return documents.map(toRecord);
+  }
+
+  /**
+   * Inserts unless this exact content is already indexed for the UID (an upsert keyed on
+   * UID + hash, so concurrent re-sends cannot duplicate it on a real mongod).
+   */
+  async insertIfAbsent(record: NewInstanceRecord): Promise<{ record: InstanceRecord; inserted: boolean }> {
+    const result = await this.collection.findOneAndUpdate(
+      { sopInstanceUid: record.sopInstanceUid, sha256: record.sha256 },
+      { $setOnInsert: record },
+      { upsert: true, returnDocument: 'after', includeResultMetadata: true },
+    );
+    if (!result.value) throw new Error('upsert returned no document');
+    return { record: toRecord(result.value), inserted: !result.lastErrorObject?.updatedExisting };
+  }
+
+  async findByStudy(studyInstanceUid: string): Promise<InstanceRecord[]> {
+    const documents = await this.collection
+      .find({ studyInstanceUid })
+      .sort({ seriesNumber: 1, instanceNumber: 1, receivedAt: 1 })
+      .toArray();
+    return documents.map(toRecord);
+  }
+
+  async findById(id: string): Promise<InstanceRecord | undefined> {
+    if (!ObjectId.isValid(id)) return undefined;
+    const document = await this.collection.findOne({ _id: new ObjectId(id) });
+    return document ? toRecord(document) : undefined;
+  }
+
+  async searchStudies(search: StudySearch): Promise<{ items: StudySummary[]; total: number }> {
+    const filter: Record<string, unknown> = {};
+    if (search.patientId !== undefined) filter.patientId = search.patientId;
+    if (search.fromDay !== undefined || search.toDay !== undefined) {
+      filter.studyDay = {
+        ...(search.fromDay !== undefined ? { $gte: search.fromDay } : {}),
+        ...(search.toDay !== undefined ? { $lte: search.toDay } : {}),
+      };
+    }
+    const [page] = await this.collection
+      .aggregate<{ items: Array<Omit<StudySummary, 'studyInstanceUid'> & { _id: string }>; total: Array<{ n: number }> }>([
+        { $match: filter as Filter<InstanceDocument> },
+        {
+          $group: {
+            _id: '$studyInstanceUid',
+            patientId: { $first: '$patientId' },
+            accessionNumber: { $first: '$accessionNumber' },
+            studyDay: { $first: '$studyDay' },
+            instanceCount: { $sum: 1 },
+            firstReceivedAt: { $min: '$receivedAt' },
+            lastReceivedAt: { $max: '$receivedAt' },
+          },
+        },
+        { $sort: { lastReceivedAt: -1, _id: 1 } },
+        {
+          $facet: {
+            items: [{ $skip: search.offset }, { $limit: search.limit }],
+            total: [{ $group: { _id: null, n: { $sum: 1 } } }],
+          },
+        },
+      ])
+      .toArray();
+    const items = (page?.items ?? []).map(({ _id, ...summary }) => ({ ...summary, studyInstanceUid: _id }));
+    return { items, total: page?.total[0]?.n ?? 0 };
+  }
+
+  /** Content hashes already indexed, for the start-up reconciliation with the blob store. */
+  async indexedHashes(): Promise<Set<string>> {
+    const hashes = new Set<string>();
+    const cursor = this.collection.find({}, { projection: { sha256: 1 } });
+    for await (const document of cursor) hashes.add(document.sha256);
+    return hashes;
+  }
+
+  async count(): Promise<number> {
+    return this.collection.countDocuments({});
+  }
+}

@@ -1,0 +1,158 @@
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import { association as dimseAssociation, constants, Dataset, responses, Scp } from 'dcmjs-dimse';
+import type { requests } from 'dcmjs-dimse';
+import type { Logger } from '../common/logger';
+import type { StagingWriter } from '../storage/staging-writer';
+import { ACCEPTED_STORAGE_SOP_CLASSES, StoreStatus, TRANSFER_SYNTAX_PREFERENCE, VERIFICATION_SOP_CLASS } from './dicom.constants';
+import { buildFileMetaHeader } from './part10';
+
+type Association = dimseAssociation.Association;
+type PresentationContext = dimseAssociation.PresentationContext;
+type CStoreRequest = requests.CStoreRequest;
+type CEchoRequest = requests.CEchoRequest;
+
+export interface StoreOutcome {
+  readonly status: number;
+  readonly errorComment?: string;
+}
+
+/** What one association needs from the engine; the SCP itself holds no logic. */
+export interface ScpHandlers {
+  isCallingAeAllowed(callingAeTitle: string): boolean;
+  createStagingWriter(header: Buffer): StagingWriter;
+  store(writer: StagingWriter, context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string }): Promise<StoreOutcome>;
+  readonly logger: Logger;
+  readonly correlationId: string;
+}
+
+/** Picks the syntax Osteon prefers among those the modality proposed. */
+export function chooseTransferSyntax(proposed: readonly string[]): string | undefined {
+  return TRANSFER_SYNTAX_PREFERENCE.find((syntax) => proposed.includes(syntax));
+}
+
+/**
+ * dcmjs-dimse SCP for one association. The data set of a C-STORE streams straight into an
+ * fsynced staging file (never buffered whole in memory) behind a Part 10 header built from
+ * the command, so the stored bytes are exactly those received.
+ */
+export class OsteonScp extends Scp {
+  private readonly writers = new Map<CStoreRequest, StagingWriter>();
+  private callingAeTitle = '';
+  private acceptedAssociation: Association | undefined;
+
+  constructor(
+    socket: Socket,
+    private readonly handlers: ScpHandlers,
+    options: { associationTimeout: number },
+  ) {
+    super(socket, { associationTimeout: options.associationTimeout, pduTimeout: options.associationTimeout });
+    socket.once('close', () => this.discardOpenWriters());
+  }
+
+  override associationRequested(association: Association): void {
+    this.acceptedAssociation = association;
+    this.callingAeTitle = association.getCallingAeTitle().trim();
+    const log = this.handlers.logger;
+    if (!this.handlers.isCallingAeAllowed(this.callingAeTitle)) {
+      log.warn({ callingAeTitle: this.callingAeTitle }, 'association rejected: calling AE title not allowed');
+      this.sendAssociationReject(
+        constants.RejectResult.Permanent,
+        constants.RejectSource.ServiceUser,
+        constants.RejectReason.CallingAeNotRecognized,
+      );
+      return;
+    }
+    for (const { context } of association.getPresentationContexts()) {
+      acceptOrReject(context);
+    }
+    log.info({ callingAeTitle: this.callingAeTitle }, 'association accepted');
+    this.sendAssociationAccept();
+  }
+
+  override associationReleaseRequested(): void {
+    this.sendAssociationReleaseResponse();
+  }
+
+  override cEchoRequest(request: CEchoRequest, callback: (response: responses.CEchoResponse) => void): void {
+    const response = responses.CEchoResponse.fromRequest(request);
+    response.setStatus(constants.Status.Success);
+    callback(response);
+  }
+
+  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+    const header = buildFileMetaHeader({
+      mediaStorageSopClassUid: request.getAffectedSopClassUid() ?? '',
+      mediaStorageSopInstanceUid: request.getAffectedSopInstanceUid() ?? '',
+      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
+      sourceApplicationEntityTitle: this.callingAeTitle,
+    });
+    const writer = this.handlers.createStagingWriter(header);
+    // A failed write is answered in cStoreRequest; without a listener it would crash the process.
+    writer.on('error', (error) => this.handlers.logger.error({ err: error.message }, 'staging write failed'));
+    this.writers.set(request, writer);
+    return writer;
+  }
+
+  override createDatasetFromStoreWritableStream(
+    writable: Writable,
+    context: PresentationContext,
+    callback: (dataset: Dataset) => void,
+  ): void {
+    const done = (): void => callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
+    if (writable.writableFinished || writable.destroyed) return done();
+    writable.once('finish', done);
+    writable.once('error', done);
+  }
+
+  override cStoreRequest(request: CStoreRequest, callback: (response: responses.CStoreResponse) => void): void {
+    const writer = this.writers.get(request);
+    this.writers.delete(request);
+    const respond = (outcome: StoreOutcome): void => {
+      const response = responses.CStoreResponse.fromRequest(request);
+      response.setStatus(outcome.status);
+      if (outcome.errorComment) response.setErrorComment(outcome.errorComment.slice(0, 64));
+      callback(response);
+    };
+    if (!writer || writer.destroyed || !writer.writableFinished) {
+      writer?.destroy();
+      respond({ status: StoreStatus.OutOfResources, errorComment: 'could not write the data set to storage' });
+      return;
+    }
+    const context = this.acceptedAssociation?.getAcceptedPresentationContextFromRequest(request);
+    this.handlers
+      .store(writer, {
+        transferSyntaxUid: context?.getAcceptedTransferSyntaxUid() ?? '',
+        sopClassUid: request.getAffectedSopClassUid(),
+        sopInstanceUid: request.getAffectedSopInstanceUid(),
+        callingAeTitle: this.callingAeTitle,
+        correlationId: this.handlers.correlationId,
+      })
+      .then(respond)
+      .catch((error: Error) => {
+        this.handlers.logger.error({ err: error.message }, 'store handler failed');
+        respond({ status: StoreStatus.OutOfResources, errorComment: 'internal error' });
+      });
+  }
+
+  override abort(): void {
+    this.handlers.logger.warn({ callingAeTitle: this.callingAeTitle }, 'association aborted by peer');
+    this.discardOpenWriters();
+  }
+
+  private discardOpenWriters(): void {
+    for (const writer of this.writers.values()) writer.destroy();
+    this.writers.clear();
+  }
+}
+
+function acceptOrReject(context: PresentationContext): void {
+  const abstractSyntax = context.getAbstractSyntaxUid();
+  if (abstractSyntax !== VERIFICATION_SOP_CLASS && !ACCEPTED_STORAGE_SOP_CLASSES.has(abstractSyntax)) {
+    context.setResult(constants.PresentationContextResult.RejectAbstractSyntaxNotSupported);
+    return;
+  }
+  const chosen = chooseTransferSyntax(context.getTransferSyntaxUids());
+  if (chosen) context.setResult(constants.PresentationContextResult.Accept, chosen);
+  else context.setResult(constants.PresentationContextResult.RejectTransferSyntaxesNotSupported);
+}

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { moduleLogger } from '../common/logger';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { TransferSyntax } from './dicom.constants';
+import { DatasetHeaderReader } from './dataset-header.reader';
+import { InstanceEvents } from './instance-events';
+import { buildInstanceRecord } from './instance-record.factory';
+import { InstanceRepository } from './instance.repository';
+import { validateInstance } from './instance-validation';
+import { readFileMeta } from './part10';
+
+/**
+ * The blob store is the source of truth: at start-up every blob without an index record (a
+ * crash between the two writes, or an in-memory database that was lost) is indexed again.
+ */
+@Injectable()
+export class ReindexService {
+  private readonly logger = moduleLogger('reindex');
+
+  constructor(
+    private readonly blobs: BlobStoreRepository,
+    private readonly instances: InstanceRepository,
+    private readonly events: InstanceEvents,
+  ) {}
+
+  async reconcile(): Promise<{ scanned: number; reindexed: number; failed: number }> {
+    const indexed = await this.instances.indexedHashes();
+    let scanned = 0;
+    let reindexed = 0;
+    let failed = 0;
+    for await (const blobKey of this.blobs.listKeys()) {
+      scanned += 1;
+      if (indexed.has(BlobStoreRepository.shaOf(blobKey))) continue;
+      try {
+        await this.reindexBlob(blobKey);
+        reindexed += 1;
+      } catch (error) {
+        failed += 1;
+        this.logger.error({ blobKey, err: (error as Error).message }, 'blob could not be re-indexed');
+      }
+    }
+    this.logger.info({ scanned, reindexed, failed }, 'blob store reconciled with index');
+    return { scanned, reindexed, failed };
+  }
+
+  private async reindexBlob(blobKey: string): Promise<void> {
+    const source = await this.blobs.open(blobKey);
+    try {
+      const meta = await readFileMeta(source);
+      const header = await DatasetHeaderReader.read(
+        source,
+        meta.datasetOffset,
+        meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
+      );
+      const identity = validateInstance(header, {});
+      const versions = await this.instances.findVersions(identity.sopInstanceUid);
+      const { modifiedAt } = await this.blobs.stat(blobKey);
+      const { record, inserted } = await this.instances.insertIfAbsent(
+        buildInstanceRecord(
+          header,
+          identity,
+          {
+            sha256: BlobStoreRepository.shaOf(blobKey),
+            blobKey,
+            size: source.size,
+            transferSyntaxUid: meta.transferSyntaxUid,
+            datasetOffset: meta.datasetOffset,
+          },
+          {
+            receivedAt: modifiedAt,
+            callingAeTitle: meta.sourceApplicationEntityTitle,
+            source: 'reindex',
+            version: versions.length + 1,
+            conflict: versions.length > 0,
+          },
+        ),
+      );
+      if (inserted) {
+        this.logger.info({ blobKey, sopInstanceUid: record.sopInstanceUid, instanceId: record.id }, 'instance re-indexed');
+        this.events.emitStored(record);
+      }
+    } finally {
+      await source.close();
+    }
+  }
+}

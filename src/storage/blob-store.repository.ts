@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import type { ByteSource } from '../dicom/dataset-header.reader';
+import { StagingWriter, type StagedBlob } from './staging-writer';
+
+const BLOB_KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.dcm$/;
+
+export interface FileByteSource extends ByteSource {
+  close(): Promise<void>;
+}
+
+/**
+ * Content-addressed, fsynced file store under OSTEON_DATA_DIR. It is the source of truth for
+ * received instances: the database index can always be rebuilt from it.
+ */
+@Injectable()
+export class BlobStoreRepository {
+  readonly blobRoot: string;
+  private readonly stagingRoot: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.blobRoot = path.join(config.dataDir, 'blobs');
+    this.stagingRoot = path.join(config.dataDir, 'staging');
+  }
+
+  /** Staging files left by a crash were never acknowledged: they are safe to drop. */
+  async initialise(): Promise<number> {
+    await fs.mkdir(this.blobRoot, { recursive: true });
+    await fs.mkdir(this.stagingRoot, { recursive: true });
+    const leftovers = await fs.readdir(this.stagingRoot);
+    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.stagingRoot, name), { force: true })));
+    return leftovers.length;
+  }
+
+  createStagingWriter(header: Buffer): StagingWriter {
+    return new StagingWriter(path.join(this.stagingRoot, `${randomUUID()}.part`), header);
+  }
+
+  /** Moves a finished staging file to its content address; `created` is false if it was there. */
+  async commit(staged: StagedBlob): Promise<{ blobKey: string; created: boolean }> {
+    const blobKey = BlobStoreRepository.keyFor(staged.sha256);
+    const target = this.pathOf(blobKey);
+    if (await exists(target)) {
+      await fs.rm(staged.path, { force: true });
+      return { blobKey, created: false };
+    }
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.rename(staged.path, target);
+    await syncDirectory(path.dirname(target));
+    return { blobKey, created: true };
+  }
+
+  async discard(stagingPath: string): Promise<void> {
+    await fs.rm(stagingPath, { force: true });
+  }
+
+  async remove(blobKey: string): Promise<void> {
+    await fs.rm(this.pathOf(blobKey), { force: true });
+  }
+
+  async open(blobKey: string): Promise<FileByteSource> {
+    return openByteSource(this.pathOf(blobKey));
+  }
+
+  async openStaged(stagingPath: string): Promise<FileByteSource> {
+    return openByteSource(stagingPath);
+  }
+
+  readStream(blobKey: string): Readable {
+    return createReadStream(this.pathOf(blobKey));
+  }
+
+  async stat(blobKey: string): Promise<{ size: number; modifiedAt: Date }> {
+    const stats = await fs.stat(this.pathOf(blobKey));
+    return { size: stats.size, modifiedAt: stats.mtime };
+  }
+
+  /** Every stored blob key, streamed directory by directory. */
+  async *listKeys(): AsyncGenerator<string> {
+    for (const first of await readdirSafe(this.blobRoot)) {
+      for (const second of await readdirSafe(path.join(this.blobRoot, first))) {
+        for (const name of await readdirSafe(path.join(this.blobRoot, first, second))) {
+          const key = `${first}/${second}/${name}`;
+          if (BLOB_KEY_PATTERN.test(key)) yield key;
+        }
+      }
+    }
+  }
+
+  pathOf(blobKey: string): string {
+    if (!BLOB_KEY_PATTERN.test(blobKey)) throw new Error(`invalid blob key ${blobKey}`);
+    return path.join(this.blobRoot, blobKey);
+  }
+
+  static keyFor(sha256: string): string {
+    return `${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}.dcm`;
+  }
+
+  static shaOf(blobKey: string): string {
+    return path.basename(blobKey, '.dcm');
+  }
+}
+
+async function openByteSource(filePath: string): Promise<FileByteSource> {
+  const handle = await fs.open(filePath, 'r');
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(position, length) {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    },
+    close: () => handle.close(),
+  };
+}
+
+async function exists(filePath: string): Promise<boolean> {
+  try {
+    await fs.access(filePath);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fs.open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readdirSafe(directory: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(directory)).sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,33 @@
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { isValidUid } from '../dicom/uid';
+import { parseStudyQuery } from './study-query';
+import { StudiesService, type StudyView } from './studies.service';
+
+@ApiTags('studies')
+@Controller('api/studies')
+export class StudiesController {
+  constructor(private readonly studies: StudiesService) {}
+
+  @Get()
+  @ApiQuery({ name: 'patientId', required: false })
+  @ApiQuery({ name: 'from', required: false, description: 'study day, YYYY-MM-DD inclusive' })
+  @ApiQuery({ name: 'to', required: false, description: 'study day, YYYY-MM-DD inclusive' })
+  @ApiQuery({ name: 'offset', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  @ApiOkResponse({ description: 'paged `{items, total}` of study summaries' })
+  async search(@Query() raw: Record<string, string | undefined>): Promise<unknown> {
+    const parsed = parseStudyQuery(raw);
+    if (!parsed.ok) throw new BadRequestException(parsed.error);
+    return this.studies.searchStudies(parsed.query);
+  }
+
+  @Get(':studyInstanceUid')
+  @ApiOkResponse({ description: 'the study with its instances' })
+  async get(@Param('studyInstanceUid') studyInstanceUid: string): Promise<StudyView> {
+    if (!isValidUid(studyInstanceUid)) throw new BadRequestException('studyInstanceUid is not a valid UID');
+    const study = await this.studies.getStudy(studyInstanceUid);
+    if (!study) throw new NotFoundException(`study ${studyInstanceUid} is not known`);
+    return study;
+  }
+}

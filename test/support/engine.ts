@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { freePort } from './ports';
+import { startProcess, waitFor, type RunningProcess } from './processes';
+
+const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+export interface EngineOptions {
+  readonly dataDir: string;
+  /** A database URI; without one the engine uses its embedded in-process emulator. */
+  readonly mongoUri?: string;
+  readonly databaseName?: string;
+  readonly allowedAeTitles?: string;
+  readonly env?: Record<string, string>;
+  readonly httpPort?: number;
+  readonly dicomPort?: number;
+}
+
+export interface Engine {
+  readonly httpPort: number;
+  readonly dicomPort: number;
+  readonly options: EngineOptions;
+  readonly process: RunningProcess;
+  getJson<T = unknown>(urlPath: string): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+/** Runs the built engine (dist/) as its own process, as in production, and waits for /health. */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const httpPort = options.httpPort ?? (await freePort());
+  const dicomPort = options.dicomPort ?? (await freePort());
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    OSTEON_HTTP_PORT: String(httpPort),
+    OSTEON_DICOM_PORT: String(dicomPort),
+    OSTEON_DATA_DIR: options.dataDir,
+    OSTEON_EMBEDDED_DB: 'emulator',
+    OSTEON_MONGODB_DATABASE: options.databaseName ?? 'osteon',
+    OSTEON_ALLOWED_AE: options.allowedAeTitles ?? '',
+    OSTEON_LOG_LEVEL: 'info',
+    ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
+    ...options.env,
+  };
+  const running = await startProcess(process.execPath, [MAIN], { env, readyLine: /HTTP API listening/, timeoutMs: 60_000 });
+  const getJson = async <T>(urlPath: string): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`http://127.0.0.1:${httpPort}${urlPath}`);
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  await waitFor(async () => ((await getJson('/health')).status === 200 ? true : undefined), 30_000);
+  return {
+    httpPort,
+    dicomPort,
+    options,
+    process: running,
+    getJson,
+    stop: () => running.stop('SIGTERM'),
+    kill9: () => running.stop('SIGKILL'),
+  };
+}

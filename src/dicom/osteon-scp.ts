@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { association as dimseAssociation, constants, Dataset, responses, Scp } from 'dcmjs-dimse';
+import { type association as dimseAssociation, constants, Dataset, responses, Scp } from 'dcmjs-dimse';
 import type { requests } from 'dcmjs-dimse';
 import type { Logger } from '../common/logger';
 import type { StagingWriter } from '../storage/staging-writer';

@@ -1,13 +1,28 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AnalysisModule } from './analysis/analysis.module';
+import { AnalyticsModule } from './analytics/analytics.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DicomModule } from './dicom/dicom.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { RecordsModule } from './records/records.module';
+import { ReportsModule } from './reports/reports.module';
 import { StorageModule } from './storage/storage.module';
 import { StudiesModule } from './studies/studies.module';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), ConfigModule, DatabaseModule, StorageModule, DicomModule, StudiesModule, HealthModule],
+  imports: [ScheduleModule.forRoot(), ConfigModule, DatabaseModule, StorageModule, DicomModule, StudiesModule, HealthModule,
+    AuditModule,
+    AuthModule,
+    JobsModule,
+    ReportsModule,
+    AnalysisModule,
+    RecordsModule,
+    AnalyticsModule,
+  ],
 })
 export class AppModule {}

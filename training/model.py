@@ -30,10 +30,17 @@ class OsteonNet(nn.Module):
     """Input [N,1,S,S] in [0,1] (preprocess contract). Outputs (logits):
     fracture [N], count [N,3], parts [N,4], heat [N,h,w] (spatial fracture logit map)."""
 
-    def __init__(self, dropout=0.2):
+    def __init__(self, dropout=0.2, heat_stride=16):
         super().__init__()
         self.features = make_backbone()
+        self.heat_stride = heat_stride
         c = 1280
+        if heat_stride == 16:
+            # fine branch on the stride-16 features (output of features[13], 96 channels)
+            self.heat_fine = nn.Sequential(nn.Conv2d(96, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+                                           nn.Conv2d(64, 1, 1))
+        elif heat_stride != 32:
+            raise ValueError("heat_stride must be 16 or 32")
         self.dropout = nn.Dropout(dropout)
         self.fracture = nn.Linear(c, 1)
         self.count = nn.Linear(c, 3)
@@ -46,9 +53,15 @@ class OsteonNet(nn.Module):
     def forward(self, x):
         x = x.expand(-1, 3, -1, -1)
         x = (x - self.mean) / self.std
-        f = self.features(x)
+        if self.heat_stride == 16:
+            f16 = self.features[:14](x)
+            f = self.features[14:](f16)
+            heat = F.interpolate(self.heat(f), scale_factor=2.0, mode="nearest") + self.heat_fine(f16)
+        else:
+            f = self.features(x)
+            heat = self.heat(f)
         g = self.dropout(f.mean(dim=(2, 3)))
-        return self.fracture(g).squeeze(1), self.count(g), self.parts(g), self.heat(f).squeeze(1)
+        return self.fracture(g).squeeze(1), self.count(g), self.parts(g), heat.squeeze(1)
 
 
 class ExportWrapper(nn.Module):

@@ -64,6 +64,7 @@ def parse():
     ap.add_argument("--ort-node-modules", default=os.environ.get("OSTEON_ORT_NODE_MODULES", ""),
                     help="node_modules dir holding onnxruntime-node, for the ONNX-vs-PyTorch check")
     ap.add_argument("--weights", default=None, help="full OsteonNet state dict (model.pt of a run); with --epochs 0 = evaluate + export only")
+    ap.add_argument("--heat-stride", type=int, default=16, choices=[16, 32], help="heat-map resolution: S/16 (default) or S/32")
     ap.add_argument("--no-aug", action="store_true")
     ap.add_argument("--hflip-tta", action="store_true", help="also report hflip-TTA metrics on validation")
     return ap.parse_args()
@@ -227,7 +228,7 @@ def main():
     t0 = time.time()
     X, HW = load_tensors(rows, a.size, a.cache_dir if a.cache_dir else None)
     log(f"tensors {X.shape} in {time.time() - t0:.1f}s")
-    S = a.size; G = S // 32
+    S = a.size; G = S // a.heat_stride
     trows = [rows[i] for i in tr_idx]; vrows = [rows[i] for i in va_idx]
     Xtr, Xva = X[tr_idx], X[va_idx]
     HWtr, HWva = [HW[i] for i in tr_idx], [HW[i] for i in va_idx]
@@ -242,7 +243,7 @@ def main():
     cc = np.bincount(y_cnt[y_cnt >= 0].numpy(), minlength=3).astype(float)
     cnt_w = torch.tensor([math.sqrt(cc.sum() / (3 * c)) if c > 0 else 0.0 for c in cc], dtype=torch.float32)
 
-    net = OsteonNet()
+    net = OsteonNet(heat_stride=a.heat_stride)
     if a.init:
         load_init(net, a.init); log(f"init backbone from {a.init}")
     elif not a.weights:
@@ -425,9 +426,10 @@ def build_card(a, S, G, res, extra, parity, train_info, split):
             "heads": {"fracture": "global average pool -> dropout 0.2 -> linear 1280->1 -> sigmoid",
                       "count": "global average pool -> linear 1280->3 -> softmax (classes 0, 1, 2+)",
                       "body_part": "global average pool -> linear 1280->4 -> sigmoid (multi-label: hand, leg, hip, shoulder)",
-                      "heatmap": f"1x1 conv 1280->1 on the last feature map ({G}x{G}) -> sigmoid; box-supervised"},
+                      "heatmap": (f"logit map at {G}x{G} (stride 16) = nearest-2x-upsampled 1x1 conv 1280->1 on the last (stride-32) feature map + [3x3 conv 96->64, BN, ReLU, 1x1 conv 64->1] on the stride-16 features; sigmoid; box-supervised"
+                                if a.heat_stride == 16 else f"1x1 conv 1280->1 on the last feature map ({G}x{G}) -> sigmoid; box-supervised")},
             "input_normalisation_in_graph": "replicate 1 channel to 3, then (x - 0.5) / 0.5",
-            "parameters": int(sum(p.numel() for p in OsteonNet().parameters())),
+            "parameters": int(sum(p.numel() for p in OsteonNet(heat_stride=a.heat_stride).parameters())),
         },
         "trainingData": {
             "dataset": "FracAtlas (development split at /work/shared/datasets/fracatlas: 3,473 images; a further ~15% of FracAtlas is held out by the project for independent evaluation and was not used)" if any("fracatlas" in d.lower() for d in a.data) else "custom",

@@ -15,8 +15,36 @@ export const migrations: readonly Migration[] = [
       const instances = db.collection('instances');
       await instances.createIndex({ sopInstanceUid: 1, sha256: 1 }, { unique: true, name: 'sop_content' });
       await instances.createIndex({ studyInstanceUid: 1, receivedAt: 1 }, { name: 'study_received' });
-      await instances.createIndex({ patientId: 1, studyDate: 1 }, { name: 'patient_date' });
+      await instances.createIndex({ patientId: 1, studyDay: 1 }, { name: 'patient_day' });
       await instances.createIndex({ sha256: 1 }, { name: 'content' });
+    },
+  },
+  {
+    version: 2,
+    description: 'jobs, reports and training label indexes',
+    async up(db) {
+      const jobs = db.collection('jobs');
+      await jobs.createIndex({ status: 1, runAt: 1 }, { name: 'due' });
+      await jobs.createIndex({ key: 1, status: 1 }, { name: 'key_status' });
+      const reports = db.collection('reports');
+      await reports.createIndex({ studyInstanceUid: 1 }, { unique: true, name: 'study' });
+      await reports.createIndex({ status: 1, urgencyRank: 1, createdAt: 1 }, { name: 'worklist' });
+      await reports.createIndex({ createdAt: 1 }, { name: 'created' });
+      const labels = db.collection('training_labels');
+      await labels.createIndex({ imageSha256: 1, labelledAt: -1 }, { name: 'image_latest' });
+      await labels.createIndex({ reportId: 1 }, { name: 'report' });
+    },
+  },
+  {
+    version: 3,
+    description: 'user and audit indexes',
+    async up(db) {
+      // Unique on a real mongod; the emulator ignores it, so UserRepository checks in code too.
+      await db.collection('users').createIndex({ username: 1 }, { unique: true, name: 'username' });
+      const audit = db.collection('audit');
+      await audit.createIndex({ at: -1 }, { name: 'at' });
+      await audit.createIndex({ resourceType: 1, resourceId: 1, at: -1 }, { name: 'resource_at' });
+      await audit.createIndex({ actorId: 1, at: -1 }, { name: 'actor_at' });
     },
   },
 ];

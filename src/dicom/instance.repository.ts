@@ -114,6 +114,17 @@ export class InstanceRepository {
     return hashes;
   }
 
+  /** Studies with an instance received since `since`, with their newest arrival. */
+  async studiesReceivedSince(since: Date): Promise<Array<{ studyInstanceUid: string; lastReceivedAt: Date }>> {
+    const rows = await this.collection
+      .aggregate<{ _id: string; lastReceivedAt: Date }>([
+        { $match: { receivedAt: { $gte: since } } },
+        { $group: { _id: '$studyInstanceUid', lastReceivedAt: { $max: '$receivedAt' } } },
+      ])
+      .toArray();
+    return rows.map((row) => ({ studyInstanceUid: row._id, lastReceivedAt: row.lastReceivedAt }));
+  }
+
   async count(): Promise<number> {
     return this.collection.countDocuments({});
   }

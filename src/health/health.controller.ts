@@ -1,12 +1,14 @@
 import { Controller, Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { DatabaseService } from '../database/database.service';
 import { DicomScpChannel } from '../dicom/dicom-scp.channel';
 
 /** Open (no credential): ready only when the DICOM listener and the database are up. */
 @ApiTags('health')
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(
     private readonly database: DatabaseService,

@@ -1,11 +1,13 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth.decorators';
 import { isValidUid } from '../dicom/uid';
 import { parseStudyQuery } from './study-query';
 import { StudiesService, type StudyView } from './studies.service';
 
 @ApiTags('studies')
 @Controller('api/studies')
+@Roles('doctor', 'admin-worker', 'operator')
 export class StudiesController {
   constructor(private readonly studies: StudiesService) {}
 

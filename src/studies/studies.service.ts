@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { InstanceRepository, type StudySummary } from '../dicom/instance.repository';
 
@@ -31,7 +33,16 @@ export interface StudyQuery {
 
 @Injectable()
 export class StudiesService {
-  constructor(private readonly instances: InstanceRepository) {}
+  constructor(
+    private readonly instances: InstanceRepository,
+    private readonly blobs: BlobStoreRepository,
+  ) {}
+
+  async openInstanceFile(id: string): Promise<{ stream: Readable; size: number } | undefined> {
+    const record = await this.instances.findById(id);
+    if (!record) return undefined;
+    return { stream: this.blobs.readStream(record.blobKey), size: record.size };
+  }
 
   async getStudy(studyInstanceUid: string): Promise<StudyView | undefined> {
     const records = await this.instances.findByStudy(studyInstanceUid);

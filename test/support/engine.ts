@@ -4,6 +4,14 @@ import { startProcess, waitFor, type RunningProcess } from './processes';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
+/** Every test engine accepts this as the operator API key; getJson sends it unless told otherwise. */
+export const TEST_OPERATOR_API_KEY = 'test-operator-key-0123456789abcdef';
+
+export interface GetJsonOptions {
+  /** Bearer credential to send; `null` sends none. Default: the engine's operator API key. */
+  readonly token?: string | null;
+}
+
 export interface EngineOptions {
   readonly dataDir: string;
   /** A database URI; without one the engine uses its embedded in-process emulator. */
@@ -20,7 +28,7 @@ export interface Engine {
   readonly dicomPort: number;
   readonly options: EngineOptions;
   readonly process: RunningProcess;
-  getJson<T = unknown>(urlPath: string): Promise<{ status: number; body: T }>;
+  getJson<T = unknown>(urlPath: string, options?: GetJsonOptions): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
   kill9(): Promise<void>;
 }
@@ -40,12 +48,16 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     OSTEON_MONGODB_DATABASE: options.databaseName ?? 'osteon',
     OSTEON_ALLOWED_AE: options.allowedAeTitles ?? '',
     OSTEON_LOG_LEVEL: 'info',
+    OSTEON_OPERATOR_API_KEY: TEST_OPERATOR_API_KEY,
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };
   const running = await startProcess(process.execPath, [MAIN], { env, readyLine: /HTTP API listening/, timeoutMs: 60_000 });
-  const getJson = async <T>(urlPath: string): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`http://127.0.0.1:${httpPort}${urlPath}`);
+  const operatorKey = env.OSTEON_OPERATOR_API_KEY;
+  const getJson = async <T>(urlPath: string, requestOptions: GetJsonOptions = {}): Promise<{ status: number; body: T }> => {
+    const token = requestOptions.token === undefined ? operatorKey : requestOptions.token;
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const response = await fetch(`http://127.0.0.1:${httpPort}${urlPath}`, { headers });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };

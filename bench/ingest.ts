@@ -1,0 +1,586 @@
+/**
+ * Ingest benchmark: sends the same DICOM files to Osteon, to Orthanc and to dcmtk's storescp,
+ * one storescu association per peer and per set, and prints instances/s, MB/s, the ratios
+ * Osteon/Orthanc and Osteon/storescp and each server's peak RSS.
+ *
+ *   npm run bench:ingest                              # 500 × ~210 KB and 50 × ~10 MB
+ *   npm run bench:ingest -- --small 50 --large 5      # a quick run
+ *   npm run bench:ingest -- --peers osteon --cpu-prof # profile the engine (profiles kept)
+ *
+ * Options: --small N, --large N, --peers storescp,orthanc,osteon,osteon-wire (default: all),
+ * --cpu-prof (engine runs with `node --cpu-prof`; .cpuprofile files are kept and listed),
+ * --keep (keep the temporary folder), --json FILE (write the results as JSON).
+ *
+ * Needs `npm run build` first (the engine runs from dist/, as in production) and the Debian
+ * packages dcmtk and orthanc. Every peer and the sender run with TCP_NODELAY=1.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { imageToDicom } from '../src/dicom/image-to-dicom';
+import { dcmtk } from '../test/support/dcmtk';
+import { FIXTURE_IMAGES, fixtureImageNames, makeInstance } from '../test/support/dicom-fixtures';
+import { startEngine } from '../test/support/engine';
+import { startTestDatabase } from '../test/support/mongo-peer';
+import { freePort } from '../test/support/ports';
+import { startProcess, waitFor } from '../test/support/processes';
+import { countFiles, tempWorkspace } from '../test/support/workspace';
+
+const SENDER_AE = 'BENCH';
+const LARGE_SIDE = 3200; // 3200 × 3200 × 8 bit ≈ 10.2 MB of pixel data
+const PEER_KEYS = ['storescp', 'orthanc', 'osteon', 'osteon-wire'] as const;
+type PeerKey = (typeof PEER_KEYS)[number];
+
+interface InstanceSet {
+  readonly name: 'small' | 'large';
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly studyInstanceUid: string;
+}
+
+interface PeerHandle {
+  readonly label: string;
+  readonly calledAeTitle: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly notes: readonly string[];
+  /** Instances stored so far for these sets, as the peer itself reports them. */
+  stored(sets: readonly InstanceSet[]): Promise<number>;
+  /** Extra processes whose memory belongs to the peer (e.g. a database), by label. */
+  readonly companions?: ReadonlyArray<{ label: string; pid: number }>;
+  stop(): Promise<void>;
+}
+
+interface Measurement {
+  readonly peer: PeerKey;
+  readonly label: string;
+  readonly set: InstanceSet['name'];
+  readonly instances: number;
+  readonly megabytes: number;
+  readonly seconds: number;
+  readonly instancesPerSecond: number;
+  readonly megabytesPerSecond: number;
+  readonly stored: number;
+  /** VmHWM of the server process during this set (reset before it where the kernel allows). */
+  readonly peakRssMb: number | undefined;
+  readonly senderOk: boolean;
+}
+
+const peerEnv = (): NodeJS.ProcessEnv => ({ ...process.env, TCP_NODELAY: '1' });
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+// ---------------------------------------------------------------- instance sets
+
+async function fileSize(file: string): Promise<number> {
+  return (await fs.stat(file)).size;
+}
+
+/** N copies of one instance, each with its own SOP Instance UID (dcmodify -gin), one study. */
+async function copiesOf(base: string, dir: string, count: number): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const file = path.join(dir, `${String(index).padStart(5, '0')}.dcm`);
+    await fs.copyFile(base, file);
+    files.push(file);
+  }
+  const batch = 100;
+  for (let start = 0; start < files.length; start += batch) {
+    const result = await dcmtk('dcmodify', ['-nb', '-gin', ...files.slice(start, start + batch)]);
+    if (result.code !== 0) throw new Error(`dcmodify failed: ${result.output}`);
+  }
+  return files;
+}
+
+async function makeSets(root: string, small: number, large: number): Promise<InstanceSet[]> {
+  const images = await fixtureImageNames();
+  const imageName = images.find((name) => name === 'IMG0000040.jpg') ?? images[0];
+  if (!imageName) throw new Error(`no fixture images in ${FIXTURE_IMAGES}`);
+  const sets: InstanceSet[] = [];
+  if (small > 0) {
+    // A fixture image as it is (410 × 512, 8 bit): ~210 KB per instance.
+    const base = await makeInstance(imageName, path.join(root, 'base', 'small.dcm'), { patientId: 'BENCH-SMALL' });
+    const files = await copiesOf(base.file, path.join(root, 'small'), small);
+    const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
+    sets.push({ name: 'small', files, bytes, studyInstanceUid: base.studyInstanceUid });
+  }
+  if (large > 0) {
+    // The fixture image upscaled to 3200 × 3200 grey, 8 bit: a ~10 MB radiograph.
+    const { data, info } = await sharp(path.join(FIXTURE_IMAGES, imageName))
+      .resize(LARGE_SIDE, LARGE_SIDE, { fit: 'fill' })
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const made = imageToDicom(
+      { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), lossySource: true },
+      { patientId: 'BENCH-LARGE' },
+    );
+    const base = path.join(root, 'base', 'large.dcm');
+    await fs.mkdir(path.dirname(base), { recursive: true });
+    await fs.writeFile(base, made.part10);
+    const files = await copiesOf(base, path.join(root, 'large'), large);
+    const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
+    sets.push({ name: 'large', files, bytes, studyInstanceUid: made.studyInstanceUid });
+  }
+  return sets;
+}
+
+// ---------------------------------------------------------------- process facts
+
+async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number | undefined> {
+  const text = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1];
+  return kb ? Number(kb) / 1024 : undefined;
+}
+
+/** Resets the peak RSS (VmHWM) of a process (Linux ≥ 4.0; needs the same user or root). */
+async function resetPeak(pid: number): Promise<boolean> {
+  return fs
+    .writeFile(`/proc/${pid}/clear_refs`, '5')
+    .then(() => true)
+    .catch(() => false);
+}
+
+function portOpen(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
+}
+
+function toolVersion(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8' }).split('\n')[0]?.trim() ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+// ---------------------------------------------------------------- peers
+
+async function startStorescp(dir: string): Promise<PeerHandle> {
+  const port = await freePort();
+  const storage = path.join(dir, 'storage');
+  await fs.mkdir(storage, { recursive: true });
+  // Plain defaults: the data set is parsed and written with the same transfer syntax, one file
+  // per instance, no fsync, max receive PDU 16 KB. (+B would write the bytes as received.)
+  const running = await startProcess('storescp', ['-od', storage, '-aet', 'STORESCP', String(port)], { env: peerEnv() });
+  await waitFor(() => portOpen(port), 10_000, 50).catch(async (error: Error) => {
+    await running.stop('SIGKILL');
+    throw new Error(`storescp did not listen (${error.message}):\n${running.output().slice(-2000)}`);
+  });
+  const pid = running.child.pid ?? 0;
+  return {
+    label: `storescp (dcmtk ${/v(\d+\.\d+\.\d+)/.exec(toolVersion('storescp', ['--version']))?.[1] ?? '?'})`,
+    calledAeTitle: 'STORESCP',
+    port,
+    pid,
+    notes: ['storescp: defaults (-od <dir>), parses and rewrites each data set, no fsync, 16 KB max PDU'],
+    stored: () => countFiles(storage),
+    stop: () => running.stop('SIGTERM'),
+  };
+}
+
+async function startOrthanc(dir: string): Promise<PeerHandle> {
+  const httpPort = await freePort();
+  const dicomPort = await freePort();
+  const config = {
+    Name: 'osteon-bench',
+    StorageDirectory: path.join(dir, 'storage'),
+    IndexDirectory: path.join(dir, 'index'),
+    HttpPort: httpPort,
+    DicomPort: dicomPort,
+    DicomAet: 'ORTHANC',
+    // The sender only stores; the port is never called (Orthanc wants 1..65534).
+    DicomModalities: { bench: [SENDER_AE, '127.0.0.1', 104] },
+    RemoteAccessAllowed: false,
+    AuthenticationEnabled: false,
+    Plugins: [],
+    StorageCompression: false,
+    // Orthanc's default, stated: each stored file is fsynced, as Osteon does.
+    SyncStorageArea: true,
+    SaveJobs: false,
+  };
+  const configFile = path.join(dir, 'orthanc.json');
+  await fs.writeFile(configFile, JSON.stringify(config, null, 2));
+  // Orthanc itself (not a wrapper), so the PID we keep is the server.
+  const running = await startProcess('/usr/sbin/Orthanc', [configFile], { env: peerEnv() });
+  const get = async <T>(urlPath: string): Promise<T> => {
+    const response = await fetch(`http://127.0.0.1:${httpPort}${urlPath}`);
+    if (!response.ok) throw new Error(`Orthanc ${urlPath}: ${response.status}`);
+    return (await response.json()) as T;
+  };
+  const { Version } = await waitFor(() => get<{ Version: string }>('/system'), 20_000, 50).catch(async (error: Error) => {
+    await running.stop('SIGKILL');
+    throw new Error(`Orthanc did not answer /system (${error.message}):\n${running.output().slice(-2000)}`);
+  });
+  return {
+    label: `Orthanc ${Version}`,
+    calledAeTitle: 'ORTHANC',
+    port: dicomPort,
+    pid: running.child.pid ?? 0,
+    notes: ['Orthanc: SQLite index, SyncStorageArea=true (fsync per file), no plugins, 16 KB max PDU (default)'],
+    stored: async () => (await get<{ CountInstances: number }>('/statistics')).CountInstances,
+    stop: () => running.stop('SIGTERM'),
+  };
+}
+
+async function startOsteon(dir: string, database: 'emulator' | 'wire', cpuProfileDir: string | undefined): Promise<PeerHandle> {
+  const testDatabase = database === 'wire' ? await startTestDatabase() : undefined;
+  try {
+    const engine = await startEngine({
+      dataDir: path.join(dir, 'data'),
+      mongoUri: testDatabase?.uri,
+      allowedAeTitles: SENDER_AE,
+      env: {
+        TCP_NODELAY: '1',
+        ...(cpuProfileDir ? { NODE_OPTIONS: `--require ${await cpuProfilePreload(cpuProfileDir)}` } : {}),
+      },
+    });
+    const health = await engine.getJson<{ checks: { databaseKind: string } }>('/health');
+    const databaseLabel = testDatabase
+      ? testDatabase.kind.startsWith('mongod') ? 'external mongod' : 'CongoDB in its own process'
+      : `embedded ${health.body.checks.databaseKind}`;
+    const companionPid = testDatabase ? await databasePid(testDatabase.uri) : undefined;
+    return {
+      label: `Osteon (${databaseLabel})`,
+      calledAeTitle: 'OSTEON',
+      port: engine.dicomPort,
+      pid: engine.process.child.pid ?? 0,
+      companions: companionPid ? [{ label: 'database process', pid: companionPid }] : [],
+      notes: [
+        testDatabase
+          ? `Osteon: database = ${testDatabase.kind}, in its own process (test/support/mongo-peer.ts)`
+          : `Osteon: database = the embedded in-process MongoDB-wire emulator (OSTEON_EMBEDDED_DB=emulator; reported kind: ${health.body.checks.databaseKind}), so its memory is inside the engine's RSS`,
+        'Osteon: streams each data set to an fsynced staging file, renames it into the content-addressed store (directory fsync), indexes it, then answers; max PDU 256 KB (OSTEON_MAX_PDU_LENGTH default); log level info',
+      ],
+      stored: async (sets) => {
+        let total = 0;
+        for (const set of sets) {
+          const response = await engine.getJson<{ instances?: unknown[] }>(`/api/studies/${set.studyInstanceUid}`);
+          total += response.status === 200 ? (response.body.instances?.length ?? 0) : 0;
+        }
+        return total;
+      },
+      stop: async () => {
+        await engine.stop();
+        await testDatabase?.stop();
+      },
+    };
+  } catch (error) {
+    await testDatabase?.stop();
+    throw error;
+  }
+}
+
+/**
+ * Node 20 refuses --cpu-prof in NODE_OPTIONS and startEngine runs `node dist/src/main.js`, so
+ * the engine is profiled by a preloaded script: the in-process inspector samples from start-up
+ * and writes a .cpuprofile (open it in Chrome DevTools or speedscope) when SIGTERM arrives.
+ * The in-thread inspector session answers synchronously, so the file is written before Nest's
+ * own SIGTERM handler shuts the process down.
+ */
+async function cpuProfilePreload(dir: string): Promise<string> {
+  const file = path.join(dir, 'cpu-profile-preload.js');
+  const source = `'use strict';
+const inspector = require('node:inspector');
+const fs = require('node:fs');
+const session = new inspector.Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 250 });
+session.post('Profiler.start');
+let written = false;
+function write() {
+  if (written) return;
+  written = true;
+  session.post('Profiler.stop', (error, result) => {
+    if (!error) fs.writeFileSync(${JSON.stringify(dir)} + '/osteon-' + process.pid + '.cpuprofile', JSON.stringify(result.profile));
+  });
+}
+process.prependListener('SIGTERM', write);
+process.on('exit', write);
+`;
+  await fs.writeFile(file, source);
+  return file;
+}
+
+/** The PID listening on the database URI's port (the test database process), via /proc. */
+async function databasePid(uri: string): Promise<number | undefined> {
+  const port = Number(/:(\d+)\//.exec(uri)?.[1]);
+  if (!port) return undefined;
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const table = await fs.readFile('/proc/net/tcp', 'utf8').catch(() => '');
+  const inode = table
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A')?.[9];
+  if (!inode) return undefined;
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fds = await fs.readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await fs.readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
+      if (target === `socket:[${inode}]`) return Number(entry);
+    }
+  }
+  return undefined;
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where the engine's CPU time went: top self time by function and by module, inclusive by src/ function. */
+async function summariseProfile(file: string): Promise<string[]> {
+  const profile = JSON.parse(await fs.readFile(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const shortUrl = (url: string): string => url.replace(/^file:\/\//, '').replace(`${process.cwd()}/`, '');
+  const moduleOf = (url: string): string => {
+    const short = shortUrl(url);
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(short)?.[1];
+    if (pkg) return pkg;
+    if (short.startsWith('node:')) return short.split('/')[0] ?? short;
+    if (short.startsWith('dist/src/')) return short.replace(/^dist\/src\//, 'src/').replace(/\.js$/, '.ts');
+    return short || '(native / idle / gc)';
+  };
+  const keyOf = (id: number): string => {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) return '?';
+    return `${frame.functionName || '(anonymous)'} ${moduleOf(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+  };
+  const self = new Map<string, number>();
+  const modules = new Map<string, number>();
+  const inclusiveSrc = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    total += delta;
+    const frame = byId.get(id)?.callFrame;
+    if (frame?.functionName === '(idle)') {
+      idle += delta;
+      return;
+    }
+    self.set(keyOf(id), (self.get(keyOf(id)) ?? 0) + delta);
+    const module = frame ? moduleOf(frame.url) : '?';
+    modules.set(module, (modules.get(module) ?? 0) + delta);
+    const seen = new Set<string>();
+    for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
+      const url = byId.get(cursor)?.callFrame.url ?? '';
+      if (!url.includes('/dist/src/')) continue;
+      const key = keyOf(cursor);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusiveSrc.set(key, (inclusiveSrc.get(key) ?? 0) + delta);
+    }
+  });
+  const busy = total - idle;
+  const top = (map: Map<string, number>, count: number): string[] =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([key, micros]) => `    ${(micros / 1000).toFixed(0).padStart(7)} ms ${((100 * micros) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${key}`);
+  return [
+    `CPU profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${(idle / 1e6).toFixed(1)} s idle); % of busy time`,
+    '  self time by module:',
+    ...top(modules, 12),
+    '  self time by function:',
+    ...top(self, 15),
+    '  inclusive time by src/ function:',
+    ...top(inclusiveSrc, 12),
+  ];
+}
+
+// ---------------------------------------------------------------- the run
+
+async function send(peer: PeerHandle, set: InstanceSet): Promise<{ seconds: number; ok: boolean; output: string }> {
+  const started = process.hrtime.bigint();
+  const result = await dcmtk('storescu', ['-aet', SENDER_AE, '-aec', peer.calledAeTitle, '127.0.0.1', String(peer.port), ...set.files]);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, ok: result.code === 0 && !/^E:/m.test(result.output), output: result.output };
+}
+
+async function benchPeer(key: PeerKey, root: string, sets: readonly InstanceSet[], cpuProfileDir: string | undefined): Promise<{ measurements: Measurement[]; notes: readonly string[]; label: string }> {
+  const dir = path.join(root, 'peers', key);
+  await fs.mkdir(dir, { recursive: true });
+  const peer =
+    key === 'storescp'
+      ? await startStorescp(dir)
+      : key === 'orthanc'
+        ? await startOrthanc(dir)
+        : await startOsteon(dir, key === 'osteon' ? 'emulator' : 'wire', cpuProfileDir);
+  const measurements: Measurement[] = [];
+  const notes = [...peer.notes];
+  try {
+    const idle = await procStatus(peer.pid, 'VmRSS');
+    notes.push(`${peer.label}: RSS before sending ${idle?.toFixed(0) ?? '?'} MB`);
+    const sent: InstanceSet[] = [];
+    for (const set of sets) {
+      execFileSync('sync'); // earlier writes must not be flushed on this peer's time
+      const reset = await resetPeak(peer.pid);
+      for (const companion of peer.companions ?? []) await resetPeak(companion.pid);
+      log(`  ${peer.label}: sending ${set.files.length} ${set.name} instances…`);
+      const { seconds, ok, output } = await send(peer, set);
+      sent.push(set);
+      const expected = sent.reduce((sum, each) => sum + each.files.length, 0);
+      const stored = await peer.stored(sent);
+      const peak = await procStatus(peer.pid, 'VmHWM');
+      if (!ok) notes.push(`${peer.label}: storescu reported errors for the ${set.name} set:\n${output.slice(-1500)}`);
+      if (stored !== expected) notes.push(`${peer.label}: VERIFY FAILED after the ${set.name} set: stored ${stored}, expected ${expected}`);
+      if (!reset) notes.push(`${peer.label}: could not reset VmHWM before the ${set.name} set: peak is since start`);
+      for (const companion of peer.companions ?? []) {
+        notes.push(`${peer.label}: ${companion.label} (pid ${companion.pid}) VmHWM ${(await procStatus(companion.pid, 'VmHWM'))?.toFixed(0) ?? '?'} MB after the ${set.name} set`);
+      }
+      const megabytes = set.bytes / 1e6;
+      measurements.push({
+        peer: key,
+        label: peer.label,
+        set: set.name,
+        instances: set.files.length,
+        megabytes,
+        seconds,
+        instancesPerSecond: set.files.length / seconds,
+        megabytesPerSecond: megabytes / seconds,
+        stored: stored - (expected - set.files.length),
+        peakRssMb: peak,
+        senderOk: ok,
+      });
+    }
+  } finally {
+    await peer.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  return { measurements, notes, label: peer.label };
+}
+
+function table(measurements: readonly Measurement[]): string {
+  const header = ['peer', 'set', 'instances', 'MB', 'seconds', 'inst/s', 'MB/s', 'stored', 'peak RSS MB'];
+  const rows = measurements.map((m) => [
+    m.label,
+    m.set,
+    String(m.instances),
+    m.megabytes.toFixed(1),
+    m.seconds.toFixed(2),
+    m.instancesPerSecond.toFixed(1),
+    m.megabytesPerSecond.toFixed(1),
+    `${m.stored}/${m.instances}${m.senderOk ? '' : ' (sender errors)'}`,
+    m.peakRssMb?.toFixed(0) ?? '?',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function ratios(measurements: readonly Measurement[]): string[] {
+  const lines: string[] = [];
+  for (const osteonKey of ['osteon', 'osteon-wire'] as const) {
+    for (const set of ['small', 'large'] as const) {
+      const osteon = measurements.find((m) => m.peer === osteonKey && m.set === set);
+      if (!osteon) continue;
+      for (const otherKey of ['orthanc', 'storescp'] as const) {
+        const other = measurements.find((m) => m.peer === otherKey && m.set === set);
+        if (!other) continue;
+        lines.push(
+          `${osteon.label} / ${other.label}, ${set}: ${(osteon.instancesPerSecond / other.instancesPerSecond).toFixed(2)}× the throughput (${osteon.instancesPerSecond.toFixed(1)} vs ${other.instancesPerSecond.toFixed(1)} inst/s)`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      small: { type: 'string', default: '500' },
+      large: { type: 'string', default: '50' },
+      peers: { type: 'string', default: PEER_KEYS.join(',') },
+      'cpu-prof': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      json: { type: 'string' },
+    },
+  });
+  const small = Number(values.small);
+  const large = Number(values.large);
+  if (!Number.isInteger(small) || !Number.isInteger(large) || small < 0 || large < 0 || small + large === 0) {
+    throw new Error('--small and --large take whole numbers, not both 0');
+  }
+  const peers = (values.peers ?? '').split(',').map((name) => name.trim()).filter(Boolean) as PeerKey[];
+  for (const peer of peers) if (!PEER_KEYS.includes(peer)) throw new Error(`unknown peer ${peer} (known: ${PEER_KEYS.join(', ')})`);
+
+  const workspace = await tempWorkspace('bench-ingest');
+  const cpuProfileDir = values['cpu-prof'] ? path.join(process.cwd(), 'bench', '.tmp', `cpuprof-${Date.now()}`) : undefined;
+  if (cpuProfileDir) await fs.mkdir(cpuProfileDir, { recursive: true });
+  const started = new Date();
+  const cpus = os.cpus();
+  log(`Osteon ingest benchmark, ${started.toISOString()}`);
+  log(`machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`);
+  log(`sender: ${toolVersion('storescu', ['--version']).replace(/^\$dcmtk: /, '').replace(/ \$$/, '')}, one association per peer and set, TCP_NODELAY=1 everywhere`);
+  try {
+    const generating = Date.now();
+    const sets = await makeSets(path.join(workspace.dir, 'sets'), small, large);
+    for (const set of sets) {
+      // Warm the page cache so no peer pays for reading the sources from disk.
+      for (const file of set.files) await fs.readFile(file);
+      log(`set ${set.name}: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(1)} MB (${(set.bytes / set.files.length / 1e6).toFixed(2)} MB each), one study`);
+    }
+    log(`sets made in ${((Date.now() - generating) / 1000).toFixed(1)} s in ${workspace.dir}`);
+
+    const measurements: Measurement[] = [];
+    const notes: string[] = [];
+    for (const key of peers) {
+      log(`peer ${key}:`);
+      const result = await benchPeer(key, workspace.dir, sets, key.startsWith('osteon') ? cpuProfileDir : undefined);
+      measurements.push(...result.measurements);
+      notes.push(...result.notes);
+    }
+
+    log('');
+    log(table(measurements));
+    log('');
+    for (const line of ratios(measurements)) log(line);
+    log('');
+    for (const note of notes) log(`- ${note}`);
+    if (cpuProfileDir) {
+      const profiles = (await fs.readdir(cpuProfileDir)).filter((name) => name.endsWith('.cpuprofile'));
+      log(`- CPU profiles of the engine: ${profiles.map((name) => path.join(cpuProfileDir, name)).join(', ') || 'none written'}`);
+      for (const name of profiles) for (const line of await summariseProfile(path.join(cpuProfileDir, name))) log(line);
+    }
+    const failed = measurements.filter((m) => m.stored !== m.instances || !m.senderOk);
+    if (values.json) {
+      await fs.writeFile(
+        values.json,
+        JSON.stringify({ startedAt: started.toISOString(), machine: { cpus: cpus.length, model: cpus[0]?.model, node: process.version }, measurements, ratios: ratios(measurements), notes }, null, 2),
+      );
+      log(`- results written to ${values.json}`);
+    }
+    if (failed.length > 0) {
+      log(`VERIFY FAILED for ${failed.map((m) => `${m.label}/${m.set}`).join(', ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    if (values.keep) log(`kept ${workspace.dir}`);
+    else await workspace.cleanup();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench:ingest failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

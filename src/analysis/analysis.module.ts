@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DicomModule } from '../dicom/dicom.module';
+import { InferenceModule } from '../inference/inference.module';
+import { ReportsModule } from '../reports/reports.module';
+import { AnalyseStudyHandler } from './analyse-study.handler';
+import { IMAGE_ANALYSER } from './image-analyser';
+import { InferenceImageAnalyser } from './inference-image.analyser';
+import { StudyAssemblyService } from './study-assembly.service';
+
+@Module({
+  imports: [DicomModule, InferenceModule, ReportsModule],
+  providers: [AnalyseStudyHandler, StudyAssemblyService, { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser }],
+})
+export class AnalysisModule {}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import type { InstanceRecord } from '../dicom/instance-record';
+import { InferenceException } from '../inference/inference.exception';
+import { InferenceService } from '../inference/inference.service';
+import type { ImageFindings } from '../reports/findings';
+import { UnreadableImageError, type ImageAnalyser } from './image-analyser';
+
+const COUNT_ORDER = ['0', '1', '2+'] as const;
+const BODY_PART_ORDER = ['hand', 'leg', 'hip', 'shoulder'] as const;
+
+/** Adapts the inference module's findings to what a report stores per image. */
+@Injectable()
+export class InferenceImageAnalyser implements ImageAnalyser {
+  constructor(private readonly inference: InferenceService) {}
+
+  async analyse(record: InstanceRecord): Promise<{ findings: ImageFindings; heatmapPng: Buffer | undefined }> {
+    try {
+      const result = await this.inference.analyseInstance(record);
+      return {
+        findings: {
+          modelVersion: result.modelVersion,
+          fractureProbability: result.fractureProbability,
+          fracture: result.fracture,
+          threshold: result.threshold,
+          countClass: result.countClass,
+          countProbabilities: COUNT_ORDER.map((count) => result.countProbabilities[count]),
+          bodyPart: result.bodyPart,
+          bodyPartSource: result.bodyPartSource,
+          bodyPartProbabilities: BODY_PART_ORDER.map((part) => result.bodyPartProbabilities[part]),
+          peak: result.heatmap.peak,
+        },
+        heatmapPng: result.heatmap.png,
+      };
+    } catch (error) {
+      if (error instanceof InferenceException && !error.retryable) throw new UnreadableImageError(error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuditModule } from '../audit/audit.module';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { UserRepository } from './user.repository';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+/**
+ * Installs the global guard. Other modules need not import this one to use `@Public()`,
+ * `@Roles()` and `@CurrentUser()` (plain decorators); import it to inject AuthService or UsersService.
+ */
+@Module({
+  imports: [AuditModule],
+  controllers: [AuthController, UsersController],
+  providers: [AuthService, UsersService, UserRepository, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, UsersService],
+})
+export class AuthModule {}

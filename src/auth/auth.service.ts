@@ -1,0 +1,88 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { signAccessToken, verifyAccessToken } from './access-token';
+import { OPERATOR_API_KEY_USER, type AuthenticatedUser } from './authenticated-user';
+import { UNKNOWN_USER_HASH, verifyPassword } from './password-hash';
+import type { Role } from './role';
+import type { UserRecord } from './user-record';
+import { UserRepository } from './user.repository';
+
+export interface LoginResult {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+  readonly role: Role;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function toAuthenticatedUser(user: UserRecord): AuthenticatedUser {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    displayName: user.displayName,
+    ...(user.patientId !== undefined ? { patientId: user.patientId } : {}),
+  };
+}
+
+/** Logs in with a password and resolves a bearer credential to the caller. */
+@Injectable()
+export class AuthService {
+  private readonly logger = moduleLogger('auth');
+  private readonly secret: string;
+  private readonly operatorKeyDigest: Buffer | undefined;
+  private readonly ttlSeconds: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly users: UserRepository,
+    private readonly audit: AuditService,
+  ) {
+    this.ttlSeconds = config.auth.tokenTtlSeconds;
+    this.operatorKeyDigest = config.auth.operatorApiKey ? digest(config.auth.operatorApiKey) : undefined;
+    if (config.auth.jwtSecret) {
+      this.secret = config.auth.jwtSecret;
+    } else {
+      // Production refuses to start without a secret (app-config.ts); elsewhere tokens die with the process.
+      this.secret = randomBytes(32).toString('base64url');
+      this.logger.warn({}, 'OSTEON_JWT_SECRET is unset: signing tokens with a random per-process key; they end with this process');
+    }
+  }
+
+  async login(username: string, password: string): Promise<LoginResult> {
+    const user = await this.users.findByUsername(username);
+    // Checked against a dummy hash too, so an unknown name takes as long as a wrong password.
+    const passwordOk = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+    if (!user || !passwordOk || user.disabled) {
+      this.logger.info({ userId: user?.id, reason: !user ? 'unknown' : !passwordOk ? 'password' : 'disabled' }, 'login refused');
+      throw new UnauthorizedException('invalid username or password');
+    }
+    const accessToken = signAccessToken({ sub: user.id, role: user.role, username: user.username }, this.secret, this.ttlSeconds);
+    await this.audit.record({ actor: toAuthenticatedUser(user), action: 'auth.login', resourceType: 'user', resourceId: user.id });
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.ttlSeconds, role: user.role };
+  }
+
+  /** From an `Authorization` header value; throws 401 for anything but a valid, current credential. */
+  async authenticate(authorization: string | undefined): Promise<AuthenticatedUser> {
+    const match = /^Bearer +([^\s]+) *$/i.exec(authorization ?? '');
+    if (!match) throw new UnauthorizedException('a bearer credential is required');
+    const credential = match[1] as string;
+    if (this.operatorKeyDigest && timingSafeEqual(digest(credential), this.operatorKeyDigest)) return OPERATOR_API_KEY_USER;
+    const verified = verifyAccessToken(credential, this.secret);
+    if (!verified.ok) {
+      this.logger.debug({ reason: verified.reason }, 'token refused');
+      throw new UnauthorizedException('invalid or expired token');
+    }
+    // The stored user decides: a disabled account or a changed role takes effect at once.
+    const user = await this.users.findById(verified.claims.sub);
+    if (!user || user.disabled) throw new UnauthorizedException('invalid or expired token');
+    return toAuthenticatedUser(user);
+  }
+}

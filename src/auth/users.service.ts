@@ -1,0 +1,42 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import type { AuthenticatedUser } from './authenticated-user';
+import { hashPassword } from './password-hash';
+import { createUserSchema, firstIssue } from './user-input';
+import { toUserView, type UserView } from './user-record';
+import { UserRepository } from './user.repository';
+
+/** User management; every change is audited with the operator who made it. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(actor: AuthenticatedUser, input: unknown): Promise<UserView> {
+    const parsed = createUserSchema.safeParse(input);
+    if (!parsed.success) throw new BadRequestException(firstIssue(parsed.error));
+    const { password, ...fields } = parsed.data;
+    const created = await this.users.insertIfUsernameFree({
+      ...fields,
+      passwordHash: await hashPassword(password),
+      createdAt: new Date(),
+      disabled: false,
+    });
+    if (!created) throw new ConflictException(`username ${fields.username} is taken`);
+    await this.audit.record({ actor, action: 'user.create', resourceType: 'user', resourceId: created.id, details: { role: created.role } });
+    return toUserView(created);
+  }
+
+  async list(): Promise<UserView[]> {
+    return (await this.users.list()).map(toUserView);
+  }
+
+  async disable(actor: AuthenticatedUser, id: string): Promise<UserView> {
+    const user = await this.users.setDisabled(id, true);
+    if (!user) throw new NotFoundException(`user ${id} is not known`);
+    await this.audit.record({ actor, action: 'user.disable', resourceType: 'user', resourceId: user.id });
+    return toUserView(user);
+  }
+}

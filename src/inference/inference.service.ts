@@ -1,0 +1,118 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { moduleLogger } from '../common/logger';
+import type { ByteSource } from '../dicom/dataset-header.reader';
+import type { InstanceRecord } from '../dicom/instance-record';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { bodyPartFromDicom } from './body-part';
+import { readPixelFrame } from './dicom-pixel.reader';
+import type { FractureFindings } from './fracture-findings';
+import type { GreyPixels } from './grey-image';
+import { renderHeatmap } from './heatmap.renderer';
+import { decodeImageFile } from './image-file.decoder';
+import type { BodyPart, CountClass, ModelDescription } from './model-card';
+import { ModelRepository, type ModelOutputs } from './model.repository';
+import type { PixelTask } from './pixel-task';
+import { PixelWorkerPool } from './pixel-worker.pool';
+
+const logger = moduleLogger('inference');
+
+export interface ImageContext {
+  /** Body Part Examined from the DICOM header, when there is one. */
+  readonly bodyPartExamined?: string;
+}
+
+/** Runs the fracture model on stored instances and on plain images (upload, evaluation). */
+@Injectable()
+export class InferenceService implements OnModuleDestroy {
+  constructor(
+    private readonly models: ModelRepository,
+    private readonly pixels: PixelWorkerPool,
+    private readonly blobs: BlobStoreRepository,
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pixels.close();
+  }
+
+  describeModel(): Promise<ModelDescription> {
+    return this.models.describe();
+  }
+
+  async analyseInstance(record: InstanceRecord): Promise<FractureFindings> {
+    const source = await this.blobs.open(record.blobKey);
+    try {
+      const findings = await this.analyseDicom(source, { bodyPartExamined: record.bodyPartExamined });
+      logger.debug({ instanceId: record.id, sopInstanceUid: record.sopInstanceUid, modelVersion: findings.modelVersion, totalMs: findings.timingsMs.total }, 'instance analysed');
+      return findings;
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** A Part 10 file; the context's body part wins over the file's own header. */
+  async analyseDicom(source: ByteSource, context: ImageContext = {}): Promise<FractureFindings> {
+    const started = performance.now();
+    const model = await this.models.describe();
+    const frame = await readPixelFrame(source);
+    const read = performance.now() - started;
+    return this.analyse({ kind: 'dicom', frame, size: model.inputSize }, model, { bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined }, started, read);
+  }
+
+  /** A JPEG or PNG, decoded to grey exactly as the model was trained. */
+  async analyseImageFile(bytes: Buffer, context: ImageContext = {}): Promise<FractureFindings> {
+    const started = performance.now();
+    const model = await this.models.describe();
+    const image = await decodeImageFile(bytes);
+    return this.analyse({ kind: 'grey', image, size: model.inputSize }, model, context, started, performance.now() - started);
+  }
+
+  async analyseImage(image: GreyPixels, context: ImageContext = {}): Promise<FractureFindings> {
+    const started = performance.now();
+    const model = await this.models.describe();
+    return this.analyse({ kind: 'grey', image, size: model.inputSize }, model, context, started, 0);
+  }
+
+  private async analyse(task: PixelTask, model: ModelDescription, context: ImageContext, started: number, read: number): Promise<FractureFindings> {
+    const prepared = await this.pixels.run(task);
+    const inferenceStarted = performance.now();
+    const outputs = await this.models.run(prepared.tensor, 1);
+    const inference = performance.now() - inferenceStarted;
+    const heatmap = await renderHeatmap(outputs.heatmap.data, outputs.heatmap, prepared);
+    const findings = toFindings(outputs, model, context);
+    return {
+      ...findings,
+      heatmap,
+      image: { width: prepared.width, height: prepared.height },
+      timingsMs: { read, decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference, total: performance.now() - started },
+    };
+  }
+}
+
+function toFindings(
+  outputs: ModelOutputs,
+  model: ModelDescription,
+  context: ImageContext,
+): Omit<FractureFindings, 'heatmap' | 'image' | 'timingsMs'> {
+  const fractureProbability = outputs.fracture[0]!;
+  const countProbabilities = Object.fromEntries(model.countClasses.map((label, k) => [label, outputs.countProbabilities[k]!])) as Record<CountClass, number>;
+  const bodyPartProbabilities = Object.fromEntries(model.bodyPartOrder.map((part, k) => [part, outputs.bodyPartProbabilities[k]!])) as Record<BodyPart, number>;
+  const countClass = argmax(model.countClasses, (label) => countProbabilities[label]);
+  const modelBodyPart = argmax(model.bodyPartOrder, (part) => bodyPartProbabilities[part]);
+  const fromDicom = bodyPartFromDicom(context.bodyPartExamined);
+  return {
+    modelVersion: model.version,
+    fractureProbability,
+    fracture: fractureProbability >= model.threshold,
+    threshold: model.threshold,
+    countClass,
+    countProbabilities,
+    bodyPart: fromDicom ?? modelBodyPart,
+    bodyPartSource: fromDicom ? 'dicom' : 'model',
+    modelBodyPart,
+    bodyPartProbabilities,
+  };
+}
+
+function argmax<T>(items: readonly T[], score: (item: T) => number): T {
+  return items.reduce((best, item) => (score(item) > score(best) ? item : best));
+}

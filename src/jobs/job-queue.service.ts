@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import type { JobPayload, JobRecord, JobStatus, JobType } from './job';
+import { JobRepository } from './job.repository';
+
+/** Exponential back-off with a cap, so a failing downstream is retried, not hammered. */
+export function backoffDelay(attempts: number, baseMs: number, capMs = 15 * 60_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+@Injectable()
+export class JobQueueService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jobs: JobRepository,
+  ) {}
+
+  /** Schedules `key` to run after `delayMs`; a pending job for the key is pushed back instead. */
+  async schedule(type: JobType, key: string, payload: JobPayload, delayMs: number, correlationId?: string): Promise<JobRecord> {
+    return this.jobs.upsertPending({
+      type,
+      key,
+      payload,
+      runAt: new Date(Date.now() + delayMs),
+      maxAttempts: this.config.jobs.maxAttempts,
+      correlationId,
+    });
+  }
+
+  async hasOpenJob(key: string): Promise<boolean> {
+    return this.jobs.hasOpenJob(key);
+  }
+
+  async list(filter: { status?: JobStatus; type?: JobType; key?: string }, offset: number, limit: number): Promise<{ items: JobRecord[]; total: number }> {
+    return this.jobs.list(filter, offset, limit);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return this.jobs.findById(id);
+  }
+
+  async replay(id: string): Promise<JobRecord | undefined> {
+    return this.jobs.replay(id);
+  }
+}

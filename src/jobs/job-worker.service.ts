@@ -1,0 +1,104 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { JOB_TYPES, type JobRecord } from './job';
+import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
+import { JobHandlerRegistry } from './job-handler.registry';
+import { backoffDelay } from './job-queue.service';
+import { JobRepository } from './job.repository';
+
+const POLL_INTERVAL = 'job-worker-poll';
+
+/**
+ * Claims due jobs with a lease and runs their handlers. Several engine processes may share
+ * one database: a claim is one atomic update, a job whose key is already running elsewhere is
+ * put back, and only the lease owner may finish a job.
+ */
+@Injectable()
+export class JobWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = moduleLogger('jobs');
+  private readonly inFlight = new Set<Promise<void>>();
+  private polling = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jobs: JobRepository,
+    private readonly handlers: JobHandlerRegistry,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.handlers.assertComplete();
+    const interval = setInterval(() => void this.poll(), this.config.jobs.pollMs);
+    this.scheduler.addInterval(POLL_INTERVAL, interval);
+    this.logger.info({ workerId: this.config.jobs.workerId, concurrency: this.config.jobs.concurrency }, 'job worker started');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.scheduler.doesExist('interval', POLL_INTERVAL)) this.scheduler.deleteInterval(POLL_INTERVAL);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Fills free worker slots with due jobs; exposed for tests that want to drive it. */
+  async poll(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
+    try {
+      while (this.inFlight.size < this.config.jobs.concurrency && !this.stopped) {
+        const job = await this.jobs.claim(this.config.jobs.workerId, this.config.jobs.leaseMs, JOB_TYPES);
+        if (!job) break;
+        const run = this.run(job).finally(() => this.inFlight.delete(run));
+        this.inFlight.add(run);
+      }
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message }, 'job poll failed');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async run(job: JobRecord): Promise<void> {
+    const owner = this.config.jobs.workerId;
+    const log = this.logger.child({ jobId: job.id, type: job.type, key: job.key, attempt: job.attempts, correlationId: job.correlationId });
+    if (await this.jobs.isAnotherRunning(job)) {
+      // Same key running elsewhere: give the claim back without spending an attempt.
+      await this.jobs.finish(job.id, owner, { status: 'pending', runAt: new Date(Date.now() + 1000), attempts: job.attempts - 1 });
+      return;
+    }
+    const handler = this.handlers.get(job.type);
+    const heartbeat = setInterval(() => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs), Math.max(500, this.config.jobs.leaseMs / 3));
+    const started = Date.now();
+    try {
+      if (!handler) throw new UnrecoverableJobError(`no handler for ${job.type}`);
+      await handler(job);
+      await this.jobs.finish(job.id, owner, { status: 'done' });
+      log.info({ ms: Date.now() - started }, 'job done');
+    } catch (error) {
+      await this.fail(job, error as Error, log);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async fail(job: JobRecord, error: Error, log: typeof this.logger): Promise<void> {
+    const owner = this.config.jobs.workerId;
+    if (error instanceof JobTargetGoneError) {
+      await this.jobs.finish(job.id, owner, { status: 'done', lastError: error.message });
+      log.info({ reason: error.message }, 'job target gone: skipped');
+      return;
+    }
+    const exhausted = job.attempts >= job.maxAttempts;
+    if (error instanceof UnrecoverableJobError || exhausted) {
+      await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
+      log.error({ err: error.message, exhausted }, 'job dead-lettered');
+      return;
+    }
+    const delay = backoffDelay(job.attempts, this.config.jobs.backoffMs);
+    await this.jobs.finish(job.id, owner, { status: 'pending', runAt: new Date(Date.now() + delay), lastError: error.message });
+    log.warn({ err: error.message, retryInMs: delay }, 'job failed: will retry');
+  }
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { ObjectId, type Collection, type WithId } from 'mongodb';
+import { DatabaseService } from '../database/database.service';
+import type { JobPayload, JobRecord, JobStatus, JobType } from './job';
+
+type JobDocument = Omit<JobRecord, 'id'>;
+
+function toRecord(document: WithId<JobDocument>): JobRecord {
+  const { _id, ...rest } = document;
+  return { id: _id.toHexString(), ...rest };
+}
+
+/** The only code that touches the `jobs` collection. Claims are single atomic updates. */
+@Injectable()
+export class JobRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  private get collection(): Collection<JobDocument> {
+    return this.database.db.collection<JobDocument>('jobs');
+  }
+
+  /**
+   * Creates the pending job for `key`, or moves an existing pending one to `runAt`
+   * (debounce): one upsert, so concurrent arrivals collapse into one job.
+   */
+  async upsertPending(input: {
+    type: JobType;
+    key: string;
+    payload: JobPayload;
+    runAt: Date;
+    maxAttempts: number;
+    correlationId: string | undefined;
+  }): Promise<JobRecord> {
+    const now = new Date();
+    const result = await this.collection.findOneAndUpdate(
+      { key: input.key, status: 'pending' },
+      {
+        $set: { runAt: input.runAt, payload: input.payload, updatedAt: now },
+        $setOnInsert: {
+          type: input.type,
+          key: input.key,
+          status: 'pending' as JobStatus,
+          attempts: 0,
+          maxAttempts: input.maxAttempts,
+          correlationId: input.correlationId,
+          createdAt: now,
+        },
+      },
+      { upsert: true, returnDocument: 'after' },
+    );
+    if (!result) throw new Error('job upsert returned nothing');
+    return toRecord(result);
+  }
+
+  /** Takes the oldest due job, or one whose lease has expired (its worker died). */
+  async claim(owner: string, leaseMs: number, types: readonly JobType[]): Promise<JobRecord | undefined> {
+    const now = new Date();
+    const result = await this.collection.findOneAndUpdate(
+      {
+        type: { $in: [...types] },
+        $or: [
+          { status: 'pending', runAt: { $lte: now } },
+          { status: 'running', leaseExpiresAt: { $lt: now } },
+        ],
+      },
+      {
+        $set: { status: 'running', leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs), updatedAt: now },
+        $inc: { attempts: 1 },
+      },
+      { sort: { runAt: 1 }, returnDocument: 'after' },
+    );
+    return result ? toRecord(result) : undefined;
+  }
+
+  async isAnotherRunning(job: JobRecord): Promise<boolean> {
+    const other = await this.collection.findOne({
+      key: job.key,
+      status: 'running',
+      leaseExpiresAt: { $gt: new Date() },
+      _id: { $ne: new ObjectId(job.id) },
+    });
+    return other !== null;
+  }
+
+  async extendLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: new ObjectId(id), leaseOwner: owner, status: 'running' },
+      { $set: { leaseExpiresAt: new Date(Date.now() + leaseMs) } },
+    );
+    return result.matchedCount === 1;
+  }
+
+  /** Ends a claimed job; only its lease owner may, so a job taken over is not clobbered. */
+  async finish(
+    id: string,
+    owner: string,
+    update: { status: JobStatus; runAt?: Date; lastError?: string; attempts?: number },
+  ): Promise<boolean> {
+    const now = new Date();
+    const result = await this.collection.updateOne(
+      { _id: new ObjectId(id), leaseOwner: owner, status: 'running' },
+      {
+        $set: {
+          status: update.status,
+          updatedAt: now,
+          ...(update.runAt ? { runAt: update.runAt } : {}),
+          ...(update.lastError !== undefined ? { lastError: update.lastError } : {}),
+          ...(update.attempts !== undefined ? { attempts: update.attempts } : {}),
+          ...(update.status === 'done' || update.status === 'dead' ? { finishedAt: now } : {}),
+        },
+        $unset: { leaseOwner: '', leaseExpiresAt: '' },
+      },
+    );
+    return result.matchedCount === 1;
+  }
+
+  async findById(id: string): Promise<JobRecord | undefined> {
+    if (!ObjectId.isValid(id)) return undefined;
+    const document = await this.collection.findOne({ _id: new ObjectId(id) });
+    return document ? toRecord(document) : undefined;
+  }
+
+  async list(filter: { status?: JobStatus; type?: JobType; key?: string }, offset: number, limit: number): Promise<{ items: JobRecord[]; total: number }> {
+    const query: Record<string, unknown> = {};
+    if (filter.status) query.status = filter.status;
+    if (filter.type) query.type = filter.type;
+    if (filter.key) query.key = filter.key;
+    const [documents, total] = await Promise.all([
+      this.collection.find(query).sort({ updatedAt: -1 }).skip(offset).limit(limit).toArray(),
+      this.collection.countDocuments(query),
+    ]);
+    return { items: documents.map(toRecord), total };
+  }
+
+  /** Dead → pending with a fresh attempt budget; returns undefined unless it was dead. */
+  async replay(id: string): Promise<JobRecord | undefined> {
+    if (!ObjectId.isValid(id)) return undefined;
+    const now = new Date();
+    const result = await this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), status: 'dead' },
+      { $set: { status: 'pending', attempts: 0, runAt: now, updatedAt: now }, $unset: { finishedAt: '' } },
+      { returnDocument: 'after' },
+    );
+    return result ? toRecord(result) : undefined;
+  }
+
+  async hasOpenJob(key: string): Promise<boolean> {
+    return (await this.collection.findOne({ key, status: { $in: ['pending', 'running'] } })) !== null;
+  }
+}

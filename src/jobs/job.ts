@@ -1,0 +1,27 @@
+/** Every job type the engine runs; boot fails if one has no registered handler. */
+export const JOB_TYPES = ['analyse-study'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+
+export type JobStatus = 'pending' | 'running' | 'done' | 'dead';
+
+/** Job data carries ids only: the handler reloads the current state of its target. */
+export type JobPayload = Readonly<Record<string, string | number | boolean>>;
+
+export interface JobRecord {
+  readonly id: string;
+  readonly type: JobType;
+  /** Jobs with the same key are one piece of work: never two pending, never two running. */
+  readonly key: string;
+  readonly payload: JobPayload;
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly runAt: Date;
+  readonly leaseOwner: string | undefined;
+  readonly leaseExpiresAt: Date | undefined;
+  readonly lastError: string | undefined;
+  readonly correlationId: string | undefined;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | undefined;
+}

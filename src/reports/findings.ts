@@ -1,0 +1,45 @@
+export type CountClass = '0' | '1' | '2+';
+export type BodyPart = 'hand' | 'leg' | 'hip' | 'shoulder';
+export type Urgency = 'urgent' | 'soon' | 'routine';
+
+/** What the model said about one image (the inference module's output, stored as is). */
+export interface ImageFindings {
+  readonly modelVersion: string;
+  readonly fractureProbability: number;
+  readonly fracture: boolean;
+  readonly threshold: number;
+  readonly countClass: CountClass;
+  readonly countProbabilities: readonly number[];
+  readonly bodyPart: BodyPart;
+  readonly bodyPartSource: 'dicom' | 'model';
+  readonly bodyPartProbabilities: readonly number[];
+  /** Heat-map peak, normalised to the original image (0..1). */
+  readonly peak: { readonly x: number; readonly y: number } | undefined;
+}
+
+/** One analysed image of a study: the instance it came from plus the findings. */
+export interface AnalysedImage {
+  readonly sopInstanceUid: string;
+  readonly instanceId: string;
+  readonly sha256: string;
+  readonly blobKey: string;
+  readonly findings: ImageFindings;
+  readonly heatmapId: string | undefined;
+}
+
+/** The study-level draft the doctor sees. */
+export interface StudyFindings {
+  readonly fracture: boolean;
+  readonly probability: number;
+  readonly countClass: CountClass;
+  readonly bodyPart: BodyPart;
+  readonly urgency: Urgency;
+}
+
+/** What the doctor decided; on an amendment it stands beside what the AI said. */
+export interface DoctorVerdict {
+  readonly fracture: boolean;
+  readonly countClass: CountClass;
+  readonly bodyPart: BodyPart;
+  readonly conclusion: string | undefined;
+}

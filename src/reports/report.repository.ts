@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { ObjectId, type Collection, type Filter, type UpdateFilter, type WithId } from 'mongodb';
+import { DatabaseService } from '../database/database.service';
+import type { Urgency } from './findings';
+import type { Report, ReportStatus } from './report';
+
+export type ReportDocument = Omit<Report, 'id'>;
+
+function toReport(document: WithId<ReportDocument>): Report {
+  const { _id, ...rest } = document;
+  return { id: _id.toHexString(), ...rest };
+}
+
+export interface WorklistFilter {
+  readonly status?: ReportStatus;
+  readonly urgency?: Urgency;
+  readonly studyInstanceUid?: string;
+  readonly patientId?: string;
+}
+
+/** The only code that touches the `reports` collection. */
+@Injectable()
+export class ReportRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  get collection(): Collection<ReportDocument> {
+    return this.database.db.collection<ReportDocument>('reports');
+  }
+
+  async findById(id: string): Promise<Report | undefined> {
+    if (!ObjectId.isValid(id)) return undefined;
+    const document = await this.collection.findOne({ _id: new ObjectId(id) });
+    return document ? toReport(document) : undefined;
+  }
+
+  async findByStudy(studyInstanceUid: string): Promise<Report | undefined> {
+    const document = await this.collection.findOne({ studyInstanceUid });
+    return document ? toReport(document) : undefined;
+  }
+
+  /** Creates the study's report unless one exists: one upsert keyed on the study. */
+  async insertIfAbsent(document: ReportDocument): Promise<{ report: Report; inserted: boolean }> {
+    const result = await this.collection.findOneAndUpdate(
+      { studyInstanceUid: document.studyInstanceUid },
+      { $setOnInsert: document },
+      { upsert: true, returnDocument: 'after', includeResultMetadata: true },
+    );
+    if (!result.value) throw new Error('report upsert returned nothing');
+    return { report: toReport(result.value), inserted: !result.lastErrorObject?.updatedExisting };
+  }
+
+  /** Applies a change only if nobody changed the report since `revision` was read. */
+  async updateAtRevision(id: string, revision: number, update: UpdateFilter<ReportDocument>): Promise<Report | undefined> {
+    const result = await this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), revision } as Filter<ReportDocument>,
+      { ...update, $set: { ...(update.$set ?? {}), updatedAt: new Date() }, $inc: { revision: 1 } } as UpdateFilter<ReportDocument>,
+      { returnDocument: 'after' },
+    );
+    return result ? toReport(result) : undefined;
+  }
+
+  async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
+    const query: Record<string, unknown> = {};
+    if (filter.status) query.status = filter.status;
+    if (filter.urgency) query.urgency = filter.urgency;
+    if (filter.studyInstanceUid) query.studyInstanceUid = filter.studyInstanceUid;
+    if (filter.patientId) query['patient.patientId'] = filter.patientId;
+    const [documents, total] = await Promise.all([
+      this.collection
+        .find(query as Filter<ReportDocument>, { projection: { reviews: 0, statusHistory: 0 } })
+        .sort({ urgencyRank: 1, createdAt: 1 })
+        .skip(offset)
+        .limit(limit)
+        .toArray(),
+      this.collection.countDocuments(query as Filter<ReportDocument>),
+    ]);
+    return { items: documents.map((document) => toReport(document as WithId<ReportDocument>)), total };
+  }
+}

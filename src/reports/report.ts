@@ -1,0 +1,62 @@
+import type { AnalysedImage, DoctorVerdict, StudyFindings, Urgency } from './findings';
+
+export type ReportStatus = 'preliminary' | 'final' | 'amended' | 'entered-in-error';
+
+export interface PersonRef {
+  readonly id: string;
+  readonly username: string;
+  readonly role: string;
+}
+
+export interface Review {
+  readonly by: PersonRef;
+  readonly at: Date;
+  readonly agreed: boolean;
+  readonly verdict: DoctorVerdict;
+  /** What the AI said when the doctor decided, kept beside the verdict. */
+  readonly aiFindings: StudyFindings;
+  readonly modelVersion: string;
+  readonly source: 'review-api' | 'fhir' | 'hl7';
+}
+
+export interface StatusChange {
+  readonly status: ReportStatus;
+  readonly at: Date;
+  readonly by: PersonRef | undefined;
+  readonly reason: string;
+}
+
+export interface ReportPatient {
+  readonly patientId: string | undefined;
+  readonly name: string | undefined;
+  readonly birthDate: string | undefined;
+  readonly sex: string | undefined;
+}
+
+/** One report per study: its state and every delivery live in this one document. */
+export interface Report {
+  readonly id: string;
+  readonly studyInstanceUid: string;
+  readonly accessionNumber: string | undefined;
+  readonly patient: ReportPatient;
+  readonly status: ReportStatus;
+  readonly urgency: Urgency;
+  readonly urgencyRank: number;
+  readonly modelVersion: string;
+  readonly findings: StudyFindings;
+  readonly images: readonly AnalysedImage[];
+  readonly firstReceivedAt: Date;
+  readonly lastReceivedAt: Date;
+  readonly analysedAt: Date;
+  readonly preliminaryAt: Date;
+  readonly finalAt: Date | undefined;
+  readonly review: Review | undefined;
+  readonly reviews: readonly Review[];
+  readonly statusHistory: readonly StatusChange[];
+  readonly assignedTo: PersonRef | undefined;
+  readonly deliveries: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Optimistic-concurrency counter: every change bumps it. */
+  readonly revision: number;
+}

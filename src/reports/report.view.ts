@@ -1,0 +1,49 @@
+import type { Report } from './report';
+
+/** The worklist row: enough to triage without opening the report. */
+export function worklistItem(report: Report): Record<string, unknown> {
+  return {
+    id: report.id,
+    studyInstanceUid: report.studyInstanceUid,
+    accessionNumber: report.accessionNumber,
+    patientId: report.patient.patientId,
+    status: report.status,
+    urgency: report.urgency,
+    findings: {
+      fracture: report.findings.fracture,
+      probability: report.findings.probability,
+      countClass: report.findings.countClass,
+      bodyPart: report.findings.bodyPart,
+    },
+    modelVersion: report.modelVersion,
+    imageCount: report.images.length,
+    assignedTo: report.assignedTo?.username,
+    createdAt: report.createdAt,
+    updatedAt: report.updatedAt,
+  };
+}
+
+/** The full report with links to each image and its heat map. */
+export function reportDetail(report: Report): Record<string, unknown> {
+  return {
+    ...worklistItem(report),
+    patient: report.patient,
+    images: report.images.map((image) => ({
+      sopInstanceUid: image.sopInstanceUid,
+      instanceId: image.instanceId,
+      findings: image.findings,
+      imageUrl: `/api/instances/${image.instanceId}/file`,
+      heatmapUrl: image.heatmapId ? `/api/reports/${report.id}/heatmaps/${image.heatmapId}` : undefined,
+    })),
+    firstReceivedAt: report.firstReceivedAt,
+    lastReceivedAt: report.lastReceivedAt,
+    analysedAt: report.analysedAt,
+    preliminaryAt: report.preliminaryAt,
+    finalAt: report.finalAt,
+    review: report.review,
+    reviews: report.reviews,
+    statusHistory: report.statusHistory,
+    deliveries: report.deliveries,
+    revision: report.revision,
+  };
+}

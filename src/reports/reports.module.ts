@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { TrainingLabelsModule } from '../training-labels/training-labels.module';
+import { HeatmapRepository } from './heatmap.repository';
+import { ReportAnalyticsRepository } from './report-analytics.repository';
+import { ReportRepository } from './report.repository';
+import { ReportService } from './report.service';
+import { ReportsController } from './reports.controller';
+
+@Module({
+  imports: [AuditModule, TrainingLabelsModule],
+  controllers: [ReportsController],
+  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository],
+  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository],
+})
+export class ReportsModule {}

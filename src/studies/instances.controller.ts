@@ -1,0 +1,26 @@
+import { Controller, Get, NotFoundException, Param, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuditService } from '../audit/audit.service';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { StudiesService } from './studies.service';
+
+@ApiTags('studies')
+@ApiBearerAuth()
+@Controller('api/instances')
+export class InstancesController {
+  constructor(
+    private readonly studies: StudiesService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The stored Part 10 file, exactly as received behind Osteon's file meta header. */
+  @Get(':id/file')
+  @Roles('doctor', 'operator')
+  async file(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
+    const instance = await this.studies.openInstanceFile(id);
+    if (!instance) throw new NotFoundException(`instance ${id} not found`);
+    await this.audit.record({ actor: user, action: 'instance.read', resourceType: 'instance', resourceId: id });
+    return new StreamableFile(instance.stream, { type: 'application/dicom', length: instance.size });
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { Collection, WithId } from 'mongodb';
+import { DatabaseService } from '../database/database.service';
+import type { NewTrainingLabel, TrainingLabel } from './training-label';
+
+function toLabel(document: WithId<NewTrainingLabel>): TrainingLabel {
+  const { _id, ...rest } = document;
+  return { id: _id.toHexString(), ...rest };
+}
+
+/** The only code that touches `training_labels`; labels are appended, never overwritten. */
+@Injectable()
+export class TrainingLabelRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  private get collection(): Collection<NewTrainingLabel> {
+    return this.database.db.collection<NewTrainingLabel>('training_labels');
+  }
+
+  async append(labels: readonly NewTrainingLabel[]): Promise<void> {
+    if (labels.length > 0) await this.collection.insertMany(labels.map((label) => ({ ...label })));
+  }
+
+  async findByReport(reportId: string): Promise<TrainingLabel[]> {
+    return (await this.collection.find({ reportId }).sort({ labelledAt: 1 }).toArray()).map(toLabel);
+  }
+
+  async list(since: Date | undefined, offset: number, limit: number): Promise<{ items: TrainingLabel[]; total: number }> {
+    const query = since ? { labelledAt: { $gte: since } } : {};
+    const [documents, total] = await Promise.all([
+      this.collection.find(query).sort({ labelledAt: -1 }).skip(offset).limit(limit).toArray(),
+      this.collection.countDocuments(query),
+    ]);
+    return { items: documents.map(toLabel), total };
+  }
+}

@@ -8,7 +8,10 @@
  *   npm run bench:ingest -- --peers osteon --cpu-prof # profile the engine (profiles kept)
  *
  * Options: --small N, --large N, --peers storescp,orthanc,osteon,osteon-wire (default: all),
- * --cpu-prof (engine runs with `node --cpu-prof`; .cpuprofile files are kept and listed),
+ * --cpu-prof (the engine is CPU-profiled while it receives; the .cpuprofile files are kept under
+ * bench/.tmp/ and summarised), --analysis (keep the engine's study idle timer, so inference runs
+ * as in production; default: ingest only),
+ * --engine-env KEY=VALUE (repeatable; extra engine environment, e.g. OSTEON_MAX_PDU_LENGTH=16384),
  * --keep (keep the temporary folder), --json FILE (write the results as JSON).
  *
  * Needs `npm run build` first (the engine runs from dist/, as in production) and the Debian
@@ -48,11 +51,20 @@ interface PeerHandle {
   readonly port: number;
   readonly pid: number;
   readonly notes: readonly string[];
+  /** Called once just before the first set is sent. */
+  beforeSending?(): void;
   /** Instances stored so far for these sets, as the peer itself reports them. */
   stored(sets: readonly InstanceSet[]): Promise<number>;
   /** Extra processes whose memory belongs to the peer (e.g. a database), by label. */
   readonly companions?: ReadonlyArray<{ label: string; pid: number }>;
   stop(): Promise<void>;
+}
+
+interface OsteonOptions {
+  readonly cpuProfileDir: string | undefined;
+  readonly analysis: boolean;
+  /** Extra engine environment (--engine-env KEY=VALUE), e.g. OSTEON_MAX_PDU_LENGTH=16384. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 interface Measurement {
@@ -236,7 +248,12 @@ async function startOrthanc(dir: string): Promise<PeerHandle> {
   };
 }
 
-async function startOsteon(dir: string, database: 'emulator' | 'wire', cpuProfileDir: string | undefined): Promise<PeerHandle> {
+async function startOsteon(
+  dir: string,
+  database: 'emulator' | 'wire',
+  options: OsteonOptions,
+): Promise<PeerHandle> {
+  const { cpuProfileDir } = options;
   const testDatabase = database === 'wire' ? await startTestDatabase() : undefined;
   try {
     const engine = await startEngine({
@@ -245,10 +262,17 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', cpuProfil
       allowedAeTitles: SENDER_AE,
       env: {
         TCP_NODELAY: '1',
+        // Ingest only: a study's analysis is scheduled after this much idle time, beyond the
+        // run, so no inference competes with the next set (Orthanc and storescp analyse nothing).
+        ...(options.analysis ? {} : { OSTEON_STUDY_IDLE_MS: '600000' }),
         ...(cpuProfileDir ? { NODE_OPTIONS: `--require ${await cpuProfilePreload(cpuProfileDir)}` } : {}),
+        ...options.env,
       },
     });
-    const health = await engine.getJson<{ checks: { databaseKind: string } }>('/health');
+    const health = await engine.getJson<{ checks: { databaseKind: string } }>('/health').catch(async (error: Error) => {
+      await engine.stop();
+      throw error;
+    });
     const databaseLabel = testDatabase
       ? testDatabase.kind.startsWith('mongod') ? 'external mongod' : 'CongoDB in its own process'
       : `embedded ${health.body.checks.databaseKind}`;
@@ -259,11 +283,17 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', cpuProfil
       port: engine.dicomPort,
       pid: engine.process.child.pid ?? 0,
       companions: companionPid ? [{ label: 'database process', pid: companionPid }] : [],
+      beforeSending: () => {
+        if (cpuProfileDir) engine.process.child.kill('SIGWINCH');
+      },
       notes: [
         testDatabase
           ? `Osteon: database = ${testDatabase.kind}, in its own process (test/support/mongo-peer.ts)`
           : `Osteon: database = the embedded in-process MongoDB-wire emulator (OSTEON_EMBEDDED_DB=emulator; reported kind: ${health.body.checks.databaseKind}), so its memory is inside the engine's RSS`,
-        'Osteon: streams each data set to an fsynced staging file, renames it into the content-addressed store (directory fsync), indexes it, then answers; max PDU 256 KB (OSTEON_MAX_PDU_LENGTH default); log level info',
+        `Osteon: streams each data set to an fsynced staging file, renames it into the content-addressed store (directory fsync), indexes it, then answers; log level info; max receive PDU ${options.env.OSTEON_MAX_PDU_LENGTH ?? '262144 (default)'}`,
+        options.analysis
+          ? 'Osteon: study analysis on (default OSTEON_STUDY_IDLE_MS): inference may run during the next set'
+          : 'Osteon: ingest only (OSTEON_STUDY_IDLE_MS=600000: no study analysis starts during the run)',
       ],
       stored: async (sets) => {
         let total = 0;
@@ -286,8 +316,9 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', cpuProfil
 
 /**
  * Node 20 refuses --cpu-prof in NODE_OPTIONS and startEngine runs `node dist/src/main.js`, so
- * the engine is profiled by a preloaded script: the in-process inspector samples from start-up
- * and writes a .cpuprofile (open it in Chrome DevTools or speedscope) when SIGTERM arrives.
+ * the engine is profiled by a preloaded script: the in-process inspector samples from SIGWINCH
+ * (sent just before the first set) and writes a .cpuprofile (open it in Chrome DevTools or
+ * speedscope) when SIGTERM arrives.
  * The in-thread inspector session answers synchronously, so the file is written before Nest's
  * own SIGTERM handler shuts the process down.
  */
@@ -300,10 +331,17 @@ const session = new inspector.Session();
 session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 250 });
-session.post('Profiler.start');
+let started = false;
 let written = false;
+// The bench sends SIGWINCH just before the first C-STORE, so start-up stays out of the profile
+// (not SIGUSR2: Nest's enableShutdownHooks() shuts down on it; SIGWINCH is ignored by default).
+process.on('SIGWINCH', () => {
+  if (started) return;
+  started = true;
+  session.post('Profiler.start');
+});
 function write() {
-  if (written) return;
+  if (!started || written) return;
   written = true;
   session.post('Profiler.stop', (error, result) => {
     if (!error) fs.writeFileSync(${JSON.stringify(dir)} + '/osteon-' + process.pid + '.cpuprofile', JSON.stringify(result.profile));
@@ -377,6 +415,13 @@ async function summariseProfile(file: string): Promise<string[]> {
       idle += delta;
       return;
     }
+    // Samples inside the profiler's own start call are the preload, not the engine.
+    for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
+      if (byId.get(cursor)?.callFrame.url.endsWith('cpu-profile-preload.js')) {
+        total -= delta;
+        return;
+      }
+    }
     self.set(keyOf(id), (self.get(keyOf(id)) ?? 0) + delta);
     const module = frame ? moduleOf(frame.url) : '?';
     modules.set(module, (modules.get(module) ?? 0) + delta);
@@ -416,7 +461,12 @@ async function send(peer: PeerHandle, set: InstanceSet): Promise<{ seconds: numb
   return { seconds, ok: result.code === 0 && !/^E:/m.test(result.output), output: result.output };
 }
 
-async function benchPeer(key: PeerKey, root: string, sets: readonly InstanceSet[], cpuProfileDir: string | undefined): Promise<{ measurements: Measurement[]; notes: readonly string[]; label: string }> {
+async function benchPeer(
+  key: PeerKey,
+  root: string,
+  sets: readonly InstanceSet[],
+  osteonOptions: OsteonOptions,
+): Promise<{ measurements: Measurement[]; notes: readonly string[]; label: string }> {
   const dir = path.join(root, 'peers', key);
   await fs.mkdir(dir, { recursive: true });
   const peer =
@@ -424,13 +474,14 @@ async function benchPeer(key: PeerKey, root: string, sets: readonly InstanceSet[
       ? await startStorescp(dir)
       : key === 'orthanc'
         ? await startOrthanc(dir)
-        : await startOsteon(dir, key === 'osteon' ? 'emulator' : 'wire', cpuProfileDir);
+        : await startOsteon(dir, key === 'osteon' ? 'emulator' : 'wire', osteonOptions);
   const measurements: Measurement[] = [];
   const notes = [...peer.notes];
   try {
     const idle = await procStatus(peer.pid, 'VmRSS');
     notes.push(`${peer.label}: RSS before sending ${idle?.toFixed(0) ?? '?'} MB`);
     const sent: InstanceSet[] = [];
+    peer.beforeSending?.();
     for (const set of sets) {
       execFileSync('sync'); // earlier writes must not be flushed on this peer's time
       const reset = await resetPeak(peer.pid);
@@ -512,6 +563,8 @@ async function main(): Promise<void> {
       large: { type: 'string', default: '50' },
       peers: { type: 'string', default: PEER_KEYS.join(',') },
       'cpu-prof': { type: 'boolean', default: false },
+      analysis: { type: 'boolean', default: false },
+      'engine-env': { type: 'string', multiple: true, default: [] },
       keep: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
@@ -523,6 +576,13 @@ async function main(): Promise<void> {
   }
   const peers = (values.peers ?? '').split(',').map((name) => name.trim()).filter(Boolean) as PeerKey[];
   for (const peer of peers) if (!PEER_KEYS.includes(peer)) throw new Error(`unknown peer ${peer} (known: ${PEER_KEYS.join(', ')})`);
+
+  const engineEnv: Record<string, string> = {};
+  for (const assignment of values['engine-env'] ?? []) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(assignment);
+    if (!match?.[1]) throw new Error(`--engine-env takes KEY=VALUE, not ${assignment}`);
+    engineEnv[match[1]] = match[2] ?? '';
+  }
 
   const workspace = await tempWorkspace('bench-ingest');
   const cpuProfileDir = values['cpu-prof'] ? path.join(process.cwd(), 'bench', '.tmp', `cpuprof-${Date.now()}`) : undefined;
@@ -546,7 +606,7 @@ async function main(): Promise<void> {
     const notes: string[] = [];
     for (const key of peers) {
       log(`peer ${key}:`);
-      const result = await benchPeer(key, workspace.dir, sets, key.startsWith('osteon') ? cpuProfileDir : undefined);
+      const result = await benchPeer(key, workspace.dir, sets, { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv });
       measurements.push(...result.measurements);
       notes.push(...result.notes);
     }
@@ -556,7 +616,7 @@ async function main(): Promise<void> {
     log('');
     for (const line of ratios(measurements)) log(line);
     log('');
-    for (const note of notes) log(`- ${note}`);
+    for (const note of new Set(notes)) log(`- ${note}`);
     if (cpuProfileDir) {
       const profiles = (await fs.readdir(cpuProfileDir)).filter((name) => name.endsWith('.cpuprofile'));
       log(`- CPU profiles of the engine: ${profiles.map((name) => path.join(cpuProfileDir, name)).join(', ') || 'none written'}`);

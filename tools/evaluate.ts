@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     }
     if (missing.length > 0) throw new Error(`${missing.length} images named in labels.csv are missing, e.g. ${missing.slice(0, 5).join(', ')}`);
 
+    // Warm up (model session, pixel worker, codecs) so latencies describe steady state.
+    await service.analyseImageFile(await fs.readFile(path.join(values.images, labels[0]!.imageId))).catch(() => undefined);
     const predictions = new Map<string, ImagePrediction>();
     let next = 0;
     const started = performance.now();

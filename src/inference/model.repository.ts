@@ -174,13 +174,13 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
 function readOutputs(outputs: InferenceSession.OnnxValueMapType, count: number): ModelOutputs {
   const tensor = (name: string, perImage?: number): { data: Float32Array; dims: readonly number[] } => {
     const value = outputs[name];
-    if (!value || !(value.data instanceof Float32Array) || value.dims[0] !== count) {
+    if (!value || value.type !== 'float32' || value.dims[0] !== count) {
       throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} is missing or not float32 [${count}, ...]`);
     }
     if (perImage !== undefined && value.data.length !== count * perImage) {
       throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} has shape [${value.dims.join(',')}], expected ${perImage} values per image`);
     }
-    return { data: value.data, dims: value.dims };
+    return { data: value.data as Float32Array, dims: value.dims };
   };
   const heat = tensor(OUTPUT_NAMES.heatmap);
   const height = heat.dims[heat.dims.length - 2] ?? 0;

@@ -17,11 +17,12 @@ export class ReportAnalyticsRepository {
   constructor(private readonly reports: ReportRepository) {}
 
   async createdPerBucket(bucket: 'hour' | 'day', range: DateRange): Promise<Array<{ bucket: string; count: number }>> {
+    // $dateToString works in UTC by default (the emulator rejects an explicit timezone).
     const format = bucket === 'hour' ? '%Y-%m-%dT%H:00Z' : '%Y-%m-%d';
     const rows = await this.reports.collection
       .aggregate<{ _id: string; count: number }>([
         { $match: createdWithin(range) },
-        { $group: { _id: { $dateToString: { format, date: '$createdAt', timezone: 'UTC' } }, count: { $sum: 1 } } },
+        { $group: { _id: { $dateToString: { format, date: '$createdAt' } }, count: { $sum: 1 } } },
         { $sort: { _id: 1 } },
       ])
       .toArray();

@@ -3,9 +3,10 @@
 #   dcmtk (echoscu, storescu, dcmsend, storescp, dcmodify, dcmcjpeg, dcmcjpls, dcmcrle),
 #   GDCM (gdcmconv: JPEG 2000 fixtures), Orthanc (the PACS peer for benchmarks and PACS tests),
 #   docker-compose (static check of docker/compose.yaml; no Docker engine runs here),
-#   Python with PyTorch/ONNX (the trainer's smoke run and preprocessing parity).
+#   Python with PyTorch/ONNX (the trainer's smoke run and preprocessing parity),
+#   python3-hl7 (the independent MLLP peer playing the RIS), poppler-utils (pdftotext/pdftoppm).
 set -euo pipefail
-packages=(dcmtk libgdcm-tools orthanc orthanc-dicomweb docker-compose
+packages=(dcmtk libgdcm-tools orthanc orthanc-dicomweb docker-compose python3-hl7 poppler-utils
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pil)
 missing=()
 for package in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ImagePrediction } from '../src/inference/evaluation';
 
 // The engine logs JSON lines at info; a report on stdout should not be interleaved with them.
 process.env.OSTEON_LOG_LEVEL ??= 'warn';
@@ -38,7 +39,6 @@ async function main(): Promise<void> {
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { parseBoxes, parseLabels } = await import('../src/inference/evaluation-labels');
   const { evaluate } = await import('../src/inference/evaluation');
-  type ImagePrediction = import('../src/inference/evaluation').ImagePrediction;
 
   const config = loadAppConfig({ ...process.env, ...(values.models ? { OSTEON_MODELS_DIR: values.models } : {}) });
   const models = new ModelRepository(config);

@@ -10,6 +10,9 @@ import { ReportService } from '../reports/report.service';
 
 const CATCH_UP_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
+/** How many images a study should have, when an order says so (HL7 ORM/OMI); else undefined. */
+export type ExpectedImageCountProvider = (record: InstanceRecord) => Promise<number | undefined>;
+
 export function analyseStudyKey(studyInstanceUid: string): string {
   return `analyse-study:${studyInstanceUid}`;
 }
@@ -22,6 +25,7 @@ export function analyseStudyKey(studyInstanceUid: string): string {
 @Injectable()
 export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = moduleLogger('study-assembly');
+  private expectedImageCount: ExpectedImageCountProvider = async () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,13 +53,20 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
     if (scheduled > 0) this.logger.info({ scheduled }, 'studies without an up-to-date report scheduled for analysis');
   }
 
+  /** The orders module tells us how many images to expect; then we need not wait idle. */
+  setExpectedImageCountProvider(provider: ExpectedImageCountProvider): void {
+    this.expectedImageCount = provider;
+  }
+
   private async instanceStored(record: InstanceRecord): Promise<void> {
     try {
+      const expected = await this.expectedImageCount(record);
+      const complete = expected !== undefined && (await this.instances.countSopInstancesInStudy(record.studyInstanceUid)) >= expected;
       await this.queue.schedule(
         'analyse-study',
         analyseStudyKey(record.studyInstanceUid),
         { studyInstanceUid: record.studyInstanceUid },
-        this.config.workflow.studyIdleMs,
+        complete ? 0 : this.config.workflow.studyIdleMs,
       );
     } catch (error) {
       // The instance is durable; start-up catch-up will schedule it if this failed.

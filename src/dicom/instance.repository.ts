@@ -125,6 +125,10 @@ export class InstanceRepository {
     return rows.map((row) => ({ studyInstanceUid: row._id, lastReceivedAt: row.lastReceivedAt }));
   }
 
+  async countSopInstancesInStudy(studyInstanceUid: string): Promise<number> {
+    return (await this.collection.distinct('sopInstanceUid', { studyInstanceUid })).length;
+  }
+
   async count(): Promise<number> {
     return this.collection.countDocuments({});
   }

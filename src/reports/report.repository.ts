@@ -59,6 +59,32 @@ export class ReportRepository {
     return result ? toReport(result) : undefined;
   }
 
+  /** Delivery bookkeeping: not a content change, so neither revision nor contentVersion move. */
+  async setDelivery(id: string, channel: string, state: unknown): Promise<Report | undefined> {
+    if (!/^[a-z][a-z0-9-]*$/.test(channel)) throw new Error(`invalid delivery channel ${channel}`);
+    const result = await this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id) },
+      { $set: { [`deliveries.${channel}`]: state, updatedAt: new Date() } } as UpdateFilter<ReportDocument>,
+      { returnDocument: 'after' },
+    );
+    return result ? toReport(result) : undefined;
+  }
+
+  /** Reports whose `deliveries.<channel>.contentVersion` lags behind their content. */
+  async findDeliveryBacklog(channel: string, statuses: readonly string[], limit: number): Promise<Report[]> {
+    const documents = await this.collection
+      .find({ status: { $in: [...statuses] } } as Filter<ReportDocument>)
+      .sort({ updatedAt: 1 })
+      .toArray();
+    return documents
+      .map(toReport)
+      .filter((report) => {
+        const delivered = (report.deliveries[channel] as { contentVersion?: number } | undefined)?.contentVersion;
+        return delivered === undefined || delivered < report.contentVersion;
+      })
+      .slice(0, limit);
+  }
+
   async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.status) query.status = filter.status;

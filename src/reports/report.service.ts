@@ -5,7 +5,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { TrainingLabelService, type ImageVerdict } from '../training-labels/training-label.service';
 import type { AnalysedImage, DoctorVerdict } from './findings';
-import type { PersonRef, Report, ReportPatient, ReportStatus, Review, StatusChange } from './report';
+import type { DeliveryState, PersonRef, Report, ReportPatient, ReportStatus, Review, ReviewSource, StatusChange } from './report';
+import { ReportEvents } from './report-events';
 import { ReportErrorCode, ReportException } from './report.exception';
 import { ReportRepository, type ReportDocument, type WorklistFilter } from './report.repository';
 import { studyFindingsOf } from './study-findings';
@@ -31,6 +32,7 @@ export class ReportService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reports: ReportRepository,
     private readonly labels: TrainingLabelService,
+    private readonly events: ReportEvents,
   ) {}
 
   /**
@@ -67,9 +69,11 @@ export class ReportService {
           createdAt: now,
           updatedAt: now,
           revision: 0,
+          contentVersion: 1,
         };
         const { report, inserted } = await this.reports.insertIfAbsent(document);
         if (inserted) {
+          this.events.emitChanged(report, 'created');
           this.logger.info({ reportId: report.id, studyInstanceUid: report.studyInstanceUid, urgency: report.urgency, modelVersion }, 'report created');
           return report;
         }
@@ -87,13 +91,14 @@ export class ReportService {
         analysedAt: now,
         ...(reopen ? { status: 'preliminary' as ReportStatus, preliminaryAt: now } : {}),
       };
-      const update: UpdateFilter<ReportDocument> = { $set: set };
+      const update: UpdateFilter<ReportDocument> = { $set: set, $inc: { contentVersion: 1 } };
       if (reopen) {
         update.$push = { statusHistory: { status: 'preliminary', at: now, by: undefined, reason: 'new image: re-opened for review' } };
         update.$unset = { review: '', finalAt: '' };
       }
       const updated = await this.reports.updateAtRevision(existing.id, existing.revision, update);
       if (updated) {
+        this.events.emitChanged(updated, 'reanalysed');
         this.logger.info({ reportId: updated.id, studyInstanceUid: updated.studyInstanceUid, images: analysis.images.length, reopened: reopen }, 'report updated by re-analysis');
         return updated;
       }
@@ -144,19 +149,58 @@ export class ReportService {
   }
 
   /** Withdraws a report issued in error. */
-  async withdraw(id: string, by: PersonRef, reason: string): Promise<Report> {
+  async withdraw(id: string, by: PersonRef, reason: string, source: ReviewSource = 'review-api'): Promise<Report> {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const report = await this.get(id);
       if (report.status === 'entered-in-error') throw new ReportException(ReportErrorCode.InvalidTransition, 'report is already withdrawn');
       const now = new Date();
-      const change: StatusChange = { status: 'entered-in-error', at: now, by, reason };
+      const change: StatusChange = { status: 'entered-in-error', at: now, by, reason: source === 'review-api' ? reason : `${reason} (via ${source})` };
       const updated = await this.reports.updateAtRevision(report.id, report.revision, {
         $set: { status: 'entered-in-error' },
         $push: { statusHistory: change },
+        $inc: { contentVersion: 1 },
       });
-      if (updated) return updated;
+      if (updated) {
+        this.events.emitChanged(updated, 'withdrawn');
+        return updated;
+      }
     }
     throw new ReportException(ReportErrorCode.ConcurrentChange, `report ${id} kept changing`);
+  }
+
+  /**
+   * A doctor's verdict that arrived through the FHIR server or the RIS: the same transitions
+   * and training labels as the review API, with the channel recorded as the source. `agreed`
+   * verdicts confirm a preliminary; anything else amends.
+   */
+  async applyExternalVerdict(id: string, doctor: PersonRef, verdict: DoctorVerdict, source: Exclude<ReviewSource, 'review-api'>): Promise<Report> {
+    return this.review(
+      id,
+      doctor,
+      (report) => {
+        if (report.status === 'entered-in-error') {
+          throw new ReportException(ReportErrorCode.InvalidTransition, 'a withdrawn report cannot take a verdict');
+        }
+        const ai = report.findings;
+        const agreed = ai.fracture === verdict.fracture && ai.countClass === verdict.countClass && ai.bodyPart === verdict.bodyPart;
+        const status: ReportStatus = agreed && report.status === 'preliminary' ? 'final' : 'amended';
+        return { agreed, verdict, status };
+      },
+      [],
+      source,
+    );
+  }
+
+  /** Records a channel's delivery state (no content change: does not re-trigger deliveries). */
+  async recordDelivery(id: string, channel: string, state: DeliveryState): Promise<Report> {
+    const updated = await this.reports.setDelivery(id, channel, state);
+    if (!updated) throw new ReportException(ReportErrorCode.NotFound, `report ${id} not found`);
+    return updated;
+  }
+
+  /** Reports a channel still has to deliver (content newer than what it delivered). */
+  async deliveryBacklog(channel: string, statuses: readonly ReportStatus[], limit = 100): Promise<Report[]> {
+    return this.reports.findDeliveryBacklog(channel, statuses, limit);
   }
 
   /** A doctor takes a report from the worklist (open reports per doctor in analytics). */
@@ -174,6 +218,7 @@ export class ReportService {
     doctor: PersonRef,
     decide: (report: Report) => { agreed: boolean; verdict: DoctorVerdict; status: ReportStatus },
     imageVerdicts: readonly ImageVerdict[] = [],
+    source: ReviewSource = 'review-api',
   ): Promise<Report> {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const report = await this.get(id);
@@ -186,15 +231,17 @@ export class ReportService {
         verdict: decision.verdict,
         aiFindings: report.findings,
         modelVersion: report.modelVersion,
-        source: 'review-api',
+        source,
       };
       const change: StatusChange = { status: decision.status, at: now, by: doctor, reason: decision.agreed ? 'confirmed' : 'amended' };
       const updated = await this.reports.updateAtRevision(report.id, report.revision, {
         $set: { status: decision.status, review, finalAt: now, assignedTo: report.assignedTo ?? doctor },
         $push: { reviews: review, statusHistory: change },
+        $inc: { contentVersion: 1 },
       });
       if (!updated) continue;
       await this.labels.recordReview(updated, review, imageVerdicts);
+      this.events.emitChanged(updated, 'reviewed');
       this.logger.info({ reportId: updated.id, status: updated.status, agreed: review.agreed, doctorId: doctor.id }, 'report reviewed');
       return updated;
     }

@@ -16,8 +16,10 @@ export interface Review {
   /** What the AI said when the doctor decided, kept beside the verdict. */
   readonly aiFindings: StudyFindings;
   readonly modelVersion: string;
-  readonly source: 'review-api' | 'fhir' | 'hl7';
+  readonly source: ReviewSource;
 }
+
+export type ReviewSource = 'review-api' | 'fhir' | 'hl7';
 
 export interface StatusChange {
   readonly status: ReportStatus;
@@ -59,4 +61,19 @@ export interface Report {
   readonly updatedAt: Date;
   /** Optimistic-concurrency counter: every change bumps it. */
   readonly revision: number;
+  /** Bumped only when what a receiver sees changes (analysis, review, withdrawal). */
+  readonly contentVersion: number;
+}
+
+/** One channel's delivery state, kept in `deliveries.<channel>` of the report. */
+export interface DeliveryState {
+  readonly status: 'pending' | 'delivered' | 'failed' | 'dead';
+  /** The report contentVersion this state is about. */
+  readonly contentVersion: number;
+  readonly attempts: number;
+  readonly lastAttemptAt: Date | undefined;
+  readonly deliveredAt: Date | undefined;
+  readonly error: string | undefined;
+  /** Channel-specific references (server ids and versions, message control ids, UIDs). */
+  readonly references: Readonly<Record<string, unknown>>;
 }

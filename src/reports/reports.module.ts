@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { TrainingLabelsModule } from '../training-labels/training-labels.module';
 import { HeatmapRepository } from './heatmap.repository';
 import { ReportAnalyticsRepository } from './report-analytics.repository';
+import { ReportEvents } from './report-events';
 import { ReportRepository } from './report.repository';
 import { ReportService } from './report.service';
 import { ReportsController } from './reports.controller';
@@ -10,7 +11,7 @@ import { ReportsController } from './reports.controller';
 @Module({
   imports: [AuditModule, TrainingLabelsModule],
   controllers: [ReportsController],
-  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository],
-  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository],
+  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents],
+  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents],
 })
 export class ReportsModule {}

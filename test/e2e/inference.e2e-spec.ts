@@ -2,6 +2,7 @@
  * @jest-environment ./test/support/native-realm.environment.ts
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -193,7 +194,7 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
     await expect(repository.describe()).rejects.toMatchObject({ code: InferenceErrorCode.ModelInvalid, reason: expect.stringContaining('SHA-256') });
   });
 
-  const shipped = require('node:fs').existsSync(path.join(SHIPPED_MODELS, 'current.json')) as boolean;
+  const shipped = existsSync(path.join(SHIPPED_MODELS, 'current.json'));
   (shipped ? it : it.skip)('loads the shipped model in models/ with the documented outputs', async () => {
     const repository = new ModelRepository(configFor(SHIPPED_MODELS, path.join(workspace.dir, 'data')));
     try {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { freePort } from './ports';
 import { startProcess, waitFor, type RunningProcess } from './processes';
 
-const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+// OSTEON_TEST_DIST lets parallel work build into its own folder (e.g. dist-fhir) and test that.
+const MAIN = path.join(__dirname, '..', '..', process.env.OSTEON_TEST_DIST ?? 'dist', 'src', 'main.js');
 
 /** Every test engine accepts this as the operator API key; getJson sends it unless told otherwise. */
 export const TEST_OPERATOR_API_KEY = 'test-operator-key-0123456789abcdef';

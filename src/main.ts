@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').build(),
+    new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').addBearerAuth().build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
   await app.listen(config.http.port, config.http.host);

@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { DicomModule } from './dicom/dicom.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PortalModule } from './portal/portal.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { StorageModule } from './storage/storage.module';
@@ -23,6 +24,7 @@ import { StudiesModule } from './studies/studies.module';
     AnalysisModule,
     RecordsModule,
     AnalyticsModule,
+    PortalModule,
   ],
 })
 export class AppModule {}

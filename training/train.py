@@ -65,6 +65,7 @@ def parse():
                     help="node_modules dir holding onnxruntime-node, for the ONNX-vs-PyTorch check")
     ap.add_argument("--weights", default=None, help="full OsteonNet state dict (model.pt of a run); with --epochs 0 = evaluate + export only")
     ap.add_argument("--heat-stride", type=int, default=16, choices=[16, 32], help="heat-map resolution: S/16 (default) or S/32")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (saved after every epoch)")
     ap.add_argument("--no-aug", action="store_true")
     ap.add_argument("--hflip-tta", action="store_true", help="also report hflip-TTA metrics on validation")
     return ap.parse_args()
@@ -261,7 +262,17 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     history = []
     step = 0
-    for ep in range(a.epochs):
+    start_ep = 0
+    ck_path = os.path.join(a.out, "checkpoint.pt")
+    if a.resume and os.path.exists(ck_path):
+        ck = torch.load(ck_path, map_location="cpu")
+        net.load_state_dict(ck["net"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+        if ema is not None:
+            ema.load_state_dict(ck["ema"])
+        gen.set_state(ck["gen"]); torch.set_rng_state(ck["torch_rng"])
+        step, start_ep, history = ck["step"], ck["epoch"], ck["history"]
+        log(f"resumed from {ck_path} after epoch {start_ep}")
+    for ep in range(start_ep, a.epochs):
         net.train()
         perm = torch.randperm(len(tr_idx), generator=gen)
         t_ep = time.time(); tot = {"loss": 0.0, "fr": 0.0, "cnt": 0.0, "parts": 0.0, "heat": 0.0}; nb = 0
@@ -319,6 +330,11 @@ def main():
         log(f"epoch {ep + 1}: " + json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in h.items()}))
         with open(os.path.join(a.out, "history.json"), "w") as f:
             json.dump(history, f, indent=1)
+        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "ema": ema.state_dict() if ema is not None else None, "gen": gen.get_state(),
+                    "torch_rng": torch.get_rng_state(), "step": step, "epoch": ep + 1, "history": history}, ck_path + ".tmp")
+        os.replace(ck_path + ".tmp", ck_path)
+        torch.save(evnet.state_dict(), os.path.join(a.out, f"model_ep{ep + 1}.pt"))
 
     final = ema if ema is not None else net
     final.eval()

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { environmentSchema, SECRET_VARIABLES } from './config.schema';
+import { environmentSchema, SECRET_VARIABLES, type Environment } from './config.schema';
 
 export interface AppConfig {
   readonly environment: 'development' | 'production' | 'test';
@@ -45,6 +45,51 @@ export interface AppConfig {
     readonly threads: number;
     readonly thresholdOverride: number | undefined;
   };
+  readonly hl7: {
+    /** Undefined: results are not sent to a RIS. */
+    readonly ris: { readonly host: string; readonly port: number } | undefined;
+    /** Undefined: no MLLP listener. */
+    readonly listener: { readonly host: string; readonly port: number } | undefined;
+    readonly sendingApplication: string;
+    readonly sendingFacility: string;
+    readonly receivingApplication: string;
+    readonly receivingFacility: string;
+    readonly ackTimeoutMs: number;
+    readonly sweepMs: number;
+  };
+  readonly portal: {
+    readonly institutionName: string;
+    /** Unset: the portal channel is off (nothing scheduled); the PDF API still works. */
+    readonly webhookUrl: string | undefined;
+    readonly secret: string | undefined;
+    readonly linkTtlHours: number;
+    readonly publicBaseUrl: string | undefined;
+    readonly timeoutMs: number;
+    readonly sweepMs: number;
+  };
+  /** Undefined: the FHIR channel is off (OSTEON_FHIR_URL not set). */
+  readonly fhir:
+    | {
+        readonly baseUrl: string;
+        readonly auth: { readonly kind: 'bearer'; readonly token: string } | { readonly kind: 'basic'; readonly username: string; readonly password: string } | { readonly kind: 'none' };
+        readonly pollMs: number;
+        readonly sweepMs: number;
+        readonly timeoutMs: number;
+        readonly system: string;
+        readonly patientIdSystem: string;
+      }
+    | undefined;
+  /** Undefined: the PACS channel is off (OSTEON_PACS_AE/HOST/PORT not set). */
+  readonly pacs:
+    | {
+        readonly calledAeTitle: string;
+        readonly host: string;
+        readonly port: number;
+        readonly callingAeTitle: string;
+        readonly timeoutMs: number;
+        readonly sweepMs: number;
+      }
+    | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -63,6 +108,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.OSTEON_JWT_SECRET) {
     throw new ConfigError('Invalid configuration: OSTEON_JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (e.OSTEON_PORTAL_URL && !e.OSTEON_PORTAL_SECRET) {
+    throw new ConfigError('Invalid configuration: OSTEON_PORTAL_SECRET is required when OSTEON_PORTAL_URL is set');
   }
   return {
     environment: e.NODE_ENV,
@@ -101,6 +149,63 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       threads: e.OSTEON_INFERENCE_THREADS,
       thresholdOverride: e.OSTEON_FRACTURE_THRESHOLD,
     },
+    portal: {
+      institutionName: e.OSTEON_INSTITUTION_NAME,
+      webhookUrl: e.OSTEON_PORTAL_URL,
+      secret: e.OSTEON_PORTAL_SECRET,
+      linkTtlHours: e.OSTEON_PORTAL_LINK_TTL_HOURS,
+      publicBaseUrl: e.OSTEON_PORTAL_PUBLIC_URL?.replace(/\/+$/, ''),
+      timeoutMs: e.OSTEON_PORTAL_TIMEOUT_MS,
+      sweepMs: e.OSTEON_PORTAL_SWEEP_MS,
+    },
+    fhir: fhirConfig(e),
+    pacs: pacsConfig(e),
+    hl7: {
+      ris: e.OSTEON_RIS_HOST !== undefined && e.OSTEON_RIS_PORT !== undefined ? { host: e.OSTEON_RIS_HOST, port: e.OSTEON_RIS_PORT } : undefined,
+      listener: e.OSTEON_MLLP_PORT !== undefined ? { host: e.OSTEON_MLLP_HOST, port: e.OSTEON_MLLP_PORT } : undefined,
+      sendingApplication: e.OSTEON_HL7_SENDING_APP,
+      sendingFacility: e.OSTEON_HL7_SENDING_FACILITY,
+      receivingApplication: e.OSTEON_RIS_APP,
+      receivingFacility: e.OSTEON_RIS_FACILITY,
+      ackTimeoutMs: e.OSTEON_HL7_ACK_TIMEOUT_MS,
+      sweepMs: e.OSTEON_HL7_SWEEP_MS,
+    },
+  };
+}
+
+function fhirConfig(e: Environment): AppConfig['fhir'] {
+  if (!e.OSTEON_FHIR_URL) return undefined;
+  if ((e.OSTEON_FHIR_USERNAME === undefined) !== (e.OSTEON_FHIR_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration: OSTEON_FHIR_USERNAME and OSTEON_FHIR_PASSWORD must be set together');
+  }
+  const auth: NonNullable<AppConfig['fhir']>['auth'] = e.OSTEON_FHIR_TOKEN
+    ? { kind: 'bearer', token: e.OSTEON_FHIR_TOKEN }
+    : e.OSTEON_FHIR_USERNAME && e.OSTEON_FHIR_PASSWORD
+      ? { kind: 'basic', username: e.OSTEON_FHIR_USERNAME, password: e.OSTEON_FHIR_PASSWORD }
+      : { kind: 'none' };
+  return {
+    baseUrl: e.OSTEON_FHIR_URL.replace(/\/+$/, ''),
+    auth,
+    pollMs: Math.round(e.OSTEON_FHIR_POLL_SECONDS * 1000),
+    sweepMs: e.OSTEON_FHIR_SWEEP_MS,
+    timeoutMs: e.OSTEON_FHIR_TIMEOUT_MS,
+    system: e.OSTEON_FHIR_SYSTEM,
+    patientIdSystem: e.OSTEON_FHIR_PATIENT_ID_SYSTEM,
+  };
+}
+
+function pacsConfig(e: Environment): AppConfig['pacs'] {
+  const target = { OSTEON_PACS_AE: e.OSTEON_PACS_AE, OSTEON_PACS_HOST: e.OSTEON_PACS_HOST, OSTEON_PACS_PORT: e.OSTEON_PACS_PORT };
+  const missing = Object.entries(target).filter(([, value]) => value === undefined).map(([name]) => name);
+  if (missing.length === 3) return undefined;
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set with the other OSTEON_PACS_* variables`);
+  return {
+    calledAeTitle: e.OSTEON_PACS_AE as string,
+    host: e.OSTEON_PACS_HOST as string,
+    port: e.OSTEON_PACS_PORT as number,
+    callingAeTitle: e.OSTEON_PACS_CALLING_AE ?? e.OSTEON_AE_TITLE,
+    timeoutMs: e.OSTEON_PACS_TIMEOUT_MS,
+    sweepMs: e.OSTEON_PACS_SWEEP_MS,
   };
 }
 

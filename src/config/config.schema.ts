@@ -58,9 +58,59 @@ export const environmentSchema = z.object({
   OSTEON_INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   /** Per-site operating point; overrides the model card's threshold. */
   OSTEON_FRACTURE_THRESHOLD: z.coerce.number().gt(0, 'must be above 0').max(1).optional(),
+  // --- portal: patient PDF and portal delivery (src/portal) ---
+  /** Shown at the top of every patient PDF. */
+  OSTEON_INSTITUTION_NAME: z.string().trim().min(1).max(120).default('Emergency Department Radiology'),
+  /** Patient portal webhook; the portal channel is off unless set. */
+  OSTEON_PORTAL_URL: z.string().url().optional(),
+  /** HMAC-SHA256 key for the webhook signature; required with OSTEON_PORTAL_URL. */
+  OSTEON_PORTAL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a patient link (/portal/:token) works; fractions allowed. */
+  OSTEON_PORTAL_LINK_TTL_HOURS: z.coerce.number().positive().max(8760).default(720),
+  /** Public origin the patient reaches the engine at, for absolute links (else a path). */
+  OSTEON_PORTAL_PUBLIC_URL: z.string().url().optional(),
+  OSTEON_PORTAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  OSTEON_PORTAL_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  // --- pacs: results back into the PACS as DICOM (src/pacs) ---
+  /** Called AE title, host and port of the PACS; the PACS channel is off unless all three are set. */
+  OSTEON_PACS_AE: aeTitle.optional(),
+  OSTEON_PACS_HOST: z.string().min(1).optional(),
+  OSTEON_PACS_PORT: port.optional(),
+  /** Calling AE title towards the PACS; default OSTEON_AE_TITLE. */
+  OSTEON_PACS_CALLING_AE: aeTitle.optional(),
+  OSTEON_PACS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  OSTEON_PACS_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  // --- hl7: ORU^R01 to the RIS, orders and final results from the RIS over MLLP (src/hl7) ---
+  /** RIS MLLP listener for results; the outbound HL7 channel is off unless both are set. */
+  OSTEON_RIS_HOST: z.string().min(1).optional(),
+  OSTEON_RIS_PORT: port.optional(),
+  /** Osteon's own MLLP listener for orders and final results; off unless the port is set. */
+  OSTEON_MLLP_HOST: z.string().min(1).default('127.0.0.1'),
+  OSTEON_MLLP_PORT: port.optional(),
+  OSTEON_HL7_SENDING_APP: z.string().trim().min(1).max(180).default('OSTEON'),
+  OSTEON_HL7_SENDING_FACILITY: z.string().trim().min(1).max(180).default('OSTEON'),
+  OSTEON_RIS_APP: z.string().trim().min(1).max(180).default('RIS'),
+  OSTEON_RIS_FACILITY: z.string().trim().min(1).max(180).default('RIS'),
+  OSTEON_HL7_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  OSTEON_HL7_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  // --- fhir: DiagnosticReport drafts to the hospital FHIR server, verdicts back (src/fhir) ---
+  /** FHIR R4 base URL; the FHIR channel (delivery and poll) is off unless set. */
+  OSTEON_FHIR_URL: z.string().url().optional(),
+  /** Bearer token; or basic auth with USERNAME + PASSWORD. */
+  OSTEON_FHIR_TOKEN: z.string().min(1).optional(),
+  OSTEON_FHIR_USERNAME: z.string().min(1).optional(),
+  OSTEON_FHIR_PASSWORD: z.string().min(1).optional(),
+  /** How often doctors' changes are pulled from the server (seconds; fractions allowed). */
+  OSTEON_FHIR_POLL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
+  OSTEON_FHIR_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  OSTEON_FHIR_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** Base of the identifier systems Osteon writes (report, observation, model, codes); set per site. */
+  OSTEON_FHIR_SYSTEM: z.string().regex(/^(urn:[a-z0-9.-]+:|https?:\/\/\S+\/)$/i, 'must be a urn ending in ":" or an http(s) URL ending in "/"').default('urn:osteon:'),
+  /** Identifier system of the hospital patient id (MRN); default: an Osteon-local system. */
+  OSTEON_FHIR_PATIENT_ID_SYSTEM: z.string().min(1).default('urn:osteon:patient-id'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
 
 /** Variables whose value must never appear in an error message or a log line. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['OSTEON_JWT_SECRET', 'OSTEON_OPERATOR_API_KEY', 'MONGODB_URI']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['OSTEON_JWT_SECRET', 'OSTEON_OPERATOR_API_KEY', 'MONGODB_URI', 'OSTEON_PORTAL_SECRET', 'OSTEON_FHIR_TOKEN', 'OSTEON_FHIR_PASSWORD']);

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { ZodType } from 'zod';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
 import { currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
+import type { ModelWorkerData, ModelWorkerMessage, ModelWorkerRun, TensorMessage } from './model.worker';
+import { startWorker } from './worker-thread';
 
 const logger = moduleLogger('inference');
 
@@ -23,18 +24,21 @@ export interface ModelOutputs {
 
 interface LoadedModel {
   readonly description: ModelDescription;
-  readonly session: InferenceSession;
+  readonly worker: ReturnType<typeof startWorker>;
+  readonly pending: Map<number, { resolve(outputs: Readonly<Record<string, TensorMessage>>): void; reject(error: Error): void }>;
 }
 
 /**
  * The fracture model: models/current.json names the ONNX file and its card. One
- * onnxruntime session is created on first use and reused; runs are queued one at a time
- * because each already uses the configured intra-op threads.
+ * onnxruntime session is created on first use, in a worker thread of its own (its runs are
+ * synchronous native work that would otherwise stall the event loop), and reused; it runs
+ * one batch at a time with the configured intra-op threads.
  */
 @Injectable()
 export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy {
   private loading: Promise<LoadedModel> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private current: LoadedModel | undefined;
+  private nextRunId = 1;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -61,28 +65,25 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async run(batch: Float32Array, count: number): Promise<ModelOutputs> {
-    const { session, description } = await this.load();
-    const size = description.inputSize;
+    const loaded = await this.load();
+    const size = loaded.description.inputSize;
     if (batch.length !== count * size * size) {
       throw new InferenceException(InferenceErrorCode.InferenceFailed, `input has ${batch.length} values, expected ${count}x${size}x${size}`);
     }
-    const input = new Tensor('float32', batch, [count, 1, size, size]);
-    const result = this.queue.then(() => session.run({ [description.inputName]: input }));
-    this.queue = result.catch(() => undefined);
-    let outputs: InferenceSession.OnnxValueMapType;
-    try {
-      outputs = await result;
-    } catch (error) {
-      throw new InferenceException(InferenceErrorCode.InferenceFailed, `onnxruntime: ${reasonOf(error)}`);
-    }
+    const id = this.nextRunId++;
+    const outputs = await new Promise<Readonly<Record<string, TensorMessage>>>((resolve, reject) => {
+      loaded.pending.set(id, { resolve, reject });
+      loaded.worker.postMessage({ id, inputName: loaded.description.inputName, input: batch, dims: [count, 1, size, size] } satisfies ModelWorkerRun);
+    });
     return readOutputs(outputs, count);
   }
 
   async close(): Promise<void> {
     const loading = this.loading;
     this.loading = undefined;
+    this.current = undefined;
     const loaded = await loading?.catch(() => undefined);
-    await loaded?.session.release();
+    await loaded?.worker.terminate();
   }
 
   private load(): Promise<LoadedModel> {
@@ -110,28 +111,63 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     } catch (error) {
       throw new InferenceException(InferenceErrorCode.ModelInvalid, `model card: ${reasonOf(error)}`);
     }
-    let session: InferenceSession;
-    try {
-      session = await InferenceSession.create(bytes, {
-        intraOpNumThreads: this.config.inference.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
-    } catch (error) {
-      throw new InferenceException(InferenceErrorCode.ModelInvalid, `onnxruntime cannot load ${modelPath}: ${reasonOf(error)}`);
-    }
-    const missing = [description.inputName].filter((name) => !session.inputNames.includes(name));
-    missing.push(...Object.values(OUTPUT_NAMES).filter((name) => !session.outputNames.includes(name)));
-    if (missing.length > 0) {
-      await session.release();
-      throw new InferenceException(InferenceErrorCode.ModelInvalid, `${modelPath} lacks ${missing.join(', ')}`);
-    }
+    const loaded = await this.startSession(bytes, description, modelPath);
     logger.info(
       { version: description.version, sha256, inputSize: description.inputSize, threshold: description.threshold, threads: this.config.inference.threads, loadMs: Math.round(performance.now() - started) },
       'fracture model loaded',
     );
-    return { description, session };
+    return loaded;
+  }
+
+  private startSession(bytes: Buffer, description: ModelDescription, modelPath: string): Promise<LoadedModel> {
+    const model = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const worker = startWorker('model.worker', { workerData: { model, threads: this.config.inference.threads } satisfies ModelWorkerData });
+    const loaded: LoadedModel = { description, worker, pending: new Map() };
+    return new Promise<LoadedModel>((resolve, reject) => {
+      const failAll = (reason: string): void => {
+        // A dead worker takes the session with it: the next call loads the model again.
+        if (this.current === loaded) {
+          this.current = undefined;
+          this.loading = undefined;
+        }
+        reject(new InferenceException(InferenceErrorCode.ModelInvalid, reason));
+        for (const waiting of loaded.pending.values()) waiting.reject(new InferenceException(InferenceErrorCode.InferenceFailed, reason));
+        loaded.pending.clear();
+      };
+      worker.on('message', (message: ModelWorkerMessage) => {
+        switch (message.kind) {
+          case 'ready': {
+            const missing = [description.inputName].filter((name) => !message.inputNames.includes(name));
+            missing.push(...Object.values(OUTPUT_NAMES).filter((name) => !message.outputNames.includes(name)));
+            if (missing.length === 0) {
+              this.current = loaded;
+              resolve(loaded);
+              return;
+            }
+            void worker.terminate();
+            reject(new InferenceException(InferenceErrorCode.ModelInvalid, `${modelPath} lacks ${missing.join(', ')}`));
+            return;
+          }
+          case 'load-failed':
+            void worker.terminate();
+            reject(new InferenceException(InferenceErrorCode.ModelInvalid, `onnxruntime cannot load ${modelPath}: ${message.message}`));
+            return;
+          case 'result':
+          case 'run-failed': {
+            const waiting = loaded.pending.get(message.id);
+            loaded.pending.delete(message.id);
+            if (message.kind === 'result') waiting?.resolve(message.outputs);
+            else waiting?.reject(new InferenceException(InferenceErrorCode.InferenceFailed, `onnxruntime: ${message.message}`));
+            return;
+          }
+        }
+      });
+      worker.on('error', (error) => {
+        logger.error({ err: error }, 'model worker failed');
+        failAll(`model worker failed: ${error.message}`);
+      });
+      worker.on('exit', (code) => failAll(`model worker exited with code ${code}`));
+    });
   }
 
   private async readRelease(): Promise<{ card: ModelCard; modelPath: string; expectedSha256: string[] }> {
@@ -171,7 +207,7 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
   }
 }
 
-function readOutputs(outputs: InferenceSession.OnnxValueMapType, count: number): ModelOutputs {
+function readOutputs(outputs: Readonly<Record<string, TensorMessage>>, count: number): ModelOutputs {
   const tensor = (name: string, perImage?: number): { data: Float32Array; dims: readonly number[] } => {
     const value = outputs[name];
     if (!value || value.type !== 'float32' || value.dims[0] !== count) {
@@ -180,7 +216,7 @@ function readOutputs(outputs: InferenceSession.OnnxValueMapType, count: number):
     if (perImage !== undefined && value.data.length !== count * perImage) {
       throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} has shape [${value.dims.join(',')}], expected ${perImage} values per image`);
     }
-    return { data: value.data as Float32Array, dims: value.dims };
+    return { data: value.data, dims: value.dims };
   };
   const heat = tensor(OUTPUT_NAMES.heatmap);
   const height = heat.dims[heat.dims.length - 2] ?? 0;

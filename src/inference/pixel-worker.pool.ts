@@ -1,9 +1,8 @@
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { moduleLogger } from '../common/logger';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
 import { runPixelTask, type PixelTask, type PreparedImage } from './pixel-task';
 import type { PixelWorkerRequest, PixelWorkerResponse } from './pixel.worker';
+import { startWorker } from './worker-thread';
 
 const logger = moduleLogger('inference');
 
@@ -13,7 +12,7 @@ interface Pending {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  readonly worker: ReturnType<typeof startWorker>;
   readonly pending: Map<number, Pending>;
 }
 
@@ -57,11 +56,7 @@ export class PixelWorkerPool {
   }
 
   private startWorker(): Slot {
-    // Under ts-node or ts-jest this file is TypeScript: the worker needs the same loader.
-    const typescript = path.extname(__filename) === '.ts';
-    const worker = new Worker(path.join(__dirname, `pixel.worker${path.extname(__filename)}`), {
-      execArgv: typescript ? ['--require', require.resolve('ts-node/register/transpile-only')] : [],
-    });
+    const worker = startWorker('pixel.worker');
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (response: PixelWorkerResponse) => {
       const waiting = slot.pending.get(response.id);

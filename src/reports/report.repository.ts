@@ -53,7 +53,7 @@ export class ReportRepository {
   async updateAtRevision(id: string, revision: number, update: UpdateFilter<ReportDocument>): Promise<Report | undefined> {
     const result = await this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), revision } as Filter<ReportDocument>,
-      { ...update, $set: { ...(update.$set ?? {}), updatedAt: new Date() }, $inc: { revision: 1 } } as UpdateFilter<ReportDocument>,
+      { ...update, $set: { ...(update.$set ?? {}), updatedAt: new Date() }, $inc: { ...(update.$inc ?? {}), revision: 1 } } as UpdateFilter<ReportDocument>,
       { returnDocument: 'after' },
     );
     return result ? toReport(result) : undefined;

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./test/support/native-realm.environment.ts
- */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';

@@ -59,6 +59,13 @@ describe('DatasetHeaderReader', () => {
     expect(header.pixelData?.fragments.map((fragment) => fragment.length)).toEqual([6, 4]);
   });
 
+  it('decodes names in the declared UTF-8 character set', async () => {
+    const utf8 = imageToDicom({ width: 2, height: 1, pixels: new Uint8Array(2), lossySource: false }, { patientId: 'P-2', patientName: 'Müller^Zoë Łukasz' });
+    const meta = await readFileMeta(source(utf8.part10));
+    const header = await DatasetHeaderReader.read(source(utf8.part10), meta.datasetOffset, false);
+    expect(header.values.get(Tag.PatientName)).toBe('Müller^Zoë Łukasz');
+  });
+
   it('rejects a data set cut short in the middle of a value', async () => {
     const meta = await readFileMeta(source(made.part10));
     const cut = made.part10.subarray(0, made.part10.length - 5);

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type * as R4 from 'fhir/r4';
+import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { InstanceRepository } from '../dicom/instance.repository';
+import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import type { DeliveryState, Report } from '../reports/report';
+import { ReportErrorCode, ReportException } from '../reports/report.exception';
+import { ReportService } from '../reports/report.service';
+import { mergeDiagnosticReport, mergeOwnedResource, serverDecisionWins } from './fhir-conflict.policy';
+import { buildResources, OWNED_SLOTS, typeOf, type PlannedResource, type SeriesInfo, type Slot } from './fhir-resources.builder';
+import { FhirServerClient } from './fhir-server.client';
+import { FhirErrorCode, FhirException } from './fhir.exception';
+
+export const FHIR_CHANNEL = 'fhir';
+const MAX_MERGES = 3;
+const KEEP_WRITTEN = 20;
+
+/** What `deliveries.fhir.references` holds: server ids, the versions to send in If-Match. */
+export interface FhirReferences {
+  readonly ids: Partial<Record<Slot, string>>;
+  readonly versions: Partial<Record<Slot, string>>;
+  /** DiagnosticReport versions Osteon wrote: the poll ignores these. */
+  readonly written: readonly string[];
+}
+
+export function fhirReferencesOf(report: Report): FhirReferences {
+  const state = report.deliveries[FHIR_CHANNEL] as DeliveryState | undefined;
+  const references = state?.references as Partial<FhirReferences> | undefined;
+  return { ids: { ...(references?.ids ?? {}) }, versions: { ...(references?.versions ?? {}) }, written: [...(references?.written ?? [])] };
+}
+
+interface Attempt {
+  readonly reportId: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+}
+
+/**
+ * Publishes a report's current content as one transaction: Patient and Device created only if
+ * absent, Osteon's resources created by identifier the first time and updated with If-Match on
+ * the stored version after that. A 412 re-reads, merges (fhir-conflict.policy) and tries again.
+ */
+@Injectable()
+export class FhirDeliveryService {
+  private readonly logger = moduleLogger('fhir');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reports: ReportService,
+    private readonly instances: InstanceRepository,
+    private readonly server: FhirServerClient,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.fhir !== undefined;
+  }
+
+  async deliver(attempt: Attempt): Promise<void> {
+    const report = await this.load(attempt.reportId);
+    const previous = report.deliveries[FHIR_CHANNEL] as DeliveryState | undefined;
+    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) return;
+    const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
+    const base = { contentVersion: report.contentVersion, attempts, lastAttemptAt: new Date(), deliveredAt: previous?.deliveredAt };
+    const references = fhirReferencesOf(report);
+    try {
+      const published = await this.publish(report, references);
+      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: 'delivered', deliveredAt: new Date(), error: undefined, references: { ...published } });
+      this.logger.info({ reportId: report.id, status: report.status, contentVersion: report.contentVersion, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
+    } catch (error) {
+      const unrecoverable = error instanceof FhirException && error.code === FhirErrorCode.Rejected;
+      const message = (error as Error).message;
+      const dead = unrecoverable || attempt.attempt >= attempt.maxAttempts;
+      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: dead ? 'dead' : 'failed', error: message, references: { ...references } });
+      this.logger.warn({ reportId: report.id, err: message, dead }, 'FHIR delivery failed');
+      if (unrecoverable) throw new UnrecoverableJobError(message);
+      throw error;
+    }
+  }
+
+  private async load(reportId: string): Promise<Report> {
+    try {
+      return await this.reports.get(reportId);
+    } catch (error) {
+      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(error.message);
+      throw error;
+    }
+  }
+
+  private async publish(report: Report, stored: FhirReferences): Promise<FhirReferences> {
+    const series = await this.seriesOf(report);
+    let ids = { ...stored.ids };
+    let versions = { ...stored.versions };
+    let overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
+    const written = [...stored.written];
+    for (let round = 0; ; round += 1) {
+      const urns = new Map<Slot, string>();
+      const ref = (slot: Slot): string => {
+        const id = OWNED_SLOTS.includes(slot) ? ids[slot] : undefined;
+        if (id) return `${typeOf(slot)}/${id}`;
+        if (!urns.has(slot)) urns.set(slot, `urn:uuid:${randomUUID()}`);
+        return urns.get(slot) as string;
+      };
+      const planned = buildResources(report, series, this.site(), ref);
+      const { bundle, slots, creates } = this.transactionOf(planned, ids, versions, overrides, ref);
+      try {
+        const response = await this.server.transaction(bundle);
+        const outcome = this.readResponse(response, slots);
+        ids = { ...ids, ...outcome.ids };
+        versions = { ...versions, ...outcome.versions };
+        if (outcome.versions.report) written.push(outcome.versions.report);
+        // An identifier search found resources from an earlier attempt whose answer was lost:
+        // they may hold older content, so they are updated in one more round.
+        const found = creates.filter((slot) => outcome.statuses[slot] === 200);
+        if (found.length === 0 || round >= MAX_MERGES) return { ids, versions, written: written.slice(-KEEP_WRITTEN) };
+        overrides = {};
+        continue;
+      } catch (error) {
+        if (!(error instanceof FhirException && error.code === FhirErrorCode.VersionConflict) || round >= MAX_MERGES) throw error;
+        this.logger.info({ reportId: report.id, round }, 'FHIR version conflict: re-reading and merging');
+        ({ versions, overrides } = await this.merge(report, planned, ids, versions));
+      }
+    }
+  }
+
+  /** Re-reads Osteon's resources and decides, per resource, what the next round writes. */
+  private async merge(
+    report: Report,
+    planned: readonly PlannedResource[],
+    ids: Partial<Record<Slot, string>>,
+    versions: Partial<Record<Slot, string>>,
+  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>> }> {
+    const current: Partial<Record<Slot, R4.FhirResource>> = {};
+    for (const slot of OWNED_SLOTS) {
+      const id = ids[slot];
+      if (id) current[slot] = await this.server.read<R4.FhirResource>(typeOf(slot), id);
+    }
+    const serverReport = current.report as R4.DiagnosticReport | undefined;
+    const doctorWins = serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
+    const nextVersions = { ...versions };
+    const overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
+    for (const item of planned) {
+      const server = current[item.slot];
+      if (!server) continue;
+      const changedByOthers = server.meta?.versionId !== versions[item.slot];
+      nextVersions[item.slot] = server.meta?.versionId;
+      if (!changedByOthers) continue;
+      if (item.slot === 'report') overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
+      else overrides[item.slot] = mergeOwnedResource(item.resource, server, doctorWins) ?? null;
+    }
+    return { versions: nextVersions, overrides };
+  }
+
+  private transactionOf(
+    planned: readonly PlannedResource[],
+    ids: Partial<Record<Slot, string>>,
+    versions: Partial<Record<Slot, string>>,
+    overrides: Partial<Record<Slot, R4.FhirResource | null>>,
+    ref: (slot: Slot) => string,
+  ): { bundle: R4.Bundle; slots: Slot[]; creates: Slot[] } {
+    const entry: R4.BundleEntry[] = [];
+    const slots: Slot[] = [];
+    const creates: Slot[] = [];
+    for (const item of planned) {
+      const id = OWNED_SLOTS.includes(item.slot) ? ids[item.slot] : undefined;
+      const type = item.resource.resourceType;
+      if (id && versions[item.slot]) {
+        const override = overrides[item.slot];
+        if (override === null) continue; // the doctor's copy stays as it is
+        const resource = { ...(override ?? item.resource), id } as R4.FhirResource;
+        entry.push({ fullUrl: ref(item.slot), resource, request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` } });
+      } else {
+        entry.push({ fullUrl: ref(item.slot), resource: item.resource, request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery } });
+        if (OWNED_SLOTS.includes(item.slot)) creates.push(item.slot);
+      }
+      slots.push(item.slot);
+    }
+    return { bundle: { resourceType: 'Bundle', type: 'transaction', entry }, slots, creates };
+  }
+
+  private readResponse(
+    response: R4.Bundle,
+    slots: readonly Slot[],
+  ): { ids: Partial<Record<Slot, string>>; versions: Partial<Record<Slot, string>>; statuses: Partial<Record<Slot, number>> } {
+    if (response.resourceType !== 'Bundle' || (response.entry?.length ?? 0) !== slots.length) {
+      throw new FhirException(FhirErrorCode.BadResponse, 'FHIR server answered the transaction without one entry per request');
+    }
+    const ids: Partial<Record<Slot, string>> = {};
+    const versions: Partial<Record<Slot, string>> = {};
+    const statuses: Partial<Record<Slot, number>> = {};
+    slots.forEach((slot, index) => {
+      const entry = response.entry?.[index];
+      const location = entry?.response?.location?.match(/([A-Za-z]+)\/([^/]+)(?:\/_history\/([^/]+))?$/);
+      const id = entry?.resource?.id ?? location?.[2];
+      const version = entry?.resource?.meta?.versionId ?? location?.[3] ?? entry?.response?.etag?.replace(/^W\/"|"$/g, '');
+      if (!id) throw new FhirException(FhirErrorCode.BadResponse, `FHIR server returned no id for the ${slot} resource`);
+      ids[slot] = id;
+      if (version) versions[slot] = version;
+      statuses[slot] = Number.parseInt(entry?.response?.status ?? '0', 10);
+    });
+    return { ids, versions, statuses };
+  }
+
+  /** The study's series and instances, as far as the report analysed them. */
+  async seriesOf(report: Report): Promise<SeriesInfo[]> {
+    const analysed = new Set(report.images.map((image) => image.sopInstanceUid));
+    const bySeries = new Map<string, SeriesInfo & { instances: SeriesInfo['instances'][number][] }>();
+    const seen = new Set<string>();
+    for (const record of await this.instances.findByStudy(report.studyInstanceUid)) {
+      if (!analysed.has(record.sopInstanceUid) || seen.has(record.sopInstanceUid)) continue;
+      seen.add(record.sopInstanceUid);
+      let series = bySeries.get(record.seriesInstanceUid);
+      if (!series) {
+        series = { seriesInstanceUid: record.seriesInstanceUid, modality: record.modality, bodyPartExamined: record.bodyPartExamined, instances: [] };
+        bySeries.set(record.seriesInstanceUid, series);
+      }
+      series.instances.push({ sopInstanceUid: record.sopInstanceUid, sopClassUid: record.sopClassUid, instanceNumber: record.instanceNumber });
+    }
+    return [...bySeries.values()];
+  }
+
+  private site(): { system: string; patientIdSystem: string } {
+    const fhir = this.config.fhir;
+    if (!fhir) throw new Error('the FHIR channel is not configured');
+    return { system: fhir.system, patientIdSystem: fhir.patientIdSystem };
+  }
+}

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type * as R4 from 'fhir/r4';
+import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import type { Report } from '../reports/report';
+import { ReportErrorCode, ReportException } from '../reports/report.exception';
+import { ReportService } from '../reports/report.service';
+import { osteonSystem } from './fhir-codes';
+import { fhirReferencesOf } from './fhir-delivery.service';
+import { FhirServerClient } from './fhir-server.client';
+import { FhirSyncStateRepository } from './fhir-sync-state.repository';
+import { decideVerdict, type ServerObservations, type VerdictAction } from './fhir-verdict';
+
+const POLL_STATE = 'diagnostic-report-poll';
+const PAGE = 100;
+
+/**
+ * Pulls doctors' decisions back: the scheduled poll (DiagnosticReports with Osteon's identifier
+ * system changed since the high-water mark) and the rest-hook notify endpoint both end here.
+ */
+@Injectable()
+export class FhirVerdictService {
+  private readonly logger = moduleLogger('fhir');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reports: ReportService,
+    private readonly server: FhirServerClient,
+    private readonly state: FhirSyncStateRepository,
+  ) {}
+
+  /** One poll: every changed report since the mark, oldest first; returns how many were applied. */
+  async poll(): Promise<number> {
+    const system = osteonSystem(this.settings().system, 'report');
+    let applied = 0;
+    for (let page = 0; page < 50; page += 1) {
+      const since = await this.state.highWaterMark(POLL_STATE);
+      const params: Record<string, string> = { identifier: `${system}|`, _sort: '_lastUpdated', _count: String(PAGE) };
+      if (since) params._lastUpdated = `gt${since}`;
+      const bundle = await this.server.search('DiagnosticReport', params);
+      const found = (bundle.entry ?? []).map((entry) => entry.resource).filter((resource): resource is R4.DiagnosticReport => resource?.resourceType === 'DiagnosticReport');
+      for (const report of found) {
+        if ((await this.process(report)).kind !== 'ignore') applied += 1;
+        if (report.meta?.lastUpdated) await this.state.advance(POLL_STATE, report.meta.lastUpdated);
+      }
+      if (found.length < PAGE) break;
+    }
+    return applied;
+  }
+
+  /** A pushed DiagnosticReport (or only its id): the server's current copy is what counts. */
+  async notified(resource: R4.DiagnosticReport): Promise<VerdictAction> {
+    const current = resource.id ? await this.server.read<R4.DiagnosticReport>('DiagnosticReport', resource.id) : resource;
+    return this.process(current);
+  }
+
+  async process(server: R4.DiagnosticReport): Promise<VerdictAction> {
+    const system = osteonSystem(this.settings().system, 'report');
+    const reportId = server.identifier?.find((identifier) => identifier.system === system)?.value;
+    if (!reportId) return { kind: 'ignore', reason: 'not an Osteon report' };
+    let report: Report;
+    try {
+      report = await this.reports.get(reportId);
+    } catch (error) {
+      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) return { kind: 'ignore', reason: 'unknown report' };
+      throw error;
+    }
+    const references = fhirReferencesOf(report);
+    const quick = decideVerdict(report, server, {}, references.written);
+    if (quick.kind !== 'verdict') return this.apply(report, server, quick);
+    const action = decideVerdict(report, server, await this.observationsOf(server), references.written);
+    return this.apply(report, server, action);
+  }
+
+  private async apply(report: Report, server: R4.DiagnosticReport, action: VerdictAction): Promise<VerdictAction> {
+    const log = { reportId: report.id, diagnosticReportId: server.id, versionId: server.meta?.versionId, serverStatus: server.status };
+    switch (action.kind) {
+      case 'ignore':
+        this.logger.debug({ ...log, reason: action.reason }, 'FHIR change ignored');
+        return action;
+      case 'withdraw':
+        await this.reports.withdraw(report.id, action.doctor, action.reason, 'fhir');
+        this.logger.info({ ...log, doctorId: action.doctor.id }, 'report withdrawn from the FHIR server');
+        return action;
+      case 'verdict': {
+        const updated = await this.reports.applyExternalVerdict(report.id, action.doctor, action.verdict, 'fhir');
+        this.logger.info({ ...log, doctorId: action.doctor.id, status: updated.status, agreed: updated.review?.agreed }, 'doctor verdict taken from the FHIR server');
+        return action;
+      }
+    }
+  }
+
+  private async observationsOf(server: R4.DiagnosticReport): Promise<ServerObservations> {
+    const found: { fracture?: R4.Observation; count?: R4.Observation; bodySite?: R4.Observation } = {};
+    const observationSystem = osteonSystem(this.settings().system, 'observation');
+    for (const result of server.result ?? []) {
+      const id = result.reference?.match(/^Observation\/([^/]+)/)?.[1];
+      if (!id) continue;
+      const observation = await this.server.read<R4.Observation>('Observation', id);
+      const value = observation.identifier?.find((identifier) => identifier.system === observationSystem)?.value ?? '';
+      if (value.endsWith('-fracture')) found.fracture = observation;
+      else if (value.endsWith('-count')) found.count = observation;
+      else if (value.endsWith('-body-site')) found.bodySite = observation;
+    }
+    return found;
+  }
+
+  private settings(): NonNullable<AppConfig['fhir']> {
+    if (!this.config.fhir) throw new Error('the FHIR channel is not configured');
+    return this.config.fhir;
+  }
+}

@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Hl7Message } from '@medplum/core';
+import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { ackFor, nakForUnreadable, type AckContent } from './ack.builder';
+import { headerOf, type MessageHeader } from './hl7-fields';
+import { ackDecisionOf, Hl7ErrorCode, Hl7Exception } from './hl7.exception';
+import { InboundMessageRepository } from './inbound-message.repository';
+import { OrderIntakeService } from './order-intake.service';
+import { ResultIntakeService } from './result-intake.service';
+
+type Accepted = 'ORM^O01' | 'OMI^O23' | 'ORU^R01';
+const ACCEPTED: readonly string[] = ['ORM^O01', 'OMI^O23', 'ORU^R01'] satisfies readonly Accepted[];
+
+function refusal(error: Hl7Exception): AckContent {
+  const decision = ackDecisionOf(error.code);
+  return { code: decision.ackCode, text: error.message, errorCondition: decision.errorCondition };
+}
+
+/**
+ * One inbound HL7 message → its ACK. Orders and results are applied once per control id
+ * (sending application + facility + MSH-10); a re-sent message is acknowledged again, not re-applied.
+ */
+@Injectable()
+export class Hl7InboundService {
+  private readonly logger = moduleLogger('hl7');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly processed: InboundMessageRepository,
+    private readonly orders: OrderIntakeService,
+    private readonly results: ResultIntakeService,
+  ) {}
+
+  /** The NAK for bytes that never became a frame (garbage, a frame cut off). */
+  unframed(reason: string): string {
+    return nakForUnreadable(refusal(new Hl7Exception(Hl7ErrorCode.Malformed, `not an MLLP-framed HL7 message: ${reason}`)), this.config.hl7);
+  }
+
+  async handle(text: string): Promise<string> {
+    let message: Hl7Message;
+    try {
+      message = Hl7Message.parse(text.replace(/\r?\n/g, '\r').replace(/\r+$/, ''));
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'unreadable HL7 message: NAK');
+      return nakForUnreadable(refusal(new Hl7Exception(Hl7ErrorCode.Malformed, 'the frame holds no HL7 message starting with MSH')), this.config.hl7);
+    }
+    const header = headerOf(message);
+    const content = await this.process(message, header);
+    this.logger.info({ controlId: header.controlId, type: `${header.messageCode}^${header.triggerEvent}`, ack: content.code }, 'HL7 message acknowledged');
+    return ackFor(message, content, this.config.hl7);
+  }
+
+  private async process(message: Hl7Message, header: MessageHeader): Promise<AckContent> {
+    const type = `${header.messageCode}^${header.triggerEvent}`;
+    if (!ACCEPTED.includes(type)) {
+      return refusal(new Hl7Exception(Hl7ErrorCode.UnsupportedMessageType, `message type ${type} is not accepted; Osteon accepts ${ACCEPTED.join(', ')}`));
+    }
+    if (header.controlId === '') return refusal(new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'MSH-10 message control id is empty'));
+    const key = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}`;
+    const earlier = await this.processed.claim(key, type);
+    if (earlier?.state === 'processed') return { code: 'AA', text: `message ${header.controlId} was already processed; not applied again` };
+    if (earlier) return refusal(new Hl7Exception(Hl7ErrorCode.InProgress, `message ${header.controlId} is being processed; send it again later`));
+    try {
+      const text = await this.apply(type as Accepted, message);
+      await this.processed.markProcessed(key);
+      return { code: 'AA', text };
+    } catch (error) {
+      await this.processed.release(key);
+      if (error instanceof Hl7Exception) return refusal(error);
+      this.logger.error({ controlId: header.controlId, err: (error as Error).message }, 'HL7 message could not be processed');
+      return refusal(new Hl7Exception(Hl7ErrorCode.Internal, 'Osteon could not process the message; send it again later'));
+    }
+  }
+
+  private async apply(type: Accepted, message: Hl7Message): Promise<string> {
+    switch (type) {
+      case 'ORM^O01':
+      case 'OMI^O23': {
+        const order = await this.orders.receive(message);
+        return `order ${order.accessionNumber} ${order.status}`;
+      }
+      case 'ORU^R01': {
+        const report = await this.results.receive(message);
+        return `report ${report.id} is ${report.status}`;
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** Why Osteon refused an inbound message; each code decides the ACK code and the ERR-3 code. */
+export enum Hl7ErrorCode {
+  Malformed = 'malformed',
+  UnsupportedMessageType = 'unsupported-message-type',
+  UnsupportedResultStatus = 'unsupported-result-status',
+  RequiredFieldMissing = 'required-field-missing',
+  UnknownValue = 'unknown-value',
+  UnknownReport = 'unknown-report',
+  ReportNotUpdatable = 'report-not-updatable',
+  InProgress = 'in-progress',
+  Internal = 'internal',
+}
+
+export class Hl7Exception extends Error {
+  constructor(
+    readonly code: Hl7ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AckDecision {
+  /** AE: Osteon could not process it (the sender may retry); AR: Osteon does not accept it. */
+  readonly ackCode: 'AE' | 'AR';
+  /** HL7 table 0357 message error condition code for ERR-3. */
+  readonly errorCondition: { readonly code: string; readonly text: string };
+}
+
+export function ackDecisionOf(code: Hl7ErrorCode): AckDecision {
+  switch (code) {
+    case Hl7ErrorCode.Malformed:
+      return { ackCode: 'AE', errorCondition: { code: '100', text: 'Segment sequence error' } };
+    case Hl7ErrorCode.UnsupportedMessageType:
+      return { ackCode: 'AR', errorCondition: { code: '200', text: 'Unsupported message type' } };
+    case Hl7ErrorCode.UnsupportedResultStatus:
+      return { ackCode: 'AR', errorCondition: { code: '103', text: 'Table value not found' } };
+    case Hl7ErrorCode.RequiredFieldMissing:
+      return { ackCode: 'AE', errorCondition: { code: '101', text: 'Required field missing' } };
+    case Hl7ErrorCode.UnknownValue:
+      return { ackCode: 'AE', errorCondition: { code: '103', text: 'Table value not found' } };
+    case Hl7ErrorCode.UnknownReport:
+      return { ackCode: 'AE', errorCondition: { code: '204', text: 'Unknown key identifier' } };
+    case Hl7ErrorCode.ReportNotUpdatable:
+      return { ackCode: 'AE', errorCondition: { code: '206', text: 'Application record locked' } };
+    case Hl7ErrorCode.InProgress:
+      return { ackCode: 'AE', errorCondition: { code: '206', text: 'Application record locked' } };
+    case Hl7ErrorCode.Internal:
+      return { ackCode: 'AE', errorCondition: { code: '207', text: 'Application internal error' } };
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AnalysisModule } from '../analysis/analysis.module';
+import { ReportsModule } from '../reports/reports.module';
+import { DeliverHl7Handler } from './deliver-hl7.handler';
+import { Hl7DeliveryService } from './hl7-delivery.service';
+import { Hl7InboundService } from './hl7-inbound.service';
+import { InboundMessageRepository } from './inbound-message.repository';
+import { MllpListener } from './mllp.listener';
+import { OrderIntakeService } from './order-intake.service';
+import { OrderRepository } from './order.repository';
+import { ResultIntakeService } from './result-intake.service';
+import { RisClient } from './ris.client';
+
+/** HL7 v2 over MLLP: ORU^R01 results to the RIS; orders and final results from it. */
+@Module({
+  imports: [ReportsModule, AnalysisModule],
+  providers: [
+    RisClient,
+    Hl7DeliveryService,
+    DeliverHl7Handler,
+    OrderRepository,
+    InboundMessageRepository,
+    OrderIntakeService,
+    ResultIntakeService,
+    Hl7InboundService,
+    MllpListener,
+  ],
+})
+export class Hl7Module {}

@@ -1,0 +1,159 @@
+import { Message } from 'node-hl7-client';
+import { HL7_2_5_1 } from 'node-hl7-client/hl7';
+import type { BodyPart, CountClass, Urgency } from '../reports/findings';
+import type { Report } from '../reports/report';
+import {
+  BODY_PART_CODES,
+  COUNT_CODES,
+  FINDING_CODES,
+  OBSERVATION,
+  observationStatusOf,
+  PRIORITY_OF_URGENCY,
+  resultStatusOf,
+  URGENCY_CODES,
+  type CodedValue,
+} from './hl7-codes';
+import type { Order } from './order';
+
+export interface MessageParties {
+  readonly sendingApplication: string;
+  readonly sendingFacility: string;
+  readonly receivingApplication: string;
+  readonly receivingFacility: string;
+}
+
+/** The procedure Osteon reports when no order names one. */
+const DEFAULT_PROCEDURE: CodedValue = { code: 'OSTXR', text: 'Radiograph fracture assessment', system: '99OST' };
+
+/** HL7 TS in UTC with an explicit offset, so no receiver guesses the zone. */
+export function hl7Timestamp(date: Date): string {
+  return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;
+}
+
+interface ReportedFindings {
+  readonly fracture: boolean;
+  readonly probability: number;
+  readonly countClass: CountClass;
+  readonly bodyPart: BodyPart;
+  readonly urgency: Urgency;
+  readonly conclusion: string;
+}
+
+/** What the RIS should show: the AI draft while preliminary, the doctor's verdict once reviewed. */
+function reportedFindings(report: Report): ReportedFindings {
+  const ai = report.findings;
+  const verdict = report.status === 'preliminary' ? undefined : report.review?.verdict;
+  const fracture = verdict?.fracture ?? ai.fracture;
+  const countClass = verdict?.countClass ?? ai.countClass;
+  const bodyPart = verdict?.bodyPart ?? ai.bodyPart;
+  const finding = fracture ? `Fracture (${COUNT_CODES[countClass].text.toLowerCase()}) of the ${bodyPart}.` : `No fracture seen (${bodyPart}).`;
+  const prefix: Record<Report['status'], string> = {
+    preliminary: `AI draft, not reviewed by a doctor (model ${report.modelVersion}, fracture probability ${ai.probability.toFixed(3)}):`,
+    final: 'Reviewed by a doctor:',
+    amended: 'Corrected by a doctor:',
+    'entered-in-error': 'Withdrawn, entered in error:',
+  };
+  return { fracture, probability: ai.probability, countClass, bodyPart, urgency: report.urgency, conclusion: verdict?.conclusion ?? `${prefix[report.status]} ${finding}` };
+}
+
+function dicomDateToHl7(value: string | undefined): string {
+  return (value ?? '').replace(/-/g, '').slice(0, 8);
+}
+
+function sexToHl7(value: string | undefined): string {
+  const sex = (value ?? '').toUpperCase();
+  return ['M', 'F', 'O'].includes(sex) ? sex : 'U';
+}
+
+/**
+ * ORU^R01 v2.5.1 for the report's current content: MSH, PID, ORC, OBR (OBR-3 = the report id,
+ * OBR-18 = accession, OBR-25 = P/F/C/X, OBR-27.6 and ORC-7.6 = priority) and the OBX lines
+ * finding (CWE), probability (NM), count (CWE), body part (CWE), urgency (CWE), conclusion (TX).
+ */
+export function buildResultMessage(report: Report, order: Order | undefined, controlId: string, parties: MessageParties, now = new Date()): Message {
+  const message = new Message({
+    specification: new HL7_2_5_1(),
+    messageHeader: { msh_9_1: 'ORU', msh_9_2: 'R01', msh_9_3: 'ORU_R01', msh_10: controlId, msh_11_1: 'P' },
+  });
+  message.set('MSH.3', parties.sendingApplication);
+  message.set('MSH.4', parties.sendingFacility);
+  message.set('MSH.5', parties.receivingApplication);
+  message.set('MSH.6', parties.receivingFacility);
+  message.set('MSH.7', hl7Timestamp(now));
+
+  const pid = message.addSegment('PID');
+  pid.set('1', '1');
+  pid.set('3.1', report.patient.patientId ?? order?.patientId ?? '');
+  // DICOM PN and HL7 XPN share the order family^given^middle^prefix^suffix.
+  (report.patient.name ?? '').split('^').slice(0, 5).forEach((part, index) => pid.set(`5.${index + 1}`, part.trim()));
+  pid.set('7', dicomDateToHl7(report.patient.birthDate));
+  pid.set('8', sexToHl7(report.patient.sex));
+
+  const resultStatus = resultStatusOf(report.status);
+  const priority = PRIORITY_OF_URGENCY[report.urgency];
+  const orc = message.addSegment('ORC');
+  orc.set('1', 'RE');
+  orc.set('2', order?.placerOrderNumber ?? '');
+  orc.set('3.1', report.id);
+  orc.set('3.2', parties.sendingApplication);
+  orc.set('5', { P: 'A', F: 'CM', C: 'CM', X: 'CA' }[resultStatus]);
+  orc.set('7.6', priority);
+
+  const procedure = order?.procedure ? { code: order.procedure.code, text: order.procedure.text, system: '' } : DEFAULT_PROCEDURE;
+  const obr = message.addSegment('OBR');
+  obr.set('1', '1');
+  obr.set('2', order?.placerOrderNumber ?? '');
+  obr.set('3.1', report.id);
+  obr.set('3.2', parties.sendingApplication);
+  obr.set('4.1', procedure.code);
+  obr.set('4.2', procedure.text);
+  obr.set('4.3', procedure.system);
+  obr.set('7', hl7Timestamp(report.firstReceivedAt));
+  obr.set('18', report.accessionNumber ?? order?.accessionNumber ?? '');
+  obr.set('22', hl7Timestamp(now));
+  obr.set('24', 'RAD');
+  obr.set('25', resultStatus);
+  obr.set('27.6', priority);
+  if (report.review && report.status !== 'preliminary') {
+    obr.set('32.1', report.review.by.username);
+  }
+
+  const findings = reportedFindings(report);
+  const observationStatus = observationStatusOf(report.status);
+  let setId = 0;
+  const addObservation = (valueType: 'CWE' | 'NM' | 'TX', identifier: CodedValue, value: CodedValue | string, units?: CodedValue): void => {
+    setId += 1;
+    const obx = message.addSegment('OBX');
+    obx.set('1', String(setId));
+    obx.set('2', valueType);
+    obx.set('3.1', identifier.code);
+    obx.set('3.2', identifier.text);
+    obx.set('3.3', identifier.system);
+    obx.set('4', '1');
+    if (typeof value === 'string') {
+      obx.set('5', value);
+    } else {
+      obx.set('5.1', value.code);
+      obx.set('5.2', value.text);
+      obx.set('5.3', value.system);
+    }
+    if (units) {
+      obx.set('6.1', units.code);
+      obx.set('6.3', units.system);
+    }
+    obx.set('11', observationStatus);
+    obx.set('14', hl7Timestamp(report.analysedAt));
+    // The model that produced the draft, so the RIS can tell AI results apart.
+    obx.set('18', report.modelVersion);
+  };
+  addObservation('CWE', OBSERVATION.finding, findings.fracture ? FINDING_CODES.fracture : FINDING_CODES.none);
+  addObservation('NM', OBSERVATION.probability, findings.probability.toFixed(4), { code: '1', text: '', system: 'UCUM' });
+  addObservation('CWE', OBSERVATION.count, COUNT_CODES[findings.countClass]);
+  addObservation('CWE', OBSERVATION.bodyPart, BODY_PART_CODES[findings.bodyPart]);
+  addObservation('CWE', OBSERVATION.urgency, URGENCY_CODES[findings.urgency]);
+  // One TX line per OBX: TX has no line break of its own.
+  for (const line of findings.conclusion.split(/\r?\n/).filter((text) => text.trim() !== '')) {
+    addObservation('TX', OBSERVATION.conclusion, line);
+  }
+  return message;
+}

@@ -1,0 +1,58 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+
+/**
+ * Worker thread that owns the onnxruntime session. onnxruntime-node's `run` is synchronous
+ * native work deferred by setImmediate, so on the main thread it would block the event loop
+ * for the whole inference; here it blocks only this thread.
+ */
+export interface ModelWorkerData {
+  readonly model: Uint8Array;
+  readonly threads: number;
+}
+
+export interface ModelWorkerRun {
+  readonly id: number;
+  readonly inputName: string;
+  readonly input: Float32Array;
+  readonly dims: readonly number[];
+}
+
+export interface TensorMessage {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+export type ModelWorkerMessage =
+  | { readonly kind: 'ready'; readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
+  | { readonly kind: 'load-failed'; readonly message: string }
+  | { readonly kind: 'result'; readonly id: number; readonly outputs: Readonly<Record<string, TensorMessage>> }
+  | { readonly kind: 'run-failed'; readonly id: number; readonly message: string };
+
+const port = parentPort;
+if (port) {
+  const { model, threads } = workerData as ModelWorkerData;
+  const ready = InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  ready.then(
+    (session) => port.postMessage({ kind: 'ready', inputNames: session.inputNames, outputNames: session.outputNames } satisfies ModelWorkerMessage),
+    (error: unknown) => port.postMessage({ kind: 'load-failed', message: messageOf(error) } satisfies ModelWorkerMessage),
+  );
+  port.on('message', (request: ModelWorkerRun) => {
+    ready
+      .then((session) => session.run({ [request.inputName]: new Tensor('float32', request.input, [...request.dims]) }))
+      .then(
+        (results) => {
+          // Outputs are small (a few hundred values per image): copied, not transferred.
+          const outputs: Record<string, TensorMessage> = {};
+          for (const [name, value] of Object.entries(results)) outputs[name] = { type: value.type, dims: value.dims, data: value.data as Float32Array };
+          port.postMessage({ kind: 'result', id: request.id, outputs } satisfies ModelWorkerMessage);
+        },
+        (error: unknown) => port.postMessage({ kind: 'run-failed', id: request.id, message: messageOf(error) } satisfies ModelWorkerMessage),
+      );
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

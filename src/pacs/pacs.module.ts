@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ReportsModule } from '../reports/reports.module';
+import { DeliverPacsHandler } from './deliver-pacs.handler';
+import { PacsDeliveryService } from './pacs-delivery.service';
+import { ResultObjectsFactory } from './result-objects.factory';
+import { SourceImageReader } from './source-image.reader';
+import { StoreScuClient } from './store-scu.client';
+
+/** Results back into the PACS as DICOM: Secondary Capture images, an SR, rejection notes. */
+@Module({
+  imports: [ReportsModule],
+  providers: [DeliverPacsHandler, PacsDeliveryService, ResultObjectsFactory, SourceImageReader, StoreScuClient],
+})
+export class PacsModule {}

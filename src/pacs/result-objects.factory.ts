@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { StorageSopClass } from '../dicom/dicom.constants';
+import { InferenceException } from '../inference/inference.exception';
+import type { AnalysedImage } from '../reports/findings';
+import { HeatmapRepository } from '../reports/heatmap.repository';
+import type { Report } from '../reports/report';
+import { BannerRenderError, renderAnnotatedImage } from './annotated-image.renderer';
+import { requireString } from './composite-context';
+import type { DeliveryPlan, SentObject } from './pacs-delivery.plan';
+import { buildRejectionNote, KEY_OBJECT_SELECTION_SOP_CLASS } from './rejection-note.builder';
+import { buildSecondaryCapture } from './secondary-capture.builder';
+import { SourceImageReader, type SourceImage } from './source-image.reader';
+import type { StoreObject } from './store-scu.client';
+import { buildStructuredReport, COMPREHENSIVE_SR_SOP_CLASS, type SourceReference } from './structured-report.builder';
+
+/** The objects can never be made from these originals: a retry would fail the same way. */
+export class ResultObjectsError extends Error {}
+
+export interface ResultObjects {
+  readonly objects: readonly StoreObject[];
+  readonly sent: readonly SentObject[];
+}
+
+/** Makes the DICOM objects a delivery plan names: SC images and SR, or the rejection note. */
+@Injectable()
+export class ResultObjectsFactory {
+  constructor(
+    private readonly sources: SourceImageReader,
+    private readonly heatmaps: HeatmapRepository,
+  ) {}
+
+  async build(report: Report, plan: DeliveryPlan, now: Date): Promise<ResultObjects> {
+    try {
+      return plan.kind === 'withdrawal' ? await this.withdrawal(report, plan, now) : await this.results(report, plan, now);
+    } catch (error) {
+      if (error instanceof BannerRenderError) throw new ResultObjectsError(error.message);
+      if (error instanceof InferenceException && !error.retryable) throw new ResultObjectsError(`an original cannot be decoded: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private async results(report: Report, plan: Extract<DeliveryPlan, { kind: 'results' }>, now: Date): Promise<ResultObjects> {
+    const objects: StoreObject[] = [];
+    const sent: SentObject[] = [];
+    const references: SourceReference[] = [];
+    let first: SourceImage | undefined;
+    for (const [index, image] of report.images.entries()) {
+      const capture = plan.captures.find((candidate) => candidate.sourceSopInstanceUid === image.sopInstanceUid);
+      if (!capture) throw new Error(`plan has no capture for ${image.sopInstanceUid}`);
+      const source = await this.sources.read(image.blobKey);
+      first ??= source;
+      const rgb = await renderAnnotatedImage(source.grey, { banner: bannerFor(image, report.modelVersion), heatmapPng: await this.heatmapFor(image) });
+      const elements = buildSecondaryCapture({
+        original: source.header,
+        image: rgb,
+        seriesInstanceUid: plan.captureSeriesInstanceUid,
+        sopInstanceUid: capture.sopInstanceUid,
+        instanceNumber: index + 1,
+        modelVersion: report.modelVersion,
+        createdAt: now,
+      });
+      objects.push({ sopClassUid: StorageSopClass.SecondaryCapture, sopInstanceUid: capture.sopInstanceUid, elements });
+      sent.push({ role: 'secondary-capture', sopClassUid: StorageSopClass.SecondaryCapture, sopInstanceUid: capture.sopInstanceUid, seriesInstanceUid: plan.captureSeriesInstanceUid });
+      references.push({
+        sopClassUid: requireString(source.header, 'SOPClassUID'),
+        sopInstanceUid: image.sopInstanceUid,
+        seriesInstanceUid: requireString(source.header, 'SeriesInstanceUID'),
+        rows: source.grey.height,
+        columns: source.grey.width,
+        findings: image.findings,
+      });
+    }
+    if (!first) throw new ResultObjectsError(`report ${report.id} has no analysed image`);
+    const elements = buildStructuredReport({
+      report,
+      original: first.header,
+      sources: references,
+      seriesInstanceUid: plan.reportSeriesInstanceUid,
+      sopInstanceUid: plan.reportInstanceUid,
+      instanceNumber: report.contentVersion,
+      predecessor: plan.predecessor ?? undefined,
+      createdAt: now,
+    });
+    objects.push({ sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, sopInstanceUid: plan.reportInstanceUid, elements });
+    sent.push({ role: 'structured-report', sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, sopInstanceUid: plan.reportInstanceUid, seriesInstanceUid: plan.reportSeriesInstanceUid });
+    return { objects, sent };
+  }
+
+  private async withdrawal(report: Report, plan: Extract<DeliveryPlan, { kind: 'withdrawal' }>, now: Date): Promise<ResultObjects> {
+    if (plan.rejected.length === 0) return { objects: [], sent: [] };
+    const image = report.images[0];
+    if (!image) throw new ResultObjectsError(`report ${report.id} has no analysed image`);
+    const original = await this.sources.read(image.blobKey);
+    const elements = buildRejectionNote({
+      original: original.header,
+      rejected: plan.rejected.map((object) => ({ ...object, isImage: object.role === 'secondary-capture' })),
+      seriesInstanceUid: plan.noteSeriesInstanceUid,
+      sopInstanceUid: plan.noteInstanceUid,
+      createdAt: now,
+    });
+    return {
+      objects: [{ sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS, sopInstanceUid: plan.noteInstanceUid, elements }],
+      sent: [{ role: 'rejection-note', sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS, sopInstanceUid: plan.noteInstanceUid, seriesInstanceUid: plan.noteSeriesInstanceUid }],
+    };
+  }
+
+  /** The heat map is drawn only where the model suspects a fracture. */
+  private async heatmapFor(image: AnalysedImage): Promise<Buffer | undefined> {
+    if (!image.findings.fracture || !image.heatmapId) return undefined;
+    return this.heatmaps.find(image.heatmapId);
+  }
+}
+
+export function bannerFor(image: AnalysedImage, modelVersion: string): [string, string] {
+  const { fracture, fractureProbability } = image.findings;
+  const verdict = fracture ? 'fracture suspected' : 'no fracture suspected';
+  return [`AI triage: ${verdict}, p=${fractureProbability.toFixed(2)}`, `— not a diagnosis (Osteon ${modelVersion})`];
+}

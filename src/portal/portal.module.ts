@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ReportsModule } from '../reports/reports.module';
+import { DeliverPortalHandler } from './deliver-portal.handler';
+import { PatientPdfService } from './patient-pdf.service';
+import { PatientReportsController } from './patient-reports.controller';
+import { PdfPrinterRepository } from './pdf-printer.repository';
+import { PortalDeliveryService } from './portal-delivery.service';
+import { PortalLinkController } from './portal-link.controller';
+import { PortalLinkRepository } from './portal-link.repository';
+import { PortalLinkService } from './portal-link.service';
+import { PortalWebhookClient } from './portal-webhook.client';
+import { ReportImageRepository } from './report-image.repository';
+import { ReportPdfController } from './report-pdf.controller';
+
+/** Patient PDFs (released only once signed), patient links and delivery to the patient portal. */
+@Module({
+  imports: [ReportsModule, AuditModule],
+  controllers: [ReportPdfController, PatientReportsController, PortalLinkController],
+  providers: [
+    PdfPrinterRepository,
+    ReportImageRepository,
+    PatientPdfService,
+    PortalLinkRepository,
+    PortalLinkService,
+    PortalWebhookClient,
+    PortalDeliveryService,
+    DeliverPortalHandler,
+  ],
+  exports: [PatientPdfService],
+})
+export class PortalModule {}

@@ -7,8 +7,12 @@ import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DicomModule } from './dicom/dicom.module';
+import { FhirModule } from './fhir/fhir.module';
 import { HealthModule } from './health/health.module';
+import { Hl7Module } from './hl7/hl7.module';
 import { JobsModule } from './jobs/jobs.module';
+import { LearningModule } from './learning/learning.module';
+import { PacsModule } from './pacs/pacs.module';
 import { PortalModule } from './portal/portal.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
@@ -24,7 +28,11 @@ import { StudiesModule } from './studies/studies.module';
     AnalysisModule,
     RecordsModule,
     AnalyticsModule,
+    LearningModule,
     PortalModule,
+    FhirModule,
+    Hl7Module,
+    PacsModule,
   ],
 })
 export class AppModule {}

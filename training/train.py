@@ -385,6 +385,13 @@ def main():
              "seed": a.seed, "val_fraction": a.val_fraction, "group_block": GROUP_BLOCK, "max_images": a.max_images,
              "val_image_ids": [r["image_id"] for r in vrows]}
     train_info["wall_time_s"] = round(time.time() - t_start, 1)
+    if a.weights and a.epochs == 0:
+        train_info["exported_from_checkpoint"] = os.path.abspath(a.weights)
+        hp = os.path.join(os.path.dirname(os.path.abspath(a.weights)), "history.json")
+        if os.path.exists(hp):
+            with open(hp) as f:
+                train_info["history"] = json.load(f)
+            train_info["note"] = "evaluate/export-only run (--epochs 0) of a checkpoint; 'history' is the training run's per-epoch log up to the last saved epoch"
     card = build_card(a, S, G, res, extra, parity, train_info, split)
     with open(os.path.join(a.out, "model-card.json"), "w") as f:
         json.dump(card, f, indent=2)

@@ -21,6 +21,18 @@ export interface AppConfig {
     readonly embedded: 'auto' | 'mongod' | 'emulator';
   };
   readonly logLevel: string;
+  readonly learning: {
+    readonly trainerCommand: string;
+    readonly trainerTimeoutMs: number;
+    readonly baseDatasetDir: string | undefined;
+    readonly evaluationDir: string | undefined;
+    readonly minNewLabels: number;
+    readonly checkEveryMinutes: number;
+    readonly holdoutFraction: number;
+    readonly aurocMargin: number;
+    readonly sensitivityFloor: number;
+    readonly syncSeconds: number;
+  };
   readonly workflow: {
     readonly studyIdleMs: number;
     readonly urgentBodyParts: readonly string[];
@@ -126,6 +138,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: path.resolve(e.OSTEON_DATA_DIR),
     database: { uri: e.MONGODB_URI, name: e.OSTEON_MONGODB_DATABASE, embedded: e.OSTEON_EMBEDDED_DB },
     logLevel: e.OSTEON_LOG_LEVEL,
+    learning: {
+      trainerCommand: e.OSTEON_TRAINER_COMMAND,
+      trainerTimeoutMs: e.OSTEON_TRAINER_TIMEOUT_MINUTES * 60_000,
+      baseDatasetDir: e.OSTEON_BASE_DATASET_DIR ? path.resolve(e.OSTEON_BASE_DATASET_DIR) : undefined,
+      evaluationDir: e.OSTEON_EVAL_DIR ? path.resolve(e.OSTEON_EVAL_DIR) : undefined,
+      minNewLabels: e.OSTEON_RETRAIN_MIN_LABELS,
+      checkEveryMinutes: e.OSTEON_RETRAIN_CHECK_MINUTES,
+      holdoutFraction: e.OSTEON_RETRAIN_HOLDOUT_FRACTION,
+      aurocMargin: e.OSTEON_GATE_AUROC_MARGIN,
+      sensitivityFloor: e.OSTEON_GATE_SENSITIVITY_FLOOR,
+      syncSeconds: e.OSTEON_MODEL_SYNC_SECONDS,
+    },
     workflow: {
       studyIdleMs: e.OSTEON_STUDY_IDLE_MS,
       urgentBodyParts: e.OSTEON_URGENT_BODY_PARTS,
@@ -161,7 +185,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     fhir: fhirConfig(e),
     pacs: pacsConfig(e),
     hl7: {
-      ris: e.OSTEON_RIS_HOST !== undefined && e.OSTEON_RIS_PORT !== undefined ? { host: e.OSTEON_RIS_HOST, port: e.OSTEON_RIS_PORT } : undefined,
+      ris: risTarget(e),
       listener: e.OSTEON_MLLP_PORT !== undefined ? { host: e.OSTEON_MLLP_HOST, port: e.OSTEON_MLLP_PORT } : undefined,
       sendingApplication: e.OSTEON_HL7_SENDING_APP,
       sendingFacility: e.OSTEON_HL7_SENDING_FACILITY,
@@ -207,6 +231,15 @@ function pacsConfig(e: Environment): AppConfig['pacs'] {
     timeoutMs: e.OSTEON_PACS_TIMEOUT_MS,
     sweepMs: e.OSTEON_PACS_SWEEP_MS,
   };
+}
+
+/** Both or neither: a RIS host without a port (or the reverse) is a typo, not "off". */
+function risTarget(e: Environment): AppConfig['hl7']['ris'] {
+  if (e.OSTEON_RIS_HOST === undefined && e.OSTEON_RIS_PORT === undefined) return undefined;
+  if (e.OSTEON_RIS_HOST === undefined || e.OSTEON_RIS_PORT === undefined) {
+    throw new ConfigError('Invalid configuration: OSTEON_RIS_HOST and OSTEON_RIS_PORT must be set together');
+  }
+  return { host: e.OSTEON_RIS_HOST, port: e.OSTEON_RIS_PORT };
 }
 
 /** models/ next to package.json, whether running from src/config or dist/src/config. */

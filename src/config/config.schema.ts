@@ -47,6 +47,19 @@ export const environmentSchema = z.object({
   OSTEON_WORKER_ID: z.string().min(1).max(128).optional(),
   OSTEON_URGENT_BODY_PARTS: commaList.pipe(z.array(z.enum(['hand', 'leg', 'hip', 'shoulder']))).default('hip'),
   OSTEON_URGENT_MIN_COUNT: z.enum(['1', '2+', 'never']).default('2+'),
+  OSTEON_TRAINER_COMMAND: z
+    .string()
+    .min(1)
+    .default('/usr/bin/python3 training/train.py {data} --out {run} --epochs 10 --size 256 --seed 42'),
+  OSTEON_TRAINER_TIMEOUT_MINUTES: z.coerce.number().int().min(1).default(180),
+  OSTEON_BASE_DATASET_DIR: z.string().min(1).optional(),
+  OSTEON_EVAL_DIR: z.string().min(1).optional(),
+  OSTEON_RETRAIN_MIN_LABELS: z.coerce.number().int().min(1).default(200),
+  OSTEON_RETRAIN_CHECK_MINUTES: z.coerce.number().int().min(0).default(60),
+  OSTEON_RETRAIN_HOLDOUT_FRACTION: z.coerce.number().min(0).max(0.9).default(0.2),
+  OSTEON_GATE_AUROC_MARGIN: z.coerce.number().min(0).max(1).default(0.02),
+  OSTEON_GATE_SENSITIVITY_FLOOR: z.coerce.number().min(0).max(1).default(0.9),
+  OSTEON_MODEL_SYNC_SECONDS: z.coerce.number().int().min(0).default(15),
   OSTEON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** HS256 signing key for access tokens; required in production (see app-config.ts). */
   OSTEON_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

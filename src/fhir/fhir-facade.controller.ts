@@ -1,5 +1,6 @@
-import { Controller, Get, Header, HttpException, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpException, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type * as R4 from 'fhir/r4';
 import { AuditService } from '../audit/audit.service';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
@@ -12,6 +13,7 @@ import { ReportService } from '../reports/report.service';
 import { FhirDeliveryService } from './fhir-delivery.service';
 import { buildResources } from './fhir-resources.builder';
 
+const FHIR_JSON = 'application/fhir+json';
 const STATUSES: readonly ReportStatus[] = ['preliminary', 'final', 'amended', 'entered-in-error'];
 
 function operationOutcome(status: number, code: string, text: string): HttpException {
@@ -36,8 +38,12 @@ export class FhirFacadeController {
 
   @Get('DiagnosticReport')
   @Roles('doctor', 'operator')
-  @Header('content-type', 'application/fhir+json')
-  async search(@Query('patient') patient: string | undefined, @Query('status') status: string | undefined, @CurrentUser() user: AuthenticatedUser): Promise<R4.Bundle> {
+  async search(
+    @Query('patient') patient: string | undefined,
+    @Query('status') status: string | undefined,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<R4.Bundle> {
     if (status !== undefined && !STATUSES.includes(status as ReportStatus)) throw operationOutcome(400, 'value', `unsupported status ${status}`);
     const patientId = patient?.replace(/^Patient\//, '');
     const page = await this.reports.worklist({ status: status as ReportStatus | undefined, patientId }, 0, 100);
@@ -47,17 +53,19 @@ export class FhirFacadeController {
       entry.push({ fullUrl: `DiagnosticReport/${report.id}`, resource: await this.asFhir(report), search: { mode: 'match' } });
     }
     await this.audit.record({ actor: user, action: 'fhir.report.search', resourceType: 'report', resourceId: '*', details: { count: entry.length } });
+    response.type(FHIR_JSON);
     return { resourceType: 'Bundle', type: 'searchset', total: page.total, entry };
   }
 
   @Get('DiagnosticReport/:id')
   @Roles('doctor', 'operator')
-  @Header('content-type', 'application/fhir+json')
-  async read(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<R4.DiagnosticReport> {
+  async read(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) response: Response): Promise<R4.DiagnosticReport> {
     try {
       const report = await this.reports.get(id);
       await this.audit.record({ actor: user, action: 'fhir.report.read', resourceType: 'report', resourceId: report.id });
-      return await this.asFhir(report);
+      const resource = await this.asFhir(report);
+      response.type(FHIR_JSON);
+      return resource;
     } catch (error) {
       if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw operationOutcome(404, 'not-found', `DiagnosticReport/${id} not found`);
       throw error;

@@ -62,17 +62,10 @@ function birthDate(dicomDate: string | undefined): string | undefined {
   return digits && /^\d{8}$/.test(digits) ? `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}` : undefined;
 }
 
+const GENDERS: Readonly<Record<string, R4.Patient['gender']>> = { M: 'male', F: 'female', O: 'other' };
+
 function gender(sex: string | undefined): R4.Patient['gender'] {
-  switch (sex?.toUpperCase()) {
-    case 'M':
-      return 'male';
-    case 'F':
-      return 'female';
-    case 'O':
-      return 'other';
-    default:
-      return undefined;
-  }
+  return sex ? GENDERS[sex.toUpperCase()] : undefined;
 }
 
 /** What the report says now: the doctor's verdict once reviewed, else the AI draft. */

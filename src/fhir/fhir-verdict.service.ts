@@ -66,10 +66,11 @@ export class FhirVerdictService {
       if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) return { kind: 'ignore', reason: 'unknown report' };
       throw error;
     }
-    const references = fhirReferencesOf(report);
-    const quick = decideVerdict(report, server, {}, references.written);
+    const { written } = fhirReferencesOf(report);
+    const userSystem = osteonSystem(this.settings().system, 'user');
+    const quick = decideVerdict(report, server, {}, written, userSystem);
     if (quick.kind !== 'verdict') return this.apply(report, server, quick);
-    const action = decideVerdict(report, server, await this.observationsOf(server), references.written);
+    const action = decideVerdict(report, server, await this.observationsOf(server), written, userSystem);
     return this.apply(report, server, action);
   }
 

@@ -17,9 +17,13 @@ export interface ServerObservations {
   readonly bodySite?: R4.Observation;
 }
 
-/** The doctor who changed the report: resultsInterpreter, else performer, else the server itself. */
-export function doctorOf(server: R4.DiagnosticReport): PersonRef {
-  const who = server.resultsInterpreter?.[0] ?? server.performer?.[0];
+/**
+ * The doctor who changed the report: a resultsInterpreter, else a performer, that Osteon did not
+ * write itself (its own reviewer carries an identifier in Osteon's user system); else unknown.
+ */
+export function doctorOf(server: R4.DiagnosticReport, osteonUserSystem?: string): PersonRef {
+  const notOsteons = (reference: R4.Reference): boolean => !osteonUserSystem || reference.identifier?.system !== osteonUserSystem;
+  const who = (server.resultsInterpreter ?? []).filter(notOsteons).at(-1) ?? (server.performer ?? []).filter(notOsteons).at(-1);
   const reference = who?.reference ?? (who?.identifier?.value ? `${who.identifier.system ?? ''}|${who.identifier.value}` : undefined);
   if (!who || (!reference && !who.display)) return { id: 'fhir:unknown', username: 'fhir-server', role: 'doctor' };
   return { id: `fhir:${reference ?? who.display}`, username: who.display ?? (reference as string), role: 'doctor' };
@@ -53,7 +57,13 @@ export function verdictOf(report: Report, server: R4.DiagnosticReport, observati
 }
 
 /** What Osteon does with a DiagnosticReport it finds changed on the server. */
-export function decideVerdict(report: Report, server: R4.DiagnosticReport, observations: ServerObservations, writtenVersions: readonly string[]): VerdictAction {
+export function decideVerdict(
+  report: Report,
+  server: R4.DiagnosticReport,
+  observations: ServerObservations,
+  writtenVersions: readonly string[],
+  osteonUserSystem?: string,
+): VerdictAction {
   if (server.meta?.versionId && writtenVersions.includes(server.meta.versionId)) return { kind: 'ignore', reason: 'written by Osteon' };
   if (report.status === 'entered-in-error') return { kind: 'ignore', reason: 'withdrawn in Osteon' };
   switch (server.status) {
@@ -71,7 +81,7 @@ export function decideVerdict(report: Report, server: R4.DiagnosticReport, obser
       break;
   }
   if (!serverDecisionWins(report, server)) return { kind: 'ignore', reason: 'Osteon holds a newer decision' };
-  const doctor = doctorOf(server);
+  const doctor = doctorOf(server, osteonUserSystem);
   if (server.status === 'entered-in-error') return { kind: 'withdraw', doctor, reason: 'entered in error on the FHIR server' };
   const verdict = verdictOf(report, server, observations);
   const review = report.review?.verdict;

@@ -16,9 +16,9 @@ export interface AckContent {
   readonly errorCondition?: { readonly code: string; readonly text: string };
 }
 
-/** buildAck's MSH-10 is the clock in ms (two ACKs in one ms share it): ours is unique. */
+/** buildAck's MSH-10 is the clock in ms (two ACKs in one ms share it): ours is unique, 19 characters. */
 function ackControlId(): string {
-  return `OSTACK${Date.now().toString(36).toUpperCase()}${randomBytes(5).toString('hex').toUpperCase()}`;
+  return `OSA${Date.now().toString(36).toUpperCase().padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
 }
 
 function escapeText(text: string): string {

@@ -21,9 +21,9 @@ export interface Hl7DeliveryRequest {
   readonly maxAttempts: number;
 }
 
-/** MSH-10: unique per message, also across retries of the same report content. */
+/** MSH-10: unique per message, also across retries of the same report content; 19 characters (ST, at most 20 in v2.5.1). */
 export function newControlId(): string {
-  return `OST${Date.now().toString(36).toUpperCase()}${randomBytes(5).toString('hex').toUpperCase()}`;
+  return `OST${Date.now().toString(36).toUpperCase().padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
 }
 
 /**
@@ -65,7 +65,6 @@ export class Hl7DeliveryService {
     }
     const order = report.accessionNumber ? await this.orders.findByAccession(report.accessionNumber) : await this.orders.findByStudy(report.studyInstanceUid);
     const controlId = newControlId();
-    const message = buildResultMessage(report, order, controlId, this.config.hl7);
     const sameVersion = previous?.contentVersion === report.contentVersion;
     const sentControlIds = [...((previous?.references.messageControlIds as string[] | undefined) ?? []), controlId].slice(-20);
     const base = {
@@ -77,6 +76,15 @@ export class Hl7DeliveryService {
     };
     const log = this.logger.child({ reportId: report.id, controlId, contentVersion: report.contentVersion });
     const lastAttempt = request.attempt >= request.maxAttempts;
+    let message;
+    try {
+      message = buildResultMessage(report, order, controlId, this.config.hl7);
+    } catch (error) {
+      // The same report content builds the same way every time: retrying cannot help.
+      const reason = `ORU could not be built: ${(error as Error).message}`;
+      await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: 'dead', error: reason });
+      throw new UnrecoverableJobError(reason);
+    }
     let ack;
     try {
       ack = await this.ris.send(message, controlId);

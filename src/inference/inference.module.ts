@@ -9,6 +9,6 @@ import { PixelWorkerPool } from './pixel-worker.pool';
  */
 @Module({
   providers: [ModelRepository, InferenceService, { provide: PixelWorkerPool, useFactory: () => new PixelWorkerPool({ workers: 1 }) }],
-  exports: [InferenceService],
+  exports: [InferenceService, ModelRepository, PixelWorkerPool],
 })
 export class InferenceModule {}

@@ -42,8 +42,33 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  private overrideDir: string | undefined;
+
   get modelsDir(): string {
-    return this.config.inference.modelsDir;
+    return this.overrideDir ?? this.config.inference.modelsDir;
+  }
+
+  /**
+   * Hot swap to the model in another models folder (the registry's active version). The new
+   * session is loaded first, so a model that cannot load never replaces a working one; runs
+   * already on the old session finish there before its worker is ended.
+   */
+  async useModelsDir(dir: string): Promise<ModelDescription> {
+    const previousDir = this.overrideDir;
+    const previous = this.loading;
+    this.overrideDir = path.resolve(dir);
+    let next: LoadedModel;
+    try {
+      next = await this.createSession();
+    } catch (error) {
+      this.overrideDir = previousDir;
+      throw error;
+    }
+    this.loading = Promise.resolve(next);
+    this.current = next;
+    void previous?.then((old) => retireWhenIdle(old)).catch(() => undefined);
+    logger.info({ modelsDir: this.modelsDir, version: next.description.version }, 'fracture model swapped');
+    return next.description;
   }
 
   /** Boot never fails for want of a model: it says so, and analysis waits for one. */
@@ -205,6 +230,15 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     }
     return parsed.data;
   }
+}
+
+/** Ends an old session's worker once no run is waiting on it (checked after a grace period). */
+function retireWhenIdle(old: LoadedModel): void {
+  const check = (): void => {
+    if (old.pending.size === 0) void old.worker.terminate();
+    else setTimeout(check, 250).unref();
+  };
+  setTimeout(check, 1000).unref();
 }
 
 function readOutputs(outputs: Readonly<Record<string, TensorMessage>>, count: number): ModelOutputs {

@@ -4,6 +4,11 @@ import { Client, Dataset, log as dimseLog, requests, type responses } from 'dcmj
 import { TransferSyntax } from '../dicom/dicom.constants';
 import type { AssociationResult, StoreResponse } from './store-outcome';
 
+interface DimseNetwork {
+  readonly socket?: Socket;
+  on(event: 'abort', listener: (abort: { source: number; reason: number }) => void): void;
+}
+
 /** One DICOM object ready to send: its data set as dcmjs naturalised elements. */
 export interface StoreObject {
   readonly sopClassUid: string;
@@ -36,6 +41,7 @@ export class StoreScuClient {
       const answered = new Map<string, StoreResponse>();
       let rejected: AssociationResult | undefined;
       let networkError: string | undefined;
+      let aborted: AssociationResult | undefined;
       let settled = false;
       const finish = (result: AssociationResult): void => {
         if (settled) return;
@@ -62,6 +68,7 @@ export class StoreScuClient {
       });
       client.on('closed', () => {
         if (rejected) return finish(rejected);
+        if (aborted && answered.size < objects.length) return finish(aborted);
         if (networkError && answered.size < objects.length) return finish({ kind: 'network-error', message: networkError });
         finish({ kind: 'completed', responses: objects.map((object) => answered.get(object.sopInstanceUid) ?? { sopInstanceUid: object.sopInstanceUid, status: undefined, errorComment: undefined }) });
       });
@@ -85,9 +92,15 @@ export class StoreScuClient {
       }
       // Client.send has no socket option: it keeps the socket on its network object, created
       // synchronously above, so Nagle is switched off before the association request is written.
-      const socket = (client as unknown as { network?: { socket?: Socket } }).network?.socket;
-      if (!socket) throw new Error('dcmjs-dimse changed: no socket to set TCP_NODELAY on');
-      socket.setNoDelay(true);
+      const network = (client as unknown as { network?: DimseNetwork }).network;
+      if (!network?.socket) throw new Error('dcmjs-dimse changed: no socket to set TCP_NODELAY on');
+      network.socket.setNoDelay(true);
+      // The client does not pass on an A-ABORT from the PACS (it would wait for the socket
+      // timeout): Orthanc aborts a C-STORE it does not allow, for one.
+      network.on('abort', (abort: { source: number; reason: number }) => {
+        aborted = { kind: 'aborted', source: abort.source, reason: abort.reason };
+        network.socket?.end();
+      });
     });
   }
 }

@@ -53,6 +53,24 @@ export class ReportAnalyticsRepository {
     }));
   }
 
+  /** Doctors' agreement with the model version that drafted each reviewed report. */
+  async agreementByModelVersion(): Promise<Array<{ modelVersion: string; reviewed: number; agreed: number }>> {
+    const rows = await this.reports.collection
+      .aggregate<{ _id: string; reviewed: number; agreed: number }>([
+        { $match: { status: { $in: ['final', 'amended'] } } },
+        {
+          $group: {
+            _id: '$review.modelVersion',
+            reviewed: { $sum: 1 },
+            agreed: { $sum: { $cond: [{ $eq: ['$review.aiFindings.fracture', '$review.verdict.fracture'] }, 1, 0] } },
+          },
+        },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    return rows.map((row) => ({ modelVersion: row._id, reviewed: row.reviewed, agreed: row.agreed }));
+  }
+
   async agreementByBodyPart(range: DateRange): Promise<Array<{ bodyPart: string; reviewed: number; agreed: number }>> {
     const rows = await this.reports.collection
       .aggregate<{ _id: string; reviewed: number; agreed: number }>([

@@ -25,6 +25,16 @@ export class TrainingLabelRepository {
     return (await this.collection.find({ reportId }).sort({ labelledAt: 1 }).toArray()).map(toLabel);
   }
 
+  /** Every label since a date, oldest first (exports stream this; label counts stay modest). */
+  async all(since: Date | undefined): Promise<TrainingLabel[]> {
+    const query = since ? { labelledAt: { $gte: since } } : {};
+    return (await this.collection.find(query).sort({ labelledAt: 1 }).toArray()).map(toLabel);
+  }
+
+  async count(since: Date | undefined): Promise<number> {
+    return this.collection.countDocuments(since ? { labelledAt: { $gte: since } } : {});
+  }
+
   async list(since: Date | undefined, offset: number, limit: number): Promise<{ items: TrainingLabel[]; total: number }> {
     const query = since ? { labelledAt: { $gte: since } } : {};
     const [documents, total] = await Promise.all([

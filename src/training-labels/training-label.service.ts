@@ -52,6 +52,14 @@ export class TrainingLabelService {
     return this.labels.findByReport(reportId);
   }
 
+  async all(since?: Date): Promise<TrainingLabel[]> {
+    return this.labels.all(since);
+  }
+
+  async count(since?: Date): Promise<number> {
+    return this.labels.count(since);
+  }
+
   async list(since: Date | undefined, offset: number, limit: number): Promise<{ items: TrainingLabel[]; total: number }> {
     return this.labels.list(since, offset, limit);
   }

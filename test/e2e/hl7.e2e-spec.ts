@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { dcmsend } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
 import { startEngine, type Engine } from '../support/engine';
-import { api } from '../support/http';
+import { api, userToken } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 import { freePort } from '../support/ports';
@@ -167,6 +167,7 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   });
 
   afterAll(async () => {
+    if (process.env.HL7_E2E_DEBUG) await fs.writeFile(process.env.HL7_E2E_DEBUG, engine?.process.output() ?? '');
     await engine?.stop();
     await peer?.stop();
     await database?.stop();
@@ -175,6 +176,7 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
 
   let draftReportId: string;
   let draftAccession: string;
+  let countReportId: string;
 
   it('sends the AI draft of an ordered study to the RIS as ORU^R01 with OBR-25 P and the coded findings', async () => {
     const study = await orderedStudy('DRAFT', [0]);
@@ -220,6 +222,26 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect([...(await dcmsend([study.files[1] as string], engine.dicomPort)).statuses.values()]).toEqual([0]);
     const item = await reportFor(study.studyInstanceUid, 2);
     expect(item.imageCount).toBe(2);
+    countReportId = item.id;
+    // Settled before the next test changes how the RIS answers.
+    await hl7State(item.id, 'delivered');
+  });
+
+  it('supersedes the draft in the RIS: F when a doctor signs it in Osteon, X when it is withdrawn', async () => {
+    const doctor = await userToken(engine, 'dr-hl7', 'doctor');
+    expect((await api(engine, 'POST', `/api/reports/${countReportId}/confirm`, { token: doctor })).status).toBe(200);
+    const signed = await waitFor(async () => (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'F'));
+    expect(field(signed.raw, 'OBR', 32)).toBe('dr-hl7');
+    expect(observations(signed.raw).get('FX')?.[0]?.status).toBe('F');
+    await hl7State(countReportId, 'delivered');
+    expect((await api(engine, 'POST', `/api/reports/${countReportId}/withdraw`, { token: doctor, json: { reason: 'wrong patient' } })).status).toBeLessThan(300);
+    const withdrawn = await waitFor(async () => (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'X'));
+    expect(observations(withdrawn.raw).get('FX')?.[0]?.status).toBe('W');
+    await waitFor(async () => {
+      const state = (await reportDetail(countReportId)).deliveries?.hl7;
+      return state?.status === 'delivered' && state.references.resultStatus === 'X' ? state : undefined;
+    });
+    expect((await messagesForReport(countReportId)).map((message) => field(message.raw, 'OBR', 25))).toEqual(['P', 'F', 'X']);
   });
 
   it('retries an ORU the RIS answered with AE and delivers it once when the RIS then accepts it', async () => {
@@ -233,6 +255,16 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect(new Set(messages.map((message) => message.controlId)).size).toBe(2);
     expect(state.attempts).toBe(2);
     expect(state.error ?? undefined).toBeUndefined();
+  });
+
+  it('retries on a fresh connection when the RIS never acknowledges a message', async () => {
+    await setAcks(['NONE']);
+    const study = await orderedStudy('NOACK', [6]);
+    await dcmsend(study.files, engine.dicomPort);
+    const item = await reportFor(study.studyInstanceUid);
+    const state = await hl7State(item.id, 'delivered');
+    expect((await messagesForReport(item.id)).map((message) => message.ack)).toEqual(['NONE', 'AA']);
+    expect(state.attempts).toBe(2);
   });
 
   it('dead-letters an ORU the RIS rejects with AR, with the RIS text, and delivers it on replay', async () => {

@@ -171,9 +171,11 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     firstReportUid = (await tags(reports?.Instances[0] as string)).SOPInstanceUID as string;
   });
 
-  it('renders the SC image with the heat map and the banner burned in', async () => {
+  it('renders the SC image with the banner burned in, and the heat-map overlay where the model marked a region', async () => {
     const series = await orthancStudy(study.studyInstanceUid);
     const captures = series.find((candidate) => candidate.MainDicomTags.SeriesDescription === 'Osteon AI') as OrthancSeries;
+    const sc = await tags(captures.Instances[0] as string);
+    const sourceUid = (sc.SourceImageSequence as { ReferencedSOPInstanceUID: string }[])[0]?.ReferencedSOPInstanceUID;
     // Orthanc decodes the stored pixels itself: what any viewer would show.
     const png = await orthanc.getBytes(`/instances/${captures.Instances[0]}/preview`);
     await fs.mkdir(PREVIEW_DIR, { recursive: true });
@@ -193,7 +195,15 @@ describe('results back into the PACS: Secondary Capture images and a structured 
       }
     }
     expect(ink).toBeGreaterThan(50);
-    expect(overlay).toBeGreaterThan(100);
+    // The overlay follows the model's own heat map: a region where it has one, nothing where it is flat.
+    const detail = await api<{ images: { sopInstanceUid: string; heatmapUrl: string }[] }>(engine, 'GET', `/api/reports/${reportId}`, { token: doctor });
+    const heatmapUrl = detail.body.images.find((image) => image.sopInstanceUid === sourceUid)?.heatmapUrl as string;
+    const heatmap = await fetch(`http://127.0.0.1:${engine.httpPort}${heatmapUrl}`, { headers: { authorization: `Bearer ${doctor}` } });
+    const heat = await sharp(Buffer.from(await heatmap.arrayBuffer())).raw().toBuffer();
+    const range = heat.reduce((high, value) => Math.max(high, value), 0) - heat.reduce((low, value) => Math.min(low, value), 255);
+    process.stdout.write(`heat-map range ${range}/255, overlay pixels ${overlay}, preview in ${PREVIEW_DIR}\n`);
+    if (range > 2) expect(overlay).toBeGreaterThan(100);
+    else expect(overlay).toBe(0);
   });
 
   it('writes the findings into the SR content tree, as an unverified AI draft referencing the originals', async () => {
@@ -250,10 +260,9 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     const series = await orthancStudy(study.studyInstanceUid);
     const notes = series.find((candidate) => candidate.MainDicomTags.Modality === 'KO') as OrthancSeries;
     expect(notes.Instances).toHaveLength(1);
-    const tree = await dump(notes.Instances[0] as string, 'dsrdump', ['+Pu', '+Pl']);
+    const tree = await dump(notes.Instances[0] as string, 'dsrdump', ['+Pu', '+Pl', '+Pc']);
     expect(tree).toMatch(/Key Object Selection Document/);
-    expect(tree).toContain('CONTAINER:(,,"Rejected for Quality Reasons")');
-    expect(tree).toContain('113001');
+    expect(tree).toContain('<CONTAINER:(113001,DCM,"Rejected for Quality Reasons")=SEPARATE>');
     for (const uid of new Set(sentBefore)) expect(tree).toContain(uid);
   });
 
@@ -272,6 +281,23 @@ describe('results back into the PACS: Secondary Capture images and a structured 
       ['OT', 1],
       ['SR', 1],
     ]);
+  });
+
+  it('does not count an object the PACS aborted as sent, and delivers once the PACS takes it', async () => {
+    // Orthanc accepts the association (echo allowed) and aborts the C-STORE of an unknown AE.
+    await orthanc.stop();
+    await orthanc.restart({ modalities: {}, acceptUnknownAeTitles: false, extraConfig: { DicomAlwaysAllowEcho: true } });
+    const made = await makeInstance(images[5] as string, path.join(workspace.dir, 'study4', 'a.dcm'), { patientId: 'PACS-4' }, { bodyPartExamined: 'HAND' });
+    expect((await dcmsend([made.file], engine.dicomPort)).statuses.get(made.sopInstanceUid)).toBe(0);
+    const id = (await reportFor(made.studyInstanceUid, 1)).id;
+    const failing = await pacsDelivery(id, (delivery) => delivery.status === 'failed' && delivery.attempts >= 2);
+    // The A-ABORT, or the reset of the socket Osteon was still writing the image to.
+    expect(failing.deliveries.pacs?.error).toMatch(/association aborted by the PACS before it answered|ECONNRESET/);
+    expect(await orthancStudy(made.studyInstanceUid)).toEqual([]);
+    await orthanc.stop();
+    await orthanc.restart({ modalities: { osteon: [ENGINE_AE, '127.0.0.1', 11112] }, acceptUnknownAeTitles: true, extraConfig: {} });
+    await pacsDelivery(id, deliveredAfter(0));
+    expect((await orthancStudy(made.studyInstanceUid)).length).toBe(2);
   });
 
   it('dead-letters the delivery with the reason when the PACS refuses Osteon, and delivers on replay', async () => {

@@ -29,7 +29,7 @@ export interface OrthancPeer {
   /** Ends Orthanc and waits until it has exited (it takes up to ~5 s). */
   stop(): Promise<void>;
   /** Starts it again on the same ports and storage, with changed options if given. */
-  restart(changes?: Pick<OrthancOptions, 'modalities' | 'acceptUnknownAeTitles'>): Promise<void>;
+  restart(changes?: Pick<OrthancOptions, 'modalities' | 'acceptUnknownAeTitles' | 'extraConfig'>): Promise<void>;
 }
 
 /** Debian's Orthanc as a real PACS for tests: own config in a temp folder, TCP_NODELAY on. */

@@ -89,6 +89,8 @@ describe('verdicts taken from the FHIR server', () => {
     const action = decideVerdict(sampleReport(), serverReport({ status: 'entered-in-error', resultsInterpreter: [{ reference: 'Practitioner/p1', display: 'Dr Grey' }] }), {}, []);
     expect(action).toMatchObject({ kind: 'withdraw', doctor: { id: 'fhir:Practitioner/p1', username: 'Dr Grey', role: 'doctor' } });
     expect(doctorOf(serverReport({}))).toEqual({ id: 'fhir:unknown', username: 'fhir-server', role: 'doctor' });
+    const osteonsOwn = { display: 'dr-osteon', identifier: { system: 'urn:osteon:user', value: 'u1' } };
+    expect(doctorOf(serverReport({ resultsInterpreter: [osteonsOwn], performer: [{ reference: 'Practitioner/p2', display: 'Dr White' }] }), 'urn:osteon:user')).toMatchObject({ id: 'fhir:Practitioner/p2' });
   });
 
   it('lets a later sign-off in Osteon win over an older decision on the server', () => {

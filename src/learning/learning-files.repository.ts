@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import sharp from 'sharp';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { decodeToGrey, initialiseCodecs } from '../inference/dicom-pixel.decoder';
+import { readPixelFrame } from '../inference/dicom-pixel.reader';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
+
+export interface CommandOutcome {
+  readonly code: number | null;
+  readonly outputTail: string;
+}
+
+/** The checkout root (where training/ and tools/ live), from src/ or from dist/src/. */
+function findRepoRoot(): string {
+  let dir = __dirname;
+  while (path.dirname(dir) !== dir) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'training'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+const REPO_ROOT = findRepoRoot();
+
+/** Files and child processes of the learning loop: the only I/O this module does. */
+@Injectable()
+export class LearningFilesRepository {
+  readonly root: string;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly blobs: BlobStoreRepository,
+  ) {
+    this.root = path.join(config.dataDir, 'learning');
+  }
+
+  /** A fresh working folder for one retraining run. */
+  async workspace(name: string): Promise<string> {
+    const dir = path.join(this.root, 'runs', name);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  modelDir(version: string): string {
+    return path.join(this.root, 'models', version);
+  }
+
+  /** Decodes a stored instance to 8-bit grey and writes it as PNG: pixels only, no header. */
+  async writeImagePng(blobKey: string, target: string): Promise<void> {
+    await initialiseCodecs();
+    const source = await this.blobs.open(blobKey);
+    try {
+      const grey = decodeToGrey(await readPixelFrame(source));
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), { raw: { width: grey.width, height: grey.height, channels: 1 } })
+        .png()
+        .toFile(target);
+    } finally {
+      await source.close();
+    }
+  }
+
+  async writeText(target: string, text: string): Promise<void> {
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, text);
+  }
+
+  async readJson(file: string): Promise<unknown> {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  }
+
+  async exists(file: string): Promise<boolean> {
+    return fs.access(file).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Runs a site-configured command line (trainer, packager) with a time limit. */
+  runShell(command: string, timeoutMs: number): Promise<CommandOutcome> {
+    return new Promise((resolve) => {
+      const child = spawn('/bin/sh', ['-c', command], { cwd: this.repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      const keep = (chunk: Buffer): void => {
+        output = (output + chunk.toString()).slice(-4000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, outputTail: output });
+      });
+    });
+  }
+
+  /** Runs the engine's own evaluation CLI (the Node inference path) on a models folder. */
+  async evaluate(modelsDir: string, imagesDir: string, labelsCsv: string, jsonOut: string, timeoutMs: number): Promise<unknown> {
+    const compiled = path.join(__dirname, '..', '..', 'tools', 'evaluate.js');
+    const args = (await this.exists(compiled))
+      ? [compiled]
+      : ['--require', 'ts-node/register/transpile-only', path.join(this.repoRoot(), 'tools', 'evaluate.ts')];
+    const quoted = [process.execPath, ...args, '--images', imagesDir, '--labels', labelsCsv, '--json', jsonOut, '--models', modelsDir].map(shellQuote).join(' ');
+    const outcome = await this.runShell(quoted, timeoutMs);
+    if (outcome.code !== 0) throw new Error(`evaluation of ${path.basename(modelsDir)} failed: ${outcome.outputTail.slice(-500)}`);
+    return this.readJson(jsonOut);
+  }
+
+  private repoRoot(): string {
+    return REPO_ROOT;
+  }
+}
+
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { DicomModule } from '../dicom/dicom.module';
+import { InferenceModule } from '../inference/inference.module';
+import { ReportsModule } from '../reports/reports.module';
+import { TrainingLabelsModule } from '../training-labels/training-labels.module';
+import { DatasetExportService } from './dataset-export.service';
+import { LearningFilesRepository } from './learning-files.repository';
+import { ModelRegistryRepository } from './model-registry.repository';
+import { ModelRegistryService } from './model-registry.service';
+import { ModelsController } from './models.controller';
+import { RetrainModelHandler } from './retrain-model.handler';
+import { RetrainingService } from './retraining.service';
+import { ShadowAnalysisService } from './shadow-analysis.service';
+
+@Module({
+  imports: [AuditModule, DicomModule, InferenceModule, ReportsModule, TrainingLabelsModule],
+  controllers: [ModelsController],
+  providers: [
+    LearningFilesRepository,
+    DatasetExportService,
+    ModelRegistryRepository,
+    ModelRegistryService,
+    RetrainingService,
+    RetrainModelHandler,
+    ShadowAnalysisService,
+  ],
+  exports: [ModelRegistryService, ShadowAnalysisService],
+})
+export class LearningModule {}

@@ -1,0 +1,107 @@
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AuditService } from '../audit/audit.service';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { ReportAnalyticsRepository } from '../reports/report-analytics.repository';
+import { TrainingLabelService } from '../training-labels/training-label.service';
+import { ModelRegistryError, ModelRegistryService } from './model-registry.service';
+import type { ModelVersion } from './model-version';
+import { RetrainModelHandler } from './retrain-model.handler';
+import { ShadowAnalysisService } from './shadow-analysis.service';
+
+const reasonSchema = z.object({ reason: z.string().trim().min(1).max(500).default('operator decision') });
+const labelsQuery = z.object({
+  since: z.coerce.date().optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+function httpError(error: unknown): unknown {
+  if (error instanceof ModelRegistryError) return /not in the registry/.test(error.message) ? new NotFoundException(error.message) : new ConflictException(error.message);
+  return error;
+}
+
+/** The operator's view of the learning loop: labels, model versions, retraining, promotion. */
+@ApiTags('learning')
+@ApiBearerAuth()
+@Roles('operator')
+@Controller('api')
+export class ModelsController {
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly retrain: RetrainModelHandler,
+    private readonly shadow: ShadowAnalysisService,
+    private readonly labels: TrainingLabelService,
+    private readonly audit: AuditService,
+    private readonly reportAnalytics: ReportAnalyticsRepository,
+  ) {}
+
+  @Get('training/labels')
+  async listLabels(@Query() raw: Record<string, string>): Promise<unknown> {
+    const parsed = labelsQuery.safeParse(raw);
+    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
+    return this.labels.list(parsed.data.since, parsed.data.offset, parsed.data.limit);
+  }
+
+  @Get('models')
+  async list(): Promise<{ items: ModelVersion[] }> {
+    return { items: await this.registry.list() };
+  }
+
+  /** Agreement with the doctors: the active (drafting) model versions beside the shadow ones. */
+  @Get('models/agreement')
+  async agreement(): Promise<unknown> {
+    const drafting = (await this.reportAnalytics.agreementByModelVersion()).map((row) => ({
+      ...row,
+      role: 'drafting' as const,
+      rate: row.reviewed ? row.agreed / row.reviewed : 0,
+    }));
+    return { items: [...drafting, ...(await this.shadow.agreement())] };
+  }
+
+  @Post('models/retrain')
+  @HttpCode(202)
+  async requestRetraining(@CurrentUser() user: AuthenticatedUser): Promise<{ jobId: string }> {
+    const jobId = await this.retrain.requestNow();
+    await this.audit.record({ actor: user, action: 'model.retrain', resourceType: 'job', resourceId: jobId });
+    return { jobId };
+  }
+
+  @Post('models/:version/promote')
+  @HttpCode(200)
+  async promote(@Param('version') version: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<ModelVersion> {
+    return this.decide(user, version, 'model.promote', (reason) => this.registry.promote(version, user.username, reason), body);
+  }
+
+  @Post('models/:version/rollback')
+  @HttpCode(200)
+  async rollback(@Param('version') version: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<ModelVersion> {
+    return this.decide(user, version, 'model.rollback', (reason) => this.registry.promote(version, user.username, `rollback: ${reason}`), body);
+  }
+
+  @Post('models/:version/shadow')
+  @HttpCode(200)
+  async startShadow(@Param('version') version: string, @CurrentUser() user: AuthenticatedUser): Promise<ModelVersion> {
+    return this.decide(user, version, 'model.shadow.start', () => this.registry.startShadow(version, user.username), {});
+  }
+
+  @Post('models/:version/shadow/stop')
+  @HttpCode(200)
+  async stopShadow(@Param('version') version: string, @CurrentUser() user: AuthenticatedUser): Promise<ModelVersion> {
+    return this.decide(user, version, 'model.shadow.stop', () => this.registry.stopShadow(version, user.username), {});
+  }
+
+  private async decide(user: AuthenticatedUser, version: string, action: string, run: (reason: string) => Promise<ModelVersion>, body: unknown): Promise<ModelVersion> {
+    const parsed = reasonSchema.safeParse(body ?? {});
+    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
+    try {
+      const model = await run(parsed.data.reason);
+      await this.audit.record({ actor: user, action, resourceType: 'model', resourceId: version });
+      return model;
+    } catch (error) {
+      throw httpError(error);
+    }
+  }
+}

@@ -105,7 +105,7 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
       form.append('patientId', PATIENT_ID);
       form.append('patientName', PATIENT_NAME);
       form.append('birthDate', '19700101');
-      form.append('images', new Blob([image.png], { type: 'image/png' }), image.name);
+      form.append('images', new Blob([new Uint8Array(image.png)], { type: 'image/png' }), image.name);
       const response = await api(engine, 'POST', '/api/records', { token: adminWorker, form });
       expect(response.status).toBe(201);
       reportIds.set(image.name, (await reportOf(response.body.studyInstanceUids[0])).id);

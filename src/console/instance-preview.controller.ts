@@ -1,0 +1,38 @@
+import { BadRequestException, Controller, Get, Header, NotFoundException, Param, Query, StreamableFile, UnprocessableEntityException } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AuditService } from '../audit/audit.service';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { InstancePreviewRepository } from './instance-preview.repository';
+
+const previewQuery = z.object({ maxSize: z.coerce.number().int().min(16).max(4096).default(1024) });
+
+/** A windowed 8-bit PNG of a stored image, for screens that cannot decode DICOM (the console). */
+@ApiTags('studies')
+@ApiBearerAuth()
+@Controller('api/instances')
+export class InstancePreviewController {
+  constructor(
+    private readonly previews: InstancePreviewRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get(':id/preview.png')
+  @Roles('doctor', 'operator')
+  @Header('Cache-Control', 'private, no-store')
+  async preview(@Param('id') id: string, @Query() raw: Record<string, string>, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
+    const parsed = previewQuery.safeParse(raw);
+    if (!parsed.success) throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    let grey;
+    try {
+      grey = await this.previews.greyImage(id);
+    } catch (error) {
+      throw new UnprocessableEntityException(`instance ${id} cannot be rendered: ${(error as Error).message}`);
+    }
+    if (!grey) throw new NotFoundException(`instance ${id} not found`);
+    const png = await this.previews.png(grey, parsed.data.maxSize);
+    await this.audit.record({ actor: user, action: 'instance.preview', resourceType: 'instance', resourceId: id });
+    return new StreamableFile(png, { type: 'image/png', length: png.length });
+  }
+}

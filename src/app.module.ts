@@ -5,6 +5,7 @@ import { AnalyticsModule } from './analytics/analytics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { DicomModule } from './dicom/dicom.module';
 import { FhirModule } from './fhir/fhir.module';
@@ -33,6 +34,8 @@ import { StudiesModule } from './studies/studies.module';
     FhirModule,
     Hl7Module,
     PacsModule,
+    // Last: the console's catch-all route must come after every API route.
+    ConsoleModule,
   ],
 })
 export class AppModule {}

@@ -72,7 +72,7 @@ X-ray, **not a diagnosis**; every film must still be read by a clinician.
   `heatmap` `[N,{card['outputs'][3]['shape'][1]},{card['outputs'][3]['shape'][2]}]` over the letterboxed square.
 - Operating point: flag a fracture when `fracture_prob >= {card['threshold']['value']:.4f}` (chosen on validation for
   sensitivity >= {card['threshold']['sensitivity_target']:.2f}).
-- ONNX vs PyTorch (onnxruntime-node): max abs diff {fmt(par.get('max_abs_diff'), 2) if par.get('checked') else 'not checked'}.
+- ONNX vs PyTorch (onnxruntime-node): max abs diff {format(par['max_abs_diff'], '.1e') if par.get('checked') else 'not checked'} over {par.get('n_images', 0)} validation images (tolerance 1e-4).
 
 ## Validation (FracAtlas, {fa['n']} images, {fa['n_positive']} fractured; group split, see card)
 | | all images | without hardware=1 |

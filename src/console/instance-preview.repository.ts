@@ -33,6 +33,7 @@ export class InstancePreviewRepository {
       raw: { width: image.width, height: image.height, channels: 1 },
     })
       .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: true })
+      .toColourspace('b-w')
       .png({ compressionLevel: 6 })
       .toBuffer();
   }

@@ -105,7 +105,8 @@ describe('study workflow: image in → AI draft → doctor review → training l
     for (const label of labels.body.items) {
       expect(label).toMatchObject({ verdict: 'amended', granularity: 'study', modelVersion, label: { fracture: verdict.fracture }, labelledBy: { username: 'dr-house' } });
       expect(label.imageSha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(label.ai.fracture).toBe(ai.fracture);
+      const image = detail.body.images.find((candidate: { sopInstanceUid: string }) => candidate.sopInstanceUid === label.sopInstanceUid);
+      expect(label.ai.fracture).toBe(image.findings.fracture);
     }
   });
 

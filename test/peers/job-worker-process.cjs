@@ -9,6 +9,7 @@ const { JobRepository } = require(path.join(dist, 'jobs', 'job.repository.js'));
 const { JobHandlerRegistry } = require(path.join(dist, 'jobs', 'job-handler.registry.js'));
 const { JobWorkerService } = require(path.join(dist, 'jobs', 'job-worker.service.js'));
 const { UnrecoverableJobError } = require(path.join(dist, 'jobs', 'job.exception.js'));
+const { JOB_TYPES } = require(path.join(dist, 'jobs', 'job.js'));
 
 const [uri, dbName, workerId, leaseMs] = process.argv.slice(2);
 const config = {
@@ -31,6 +32,8 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, Number(job.payload.sleepMs ?? 50)));
     await runs.updateOne({ jobId: job.id, workerId, started }, { $set: { finished: new Date() } });
   });
+  // Only analyse-study jobs are enqueued here; the other types just need a handler to boot.
+  for (const type of JOB_TYPES.filter((name) => name !== 'analyse-study')) registry.register(type, async () => undefined);
   const worker = new JobWorkerService(config, new JobRepository(database), registry, new SchedulerRegistry());
   worker.onApplicationBootstrap();
   process.stdout.write(`READY ${workerId}\n`);

@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import type { AppConfig } from '../../src/config/app-config';
 import { DatabaseService } from '../../src/database/database.service';
+import { migrations } from '../../src/database/migrations';
 import type { NewInstanceRecord } from '../../src/dicom/instance-record';
 import { InstanceRepository } from '../../src/dicom/instance.repository';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
@@ -93,7 +94,7 @@ describe('InstanceRepository (storage)', () => {
     await client.connect();
     try {
       const applied = await client.db(service.db.databaseName).collection('migrations').find({}).toArray();
-      expect(applied.map((migration) => migration.version)).toEqual([1]);
+      expect(applied.map((migration) => migration.version)).toEqual(migrations.map((migration) => migration.version));
     } finally {
       await client.close();
     }

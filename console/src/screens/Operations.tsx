@@ -1,0 +1,206 @@
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, postJson, type Session } from '../api';
+import { summariseDeliveries, CHANNELS, jobChannel, type ChannelSummary } from '../logic/deliveries';
+import { ageSeconds, formatDuration } from '../logic/format';
+import type { Job, ModelVersion, ReportDetail, WorklistItem } from '../logic/types';
+
+const RECENT_REPORTS = 25;
+
+interface OperationsData {
+  reports: ReportDetail[];
+  summary: ChannelSummary[];
+  dead: Job[];
+  models: ModelVersion[];
+}
+
+async function loadOperations(session: Session): Promise<OperationsData> {
+  const [page, dead, models] = await Promise.all([
+    getJson<{ items: WorklistItem[] }>(session, `/api/reports?limit=${RECENT_REPORTS}`),
+    getJson<{ items: Job[] }>(session, '/api/jobs?status=dead&limit=100'),
+    getJson<{ items: ModelVersion[] }>(session, '/api/models'),
+  ]);
+  const reports = await Promise.all(page.items.map((item) => getJson<ReportDetail>(session, `/api/reports/${item.id}`)));
+  return { reports, summary: summariseDeliveries(reports), dead: dead.items, models: models.items };
+}
+
+export function Operations({ session }: { session: Session }) {
+  const [data, setData] = useState<OperationsData>();
+  const [error, setError] = useState<string>();
+  const [message, setMessage] = useState<string>();
+
+  const refresh = async (): Promise<void> => {
+    try {
+      setData(await loadOperations(session));
+      setError(undefined);
+    } catch (caught) {
+      setError((caught as Error).message);
+    }
+  };
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const replay = async (job: Job): Promise<void> => {
+    try {
+      await postJson(session, `/api/jobs/${job.id}/replay`);
+      setMessage(`Job ${job.type} for ${job.key.split(':').pop() ?? ''} queued again.`);
+      await refresh();
+    } catch (caught) {
+      setError((caught as Error).message);
+    }
+  };
+
+  const active = data?.models.filter((model) => model.status === 'active') ?? [];
+  const others = data?.models.filter((model) => model.status !== 'active') ?? [];
+
+  return (
+    <main id="main">
+      <h1>Operations</h1>
+      <div aria-live="polite" class="status-line">
+        {message}
+      </div>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {!data && !error && <p>Loading…</p>}
+      {data && (
+        <>
+          <section aria-labelledby="deliveries-title">
+            <h2 id="deliveries-title">Deliveries</h2>
+            <p class="muted">The {data.reports.length} most recent reports, per channel.</p>
+            <table data-testid="delivery-summary">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">Delivered</th>
+                  <th scope="col">Pending</th>
+                  <th scope="col">Failed</th>
+                  <th scope="col">Dead</th>
+                  <th scope="col">No state</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.summary.map((row) => (
+                  <tr key={row.channel} data-channel={row.channel}>
+                    <th scope="row">{row.channel.toUpperCase()}</th>
+                    <td>{row.counts.delivered}</td>
+                    <td>{row.counts.pending}</td>
+                    <td class={row.counts.failed ? 'warn' : undefined}>{row.counts.failed}</td>
+                    <td class={row.counts.dead ? 'bad' : undefined}>{row.counts.dead}</td>
+                    <td class="muted">{row.none}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <details>
+              <summary>Per report</summary>
+              <table class="compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Report</th>
+                    <th scope="col">Status</th>
+                    {CHANNELS.map((channel) => (
+                      <th key={channel} scope="col">
+                        {channel.toUpperCase()}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.reports.map((report) => (
+                    <tr key={report.id}>
+                      <th scope="row">{report.id.slice(-8)}</th>
+                      <td>{report.status}</td>
+                      {CHANNELS.map((channel) => {
+                        const state = report.deliveries?.[channel];
+                        return (
+                          <td key={channel} title={state?.error}>
+                            {state ? <span class={`state state-${state.status}`}>{state.status}</span> : <span class="muted">—</span>}
+                          </td>
+                        );
+                      })}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          </section>
+          <section aria-labelledby="dead-title">
+            <h2 id="dead-title">Dead letters</h2>
+            {data.dead.length === 0 && <p>No dead-lettered jobs.</p>}
+            {data.dead.length > 0 && (
+              <table data-testid="dead-letters">
+                <thead>
+                  <tr>
+                    <th scope="col">Job</th>
+                    <th scope="col">Report</th>
+                    <th scope="col">Attempts</th>
+                    <th scope="col">Since</th>
+                    <th scope="col">Error</th>
+                    <th scope="col">
+                      <span class="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.dead.map((job) => (
+                    <tr key={job.id} data-job-id={job.id}>
+                      <th scope="row">{jobChannel(job.type)}</th>
+                      <td>{job.key.split(':').pop()?.slice(-8)}</td>
+                      <td>
+                        {job.attempts}/{job.maxAttempts}
+                      </td>
+                      <td>{formatDuration(ageSeconds(job.updatedAt))}</td>
+                      <td class="error-text">{job.lastError ?? '—'}</td>
+                      <td>
+                        <button type="button" onClick={() => void replay(job)}>
+                          Replay<span class="visually-hidden"> {job.type} job</span>
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+          <section aria-labelledby="models-title">
+            <h2 id="models-title">Models</h2>
+            <p data-testid="active-model">
+              Active model: <strong>{active.map((model) => model.version).join(', ') || 'none'}</strong>
+            </p>
+            {others.length > 0 && (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Version</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Source</th>
+                    <th scope="col">Labels</th>
+                    <th scope="col">Gate</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {others.map((model) => (
+                    <tr key={model.version}>
+                      <th scope="row">{model.version}</th>
+                      <td>{model.status}</td>
+                      <td>{model.source}</td>
+                      <td>{model.trainedOnLabels}</td>
+                      <td>{model.gate ? (model.gate.passed ? 'passed' : `failed: ${model.gate.reasons.join('; ')}`) : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {others.length === 0 && <p class="muted">No candidate or earlier models.</p>}
+          </section>
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { moveSelection, reportCommand, worklistCommand } from '../src/logic/keys';
+
+describe('keyboard shortcuts', () => {
+  it('maps j/k, Enter and a on the worklist', () => {
+    expect(worklistCommand({ key: 'j' })).toBe('next');
+    expect(worklistCommand({ key: 'k' })).toBe('previous');
+    expect(worklistCommand({ key: 'Enter' })).toBe('open');
+    expect(worklistCommand({ key: 'a' })).toBe('agree');
+    expect(worklistCommand({ key: 'x' })).toBeUndefined();
+  });
+
+  it('never fires while the user types in a field or holds a modifier', () => {
+    expect(worklistCommand({ key: 'a', target: { tagName: 'TEXTAREA' } })).toBeUndefined();
+    expect(reportCommand({ key: 'a', target: { tagName: 'input' } })).toBeUndefined();
+    expect(reportCommand({ key: 'a', target: { tagName: 'DIV', isContentEditable: true } })).toBeUndefined();
+    expect(reportCommand({ key: 'a', ctrlKey: true })).toBeUndefined();
+    expect(reportCommand({ key: 'a', target: { tagName: 'BODY' } })).toBe('agree');
+    expect(reportCommand({ key: 'h' })).toBe('toggle-heatmap');
+  });
+
+  it('keeps the selection inside the list', () => {
+    expect(moveSelection(0, 3, 'previous')).toBe(0);
+    expect(moveSelection(0, 3, 'next')).toBe(1);
+    expect(moveSelection(2, 3, 'next')).toBe(2);
+    expect(moveSelection(0, 0, 'next')).toBe(0);
+  });
+});

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { DicomModule } from '../dicom/dicom.module';
+import { ConsoleAssetsRepository } from './console-assets.repository';
+import { ConsoleStaticController } from './console-static.controller';
+import { InstancePreviewController } from './instance-preview.controller';
+import { InstancePreviewRepository } from './instance-preview.repository';
+
+/** The web console (static files at `/`) and the image preview it shows. Import it last: its catch-all route must come after every API route. */
+@Module({
+  imports: [DicomModule, AuditModule],
+  controllers: [InstancePreviewController, ConsoleStaticController],
+  providers: [InstancePreviewRepository, ConsoleAssetsRepository],
+})
+export class ConsoleModule {}

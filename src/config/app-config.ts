@@ -15,6 +15,8 @@ export interface AppConfig {
   };
   readonly http: { readonly host: string; readonly port: number };
   readonly dataDir: string;
+  /** This process's own staging folder name: replicas sharing a data volume never clean each other's in-flight files. */
+  readonly stagingName: string;
   readonly database: {
     readonly uri: string | undefined;
     readonly name: string;
@@ -136,6 +138,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     http: { host: e.OSTEON_HTTP_HOST, port: e.OSTEON_HTTP_PORT },
     dataDir: path.resolve(e.OSTEON_DATA_DIR),
+    stagingName: (e.OSTEON_WORKER_ID ?? os.hostname()).replace(/[^A-Za-z0-9._-]/g, '_'),
     database: { uri: e.MONGODB_URI, name: e.OSTEON_MONGODB_DATABASE, embedded: e.OSTEON_EMBEDDED_DB },
     logLevel: e.OSTEON_LOG_LEVEL,
     learning: {

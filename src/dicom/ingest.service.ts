@@ -47,9 +47,12 @@ export class IngestService {
     const log = this.logger.child({ correlationId: instance.correlationId });
     let committedKey: string | undefined;
     try {
+      // The command already names the SOP instance: look up earlier versions while parsing.
+      const earlyVersions = instance.expected.sopInstanceUid ? this.instances.findVersions(instance.expected.sopInstanceUid) : undefined;
+      earlyVersions?.catch(() => undefined);
       const header = await this.readHeader(instance);
       const identity = validateInstance(header, instance.expected);
-      const versions = await this.instances.findVersions(identity.sopInstanceUid);
+      const versions = await (earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid));
       const same = versions.find((version) => version.sha256 === instance.staged.sha256);
       if (same) {
         await this.blobs.discard(instance.staged.path);

@@ -23,13 +23,17 @@ export interface FileByteSource extends ByteSource {
 export class BlobStoreRepository {
   readonly blobRoot: string;
   private readonly stagingRoot: string;
+  private readonly knownShards = new Set<string>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.blobRoot = path.join(config.dataDir, 'blobs');
-    this.stagingRoot = path.join(config.dataDir, 'staging');
+    this.stagingRoot = path.join(config.dataDir, 'staging', config.stagingName);
   }
 
-  /** Staging files left by a crash were never acknowledged: they are safe to drop. */
+  /**
+   * Staging files this replica left in a crash were never acknowledged: they are safe to drop.
+   * Each replica stages in its own folder (OSTEON_WORKER_ID, else the host name).
+   */
   async initialise(): Promise<number> {
     await fs.mkdir(this.blobRoot, { recursive: true });
     await fs.mkdir(this.stagingRoot, { recursive: true });
@@ -50,7 +54,11 @@ export class BlobStoreRepository {
       await fs.rm(staged.path, { force: true });
       return { blobKey, created: false };
     }
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    const shard = path.dirname(target);
+    if (!this.knownShards.has(shard)) {
+      await fs.mkdir(shard, { recursive: true });
+      this.knownShards.add(shard);
+    }
     await fs.rename(staged.path, target);
     await syncDirectory(path.dirname(target));
     return { blobKey, created: true };

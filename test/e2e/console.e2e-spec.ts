@@ -45,6 +45,8 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
   let doctorToken: string;
   let adminToken: string;
   const contexts: BrowserContext[] = [];
+  /** Script errors, failed loads and CSP violations the console caused in any page. */
+  const browserErrors: string[] = [];
 
   beforeAll(async () => {
     await fs.mkdir(SCREENSHOTS, { recursive: true });
@@ -97,6 +99,10 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     const context = await browser.newContext({ viewport: TABLET });
     contexts.push(context);
     const page = await context.newPage();
+    page.on('pageerror', (error) => browserErrors.push(`${username}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') browserErrors.push(`${username}: ${message.text()}`);
+    });
     await page.goto(`http://127.0.0.1:${engine.httpPort}/`);
     await page.getByLabel('User name').fill(username);
     await page.getByLabel('Password').fill(password(username));
@@ -249,6 +255,9 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect(totals.reduce((sum, row) => sum + row.agreed, 0)).toBe(1);
     expect(await page.locator('[data-testid="chart-volume"] g.bar').count()).toBeGreaterThan(0);
     await screenshot(page, '5-doctor-analytics');
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await screenshot(page, '5b-doctor-analytics-tablet-portrait');
+    await page.setViewportSize(TABLET);
   });
 
   it('shows the operator the portal deliveries, the active model, and replays a dead-lettered delivery once the portal is back', async () => {
@@ -285,5 +294,6 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByTestId('dead-letters').waitFor();
     expect(await page.getByTestId('dead-letters').locator('tbody tr').count()).toBe(1);
     await screenshot(page, '7-operator-after-replay');
+    expect(browserErrors).toEqual([]);
   });
 });

@@ -144,6 +144,29 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
   });
 
 
+  it('refuses a wrong password with a message, keeps the token out of URLs and localStorage, and sends a role away from screens not its own', async () => {
+    const context = await browser.newContext({ viewport: TABLET });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${engine.httpPort}/worklist`);
+    await page.getByLabel('User name').fill('clerk-console');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/wrong user name or password|invalid/i);
+    await screenshot(page, '0-login-refused');
+    await page.getByLabel('Password').fill(password('clerk-console'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'New record' }).waitFor();
+    await page.goto(`http://127.0.0.1:${engine.httpPort}/worklist`);
+    await page.getByRole('heading', { name: 'New record' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/upload');
+    const storage = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem('osteon.session') ?? '' }));
+    expect(storage.local).toBe(0);
+    expect(JSON.parse(storage.session)).toMatchObject({ role: 'admin-worker', username: 'clerk-console' });
+    await context.close();
+  });
+
   it('lets the admin worker create a record for a new patient with two JPEGs', async () => {
     const page = await signIn('clerk-console');
     await page.getByRole('heading', { name: 'New record' }).waitFor();

@@ -125,6 +125,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     );
 
   let amendedReport: WorklistItem;
+  let doctorPage: Page;
 
   it('serves the console at / with revalidation, hashed assets cached for a year, and client routes falling back to index.html', async () => {
     const base = `http://127.0.0.1:${engine.httpPort}`;
@@ -146,7 +147,6 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
 
   it('refuses a wrong password with a message, keeps the token out of URLs and localStorage, and sends a role away from screens not its own', async () => {
     const context = await browser.newContext({ viewport: TABLET });
-    contexts.push(context);
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${engine.httpPort}/worklist`);
     await page.getByLabel('User name').fill('clerk-console');
@@ -197,6 +197,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     amendedReport = await reportOf('CONSOLE-P1', 2);
 
     const page = await signIn('dr-console');
+    doctorPage = page;
     const rows = page.locator('table.worklist tbody tr');
     await waitFor(async () => ((await rows.count()) === 2 ? true : undefined), 20_000);
     expect(await page.locator('table.worklist .badge').first().isVisible()).toBe(true);
@@ -242,7 +243,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
   });
 
   it('signs the doctor amendment from the report view, writes training labels, and agrees with the next report by keyboard', async () => {
-    const page = contexts[1]?.pages()[0] as Page;
+    const page = doctorPage;
     await page.getByRole('button', { name: 'Amend…' }).click();
     const fracture = !amendedReport.findings.fracture;
     await page.getByRole('radio', { name: fracture ? 'Yes' : 'No' }).check();
@@ -268,7 +269,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
   });
 
   it('draws the AI–doctor agreement chart with the disagreement the doctor just signed', async () => {
-    const page = contexts[1]?.pages()[0] as Page;
+    const page = doctorPage;
     await page.getByRole('link', { name: 'Analytics' }).click();
     const bars = page.locator('[data-testid="chart-agreement"] g.bar');
     await waitFor(async () => ((await bars.count()) > 0 ? true : undefined), 20_000);

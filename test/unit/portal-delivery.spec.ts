@@ -1,12 +1,11 @@
-import type { SchedulerRegistry } from '@nestjs/schedule';
-import type { AppConfig } from '../../src/config/app-config';
 import type { JobHandlerRegistry } from '../../src/jobs/job-handler.registry';
 import type { JobQueueService } from '../../src/jobs/job-queue.service';
 import { JobTargetGoneError, UnrecoverableJobError } from '../../src/jobs/job.exception';
 import type { DeliveryState, Report } from '../../src/reports/report';
 import type { ReportEvents } from '../../src/reports/report-events';
 import type { ReportService } from '../../src/reports/report.service';
-import { DeliverPortalHandler, portalJobKey } from '../../src/portal/deliver-portal.handler';
+import { DeliveryScheduler, deliveryJobKey } from '../../src/reports/delivery-scheduler';
+import { DELIVERABLE_STATUSES } from '../../src/portal/release.policy';
 import type { PatientPdf, PatientPdfService } from '../../src/portal/patient-pdf.service';
 import { PortalDeliveryService } from '../../src/portal/portal-delivery.service';
 import type { PortalLinkService } from '../../src/portal/portal-link.service';
@@ -132,30 +131,36 @@ describe('portal delivery', () => {
   });
 });
 
-describe('portal delivery sweep', () => {
-  it('schedules each signed report the portal lags behind on, unless a job for it is already open', async () => {
+describe('delivery sweep (shared by every channel)', () => {
+  it('schedules each report a channel lags behind on, unless a job for it is already open', async () => {
     const behind = [signedReport({ id: 'a'.repeat(24) }), signedReport({ id: 'b'.repeat(24) })];
     const scheduled: string[] = [];
     const asked: unknown[] = [];
-    const handler = new DeliverPortalHandler(
-      { portal: { sweepMs: 30_000 } } as unknown as AppConfig,
-      {} as JobHandlerRegistry,
+    const scheduler = new DeliveryScheduler(
+      { register: () => undefined } as unknown as JobHandlerRegistry,
       {
-        hasOpenJob: async (key: string) => key === portalJobKey('b'.repeat(24)),
+        hasOpenJob: async (key: string) => key === deliveryJobKey('deliver-portal', 'b'.repeat(24)),
         schedule: async (_type: string, key: string) => void scheduled.push(key),
       } as unknown as JobQueueService,
-      {} as ReportEvents,
+      { onChanged: () => undefined } as unknown as ReportEvents,
       {
         deliveryBacklog: async (...args: unknown[]) => {
           asked.push(args);
           return behind;
         },
       } as unknown as ReportService,
-      { enabled: true } as PortalDeliveryService,
-      {} as SchedulerRegistry,
     );
-    expect(await handler.sweep()).toBe(1);
-    expect(scheduled).toEqual([portalJobKey('a'.repeat(24))]);
+    const channel = scheduler.register({
+      channel: 'portal',
+      jobType: 'deliver-portal',
+      statuses: DELIVERABLE_STATUSES,
+      enabled: true,
+      sweepMs: 3_600_000,
+      deliver: async () => undefined,
+    });
+    scheduler.onApplicationShutdown();
+    expect(await channel.sweep()).toBe(1);
+    expect(scheduled).toEqual([deliveryJobKey('deliver-portal', 'a'.repeat(24))]);
     expect(asked).toEqual([['portal', ['final', 'amended', 'entered-in-error']]]);
   });
 });

@@ -6,7 +6,7 @@
 #   Python with PyTorch/ONNX (the trainer's smoke run and preprocessing parity),
 #   python3-hl7 (the independent MLLP peer playing the RIS), poppler-utils (pdftotext/pdftoppm).
 set -euo pipefail
-packages=(dcmtk libgdcm-tools orthanc orthanc-dicomweb docker-compose python3-hl7 poppler-utils fonts-dejavu-core
+packages=(dcmtk libgdcm-tools orthanc orthanc-dicomweb docker-compose python3-hl7 poppler-utils fonts-dejavu-core chromium
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pil)
 missing=()
 for package in "${packages[@]}"; do

@@ -261,6 +261,12 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     for (const label of labels.body.items) expect(label).toMatchObject({ verdict: 'amended', label: { fracture }, labelledBy: { username: 'dr-console' } });
 
     await page.getByTestId('report-status').waitFor();
+    // The previous signature may still be settling: press only once the next report is ready to sign.
+    await page.waitForFunction(() => {
+      const status = document.querySelector('[data-testid="report-status"]')?.textContent;
+      const agree = document.querySelector('main.report button.primary');
+      return status === 'preliminary' && agree !== null && !agree.hasAttribute('disabled');
+    });
     await page.keyboard.press('a');
     await page.waitForURL('**/worklist');
     await page.getByText('No preliminary reports waiting').waitFor();

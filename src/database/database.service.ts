@@ -30,7 +30,9 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       uri = this.embedded.uri;
       this.databaseKind = this.embedded.kind;
     }
-    this.client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, ignoreUndefined: true });
+    // Polling server monitoring: the streaming (awaitable hello) monitor stalls operations for
+    // ~500 ms now and then against the MongoDB-wire emulator; polling costs nothing measurable.
+    this.client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, ignoreUndefined: true, serverMonitoringMode: 'poll' });
     await this.client.connect();
     this.database = this.client.db(this.config.database.name);
     await this.migrate(this.database);

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { DicomModule } from '../dicom/dicom.module';
+import { PortalModule } from '../portal/portal.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverFhirHandler } from './deliver-fhir.handler';
 import { FhirDeliveryService } from './fhir-delivery.service';
+import { FhirDocumentService } from './fhir-document.service';
 import { FhirFacadeController } from './fhir-facade.controller';
 import { FhirNotifyController } from './fhir-notify.controller';
 import { FhirServerClient } from './fhir-server.client';
@@ -11,8 +13,8 @@ import { FhirSyncStateRepository } from './fhir-sync-state.repository';
 import { FhirVerdictService } from './fhir-verdict.service';
 
 @Module({
-  imports: [AuditModule, DicomModule, ReportsModule],
+  imports: [AuditModule, DicomModule, ReportsModule, PortalModule],
   controllers: [FhirFacadeController, FhirNotifyController],
-  providers: [FhirServerClient, FhirDeliveryService, FhirVerdictService, FhirSyncStateRepository, DeliverFhirHandler],
+  providers: [FhirServerClient, FhirDeliveryService, FhirVerdictService, FhirSyncStateRepository, DeliverFhirHandler, FhirDocumentService],
 })
 export class FhirModule {}

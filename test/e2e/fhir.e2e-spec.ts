@@ -283,4 +283,30 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     }, 30_000, 200);
     expect(after.statusHistory.at(-1)).toMatchObject({ status: 'entered-in-error', by: { id: 'fhir:Practitioner/dr-white', username: 'Dr White' } });
   });
+  it('publishes the signed patient PDF as a DocumentReference linked to the DiagnosticReport, and replaces it on amendment', async () => {
+    const documentsOf = () => search<R4.DocumentReference>(`/DocumentReference?identifier=urn:osteon:report|${firstReportId}/patient-pdf`);
+    // The rejection test above also refused this document (same patient identifier rule): replay it.
+    const dead = await api<{ items: Array<{ id: string }> }>(engine, 'GET', '/api/jobs?type=deliver-fhir-document&status=dead');
+    for (const job of dead.body.items) expect((await api(engine, 'POST', `/api/jobs/${job.id}/replay`)).status).toBe(201);
+    const [document] = await waitFor(async () => {
+      const found = await documentsOf();
+      return found.length === 1 ? found : undefined;
+    }, 30_000, 200);
+    const [diagnosticReport] = await serverReportOf(firstReportId);
+    expect(document).toMatchObject({ status: 'current', docStatus: 'final', context: { related: [{ reference: `DiagnosticReport/${diagnosticReport?.id}` }] } });
+    const attachment = document?.content[0]?.attachment;
+    expect(attachment?.contentType).toBe('application/pdf');
+    expect(Buffer.from(attachment?.data ?? '', 'base64').toString('latin1', 0, 5)).toBe('%PDF-');
+    const amended = await api(engine, 'POST', `/api/reports/${firstReportId}/amend`, {
+      token: doctor,
+      json: { fracture: true, countClass: '1', bodyPart: 'hand', conclusion: 'Fracture confirmed on review.' },
+    });
+    expect(amended.status).toBe(200);
+    const updated = await waitFor(async () => {
+      const found = await documentsOf();
+      return found.length === 1 && found[0]?.docStatus === 'amended' ? found[0] : undefined;
+    }, 30_000, 200);
+    expect(updated.id).toBe(document?.id);
+    expect(updated.meta?.versionId).not.toBe(document?.meta?.versionId);
+  });
 });

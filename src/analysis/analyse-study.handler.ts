@@ -5,7 +5,7 @@ import { InstanceRepository } from '../dicom/instance.repository';
 import type { JobRecord } from '../jobs/job';
 import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
-import type { AnalysedImage } from '../reports/findings';
+import type { AnalysedImage, Urgency } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import { ReportService } from '../reports/report.service';
 import { IMAGE_ANALYSER, UnreadableImageError, type ImageAnalyser } from './image-analyser';
@@ -20,10 +20,19 @@ export function latestVersions(records: readonly InstanceRecord[]): InstanceReco
   return [...latest.values()];
 }
 
+/** What an order (HL7 ORM/OMI) says about a study: its body part and how urgent the clinician made it. */
+export interface OrderContext {
+  readonly bodyPart: string | undefined;
+  readonly minimumUrgency: Urgency | undefined;
+}
+
+export type OrderContextProvider = (record: InstanceRecord) => Promise<OrderContext | undefined>;
+
 /** analyse-study: reads every image of the study with the model and writes the one report. */
 @Injectable()
 export class AnalyseStudyHandler implements OnModuleInit {
   private readonly logger = moduleLogger('analysis');
+  private orderContext: OrderContextProvider = async () => undefined;
 
   constructor(
     private readonly registry: JobHandlerRegistry,
@@ -37,14 +46,21 @@ export class AnalyseStudyHandler implements OnModuleInit {
     this.registry.register('analyse-study', (job) => this.handle(job));
   }
 
+  /** The orders module enriches reports: body part when the images carry none, and urgency. */
+  setOrderContextProvider(provider: OrderContextProvider): void {
+    this.orderContext = provider;
+  }
+
   async handle(job: JobRecord): Promise<void> {
     const studyInstanceUid = String(job.payload.studyInstanceUid ?? '');
     const records = latestVersions(await this.instances.findByStudy(studyInstanceUid));
     if (records.length === 0) throw new JobTargetGoneError(`study ${studyInstanceUid} has no instances`);
+    const order = await this.orderContext(records[0] as InstanceRecord);
     const images: AnalysedImage[] = [];
     for (const record of records) {
       try {
-        const { findings, heatmapPng } = await this.analyser.analyse(record);
+        const withOrder = !record.bodyPartExamined && order?.bodyPart ? { ...record, bodyPartExamined: order.bodyPart.toUpperCase() } : record;
+        const { findings, heatmapPng } = await this.analyser.analyse(withOrder);
         const heatmapId = heatmapPng ? await this.heatmaps.save(heatmapPng, record.sha256, findings.modelVersion) : undefined;
         images.push({ sopInstanceUid: record.sopInstanceUid, instanceId: record.id, sha256: record.sha256, blobKey: record.blobKey, findings, heatmapId });
       } catch (error) {
@@ -60,6 +76,7 @@ export class AnalyseStudyHandler implements OnModuleInit {
       accessionNumber: first.accessionNumber,
       patient: { patientId: first.patientId, name: first.patientName, birthDate: first.patientBirthDate, sex: first.patientSex },
       images,
+      minimumUrgency: order?.minimumUrgency,
       firstReceivedAt: new Date(Math.min(...receivedTimes)),
       lastReceivedAt: new Date(Math.max(...receivedTimes)),
     });

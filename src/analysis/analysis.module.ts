@@ -10,6 +10,6 @@ import { StudyAssemblyService } from './study-assembly.service';
 @Module({
   imports: [DicomModule, InferenceModule, ReportsModule],
   providers: [AnalyseStudyHandler, StudyAssemblyService, { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser }],
-  exports: [StudyAssemblyService],
+  exports: [StudyAssemblyService, AnalyseStudyHandler],
 })
 export class AnalysisModule {}

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Hl7Message } from '@medplum/core';
+import { AnalyseStudyHandler, type OrderContext } from '../analysis/analyse-study.handler';
 import { StudyAssemblyService } from '../analysis/study-assembly.service';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
@@ -21,17 +22,28 @@ export class OrderIntakeService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly orders: OrderRepository,
     private readonly assembly: StudyAssemblyService,
+    private readonly analysis: AnalyseStudyHandler,
   ) {}
 
   onModuleInit(): void {
     // Orders only arrive through the listener: without it there is nothing to look up.
-    if (this.config.hl7.listener) this.assembly.setExpectedImageCountProvider((record) => this.expectedImageCount(record));
+    if (!this.config.hl7.listener) return;
+    this.assembly.setExpectedImageCountProvider((record) => this.expectedImageCount(record));
+    this.analysis.setOrderContextProvider((record) => this.orderContext(record));
   }
 
   async receive(message: Hl7Message): Promise<Order> {
     const order = await this.orders.upsert(parseOrderMessage(message));
     this.logger.info({ orderId: order.id, accessionNumber: order.accessionNumber, status: order.status, expectedImageCount: order.expectedImageCount }, 'order stored');
     return order;
+  }
+
+  /** The order's body part (when the images carry none) and its priority: stat → urgent, ASAP → soon. */
+  async orderContext(record: InstanceRecord): Promise<OrderContext | undefined> {
+    const order = record.accessionNumber ? await this.orders.findByAccession(record.accessionNumber) : await this.orders.findByStudy(record.studyInstanceUid);
+    if (!order || order.status === 'cancelled') return undefined;
+    const minimumUrgency = order.priority === 'S' ? 'urgent' : order.priority === 'A' ? 'soon' : undefined;
+    return { bodyPart: order.bodyPart, minimumUrgency };
   }
 
   async expectedImageCount(record: InstanceRecord): Promise<number | undefined> {

@@ -4,7 +4,7 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { TrainingLabelService, type ImageVerdict } from '../training-labels/training-label.service';
-import type { AnalysedImage, DoctorVerdict } from './findings';
+import type { AnalysedImage, DoctorVerdict, Urgency } from './findings';
 import type { DeliveryState, PersonRef, Report, ReportPatient, ReportStatus, Review, ReviewSource, StatusChange } from './report';
 import { ReportEvents } from './report-events';
 import { ReportErrorCode, ReportException } from './report.exception';
@@ -17,6 +17,8 @@ export interface StudyAnalysis {
   readonly accessionNumber: string | undefined;
   readonly patient: ReportPatient;
   readonly images: readonly AnalysedImage[];
+  /** An order marked stat or urgent raises the triage urgency; it never lowers it. */
+  readonly minimumUrgency?: Urgency;
   readonly firstReceivedAt: Date;
   /** The newest instance this analysis saw: an older analysis never overwrites a newer one. */
   readonly lastReceivedAt: Date;
@@ -40,7 +42,9 @@ export class ReportService {
    * report as preliminary (the doctor signed fewer images than there are now).
    */
   async applyAnalysis(analysis: StudyAnalysis): Promise<Report> {
-    const findings = studyFindingsOf(analysis.images, this.config.workflow);
+    const drafted = studyFindingsOf(analysis.images, this.config.workflow);
+    const minimum = analysis.minimumUrgency;
+    const findings = minimum && URGENCY_RANK[minimum] < URGENCY_RANK[drafted.urgency] ? { ...drafted, urgency: minimum } : drafted;
     const modelVersion = analysis.images[0]?.findings.modelVersion ?? 'unknown';
     const now = new Date();
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {

@@ -86,20 +86,25 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     return JSON.parse(stdout) as string[];
   };
 
-  const order = (controlId: string, accession: string, patientId: string, expectedImages: number, type = 'ORM^O01'): string =>
+  const order = (controlId: string, accession: string, patientId: string, expectedImages: number, type = 'ORM^O01', priority = 'R'): string =>
     [
       `MSH|^~\\&|RIS|RADIOLOGY|OSTEON|ED|20260101120000||${type}|${controlId}|P|2.5.1`,
       `PID|1||${patientId}||TEST^PATIENT||19700101|F`,
-      segment('ORC', { 1: 'NW', 2: `PLACER-${accession}`, 3: accession, 5: 'SC', 7: `${expectedImages}^^^^^R` }),
+      segment('ORC', { 1: 'NW', 2: `PLACER-${accession}`, 3: accession, 5: 'SC', 7: `${expectedImages}^^^^^${priority}` }),
       // Expected number of images: the quantity of OBR-27 (see src/hl7/order-message.parser.ts).
       segment('OBR', { 1: '1', 2: `PLACER-${accession}`, 3: accession, 4: 'XRHAND^X-ray hand 2 views^L', 18: accession, 27: `${expectedImages}^^^^^S` }),
     ].join('\r');
 
   /** An ordered study: the order first, then its images with the accession number. */
-  const orderedStudy = async (tag: string, imageIndexes: number[], expectedImages = imageIndexes.length): Promise<{ studyInstanceUid: string; accession: string; patientId: string; files: string[] }> => {
+  const orderedStudy = async (
+    tag: string,
+    imageIndexes: number[],
+    expectedImages = imageIndexes.length,
+    options: { priority?: string; bodyPartExamined?: string } = {},
+  ): Promise<{ studyInstanceUid: string; accession: string; patientId: string; files: string[] }> => {
     const accession = `ACC-${tag}`;
     const patientId = `PAT-${tag}`;
-    const replies = await sendToOsteon([{ message: order(`ORD-${tag}`, accession, patientId, expectedImages) }, { read: true }]);
+    const replies = await sendToOsteon([{ message: order(`ORD-${tag}`, accession, patientId, expectedImages, 'ORM^O01', options.priority) }, { read: true }]);
     expect(field(replies[0] as string, 'MSA', 1)).toBe('AA');
     const files: string[] = [];
     let studyInstanceUid: string | undefined;
@@ -108,7 +113,7 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
         images[index] as string,
         path.join(workspace.dir, tag, `${position}.dcm`),
         { patientId, patientName: 'DOE^JANE', birthDate: '19700101', sex: 'F' },
-        { studyInstanceUid, accessionNumber: accession, instanceNumber: position + 1, bodyPartExamined: 'HAND' },
+        { studyInstanceUid, accessionNumber: accession, instanceNumber: position + 1, bodyPartExamined: 'bodyPartExamined' in options ? options.bodyPartExamined : 'HAND' },
       );
       studyInstanceUid = made.studyInstanceUid;
       files.push(made.file);
@@ -212,6 +217,15 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect(obx.get('19005-8')?.[0]?.type).toBe('TX');
     expect(obx.get('19005-8')?.[0]?.value).toContain('AI draft');
     expect(message?.ack).toBe('AA');
+  });
+
+  it('takes the body part from a stat order when the images carry none, and makes the report urgent', async () => {
+    const study = await orderedStudy('STAT1', [3], 1, { priority: 'S', bodyPartExamined: undefined });
+    expect([...(await dcmsend(study.files, engine.dicomPort)).statuses.values()]).toEqual([0]);
+    const item = await reportFor(study.studyInstanceUid, 1);
+    const report = await reportDetail(item.id);
+    expect(report.urgency).toBe('urgent');
+    expect(report.images[0].findings.bodyPart).toBe('hand');
   });
 
   it('reads a study as soon as the image count of its order is reached, without the idle wait', async () => {

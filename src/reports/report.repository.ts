@@ -85,6 +85,12 @@ export class ReportRepository {
       .slice(0, limit);
   }
 
+  /** Reports with at least one review that changed since `since` (label reconciliation). */
+  async findReviewedSince(since: Date): Promise<Report[]> {
+    const documents = await this.collection.find({ updatedAt: { $gte: since }, 'reviews.0': { $exists: true } } as Filter<ReportDocument>).toArray();
+    return documents.map(toReport);
+  }
+
   async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.status) query.status = filter.status;

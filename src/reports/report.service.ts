@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { UpdateFilter } from 'mongodb';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
@@ -26,8 +26,10 @@ export interface StudyAnalysis {
 
 const MAX_RETRIES = 5;
 
+const LABEL_RECONCILE_WINDOW_MS = 7 * 24 * 3600 * 1000;
+
 @Injectable()
-export class ReportService {
+export class ReportService implements OnApplicationBootstrap {
   private readonly logger = moduleLogger('reports');
 
   constructor(
@@ -122,6 +124,28 @@ export class ReportService {
 
   async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
     return this.reports.worklist(filter, offset, limit);
+  }
+
+  /**
+   * A review is saved in the report first and its labels written right after: a crash in
+   * between would lose them, so at start-up every recent review without labels gets them
+   * (per-image verdicts of such a review are not kept, so its labels are study-level).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const restored = await this.reconcileLabels(new Date(Date.now() - LABEL_RECONCILE_WINDOW_MS));
+    if (restored > 0) this.logger.warn({ restored }, 'training labels of reviews interrupted by a crash were written');
+  }
+
+  async reconcileLabels(since: Date): Promise<number> {
+    let restored = 0;
+    for (const report of await this.reports.findReviewedSince(since)) {
+      for (const review of report.reviews) {
+        if (await this.labels.hasLabelsFor(report.id, review.at)) continue;
+        await this.labels.recordReview(report, review);
+        restored += 1;
+      }
+    }
+    return restored;
   }
 
   /** The doctor agrees with the draft: preliminary → final. */

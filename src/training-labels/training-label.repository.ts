@@ -21,6 +21,10 @@ export class TrainingLabelRepository {
     if (labels.length > 0) await this.collection.insertMany(labels.map((label) => ({ ...label })));
   }
 
+  async existsFor(reportId: string, labelledAt: Date): Promise<boolean> {
+    return (await this.collection.findOne({ reportId, labelledAt })) !== null;
+  }
+
   async findByReport(reportId: string): Promise<TrainingLabel[]> {
     return (await this.collection.find({ reportId }).sort({ labelledAt: 1 }).toArray()).map(toLabel);
   }

@@ -48,6 +48,11 @@ export class TrainingLabelService {
     await this.labels.append(labels);
   }
 
+  /** Whether the labels of the review signed at `at` on this report were written. */
+  async hasLabelsFor(reportId: string, at: Date): Promise<boolean> {
+    return this.labels.existsFor(reportId, at);
+  }
+
   async forReport(reportId: string): Promise<TrainingLabel[]> {
     return this.labels.findByReport(reportId);
   }

@@ -268,6 +268,9 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
       return status === 'preliminary' && agree !== null && !agree.hasAttribute('disabled');
     });
     await page.keyboard.press('a');
+    await page.waitForFunction(() => location.pathname.endsWith('/worklist') || document.querySelector('[role="alert"]') !== null);
+    // A failed sign shows the console's error: name it rather than time out.
+    expect(await page.locator('[role="alert"]').allTextContents()).toEqual([]);
     await page.waitForURL('**/worklist');
     await page.getByText('No preliminary reports waiting').waitFor();
     const signed = await api<{ items: WorklistItem[] }>(engine, 'GET', '/api/reports?patientId=CONSOLE-P2', { token: doctorToken });

@@ -4,6 +4,7 @@ import { countLabel, formatPercent } from '../logic/format';
 import { reportCommand } from '../logic/keys';
 import type { ReportDetail } from '../logic/types';
 import { navigate } from '../router';
+import { useKeydown } from '../useKeydown';
 import { AmendForm } from './AmendForm';
 import { FractureBadge, UrgencyBadge } from './Badges';
 import { ReportImage } from './ReportImage';
@@ -44,7 +45,11 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
     navigate(next ? `/reports/${next}` : '/worklist');
   };
 
+  // A ref, not the busy state, guards against a second sign: two key presses can land before a re-render.
+  const signing = useRef(false);
   const sign = async (action: () => Promise<unknown>): Promise<void> => {
+    if (signing.current) return;
+    signing.current = true;
     setBusy(true);
     setError(undefined);
     try {
@@ -53,36 +58,33 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
+      signing.current = false;
       setBusy(false);
     }
   };
   const agree = (): Promise<void> => sign(() => postJson(session, `/api/reports/${id}/confirm`));
   const amend = (body: Record<string, unknown>): Promise<void> => sign(() => postJson(session, `/api/reports/${id}/amend`, body));
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent): void => {
-      const command = reportCommand(event);
-      if (!command || amending) return;
-      event.preventDefault();
-      switch (command) {
-        case 'agree':
-          if (open && !busy) void agree();
-          break;
-        case 'next':
-        case 'previous':
-          void neighbour(session, id, command === 'next' ? 1 : -1).then((other) => other && navigate(`/reports/${other}`));
-          break;
-        case 'toggle-heatmap':
-          setShowHeatmap((shown) => !shown);
-          break;
-        case 'back':
-          navigate('/worklist');
-          break;
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [id, open, amending, busy]);
+  useKeydown((event) => {
+    const command = reportCommand(event);
+    if (!command || amending) return;
+    event.preventDefault();
+    switch (command) {
+      case 'agree':
+        if (open && !busy) void agree();
+        break;
+      case 'next':
+      case 'previous':
+        void neighbour(session, id, command === 'next' ? 1 : -1).then((other) => other && navigate(`/reports/${other}`));
+        break;
+      case 'toggle-heatmap':
+        setShowHeatmap((shown) => !shown);
+        break;
+      case 'back':
+        navigate('/worklist');
+        break;
+    }
+  });
 
   return (
     <main id="main" class="report">

@@ -4,6 +4,7 @@ import { ageSeconds, formatDuration, formatPercent, sortWorklist } from '../logi
 import { moveSelection, worklistCommand } from '../logic/keys';
 import type { WorklistItem } from '../logic/types';
 import { navigate } from '../router';
+import { useKeydown } from '../useKeydown';
 import { FractureBadge, UrgencyBadge } from './Badges';
 
 const REFRESH_MS = 10_000;
@@ -45,28 +46,24 @@ export function Worklist({ session }: { session: Session }) {
     }
   };
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent): void => {
-      if (!items || items.length === 0) return;
-      const command = worklistCommand(event);
-      if (!command) return;
-      const current = items[Math.min(selected, items.length - 1)];
-      if (command === 'next' || command === 'previous') {
-        event.preventDefault();
-        const next = moveSelection(selected, items.length, command);
-        setSelected(next);
-        rows.current[next]?.focus();
-      } else if (command === 'open' && current) {
-        event.preventDefault();
-        navigate(`/reports/${current.id}`);
-      } else if (command === 'agree' && current) {
-        event.preventDefault();
-        void agree(current);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [items, selected]);
+  useKeydown((event) => {
+    if (!items || items.length === 0) return;
+    const command = worklistCommand(event);
+    if (!command) return;
+    const current = items[Math.min(selected, items.length - 1)];
+    if (command === 'next' || command === 'previous') {
+      event.preventDefault();
+      const next = moveSelection(selected, items.length, command);
+      setSelected(next);
+      rows.current[next]?.focus();
+    } else if (command === 'open' && current) {
+      event.preventDefault();
+      navigate(`/reports/${current.id}`);
+    } else if (command === 'agree' && current) {
+      event.preventDefault();
+      void agree(current);
+    }
+  });
 
   return (
     <main id="main">

@@ -85,7 +85,7 @@ X-ray, **not a diagnosis**; every film must still be read by a clinician.
 
 - Fracture count 0/1/2+: macro-F1 {fmt(cnt.get('macro_f1'))}, accuracy {fmt(cnt.get('accuracy'))}; confusion (rows true, cols predicted) {cnt.get('confusion_matrix_rows_true_cols_pred')}.
 - Body part: per-part accuracy {', '.join(f'{k} {fmt(v)}' for k, v in bp.get('accuracy_per_part_at_0.5', {}).items())}; AUC {', '.join(f'{k} {fmt(v)}' for k, v in bp.get('auc_per_part', {}).items())}.
-- Heat map pointing game (peak cell centre inside a fracture box, {loc['n']} fractured validation images): {fmt(loc['pointing_game'])}; peak cell overlaps a box: {fmt(loc['peak_cell_overlaps_box'])}.
+- Heat map pointing game (peak point by `{loc.get('peak_method', 'cell-centre')}` inside a fracture box, {loc['n']} fractured validation images): {fmt(loc['pointing_game'])}; peak cell overlaps a box: {fmt(loc['peak_cell_overlaps_box'])}.
 - These are validation numbers (the threshold was also fixed on this split); an independent FracAtlas hold-out is evaluated separately by the project.
 
 ## Known limits

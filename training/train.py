@@ -31,6 +31,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from data import BODY_PARTS, read_folder, split_groups, load_tensors, group_key  # noqa: E402
 from model import OsteonNet, ExportWrapper, load_init  # noqa: E402
+from peaks import ENGINE_METHODS, peak_point  # noqa: E402
 from metrics import (binary_summary, threshold_for_sensitivity, confusion_and_f1, roc_auc)  # noqa: E402
 from preprocess import letterbox_geometry  # noqa: E402
 
@@ -65,6 +66,8 @@ def parse():
                     help="node_modules dir holding onnxruntime-node, for the ONNX-vs-PyTorch check")
     ap.add_argument("--weights", default=None, help="full OsteonNet state dict (model.pt of a run); with --epochs 0 = evaluate + export only")
     ap.add_argument("--heat-stride", type=int, default=16, choices=[16, 32], help="heat-map resolution: S/16 (default) or S/32")
+    ap.add_argument("--peak-method", default="quadratic-fit-2d", choices=ENGINE_METHODS,
+                    help="how the heat map becomes one point (training/peaks.py); the default won on 1.0.0's training images (peak_study.py)")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (saved after every epoch)")
     ap.add_argument("--no-aug", action="store_true")
     ap.add_argument("--hflip-tta", action="store_true", help="also report hflip-TTA metrics on validation")
@@ -139,10 +142,10 @@ def predict(net, X, device, bs=64, hflip=False):
     return {k: torch.cat(v).numpy() for k, v in outs.items()}
 
 
-def pointing_game(rows, hws, heat):
-    """Share of fractured images with boxes whose heat-map peak (cell centre mapped back through the
-    letterbox to original-image pixels) lies inside one of their boxes. Also a lenient variant:
-    the peak cell's square overlaps a box."""
+def pointing_game(rows, hws, heat, method="cell-centre"):
+    """Share of fractured images with boxes whose heat-map peak (the `method`'s point, mapped back
+    through the letterbox to original-image pixels) lies inside one of their boxes. Also a lenient
+    variant: the peak cell's square overlaps a box."""
     hits = lenient = n = 0
     for r, (h, w), hm in zip(rows, hws, heat):
         if not (r["fractured"] == 1 and r["boxes"]):
@@ -151,7 +154,8 @@ def pointing_game(rows, hws, heat):
         gh, gw = hm.shape
         k = int(np.argmax(hm)); i, j = divmod(k, gw)
         g = letterbox_geometry(h, w); m = g["side"]
-        px = (j + 0.5) * m / gw - g["pad_left"]; py = (i + 0.5) * m / gh - g["pad_top"]
+        gy, gx = peak_point(hm, method)
+        px = gx * m / gw - g["pad_left"]; py = gy * m / gh - g["pad_top"]
         cx0, cx1 = j * m / gw - g["pad_left"], (j + 1) * m / gw - g["pad_left"]
         cy0, cy1 = i * m / gh - g["pad_top"], (i + 1) * m / gh - g["pad_top"]
         hit = len_hit = False
@@ -166,7 +170,7 @@ def pointing_game(rows, hws, heat):
     return {"n": n, "pointing_game": (hits / n) if n else None, "peak_cell_overlaps_box": (lenient / n) if n else None}
 
 
-def evaluate(rows, hws, pred, threshold=None, sens_target=0.90, n_boot=1000):
+def evaluate(rows, hws, pred, threshold=None, sens_target=0.90, n_boot=1000, peak_method="cell-centre"):
     y = np.array([r["fractured"] for r in rows])
     known = y >= 0
     p = pred["fracture"]
@@ -197,7 +201,7 @@ def evaluate(rows, hws, pred, threshold=None, sens_target=0.90, n_boot=1000):
                             "exact_match_accuracy_at_0.5": float(((P >= 0.5) == T).all(1).mean()),
                             "top1_accuracy_single_part_images": (float((P[T.sum(1) == 1].argmax(1) == T[T.sum(1) == 1].argmax(1)).mean()) if (T.sum(1) == 1).any() else None),
                             "auc_per_part": {bp: roc_auc(T[:, k], P[:, k]) for k, bp in enumerate(BODY_PARTS)}}
-    res["localisation"] = pointing_game(rows, hws, pred["heat"])
+    res["localisation"] = {**pointing_game(rows, hws, pred["heat"], peak_method), "peak_method": peak_method}
     return res
 
 
@@ -340,7 +344,7 @@ def main():
     final.eval()
     torch.save(final.state_dict(), os.path.join(a.out, "model.pt"))
     pv = predict(final, Xva, device)
-    res = evaluate(vrows, HWva, pv, None, a.sens_target)
+    res = evaluate(vrows, HWva, pv, None, a.sens_target, peak_method=a.peak_method)
     extra = {}
     if ema is not None and a.epochs > 0:
         pr = predict(net, Xva, device)
@@ -348,7 +352,7 @@ def main():
         extra["ema_weights_val_auc"] = res["fracture_all"]["roc_auc"]
     if a.hflip_tta:
         pt = predict(final, Xva, device, hflip=True)
-        rt = evaluate(vrows, HWva, pt, None, a.sens_target, n_boot=0)
+        rt = evaluate(vrows, HWva, pt, None, a.sens_target, n_boot=0, peak_method=a.peak_method)
         extra["hflip_tta"] = {"roc_auc": rt["fracture_all"]["roc_auc"], "at_threshold": rt["fracture_all"]["at_threshold"],
                               "pointing_game": rt["localisation"]["pointing_game"]}
     with open(os.path.join(a.out, "val_predictions.csv"), "w") as f:
@@ -438,6 +442,13 @@ def ort_check(a, onnx_path, wrap, Xva, S):
             "onnx_output_shapes": {k: out["outputs"][k]["dims"] for k in names}}
 
 
+HEATMAP_HEADS = {
+    32: "1x1 conv 1280->1 on the last feature map ({G}x{G}) -> sigmoid; box-supervised",
+    16: "logit map at {G}x{G} (stride 16) = nearest-2x-upsampled 1x1 conv 1280->1 on the last (stride-32) feature map + "
+        "[3x3 conv 96->64, BN, ReLU, 1x1 conv 64->1] on the stride-16 features; sigmoid; box-supervised",
+}
+
+
 def build_card(a, S, G, res, extra, parity, train_info, split):
     return {
         "name": "osteon-fracture",
@@ -449,8 +460,7 @@ def build_card(a, S, G, res, extra, parity, train_info, split):
             "heads": {"fracture": "global average pool -> dropout 0.2 -> linear 1280->1 -> sigmoid",
                       "count": "global average pool -> linear 1280->3 -> softmax (classes 0, 1, 2+)",
                       "body_part": "global average pool -> linear 1280->4 -> sigmoid (multi-label: hand, leg, hip, shoulder)",
-                      "heatmap": (f"logit map at {G}x{G} (stride 16) = nearest-2x-upsampled 1x1 conv 1280->1 on the last (stride-32) feature map + [3x3 conv 96->64, BN, ReLU, 1x1 conv 64->1] on the stride-16 features; sigmoid; box-supervised"
-                                if a.heat_stride == 16 else f"1x1 conv 1280->1 on the last feature map ({G}x{G}) -> sigmoid; box-supervised")},
+                      "heatmap": HEATMAP_HEADS[a.heat_stride].format(G=G)},
             "input_normalisation_in_graph": "replicate 1 channel to 3, then (x - 0.5) / 0.5",
             "parameters": int(sum(p.numel() for p in OsteonNet(heat_stride=a.heat_stride).parameters())),
         },
@@ -478,6 +488,8 @@ def build_card(a, S, G, res, extra, parity, train_info, split):
             {"name": "body_part_probs", "shape": ["N", 4], "dtype": "float32", "meaning": "independent sigmoid probabilities, order [hand, leg, hip, shoulder]"},
             {"name": "heatmap", "shape": ["N", G, G], "dtype": "float32", "meaning": f"per-cell fracture probability on a {G}x{G} grid over the letterboxed square (row-major, row 0 = top). Cell (i, j) covers square pixels [j*M/{G}, (j+1)*M/{G}) x [i*M/{G}, (i+1)*M/{G}); original x = square x - pad_left, y = square y - pad_top"},
         ],
+        "heatmap_peak": {"method": a.peak_method, "reference_implementation": "training/peaks.py (peak_point); engine src/inference/heatmap-peak.ts",
+                         "meaning": "the heat map's single 'where' point: first maximum (row-major), then the method's sub-cell refinement"},
         "onnx": {"opset": 13, "file_input_name": "image", "dynamic_batch": True, "parity_check": parity},
         "threshold": {"value": res["threshold"], "sensitivity_target": a.sens_target,
                       "rule": "largest threshold on fracture_prob giving validation sensitivity >= target; flag fracture when fracture_prob >= value"},

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { heatmapPeak, type PeakMethod } from './heatmap-peak';
 import { letterboxGeometry } from './preprocess';
 
 export interface HeatmapImage {
@@ -7,7 +8,7 @@ export interface HeatmapImage {
   readonly height: number;
   /** 8-bit greyscale PNG, 255 = probability 1, letterbox padding cropped away. */
   readonly png: Buffer;
-  /** Centre of the hottest cell, as a fraction of the original image's width and height. */
+  /** Where the map peaks (card's method), as a fraction of the original image's width and height. */
   readonly peak: { readonly x: number; readonly y: number };
 }
 
@@ -15,22 +16,20 @@ const MAX_SIDE = 256;
 
 /**
  * The model's heat map covers the letterboxed square; this maps it back onto the original
- * image. The peak follows the trainer's pointing game (first maximum, cell centre, undone
- * letterbox), clamped to the image when the hottest cell lies in the padding.
+ * image. The peak follows the trainer's pointing game (first maximum, refined by the card's
+ * method, undone letterbox), clamped to the image when the hottest cell lies in the padding.
  */
 export async function renderHeatmap(
   cells: Float32Array,
   grid: { readonly height: number; readonly width: number },
   image: { readonly height: number; readonly width: number },
+  peakMethod: PeakMethod = 'cell-centre',
 ): Promise<HeatmapImage> {
   const { side, padTop, padLeft } = letterboxGeometry(image.height, image.width);
-  let best = 0;
-  for (let k = 1; k < grid.height * grid.width; k += 1) if (cells[k]! > cells[best]!) best = k;
-  const row = Math.floor(best / grid.width);
-  const column = best % grid.width;
+  const { row, column } = heatmapPeak(cells, grid, peakMethod);
   const peak = {
-    x: clamp01((((column + 0.5) * side) / grid.width - padLeft) / image.width),
-    y: clamp01((((row + 0.5) * side) / grid.height - padTop) / image.height),
+    x: clamp01(((column * side) / grid.width - padLeft) / image.width),
+    y: clamp01(((row * side) / grid.height - padTop) / image.height),
   };
   const scale = Math.min(1, MAX_SIDE / side);
   const width = Math.max(1, Math.round(image.width * scale));

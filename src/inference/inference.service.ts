@@ -77,7 +77,7 @@ export class InferenceService implements OnModuleDestroy {
     const inferenceStarted = performance.now();
     const outputs = await this.models.run(prepared.tensor, 1);
     const inference = performance.now() - inferenceStarted;
-    const heatmap = await renderHeatmap(outputs.heatmap.data, outputs.heatmap, prepared);
+    const heatmap = await renderHeatmap(outputs.heatmap.data, outputs.heatmap, prepared, model.heatmapPeak);
     const findings = toFindings(outputs, model, context);
     return {
       ...findings,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PEAK_METHODS, type PeakMethod } from './heatmap-peak';
 
 /** models/current.json, written by training/package_model.py: which release is active. */
 export const currentModelSchema = z.object({
@@ -16,6 +17,8 @@ export const modelCardSchema = z.object({
   threshold: z.object({ value: z.number().gt(0).max(1) }),
   inputs: z.array(z.object({ name: z.string().min(1) })).min(1).optional(),
   outputs: z.array(z.object({ name: z.string().min(1) })),
+  /** How the heat map's "where" point is found; cards before 1.1.0 have none (cell centre). */
+  heatmap_peak: z.object({ method: z.enum(PEAK_METHODS) }).optional(),
   files: z.object({ onnx_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).optional(),
   validation: z
     .object({
@@ -56,6 +59,7 @@ export interface ModelDescription {
   readonly cardThreshold: number;
   readonly bodyPartOrder: readonly BodyPart[];
   readonly countClasses: readonly CountClass[];
+  readonly heatmapPeak: PeakMethod;
 }
 
 export function describeModel(card: ModelCard, sha256: string, thresholdOverride: number | undefined): ModelDescription {
@@ -76,5 +80,6 @@ export function describeModel(card: ModelCard, sha256: string, thresholdOverride
     cardThreshold: card.threshold.value,
     bodyPartOrder: order,
     countClasses: classes,
+    heatmapPeak: card.heatmap_peak?.method ?? 'cell-centre',
   };
 }

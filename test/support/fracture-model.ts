@@ -96,6 +96,22 @@ export async function pythonPreprocess(imagePath: string, size: number, rawGrey?
   }
 }
 
+/** training/peaks.py's point for each map, in cell units ([row, column]), for parity tests. */
+export async function pythonPeaks(maps: readonly Float32Array[], grid: { height: number; width: number }, method: string): Promise<Array<[number, number]>> {
+  const input = JSON.stringify({ ...grid, maps: maps.map((map) => Array.from(map)) });
+  const child = execFile(PYTHON, [path.join(TRAINING, 'peaks.py'), method], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
+  const output = new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`peaks.py ${method} exited ${code}: ${stderr.slice(-2000)}`))));
+  });
+  child.stdin?.end(input);
+  return JSON.parse(await output) as Array<[number, number]>;
+}
+
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(
     () => true,

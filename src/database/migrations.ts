@@ -47,4 +47,12 @@ export const migrations: readonly Migration[] = [
       await audit.createIndex({ actorId: 1, at: -1 }, { name: 'actor_at' });
     },
   },
+  {
+    version: 4,
+    description: 'heat maps looked up by image content and model version',
+    async up(db) {
+      // Not unique: maps saved before this version may repeat and old reports still point at each copy.
+      await db.collection('heatmaps').createIndex({ sha256: 1, modelVersion: 1 }, { name: 'content_model' });
+    },
+  },
 ];

@@ -9,7 +9,11 @@ interface HeatmapDocument {
   readonly createdAt: Date;
 }
 
-/** Heat-map PNGs (a few KB each), kept in the database so every replica can serve them. */
+/**
+ * Heat-map PNGs (a few KB each), kept in the database so every replica can serve them. One per
+ * image content and model version: the same pixels through the same model give the same map,
+ * so a re-analysis (a late image re-reads the whole study) reuses it instead of adding one.
+ */
 @Injectable()
 export class HeatmapRepository {
   constructor(private readonly database: DatabaseService) {}
@@ -19,6 +23,10 @@ export class HeatmapRepository {
   }
 
   async save(png: Buffer, sha256: string, modelVersion: string): Promise<string> {
+    // Find, then insert (not an upsert: the embedded emulator does not keep binary data given to $setOnInsert).
+    // Two replicas saving the same map at the same moment may both insert: harmless, each report keeps its own.
+    const existing = await this.collection.findOne({ sha256, modelVersion }, { projection: { _id: 1 } });
+    if (existing) return existing._id.toHexString();
     const result = await this.collection.insertOne({ png: new Binary(png), sha256, modelVersion, createdAt: new Date() });
     return result.insertedId.toHexString();
   }

@@ -70,6 +70,8 @@ export interface AppConfig {
     readonly receivingFacility: string;
     readonly ackTimeoutMs: number;
     readonly sweepMs: number;
+    /** Signed (F/C) results carry the patient PDF as an ED OBX. */
+    readonly embedPdf: boolean;
   };
   readonly portal: {
     readonly institutionName: string;
@@ -196,6 +198,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       receivingFacility: e.OSTEON_RIS_FACILITY,
       ackTimeoutMs: e.OSTEON_HL7_ACK_TIMEOUT_MS,
       sweepMs: e.OSTEON_HL7_SWEEP_MS,
+      embedPdf: e.OSTEON_HL7_EMBED_PDF === 'true',
     },
   };
 }

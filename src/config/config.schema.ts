@@ -106,6 +106,8 @@ export const environmentSchema = z.object({
   OSTEON_RIS_FACILITY: z.string().trim().min(1).max(180).default('RIS'),
   OSTEON_HL7_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   OSTEON_HL7_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Signed results carry the patient PDF as an OBX of type ED (base64); off: text and codes only. */
+  OSTEON_HL7_EMBED_PDF: z.enum(['true', 'false']).default('false'),
   // --- fhir: DiagnosticReport drafts to the hospital FHIR server, verdicts back (src/fhir) ---
   /** FHIR R4 base URL; the FHIR channel (delivery and poll) is off unless set. */
   OSTEON_FHIR_URL: z.string().url().optional(),

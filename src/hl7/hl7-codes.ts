@@ -22,6 +22,7 @@ export const OBSERVATION = {
   bodyPart: { code: 'BODYPART', text: 'Body part examined', system: LOCAL_SYSTEM },
   urgency: { code: 'URGENCY', text: 'Triage urgency', system: LOCAL_SYSTEM },
   conclusion: { code: '19005-8', text: 'Radiology Imaging study [Impression] (narrative)', system: 'LN' },
+  pdf: { code: 'PDF', text: 'Patient report (PDF)', system: LOCAL_SYSTEM },
 } as const satisfies Record<string, CodedValue>;
 
 export const FINDING_CODES: Record<'fracture' | 'none', CodedValue> = {

@@ -7,6 +7,7 @@ import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception
 import type { DeliveryState, Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
+import { PatientPdfService } from '../portal/patient-pdf.service';
 import { resultStatusOf } from './hl7-codes';
 import { OrderRepository } from './order.repository';
 import { buildResultMessage } from './result-message.builder';
@@ -40,6 +41,7 @@ export class Hl7DeliveryService {
     private readonly reports: ReportService,
     private readonly orders: OrderRepository,
     private readonly ris: RisClient,
+    private readonly pdfs: PatientPdfService,
   ) {}
 
   get enabled(): boolean {
@@ -76,9 +78,17 @@ export class Hl7DeliveryService {
     };
     const log = this.logger.child({ reportId: report.id, controlId, contentVersion: report.contentVersion });
     const lastAttempt = request.attempt >= request.maxAttempts;
+    let pdf: Buffer | undefined;
+    try {
+      pdf = await this.signedPdf(report);
+    } catch (error) {
+      const reason = `patient PDF for the ORU could not be rendered: ${(error as Error).message}`;
+      await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: lastAttempt ? 'dead' : 'failed', error: reason });
+      throw new Error(reason);
+    }
     let message;
     try {
-      message = buildResultMessage(report, order, controlId, this.config.hl7);
+      message = buildResultMessage(report, order, controlId, this.config.hl7, new Date(), pdf);
     } catch (error) {
       // The same report content builds the same way every time: retrying cannot help.
       const reason = `ORU could not be built: ${(error as Error).message}`;
@@ -115,6 +125,12 @@ export class Hl7DeliveryService {
         throw new Error(reason);
       }
     }
+  }
+
+  /** The PDF the patient gets, for a RIS that files it with the result; only signed results carry it. */
+  private async signedPdf(report: Report): Promise<Buffer | undefined> {
+    if (!this.config.hl7.embedPdf || (report.status !== 'final' && report.status !== 'amended')) return undefined;
+    return (await this.pdfs.render(report)).pdf;
   }
 
   private async load(reportId: string): Promise<Report> {

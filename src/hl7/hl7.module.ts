@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AnalysisModule } from '../analysis/analysis.module';
+import { PortalModule } from '../portal/portal.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverHl7Handler } from './deliver-hl7.handler';
 import { Hl7DeliveryService } from './hl7-delivery.service';
@@ -13,7 +14,7 @@ import { RisClient } from './ris.client';
 
 /** HL7 v2 over MLLP: ORU^R01 results to the RIS; orders and final results from it. */
 @Module({
-  imports: [ReportsModule, AnalysisModule],
+  imports: [ReportsModule, AnalysisModule, PortalModule],
   providers: [
     RisClient,
     Hl7DeliveryService,

@@ -68,9 +68,17 @@ function sexToHl7(value: string | undefined): string {
 /**
  * ORU^R01 v2.5.1 for the report's current content: MSH, PID, ORC, OBR (OBR-3 = the report id,
  * OBR-18 = accession, OBR-25 = P/F/C/X, OBR-27.6 and ORC-7.6 = priority) and the OBX lines
- * finding (CWE), probability (NM), count (CWE), body part (CWE), urgency (CWE), conclusion (TX).
+ * finding (CWE), probability (NM), count (CWE), body part (CWE), urgency (CWE), conclusion (TX),
+ * and, when given, the signed patient PDF (ED: ^AP^PDF^Base64^data; base64 has no HL7 delimiter).
  */
-export function buildResultMessage(report: Report, order: Order | undefined, controlId: string, parties: MessageParties, now = new Date()): Message {
+export function buildResultMessage(
+  report: Report,
+  order: Order | undefined,
+  controlId: string,
+  parties: MessageParties,
+  now = new Date(),
+  pdf?: Buffer,
+): Message {
   const message = new Message({
     specification: new HL7_2_5_1(),
     messageHeader: { msh_9_1: 'ORU', msh_9_2: 'R01', msh_9_3: 'ORU_R01', msh_10: controlId, msh_11_1: 'P' },
@@ -121,7 +129,8 @@ export function buildResultMessage(report: Report, order: Order | undefined, con
   const findings = reportedFindings(report);
   const observationStatus = observationStatusOf(report.status);
   let setId = 0;
-  const addObservation = (valueType: 'CWE' | 'NM' | 'TX', identifier: CodedValue, value: CodedValue | string, units?: CodedValue): void => {
+  /** A string is one value; an array is the value's components (OBX-5.1, 5.2, ...). */
+  const addObservation = (valueType: 'CWE' | 'NM' | 'TX' | 'ED', identifier: CodedValue, value: CodedValue | string | readonly string[], units?: CodedValue): void => {
     setId += 1;
     const obx = message.addSegment('OBX');
     obx.set('1', String(setId));
@@ -130,13 +139,8 @@ export function buildResultMessage(report: Report, order: Order | undefined, con
     obx.set('3.2', identifier.text);
     obx.set('3.3', identifier.system);
     obx.set('4', '1');
-    if (typeof value === 'string') {
-      obx.set('5', value);
-    } else {
-      obx.set('5.1', value.code);
-      obx.set('5.2', value.text);
-      obx.set('5.3', value.system);
-    }
+    const components = typeof value === 'string' ? [value] : 'code' in value ? [value.code, value.text, value.system] : value;
+    components.forEach((component, index) => obx.set(`5.${index + 1}`, component));
     if (units) {
       obx.set('6.1', units.code);
       obx.set('6.3', units.system);
@@ -155,5 +159,6 @@ export function buildResultMessage(report: Report, order: Order | undefined, con
   for (const line of findings.conclusion.split(/\r?\n/).filter((text) => text.trim() !== '')) {
     addObservation('TX', OBSERVATION.conclusion, line);
   }
+  if (pdf) addObservation('ED', OBSERVATION.pdf, ['', 'AP', 'PDF', 'Base64', pdf.toString('base64')]);
   return message;
 }

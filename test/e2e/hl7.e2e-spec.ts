@@ -167,6 +167,7 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
         OSTEON_HL7_ACK_TIMEOUT_MS: '3000',
         OSTEON_JOB_BACKOFF_MS: '200',
         OSTEON_JOB_MAX_ATTEMPTS: '10',
+        OSTEON_HL7_EMBED_PDF: 'true',
       },
     });
   });
@@ -241,16 +242,27 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     await hl7State(item.id, 'delivered');
   });
 
-  it('supersedes the draft in the RIS: F when a doctor signs it in Osteon, X when it is withdrawn', async () => {
+  it('supersedes the draft in the RIS: F with the patient PDF when a doctor signs it in Osteon, X when it is withdrawn', async () => {
     const doctor = await userToken(engine, 'dr-hl7', 'doctor');
     expect((await api(engine, 'POST', `/api/reports/${countReportId}/confirm`, { token: doctor })).status).toBe(200);
     const signed = await waitFor(async () => (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'F'));
     expect(field(signed.raw, 'OBR', 32)).toBe('dr-hl7');
     expect(observations(signed.raw).get('FX')?.[0]?.status).toBe('F');
+    // The signed result carries the patient PDF (ED); the AI draft did not.
+    const [document] = observations(signed.raw).get('PDF') ?? [];
+    expect(document?.type).toBe('ED');
+    const [, dataType, subtype, encoding, data] = (document?.value ?? '').split('^');
+    expect([dataType, subtype, encoding]).toEqual(['AP', 'PDF', 'Base64']);
+    const pdf = Buffer.from(data ?? '', 'base64');
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.subarray(-8).toString('latin1')).toContain('%%EOF');
+    const draft = (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'P');
+    expect(draft && observations(draft.raw).has('PDF')).toBe(false);
     await hl7State(countReportId, 'delivered');
     expect((await api(engine, 'POST', `/api/reports/${countReportId}/withdraw`, { token: doctor, json: { reason: 'wrong patient' } })).status).toBeLessThan(300);
     const withdrawn = await waitFor(async () => (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'X'));
     expect(observations(withdrawn.raw).get('FX')?.[0]?.status).toBe('W');
+    expect(observations(withdrawn.raw).has('PDF')).toBe(false);
     await waitFor(async () => {
       const state = (await reportDetail(countReportId)).deliveries?.hl7;
       return state?.status === 'delivered' && state.references.resultStatus === 'X' ? state : undefined;

@@ -7,10 +7,11 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
-import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
+import { FindStatus, OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
 import { IngestService } from './ingest.service';
 import { storeStatusFor } from './store-status';
-import { OsteonScp, type StoreOutcome } from './osteon-scp';
+import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
+import { QueryRefusedError, QueryService } from './query.service';
 
 /**
  * The DICOM listener: owns the TCP server and hands each association to an OsteonScp.
@@ -27,6 +28,7 @@ export class DicomScpChannel {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly blobs: BlobStoreRepository,
     private readonly ingest: IngestService,
+    private readonly queries: QueryService,
   ) {
     dimseLog.setLevel('error');
     Implementation.setImplementationClassUid(OSTEON_IMPLEMENTATION_CLASS_UID);
@@ -81,9 +83,21 @@ export class DicomScpChannel {
         isCallingAeAllowed: (callingAeTitle) => allowed.length === 0 || allowed.includes(callingAeTitle),
         createStagingWriter: (header) => this.blobs.createStagingWriter(header),
         store: (writer, context) => this.store(writer, context),
+        find: (sopClassUid, identifier) => this.find(sopClassUid, identifier, correlationId),
       },
       { associationTimeout: this.config.dicom.associationTimeoutMs },
     );
+  }
+
+  private async find(sopClassUid: string, identifier: Record<string, unknown>, correlationId: string): Promise<FindOutcome> {
+    try {
+      return { answers: await this.queries.find(sopClassUid, identifier), status: FindStatus.Success };
+    } catch (error) {
+      const refused = error instanceof QueryRefusedError;
+      const status = !refused ? FindStatus.UnableToProcess : error.status === 'identifier' ? FindStatus.IdentifierDoesNotMatchSopClass : FindStatus.OutOfResources;
+      this.logger.warn({ correlationId, status: `0x${status.toString(16).toUpperCase()}`, reason: (error as Error).message }, 'C-FIND failed');
+      return { answers: [], status, errorComment: refused ? (error as Error).message : 'internal error' };
+    }
   }
 
   private async store(

@@ -8,6 +8,14 @@ export const StorageSopClass = {
 
 export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
 
+/** C-FIND information models Osteon answers for its own studies. */
+export const QueryRootSopClass = {
+  PatientRootFind: '1.2.840.10008.5.1.4.1.2.1.1',
+  StudyRootFind: '1.2.840.10008.5.1.4.1.2.2.1',
+} as const;
+
+export const QUERY_SOP_CLASSES: ReadonlySet<string> = new Set(Object.values(QueryRootSopClass));
+
 export const ACCEPTED_STORAGE_SOP_CLASSES: ReadonlySet<string> = new Set(Object.values(StorageSopClass));
 
 export const TransferSyntax = {
@@ -49,6 +57,15 @@ export const ENCAPSULATED_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set([
 
 export const OSTEON_IMPLEMENTATION_CLASS_UID = '2.25.135442520133568864033317150859433007786';
 export const OSTEON_IMPLEMENTATION_VERSION = 'OSTEON_010';
+
+/** C-FIND response statuses Osteon sends (PS3.4 C.4.1.1.4). */
+export const FindStatus = {
+  Success: 0x0000,
+  Pending: 0xff00,
+  OutOfResources: 0xa700,
+  IdentifierDoesNotMatchSopClass: 0xa900,
+  UnableToProcess: 0xc000,
+} as const;
 
 /** C-STORE response statuses Osteon sends (PS3.4 B.2.3). */
 export const StoreStatus = {

@@ -4,10 +4,11 @@ import { DicomScpChannel } from './dicom-scp.channel';
 import { IngestService } from './ingest.service';
 import { InstanceEvents } from './instance-events';
 import { InstanceRepository } from './instance.repository';
+import { QueryService } from './query.service';
 import { ReindexService } from './reindex.service';
 
 @Module({
-  providers: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository, ReindexService, DicomLifecycle],
+  providers: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository, QueryService, ReindexService, DicomLifecycle],
   exports: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository],
 })
 export class DicomModule {}

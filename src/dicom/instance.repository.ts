@@ -15,6 +15,20 @@ export interface StudySummary {
   readonly lastReceivedAt: Date;
 }
 
+/** What a C-FIND can narrow in the database; the rest is matched in memory (QueryService). */
+export interface InstanceQuery {
+  readonly patientId?: string;
+  readonly accessionNumber?: string;
+  readonly modality?: string;
+  readonly studyInstanceUids?: readonly string[];
+  readonly seriesInstanceUids?: readonly string[];
+  readonly sopInstanceUids?: readonly string[];
+  readonly sopClassUids?: readonly string[];
+  /** YYYY-MM-DD, inclusive. */
+  readonly fromDay?: string;
+  readonly toDay?: string;
+}
+
 export interface StudySearch {
   readonly patientId?: string;
   readonly fromDay?: string;
@@ -104,6 +118,23 @@ export class InstanceRepository {
       .toArray();
     const items = (page?.items ?? []).map(({ _id, ...summary }) => ({ ...summary, studyInstanceUid: _id }));
     return { items, total: page?.total[0]?.n ?? 0 };
+  }
+
+  /** Up to `limit` records matching the query, any order. */
+  async findMatching(query: InstanceQuery, limit: number): Promise<InstanceRecord[]> {
+    const filter: Record<string, unknown> = {};
+    if (query.patientId !== undefined) filter.patientId = query.patientId;
+    if (query.accessionNumber !== undefined) filter.accessionNumber = query.accessionNumber;
+    if (query.modality !== undefined) filter.modality = query.modality;
+    if (query.studyInstanceUids) filter.studyInstanceUid = { $in: query.studyInstanceUids };
+    if (query.seriesInstanceUids) filter.seriesInstanceUid = { $in: query.seriesInstanceUids };
+    if (query.sopInstanceUids) filter.sopInstanceUid = { $in: query.sopInstanceUids };
+    if (query.sopClassUids) filter.sopClassUid = { $in: query.sopClassUids };
+    if (query.fromDay !== undefined || query.toDay !== undefined) {
+      filter.studyDay = { ...(query.fromDay !== undefined ? { $gte: query.fromDay } : {}), ...(query.toDay !== undefined ? { $lte: query.toDay } : {}) };
+    }
+    const documents = await this.collection.find(filter as Filter<InstanceDocument>).limit(limit).toArray();
+    return documents.map(toRecord);
   }
 
   /** Content hashes already indexed, for the start-up reconciliation with the blob store. */

@@ -4,13 +4,21 @@ import { type association as dimseAssociation, constants, Dataset, responses, Sc
 import type { requests } from 'dcmjs-dimse';
 import type { Logger } from '../common/logger';
 import type { StagingWriter } from '../storage/staging-writer';
-import { ACCEPTED_STORAGE_SOP_CLASSES, StoreStatus, TRANSFER_SYNTAX_PREFERENCE, VERIFICATION_SOP_CLASS } from './dicom.constants';
+import {
+  ACCEPTED_STORAGE_SOP_CLASSES,
+  QUERY_SOP_CLASSES,
+  StoreStatus,
+  TRANSFER_SYNTAX_PREFERENCE,
+  TransferSyntax,
+  VERIFICATION_SOP_CLASS,
+} from './dicom.constants';
 import { buildFileMetaHeader } from './part10';
 
 type Association = dimseAssociation.Association;
 type PresentationContext = dimseAssociation.PresentationContext;
 type CStoreRequest = requests.CStoreRequest;
 type CEchoRequest = requests.CEchoRequest;
+type CFindRequest = requests.CFindRequest;
 
 export interface StoreOutcome {
   readonly status: number;
@@ -22,8 +30,16 @@ export interface ScpHandlers {
   isCallingAeAllowed(callingAeTitle: string): boolean;
   createStagingWriter(header: Buffer): StagingWriter;
   store(writer: StagingWriter, context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string }): Promise<StoreOutcome>;
+  /** C-FIND: the answers (each becomes a pending response) and the final status. */
+  find(sopClassUid: string, identifier: Record<string, unknown>): Promise<FindOutcome>;
   readonly logger: Logger;
   readonly correlationId: string;
+}
+
+export interface FindOutcome {
+  readonly answers: ReadonlyArray<Record<string, unknown>>;
+  readonly status: number;
+  readonly errorComment?: string;
 }
 
 /** Picks the syntax Osteon prefers among those the modality proposed. */
@@ -78,6 +94,32 @@ export class OsteonScp extends Scp {
     const response = responses.CEchoResponse.fromRequest(request);
     response.setStatus(constants.Status.Success);
     callback(response);
+  }
+
+  override cFindRequest(request: CFindRequest, callback: (responses: responses.CFindResponse[]) => void): void {
+    const identifier = (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>;
+    const context = this.acceptedAssociation?.getAcceptedPresentationContextFromRequest(request);
+    const syntax = context?.getAcceptedTransferSyntaxUid();
+    this.handlers
+      .find(request.getAffectedSopClassUid(), identifier)
+      .then((outcome) => {
+        const pending = outcome.answers.map((answer) => {
+          const response = responses.CFindResponse.fromRequest(request);
+          response.setDataset(new Dataset(answer, syntax));
+          response.setStatus(constants.Status.Pending);
+          return response;
+        });
+        const final = responses.CFindResponse.fromRequest(request);
+        final.setStatus(outcome.status);
+        if (outcome.errorComment) final.setErrorComment(outcome.errorComment.slice(0, 64));
+        callback([...pending, final]);
+      })
+      .catch((error: Error) => {
+        this.handlers.logger.error({ err: error.message }, 'find handler failed');
+        const final = responses.CFindResponse.fromRequest(request);
+        final.setStatus(0xc000);
+        callback([final]);
+      });
   }
 
   override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
@@ -146,8 +188,18 @@ export class OsteonScp extends Scp {
   }
 }
 
+/** Queries are small: plain little endian only, explicit preferred. */
+const QUERY_TRANSFER_SYNTAXES = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
+
 function acceptOrReject(context: PresentationContext): void {
   const abstractSyntax = context.getAbstractSyntaxUid();
+  if (QUERY_SOP_CLASSES.has(abstractSyntax)) {
+    const proposed = context.getTransferSyntaxUids();
+    const chosen = QUERY_TRANSFER_SYNTAXES.find((syntax) => proposed.includes(syntax));
+    if (chosen) context.setResult(constants.PresentationContextResult.Accept, chosen);
+    else context.setResult(constants.PresentationContextResult.RejectTransferSyntaxesNotSupported);
+    return;
+  }
   if (abstractSyntax !== VERIFICATION_SOP_CLASS && !ACCEPTED_STORAGE_SOP_CLASSES.has(abstractSyntax)) {
     context.setResult(constants.PresentationContextResult.RejectAbstractSyntaxNotSupported);
     return;

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { data as dcmjsData } from 'dcmjs';
 
 const run = promisify(execFile);
 // Both ends need TCP_NODELAY or dcmtk's small PDUs wait on Nagle (peers.md).
@@ -58,4 +59,34 @@ export async function storescu(
   extraArgs: readonly string[] = [],
 ): Promise<CommandResult> {
   return dcmtk('storescu', ['-v', ...extraArgs, '-aet', callingAeTitle, '-aec', 'OSTEON', '127.0.0.1', String(port), ...files]);
+}
+
+export interface FindResult {
+  readonly code: number;
+  readonly output: string;
+  /** Each pending response's identifier, naturalised by dcmjs. */
+  readonly answers: Array<Record<string, unknown>>;
+  /** The final response's DIMSE status (undefined: no response at all). */
+  readonly status: number | undefined;
+}
+
+/** findscu with the given keys (`Name=value` or `Name` for a return key); -S study root, -P patient root. */
+export async function findscu(port: number, root: 'study' | 'patient', keys: readonly string[], callingAeTitle = 'MODALITY'): Promise<FindResult> {
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'findscu-'));
+  try {
+    const args = ['-d', root === 'study' ? '-S' : '-P', '-X', '-od', directory, '-aet', callingAeTitle, '-aec', 'OSTEON'];
+    const result = await dcmtk('findscu', [...args, ...keys.flatMap((key) => ['-k', key]), '127.0.0.1', String(port)]);
+    const files = (await fs.readdir(directory)).filter((name) => /^rsp\d+\.dcm$/.test(name)).sort();
+    const answers: Array<Record<string, unknown>> = [];
+    for (const name of files) {
+      const bytes = await fs.readFile(path.join(directory, name));
+      const message = dcmjsData.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      answers.push(dcmjsData.DicomMetaDictionary.naturalizeDataset(message.dict) as Record<string, unknown>);
+    }
+    // -d dumps every response; the last DIMSE status is the final one.
+    const statuses = [...result.output.matchAll(/DIMSE Status\s*:\s*0x([0-9a-fA-F]{4})/g)].map((match) => Number.parseInt(match[1] as string, 16));
+    return { ...result, answers, status: statuses.at(-1) };
+  } finally {
+    await fs.rm(directory, { recursive: true, force: true });
+  }
 }

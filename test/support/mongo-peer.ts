@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { AppConfig } from '../../src/config/app-config';
+import { DatabaseService } from '../../src/database/database.service';
 import { freePort } from './ports';
 import { startProcess, type RunningProcess } from './processes';
 
@@ -26,4 +28,11 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     kind: 'MongoDB-wire emulator (CongoDB)',
     stop: () => server.stop(),
   };
+}
+
+/** The engine's DatabaseService on a fresh database (migrations applied), for repository tests. */
+export async function openDatabaseService(database: TestDatabase, name: string): Promise<DatabaseService> {
+  const service = new DatabaseService({ database: { uri: database.uri, name, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig);
+  await service.onModuleInit();
+  return service;
 }

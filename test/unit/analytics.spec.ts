@@ -1,9 +1,8 @@
 import { AnalyticsService, median } from '../../src/analytics/analytics.service';
-import type { AppConfig } from '../../src/config/app-config';
-import { DatabaseService } from '../../src/database/database.service';
+import type { DatabaseService } from '../../src/database/database.service';
 import { ReportAnalyticsRepository } from '../../src/reports/report-analytics.repository';
 import { ReportRepository } from '../../src/reports/report.repository';
-import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
+import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 
 const at = (iso: string): Date => new Date(`2026-11-20T${iso}Z`);
 
@@ -28,8 +27,7 @@ describe('analytics over reports (storage)', () => {
   beforeAll(async () => {
     database = await startTestDatabase();
     process.stdout.write(`analytics storage tests run against ${database.kind}\n`);
-    service = new DatabaseService({ database: { uri: database.uri, name: `analytics_${Date.now()}`, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig);
-    await service.onModuleInit();
+    service = await openDatabaseService(database, `analytics_${Date.now()}`);
     analytics = new AnalyticsService(new ReportAnalyticsRepository(new ReportRepository(service)));
     const hand = { fracture: true, probability: 0.9, countClass: '1', bodyPart: 'hand', urgency: 'soon' };
     const hip = { fracture: false, probability: 0.1, countClass: '0', bodyPart: 'hip', urgency: 'routine' };

@@ -1,7 +1,6 @@
-import type { AppConfig } from '../../src/config/app-config';
-import { DatabaseService } from '../../src/database/database.service';
+import type { DatabaseService } from '../../src/database/database.service';
 import { HeatmapRepository } from '../../src/reports/heatmap.repository';
-import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
+import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 
 describe('HeatmapRepository (storage)', () => {
   let database: TestDatabase;
@@ -10,9 +9,7 @@ describe('HeatmapRepository (storage)', () => {
 
   beforeAll(async () => {
     database = await startTestDatabase();
-    const config = { database: { uri: database.uri, name: `heatmaps_${Date.now()}`, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig;
-    service = new DatabaseService(config);
-    await service.onModuleInit();
+    service = await openDatabaseService(database, `heatmaps_${Date.now()}`);
     repository = new HeatmapRepository(service);
   });
 

@@ -1,10 +1,9 @@
 import { MongoClient } from 'mongodb';
-import type { AppConfig } from '../../src/config/app-config';
-import { DatabaseService } from '../../src/database/database.service';
+import type { DatabaseService } from '../../src/database/database.service';
 import { migrations } from '../../src/database/migrations';
 import type { NewInstanceRecord } from '../../src/dicom/instance-record';
 import { InstanceRepository } from '../../src/dicom/instance.repository';
-import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
+import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 
 function record(overrides: Partial<NewInstanceRecord>): NewInstanceRecord {
   return {
@@ -48,9 +47,7 @@ describe('InstanceRepository (storage)', () => {
   beforeAll(async () => {
     database = await startTestDatabase();
     process.stdout.write(`InstanceRepository storage tests run against ${database.kind}\n`);
-    const config = { database: { uri: database.uri, name: `repo_${Date.now()}`, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig;
-    service = new DatabaseService(config);
-    await service.onModuleInit();
+    service = await openDatabaseService(database, `repo_${Date.now()}`);
     repository = new InstanceRepository(service);
   });
 

@@ -1,11 +1,11 @@
 import type { AppConfig } from '../../src/config/app-config';
-import { DatabaseService } from '../../src/database/database.service';
+import type { DatabaseService } from '../../src/database/database.service';
 import { ReportEvents } from '../../src/reports/report-events';
 import { ReportRepository } from '../../src/reports/report.repository';
 import { ReportService } from '../../src/reports/report.service';
 import { TrainingLabelRepository } from '../../src/training-labels/training-label.repository';
 import { TrainingLabelService } from '../../src/training-labels/training-label.service';
-import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
+import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 
 const findings = { modelVersion: '1.0.0', fractureProbability: 0.8, fracture: true, threshold: 0.2, countClass: '1', countProbabilities: [0.1, 0.8, 0.1], bodyPart: 'hand', bodyPartSource: 'dicom', bodyPartProbabilities: [1, 0, 0, 0], peak: undefined };
 const image = (uid: string) => ({ sopInstanceUid: uid, instanceId: 'i', sha256: uid.padEnd(64, '0'), blobKey: 'k', findings, heatmapId: undefined });
@@ -18,8 +18,7 @@ describe('training labels of a review interrupted by a crash (storage)', () => {
 
   beforeAll(async () => {
     database = await startTestDatabase();
-    service = new DatabaseService({ database: { uri: database.uri, name: `labels_${Date.now()}`, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig);
-    await service.onModuleInit();
+    service = await openDatabaseService(database, `labels_${Date.now()}`);
     labels = new TrainingLabelService(new TrainingLabelRepository(service));
     reports = new ReportService({} as AppConfig, new ReportRepository(service), labels, new ReportEvents());
   });

@@ -170,19 +170,22 @@ function valuesOf(group: readonly InstanceRecord[], level: QueryLevel): Values {
     StudyDate: first.studyDay.replace(/-/g, ''),
     StudyTime: first.studyTime ?? '',
     AccessionNumber: first.accessionNumber ?? '',
-    ModalitiesInStudy: distinct((record) => record.modality),
-    NumberOfStudyRelatedSeries: String(distinct((record) => record.seriesInstanceUid).length),
-    NumberOfStudyRelatedInstances: String(group.length),
   });
-  if (level === 'STUDY') return values;
+  // Aggregates describe the whole group, so only at their own level (a series is not the study).
+  if (level === 'STUDY') {
+    return Object.assign(values, {
+      ModalitiesInStudy: distinct((record) => record.modality),
+      NumberOfStudyRelatedSeries: String(distinct((record) => record.seriesInstanceUid).length),
+      NumberOfStudyRelatedInstances: String(group.length),
+    });
+  }
   Object.assign(values, {
     SeriesInstanceUID: first.seriesInstanceUid,
     Modality: first.modality ?? '',
     SeriesNumber: first.seriesNumber !== undefined ? String(first.seriesNumber) : '',
     BodyPartExamined: first.bodyPartExamined ?? '',
-    NumberOfSeriesRelatedInstances: String(group.length),
   });
-  if (level === 'SERIES') return values;
+  if (level === 'SERIES') return Object.assign(values, { NumberOfSeriesRelatedInstances: String(group.length) });
   return Object.assign(values, {
     SOPInstanceUID: first.sopInstanceUid,
     SOPClassUID: first.sopClassUid,

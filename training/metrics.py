@@ -36,13 +36,18 @@ def average_precision(y, p):
 
 
 def threshold_for_sensitivity(y, p, target=0.90):
-    """Largest threshold t such that sensitivity of (p >= t) is >= target."""
+    """A threshold t such that sensitivity of (p >= t) is >= target, as strict as possible: halfway
+    between the score of the last positive it must keep and the next lower score, so a ~1e-6
+    difference between PyTorch and onnxruntime cannot flip a validation case."""
     y = np.asarray(y).astype(int)
-    pos = np.sort(np.asarray(p, dtype=np.float64)[y == 1])[::-1]
+    p = np.asarray(p, dtype=np.float64)
+    pos = np.sort(p[y == 1])[::-1]
     if len(pos) == 0:
         return 0.5
     k = int(np.ceil(target * len(pos)))  # need at least k positives above threshold
-    return float(pos[max(k, 1) - 1])
+    kept = float(pos[max(k, 1) - 1])
+    lower = p[p < kept]
+    return (kept + float(lower.max())) / 2 if len(lower) else kept
 
 
 def binary_at(y, p, t):

@@ -6,6 +6,7 @@ import type { Logger } from '../common/logger';
 import type { StagingWriter } from '../storage/staging-writer';
 import {
   ACCEPTED_STORAGE_SOP_CLASSES,
+  FindStatus,
   QUERY_SOP_CLASSES,
   StoreStatus,
   TRANSFER_SYNTAX_PREFERENCE,
@@ -117,7 +118,7 @@ export class OsteonScp extends Scp {
       .catch((error: Error) => {
         this.handlers.logger.error({ err: error.message }, 'find handler failed');
         const final = responses.CFindResponse.fromRequest(request);
-        final.setStatus(0xc000);
+        final.setStatus(FindStatus.UnableToProcess);
         callback([final]);
       });
   }

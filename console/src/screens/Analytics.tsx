@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { getJson, type Session } from '../api';
 import { BarChart, bucketLabel } from '../charts';
 import { formatDuration, formatPercent } from '../logic/format';
+import { usePolling } from '../usePolling';
 
 interface AnalyticsData {
   overTime: Array<{ bucket: string; count: number }>;
@@ -30,22 +31,7 @@ const minutes = (seconds: number): string => formatDuration(seconds);
 
 export function Analytics({ session }: { session: Session }) {
   const [bucket, setBucket] = useState<'hour' | 'day'>('hour');
-  const [data, setData] = useState<AnalyticsData>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    const load = (): void => {
-      loadAnalytics(session, bucket)
-        .then((loaded) => {
-          setData(loaded);
-          setError(undefined);
-        })
-        .catch((caught: Error) => setError(caught.message));
-    };
-    load();
-    const timer = setInterval(load, 30_000);
-    return () => clearInterval(timer);
-  }, [bucket]);
+  const { data, error } = usePolling(() => loadAnalytics(session, bucket), 30_000, [bucket]);
 
   const turnaround = data?.turnaround;
   return (

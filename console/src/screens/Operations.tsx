@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { getJson, postJson, type Session } from '../api';
 import { summariseDeliveries, CHANNELS, jobChannel, type ChannelSummary } from '../logic/deliveries';
 import { ageSeconds, formatDuration } from '../logic/format';
 import type { Job, ModelVersion, ReportDetail, WorklistItem } from '../logic/types';
+import { usePolling } from '../usePolling';
 
 const RECENT_REPORTS = 25;
 
@@ -24,24 +25,8 @@ async function loadOperations(session: Session): Promise<OperationsData> {
 }
 
 export function Operations({ session }: { session: Session }) {
-  const [data, setData] = useState<OperationsData>();
-  const [error, setError] = useState<string>();
+  const { data, error, setError, refresh } = usePolling(() => loadOperations(session), 15_000);
   const [message, setMessage] = useState<string>();
-
-  const refresh = async (): Promise<void> => {
-    try {
-      setData(await loadOperations(session));
-      setError(undefined);
-    } catch (caught) {
-      setError((caught as Error).message);
-    }
-  };
-
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), 15_000);
-    return () => clearInterval(timer);
-  }, []);
 
   const replay = async (job: Job): Promise<void> => {
     try {

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { getJson, postJson, type Session } from '../api';
 import { ageSeconds, formatDuration, formatPercent, sortWorklist } from '../logic/format';
 import { moveSelection, worklistCommand } from '../logic/keys';
 import type { WorklistItem } from '../logic/types';
 import { navigate } from '../router';
 import { useKeydown } from '../useKeydown';
+import { usePolling } from '../usePolling';
 import { FractureBadge, UrgencyBadge } from './Badges';
 
 const REFRESH_MS = 10_000;
@@ -15,26 +16,10 @@ export async function loadWorklist(session: Session): Promise<WorklistItem[]> {
 }
 
 export function Worklist({ session }: { session: Session }) {
-  const [items, setItems] = useState<WorklistItem[]>();
+  const { data: items, error, setError, refresh } = usePolling(() => loadWorklist(session), REFRESH_MS);
   const [selected, setSelected] = useState(0);
   const [message, setMessage] = useState<string>();
-  const [error, setError] = useState<string>();
   const rows = useRef<Array<HTMLTableRowElement | null>>([]);
-
-  const refresh = async (): Promise<void> => {
-    try {
-      setItems(await loadWorklist(session));
-      setError(undefined);
-    } catch (caught) {
-      setError((caught as Error).message);
-    }
-  };
-
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
 
   const agree = async (item: WorklistItem): Promise<void> => {
     try {

@@ -4,37 +4,14 @@ import { mergeDiagnosticReport, serverDecisionWins } from '../../src/fhir/fhir-c
 import { buildResources, typeOf, type SeriesInfo, type Slot } from '../../src/fhir/fhir-resources.builder';
 import type { Report } from '../../src/reports/report';
 import { validationProblems } from './fhir-profile-validation';
-
-const at = new Date('2026-11-20T10:00:00Z');
+import { draftReport } from '../support/report-fixture';
 
 function sampleReport(overrides: Partial<Report> = {}): Report {
-  return {
-    id: '6650a1b2c3d4e5f601234567',
-    studyInstanceUid: '1.2.826.0.1.3680043.8.498.1',
-    accessionNumber: 'ACC-1',
-    patient: { patientId: 'MRN-1', name: 'DOE^JANE', birthDate: '19800203', sex: 'F' },
-    status: 'preliminary',
-    urgency: 'soon',
-    urgencyRank: 1,
+  return draftReport({
     modelVersion: 'fracture-2026.11.1',
-    findings: { fracture: true, probability: 0.91, countClass: '1', bodyPart: 'hand', urgency: 'soon' },
     images: [{ sopInstanceUid: '1.2.3.4.1', instanceId: 'i1', sha256: 'a'.repeat(64), blobKey: 'k', heatmapId: undefined, findings: {} as never }],
-    firstReceivedAt: at,
-    lastReceivedAt: at,
-    analysedAt: at,
-    preliminaryAt: at,
-    finalAt: undefined,
-    review: undefined,
-    reviews: [],
-    statusHistory: [{ status: 'preliminary', at, by: undefined, reason: 'AI draft' }],
-    assignedTo: undefined,
-    deliveries: {},
-    createdAt: at,
-    updatedAt: at,
-    revision: 0,
-    contentVersion: 1,
     ...overrides,
-  };
+  });
 }
 
 const series: SeriesInfo[] = [

@@ -4,38 +4,30 @@ import { Hl7ErrorCode, Hl7Exception } from '../../src/hl7/hl7.exception';
 import { parseOrderMessage } from '../../src/hl7/order-message.parser';
 import { buildResultMessage } from '../../src/hl7/result-message.builder';
 import { parseResultMessage } from '../../src/hl7/result-message.parser';
+import { draftReport } from '../support/report-fixture';
 
 const PARTIES = { sendingApplication: 'OSTEON', sendingFacility: 'ED', receivingApplication: 'RIS', receivingFacility: 'RADIOLOGY' };
 
 function report(overrides: Partial<Report> = {}): Report {
   const at = new Date('2026-01-02T03:04:05Z');
-  return {
+  return draftReport({
     id: '6b06c93bee724a3bb11103e9',
     studyInstanceUid: '1.2.3',
     accessionNumber: 'ACC|1',
     patient: { patientId: 'P-1', name: 'DOE^JANE', birthDate: '1970-01-01', sex: 'F' },
-    status: 'preliminary',
     urgency: 'urgent',
     urgencyRank: 0,
     modelVersion: 'fx-1.0',
     findings: { fracture: true, probability: 0.91234, countClass: '2+', bodyPart: 'hip', urgency: 'urgent' },
-    images: [],
     firstReceivedAt: at,
     lastReceivedAt: at,
     analysedAt: at,
     preliminaryAt: at,
-    finalAt: undefined,
-    review: undefined,
-    reviews: [],
     statusHistory: [],
-    assignedTo: undefined,
-    deliveries: {},
     createdAt: at,
     updatedAt: at,
-    revision: 0,
-    contentVersion: 1,
     ...overrides,
-  };
+  });
 }
 
 describe('HL7 messages', () => {

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import type { GreyPixels } from '../../src/inference/grey-image';
 import type { AnalysedImage, StudyFindings } from '../../src/reports/findings';
 import type { Report, Review } from '../../src/reports/report';
+import { draftReport } from '../support/report-fixture';
 
 export const FIXTURE_IMAGE = path.join(__dirname, '..', 'fixtures', 'fracatlas', 'images', 'IMG0000040.jpg');
 
@@ -48,36 +49,31 @@ export function review(overrides: Partial<Review> = {}): Review {
 /** A signed report of a patient whose name needs more than Latin-1. */
 export function signedReport(overrides: Partial<Report> = {}): Report {
   const signed = review();
-  return {
+  const analysedAt = new Date('2026-03-14T08:02:09Z');
+  return draftReport({
     id: '65f1a2b3c4d5e6f708192a3b',
-    studyInstanceUid: '1.2.826.0.1.3680043.8.498.1',
-    accessionNumber: 'ACC-1',
     patient: { patientId: 'PAT-ŁM-7', name: 'Müller^Zoë Łukasz', birthDate: '19800203', sex: 'F' },
     status: 'final',
-    urgency: 'soon',
-    urgencyRank: 1,
-    modelVersion: 'fracture-test-1',
     findings: AI_FRACTURE,
     images: [image(1, true), image(2, false)],
     firstReceivedAt: new Date('2026-03-14T08:02:00Z'),
     lastReceivedAt: new Date('2026-03-14T08:02:05Z'),
-    analysedAt: new Date('2026-03-14T08:02:09Z'),
-    preliminaryAt: new Date('2026-03-14T08:02:09Z'),
+    analysedAt,
+    preliminaryAt: analysedAt,
     finalAt: SIGNED_AT,
     review: signed,
     reviews: [signed],
     statusHistory: [
-      { status: 'preliminary', at: new Date('2026-03-14T08:02:09Z'), by: undefined, reason: 'AI draft' },
+      { status: 'preliminary', at: analysedAt, by: undefined, reason: 'AI draft' },
       { status: 'final', at: SIGNED_AT, by: signed.by, reason: 'confirmed' },
     ],
     assignedTo: signed.by,
-    deliveries: {},
-    createdAt: new Date('2026-03-14T08:02:09Z'),
+    createdAt: analysedAt,
     updatedAt: SIGNED_AT,
     revision: 3,
     contentVersion: 2,
     ...overrides,
-  };
+  });
 }
 
 export async function fixtureGrey(): Promise<GreyPixels> {

@@ -20,7 +20,9 @@ export interface AppConfig {
   readonly database: {
     readonly uri: string | undefined;
     readonly name: string;
-    readonly embedded: 'auto' | 'mongod' | 'emulator';
+    readonly embedded: 'embedded' | 'mongod';
+    /** Journal size after which the embedded database writes a new snapshot. */
+    readonly compactBytes: number;
   };
   readonly logLevel: string;
   readonly learning: {
@@ -141,7 +143,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { host: e.OSTEON_HTTP_HOST, port: e.OSTEON_HTTP_PORT },
     dataDir: path.resolve(e.OSTEON_DATA_DIR),
     stagingName: (e.OSTEON_WORKER_ID ?? os.hostname()).replace(/[^A-Za-z0-9._-]/g, '_'),
-    database: { uri: e.MONGODB_URI, name: e.OSTEON_MONGODB_DATABASE, embedded: e.OSTEON_EMBEDDED_DB },
+    database: { uri: e.MONGODB_URI, name: e.OSTEON_MONGODB_DATABASE, embedded: e.OSTEON_EMBEDDED_DB, compactBytes: e.OSTEON_DB_COMPACT_MB * 1024 * 1024 },
     logLevel: e.OSTEON_LOG_LEVEL,
     learning: {
       trainerCommand: e.OSTEON_TRAINER_COMMAND,

@@ -34,7 +34,12 @@ export const environmentSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
   OSTEON_MONGODB_DATABASE: z.string().min(1).default('osteon'),
-  OSTEON_EMBEDDED_DB: z.enum(['auto', 'mongod', 'emulator']).default('auto'),
+  // `auto` and `emulator` are the names earlier releases used for the embedded database.
+  OSTEON_EMBEDDED_DB: z
+    .enum(['embedded', 'mongod', 'auto', 'emulator'])
+    .default('embedded')
+    .transform((value) => (value === 'mongod' ? 'mongod' : 'embedded')),
+  OSTEON_DB_COMPACT_MB: z.coerce.number().int().min(1).max(4096).default(64),
   OSTEON_ALLOWED_AE: commaList.pipe(z.array(aeTitle)),
   OSTEON_MAX_PDU_LENGTH: z.coerce.number().int().min(4096).max(4_194_304).default(262_144),
   OSTEON_DICOM_ASSOCIATION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),

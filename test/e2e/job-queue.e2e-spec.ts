@@ -55,7 +55,7 @@ describe('durable job queue shared by several engine processes', () => {
     client = new MongoClient(database.uri);
     await client.connect();
     db = client.db(dbName);
-    service = new DatabaseService({ database: { uri: database.uri, name: dbName, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig);
+    service = new DatabaseService({ database: { uri: database.uri, name: dbName, embedded: 'embedded' }, dataDir: '/tmp' } as unknown as AppConfig);
     await service.onModuleInit();
     repository = new JobRepository(service);
   });

@@ -15,7 +15,7 @@ export interface GetJsonOptions {
 
 export interface EngineOptions {
   readonly dataDir: string;
-  /** A database URI; without one the engine uses its embedded in-process emulator. */
+  /** A database URI; without one the engine uses its embedded database (journal under dataDir). */
   readonly mongoUri?: string;
   readonly databaseName?: string;
   readonly allowedAeTitles?: string;
@@ -45,7 +45,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     OSTEON_HTTP_PORT: String(httpPort),
     OSTEON_DICOM_PORT: String(dicomPort),
     OSTEON_DATA_DIR: options.dataDir,
-    OSTEON_EMBEDDED_DB: 'emulator',
+    OSTEON_EMBEDDED_DB: 'embedded',
     OSTEON_MONGODB_DATABASE: options.databaseName ?? 'osteon',
     OSTEON_ALLOWED_AE: options.allowedAeTitles ?? '',
     OSTEON_LOG_LEVEL: 'info',

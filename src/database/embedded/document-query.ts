@@ -1,0 +1,99 @@
+import type { Document } from 'bson';
+import { Query } from 'mingo';
+import { compareValues, valueAtPath } from './bson-values';
+import { planQuery, type QueryPlan, type SortSpec } from './query-planner';
+import { StoreCommandError } from './store-command.error';
+import type { StoredCollection } from './stored-collection';
+
+export interface FindOptions {
+  readonly sort?: SortSpec;
+  readonly skip?: number;
+  /** 0 or absent: no limit. */
+  readonly limit?: number;
+}
+
+export function normalizeSort(sort: unknown): SortSpec | undefined {
+  if (sort === undefined || sort === null) return undefined;
+  const entries: Array<[string, unknown]> = Array.isArray(sort) ? (sort as Array<[string, unknown]>) : Object.entries(sort as Document);
+  if (entries.length === 0) return undefined;
+  return entries.map(([field, direction]) => {
+    const numeric = typeof direction === 'number' ? direction : Number((direction as { valueOf(): unknown }).valueOf());
+    if (numeric !== 1 && numeric !== -1) throw new StoreCommandError(2, 'BadValue', `unsupported sort direction for ${field}`);
+    return [field, numeric as 1 | -1] as const;
+  });
+}
+
+export function sortDocuments(documents: Document[], sort: SortSpec): Document[] {
+  return documents.sort((a, b) => {
+    for (const [field, direction] of sort) {
+      const byField = compareValues(valueAtPath(a, field).value ?? null, valueAtPath(b, field).value ?? null);
+      if (byField !== 0) return byField * direction;
+    }
+    return 0;
+  });
+}
+
+export function matcherOf(filter: Document | undefined): (document: Document) => boolean {
+  if (!filter || Object.keys(filter).length === 0) return () => true;
+  let query: Query;
+  try {
+    query = new Query(filter);
+  } catch (error) {
+    throw new StoreCommandError(2, 'BadValue', `bad query: ${(error as Error).message}`);
+  }
+  return (document) => query.test(document);
+}
+
+function* documentsOf(collection: StoredCollection, plan: QueryPlan): Generator<Document> {
+  if (!plan.ids) {
+    yield* collection.documents.values();
+    return;
+  }
+  for (const id of plan.ids) {
+    const document = collection.documents.get(id);
+    if (document) yield document;
+  }
+}
+
+/**
+ * The documents a filter matches, sorted, skipped and limited. An index decides where to
+ * look; every candidate is still tested against the whole filter.
+ */
+export function findDocuments(collection: StoredCollection | undefined, filter: Document | undefined, options: FindOptions = {}): Document[] {
+  if (!collection) return [];
+  const matches = matcherOf(filter);
+  const plan = planQuery(collection, filter ?? {}, options.sort);
+  const skip = Math.max(0, options.skip ?? 0);
+  const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
+  if (!options.sort || plan.ordered) {
+    const found: Document[] = [];
+    let skipped = 0;
+    for (const document of documentsOf(collection, plan)) {
+      if (!matches(document)) continue;
+      if (skipped < skip) {
+        skipped += 1;
+        continue;
+      }
+      found.push(document);
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+  const all: Document[] = [];
+  for (const document of documentsOf(collection, plan)) if (matches(document)) all.push(document);
+  sortDocuments(all, options.sort);
+  return all.slice(skip, skip + limit);
+}
+
+export function countDocuments(collection: StoredCollection | undefined, filter: Document | undefined, skip = 0, limit = 0): number {
+  if (!collection) return 0;
+  if (!filter || Object.keys(filter).length === 0) return Math.max(0, Math.min(collection.documents.size - skip, limit > 0 ? limit : Number.POSITIVE_INFINITY));
+  return findDocuments(collection, filter, { skip, limit }).length;
+}
+
+/** How a query would run, for `explain`. */
+export function explainQuery(collection: StoredCollection | undefined, filter: Document | undefined, sort?: SortSpec): Document {
+  const plan = collection ? planQuery(collection, filter ?? {}, sort) : undefined;
+  const stage = plan?.index ? 'IXSCAN' : 'COLLSCAN';
+  return { stage: plan?.index ? 'FETCH' : 'COLLSCAN', inputStage: { stage, indexName: plan?.index }, sortedByIndex: plan?.ordered ?? false };
+}

@@ -45,5 +45,6 @@ export function reportDetail(report: Report): Record<string, unknown> {
     statusHistory: report.statusHistory,
     deliveries: report.deliveries,
     revision: report.revision,
+    contentVersion: report.contentVersion,
   };
 }

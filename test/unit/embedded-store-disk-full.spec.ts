@@ -69,7 +69,7 @@ describe('the embedded database on a full disk', () => {
       await client.close();
       await database.stop();
       database = await runEmbeddedDatabase({ dir });
-      expect([...(database.store.collection('osteon', 'labels')?.documents.keys() ?? [])]).toEqual(acknowledged.map(idKeyOf));
+      expect((database.store.collection('osteon', 'labels')?.keys() ?? [])).toEqual(acknowledged.map(idKeyOf));
       client = await new MongoClient(`mongodb://127.0.0.1:${database.port}/?directConnection=true`).connect();
       expect(await client.db('osteon').collection('labels').countDocuments({})).toBe(acknowledged.length);
       await client.close();

@@ -17,7 +17,7 @@ function imageOf(store: EmbeddedStore): string[] {
       const collection = store.collection(db, name);
       if (!collection) continue;
       lines.push(`${db}.${name} ${JSON.stringify(collection.indexSpecs().sort((a, b) => a.name.localeCompare(b.name)))}`);
-      const documents = [...collection.documents.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+      const documents = [...collection.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
       for (const [, document] of documents) lines.push(Buffer.from(serialize(document)).toString('hex'));
     }
   }
@@ -27,7 +27,7 @@ function imageOf(store: EmbeddedStore): string[] {
 /** One random command: one to three changes of the same kind a repository makes. */
 function randomCommand(store: EmbeddedStore, random: () => number): void {
   const collection = pick(random, ['reports', 'jobs', 'audit']);
-  const existing = [...(store.collection('osteon', collection)?.documents.values() ?? [])];
+  const existing = [...(store.collection('osteon', collection)?.values() ?? [])];
   const action = random();
   if (action < 0.45 || existing.length === 0) {
     const count = 1 + Math.floor(random() * 3);
@@ -158,7 +158,7 @@ describe('the embedded database journal', () => {
     const reopened = await EmbeddedStore.open(dir);
     expect(reopened.stats.lastLsn).toBe(5);
     expect(reopened.stats.tornBytes).toBe(bytes.length - (spans[5] as [number, number])[0]);
-    expect([...(reopened.store.collection('osteon', 'labels')?.documents.keys() ?? [])]).toEqual(ids.map(idKeyOf));
+    expect([...(reopened.store.collection('osteon', 'labels')?.keys() ?? [])]).toEqual(ids.map(idKeyOf));
     await reopened.store.close();
   });
 

@@ -140,18 +140,24 @@ const collStats: CommandHandler = ({ store, database, body }) => {
   const name = String(body.collStats);
   const collection = store.collection(database, name);
   let size = 0;
-  for (const document of collection?.documents.values() ?? []) size += calculateObjectSize(document);
-  const count = collection?.documents.size ?? 0;
+  for (const stored of collection?.storedValues() ?? []) size += Buffer.isBuffer(stored) ? stored.length : calculateObjectSize(stored);
+  const count = collection?.size ?? 0;
   return { ns: `${database}.${name}`, count, size, avgObjSize: count ? Math.round(size / count) : 0, nindexes: collection?.indexes.size ?? 0, ok: 1 };
 };
 
 const dbStats: CommandHandler = ({ store, database }) => {
   const names = store.collectionNames(database);
-  const objects = names.reduce((sum, name) => sum + (store.collection(database, name)?.documents.size ?? 0), 0);
+  const objects = names.reduce((sum, name) => sum + (store.collection(database, name)?.size ?? 0), 0);
   return { db: database, collections: names.length, objects, ok: 1 };
 };
 
 const serverStatus: CommandHandler = () => ({ host: 'embedded', version: SERVER_VERSION, process: 'osteon', uptime: Math.round(process.uptime()), localTime: new Date(), ok: 1 });
+
+/** MongoDB's per-collection compact; here it snapshots the whole store (the reply waits for it). */
+const compact: CommandHandler = ({ store }) => {
+  store.requestCompaction();
+  return { ok: 1 };
+};
 
 const replSetGetStatus: CommandHandler = () => {
   throw new StoreCommandError(76, 'NoReplicationEnabled', 'not running with --replSet');
@@ -188,4 +194,5 @@ export const adminCommands: Record<string, CommandHandler> = {
   listIndexes,
   collStats,
   dbStats,
+  compact,
 };

@@ -46,11 +46,11 @@ export function matcherOf(filter: Document | undefined): (document: Document) =>
 
 function* documentsOf(collection: StoredCollection, plan: QueryPlan): Generator<Document> {
   if (!plan.ids) {
-    yield* collection.documents.values();
+    yield* collection.values();
     return;
   }
   for (const id of plan.ids) {
-    const document = collection.documents.get(id);
+    const document = collection.get(id);
     if (document) yield document;
   }
 }
@@ -61,8 +61,8 @@ function* documentsOf(collection: StoredCollection, plan: QueryPlan): Generator<
  */
 export function findDocuments(collection: StoredCollection | undefined, filter: Document | undefined, options: FindOptions = {}): Document[] {
   if (!collection) return [];
-  const matches = matcherOf(filter);
   const plan = planQuery(collection, filter ?? {}, options.sort);
+  const matches = plan.exact ? () => true : matcherOf(filter);
   const skip = Math.max(0, options.skip ?? 0);
   const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
   if (!options.sort || plan.ordered) {
@@ -87,7 +87,15 @@ export function findDocuments(collection: StoredCollection | undefined, filter: 
 
 export function countDocuments(collection: StoredCollection | undefined, filter: Document | undefined, skip = 0, limit = 0): number {
   if (!collection) return 0;
-  if (!filter || Object.keys(filter).length === 0) return Math.max(0, Math.min(collection.documents.size - skip, limit > 0 ? limit : Number.POSITIVE_INFINITY));
+  const cap = (n: number): number => Math.max(0, Math.min(n - skip, limit > 0 ? limit : Number.POSITIVE_INFINITY));
+  if (!filter || Object.keys(filter).length === 0) return cap(collection.size);
+  const plan = planQuery(collection, filter);
+  if (plan.exact && plan.ids) {
+    // Counted from the index: no document is read.
+    let n = 0;
+    for (const id of plan.ids) if (id !== undefined) n += 1;
+    return cap(n);
+  }
   return findDocuments(collection, filter, { skip, limit }).length;
 }
 

@@ -7,6 +7,7 @@ import { journalSegments, replayJournal } from './journal-replay';
 import { readSnapshot, writeSnapshot, type CollectionImage } from './snapshot-file';
 import { SortedIndex, type IndexSpec } from './sorted-index';
 import { StoreCommandError } from './store-command.error';
+import { rawValueAtPath } from './raw-bson';
 import { acquireStoreLock, type StoreLock } from './store-lock';
 import type { StoreOperation } from './store-operation';
 import { StoredCollection } from './stored-collection';
@@ -15,6 +16,8 @@ export interface StoreOptions {
   /** Journal bytes after which the state is compacted into a new snapshot. */
   readonly compactBytes?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+  /** Benchmarks only: false skips fsync (what durability costs); never in the engine. */
+  readonly journalSync?: boolean;
 }
 
 export interface OpenStats {
@@ -40,6 +43,7 @@ export class EmbeddedStore {
   private undos: Array<() => void> = [];
   private journal!: Journal;
   private compacting: Promise<void> | undefined;
+  private compactionRequested = false;
   private closed = false;
 
   private constructor(
@@ -61,7 +65,7 @@ export class EmbeddedStore {
         for (const operation of operations) store.apply(operation);
       });
       if (replay.tornBytes > 0) options.log?.('warn', 'embedded database: cut a journal write torn by a crash (never acknowledged)', { bytes: replay.tornBytes });
-      store.journal = new Journal(dir, replay.lastLsn);
+      store.journal = new Journal(dir, replay.lastLsn, options.journalSync ?? true);
       const stats = { snapshotLsn, lastLsn: replay.lastLsn, documents: store.documentCount(), journalBytes: replay.bytes, tornBytes: replay.tornBytes, ms: Date.now() - started };
       if (replay.bytes > (options.compactBytes ?? DEFAULT_COMPACT_BYTES) || replay.segments.length > 8) store.startCompaction();
       return { store, stats };
@@ -87,7 +91,7 @@ export class EmbeddedStore {
 
   documentCount(): number {
     let count = 0;
-    for (const collections of this.databases.values()) for (const collection of collections.values()) count += collection.documents.size;
+    for (const collections of this.databases.values()) for (const collection of collections.values()) count += collection.size;
     return count;
   }
 
@@ -163,9 +167,18 @@ export class EmbeddedStore {
     if (!this.compacting && this.journal.segmentBytes > (this.options.compactBytes ?? DEFAULT_COMPACT_BYTES)) this.startCompaction();
   }
 
-  /** Resolves once everything anyone may have seen is on disk. */
-  durable(): Promise<void> {
-    return this.journal.waitDurable();
+  /** Resolves once everything anyone may have seen is on disk (and a requested compaction is done). */
+  async durable(): Promise<void> {
+    await this.journal.waitDurable();
+    if (this.compactionRequested) {
+      this.compactionRequested = false;
+      await this.compact();
+    }
+  }
+
+  /** Asks for a snapshot once the current command's reply is due (the `compact` command). */
+  requestCompaction(): void {
+    this.compactionRequested = true;
   }
 
   async close(): Promise<void> {
@@ -234,7 +247,8 @@ export class EmbeddedStore {
         const collections = this.databases.get(operation.db);
         const source = collections?.get(operation.c);
         if (!collections || !source) return () => undefined;
-        const renamed = Object.assign(new StoredCollection(operation.to), { documents: source.documents, indexes: source.indexes });
+        const renamed = new StoredCollection(operation.to);
+        renamed.adopt(source);
         collections.delete(operation.c);
         collections.set(operation.to, renamed);
         return () => {
@@ -261,7 +275,10 @@ export class EmbeddedStore {
 
   private loadImage(image: CollectionImage): void {
     const collection = this.createCollectionNow(image.db, image.name);
-    for (const document of image.documents) collection.documents.set(idKeyOf(document._id), document);
+    for (const stored of image.documents) {
+      const id = Buffer.isBuffer(stored) ? rawValueAtPath(stored, '_id').value : stored._id;
+      collection.load(idKeyOf(id), stored);
+    }
     for (const spec of image.indexes) if (!collection.indexes.has(spec.name)) collection.indexes.set(spec.name, new SortedIndex(spec));
     collection.rebuildIndexes();
   }
@@ -279,7 +296,7 @@ export class EmbeddedStore {
     // state as of `lsn` even while new commands run.
     const images: CollectionImage[] = [];
     for (const [db, collections] of this.databases) {
-      for (const [name, collection] of collections) images.push({ db, name, indexes: collection.indexSpecs(), documents: [...collection.documents.values()] });
+      for (const [name, collection] of collections) images.push({ db, name, indexes: collection.indexSpecs(), documents: collection.storedValues() });
     }
     const lsn = this.journal.rotate();
     await this.journal.waitDurable(lsn);

@@ -10,6 +10,8 @@ export interface QueryPlan {
   readonly ids: Iterable<string> | undefined;
   readonly ordered: boolean;
   readonly index: string | undefined;
+  /** The ids are exactly the matches (pure equality on index fields): no document needs testing. */
+  readonly exact: boolean;
 }
 
 interface FieldConstraint {
@@ -37,15 +39,17 @@ export function planQuery(collection: StoredCollection, filter: Document, sort?:
   const constraints = constraintsOf(filter);
   const byId = constraints.get('_id')?.points;
   if (byId) {
-    const ids = [...new Set(byId.map(idKeyOf))].filter((id) => collection.documents.has(id));
-    return { ids, ordered: ids.length <= 1, index: '_id_' };
+    const ids = [...new Set(byId.map(idKeyOf))].filter((id) => collection.has(id));
+    return { ids, ordered: ids.length <= 1, index: '_id_', exact: Object.keys(filter).length === 1 && isPurePoint(filter._id) };
   }
   const usable = [...collection.indexes.values()].filter((index) => !index.multikey && !index.spec.sparse);
-  const best = bestBounds(usable, constraints);
+  const best = bestBounds(usable, constraints, sort);
   if (best) {
     const ordered = sort !== undefined && best.singlePoint && sortDirection(best.index, best.equalityFields, sort) !== 0;
     const reverse = ordered && sortDirection(best.index, best.equalityFields, sort as SortSpec) < 0;
-    return { ids: scanRanges(best, reverse), ordered, index: best.index.spec.name };
+    const pointFields = new Set(best.index.fields.slice(0, best.equalityFields));
+    const exact = Object.entries(filter).every(([field, condition]) => pointFields.has(field) && isPurePoint(condition));
+    return { ids: scanRanges(best, reverse), ordered, index: best.index.spec.name, exact };
   }
   if (Array.isArray(filter.$or) && filter.$or.length > 0) {
     const union = planUnion(usable, filter);
@@ -57,10 +61,21 @@ export function planQuery(collection: StoredCollection, filter: Document, sort?:
       if (direction === 0) continue;
       const lower = index.directions.map((dir) => (dir > 0 ? MIN_KEY : MAX_KEY));
       const upper = index.directions.map((dir) => (dir > 0 ? MAX_KEY : MIN_KEY));
-      return { ids: index.scan(lower, upper, direction < 0), ordered: true, index: index.spec.name };
+      return { ids: index.scan(lower, upper, direction < 0), ordered: true, index: index.spec.name, exact: Object.keys(filter).length === 0 };
     }
   }
-  return { ids: undefined, ordered: false, index: undefined };
+  return { ids: undefined, ordered: false, index: undefined, exact: Object.keys(filter).length === 0 };
+}
+
+/** A condition that an index lookup answers exactly: a value, `$eq` or `$in` of values. */
+function isPurePoint(condition: unknown): boolean {
+  if (isScalarKey(condition)) return true;
+  if (!isOperatorObject(condition)) return false;
+  const operators = Object.keys(condition as object);
+  if (operators.length !== 1) return false;
+  const value = (condition as Record<string, unknown>)[operators[0] as string];
+  if (operators[0] === '$eq') return isScalarKey(value);
+  return operators[0] === '$in' && Array.isArray(value) && value.length > 0 && value.every(isScalarKey);
 }
 
 function planUnion(usable: readonly SortedIndex[], filter: Document): QueryPlan | undefined {
@@ -73,7 +88,7 @@ function planUnion(usable: readonly SortedIndex[], filter: Document): QueryPlan 
   }
   const ids = new Set<string>();
   for (const bounds of plans) for (const id of scanRanges(bounds, false)) ids.add(id);
-  return { ids, ordered: false, index: plans.map((bounds) => bounds.index.spec.name).join('|') };
+  return { ids, ordered: false, index: plans.map((bounds) => bounds.index.spec.name).join('|'), exact: false };
 }
 
 function* scanRanges(bounds: IndexBounds, reverse: boolean): Generator<string> {
@@ -107,11 +122,14 @@ function sortDirection(index: SortedIndex, equalityFields: number, sort: SortSpe
   return direction;
 }
 
-function bestBounds(indexes: readonly SortedIndex[], constraints: Map<string, FieldConstraint>): IndexBounds | undefined {
+function bestBounds(indexes: readonly SortedIndex[], constraints: Map<string, FieldConstraint>, sort?: SortSpec): IndexBounds | undefined {
   let best: IndexBounds | undefined;
   for (const index of indexes) {
-    const bounds = boundsFor(index, constraints);
-    if (!bounds) continue;
+    const found = boundsFor(index, constraints);
+    if (!found) continue;
+    // Among equally selective indexes, one that also delivers the sort order saves sorting.
+    const sorts = sort !== undefined && found.singlePoint && sortDirection(index, found.equalityFields, sort) !== 0;
+    const bounds = sorts ? { ...found, score: found.score + 0.25 } : found;
     const better =
       !best ||
       bounds.score > best.score ||

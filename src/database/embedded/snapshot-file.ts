@@ -4,7 +4,8 @@ import { Long, deserialize, type Document } from 'bson';
 import { FRAME_HEADER_BYTES, frame, readFrame, StoreCorruptError } from './frame-format';
 import { syncDirectory } from './journal';
 import type { IndexSpec } from './sorted-index';
-import { bsonBytes, deserializeDocument } from './store-operation';
+import { bsonBytes } from './store-operation';
+import type { StoredDocument } from './stored-collection';
 
 export const SNAPSHOT_FILE = 'snapshot.oss';
 const MAGIC = Buffer.from('OSS1');
@@ -15,7 +16,8 @@ export interface CollectionImage {
   readonly db: string;
   readonly name: string;
   readonly indexes: readonly IndexSpec[];
-  readonly documents: readonly Document[];
+  /** Objects, or BSON bytes (written and read back as they are). */
+  readonly documents: readonly StoredDocument[];
 }
 
 /**
@@ -45,7 +47,7 @@ export async function writeSnapshot(dir: string, lsn: number, collections: reado
     await push(bsonBytes({ format: 1, lsn: Long.fromNumber(lsn), createdAt: new Date() }));
     for (const collection of collections) {
       await push(bsonBytes({ db: collection.db, c: collection.name, indexes: collection.indexes, count: collection.documents.length }));
-      for (const document of collection.documents) await push(bsonBytes(document));
+      for (const document of collection.documents) await push(Buffer.isBuffer(document) ? document : bsonBytes(document));
     }
     await push(bsonBytes({ end: true, collections: collections.length }));
     if (chunkBytes > 0) await writeAll(handle, Buffer.concat(chunk));
@@ -95,8 +97,12 @@ export async function readSnapshot(dir: string): Promise<LoadedSnapshot | undefi
     for (;;) {
       const entry = deserialize(await frames.next());
       if (entry.end === true) break;
-      const documents: Document[] = [];
-      for (let index = 0; index < Number(entry.count); index += 1) documents.push(deserializeDocument(await frames.next()));
+      // Kept as bytes: indexes read their fields from them, queries decode what they touch.
+      const documents: Buffer[] = [];
+      for (let index = 0; index < Number(entry.count); index += 1) {
+        const next = frames.next();
+        documents.push(Buffer.isBuffer(next) ? next : await next);
+      }
       collections.push({ db: String(entry.db), name: String(entry.c), indexes: entry.indexes as IndexSpec[], documents });
     }
     return { lsn: Number((header.lsn as Long).toString()), collections };
@@ -105,30 +111,44 @@ export async function readSnapshot(dir: string): Promise<LoadedSnapshot | undefi
   }
 }
 
-/** Streams frames out of a file in 16 MiB reads. */
-function frameReader(handle: fs.FileHandle, file: string): { next(): Promise<Buffer> } {
+/**
+ * Streams frames out of a file in 16 MiB reads. `next()` is synchronous while the current
+ * read still holds a whole frame (hundreds of thousands of documents: no await each).
+ */
+function frameReader(handle: fs.FileHandle, file: string): { next(): Buffer | Promise<Buffer> } {
   let buffer = Buffer.alloc(0);
   let bufferStart = 0;
   let position = 0;
   let eof = false;
   const fill = async (needed: number): Promise<void> => {
     while (!eof && buffer.length - position < needed) {
-      const more = Buffer.allocUnsafe(Math.max(READ_CHUNK_BYTES, needed));
-      const { bytesRead } = await handle.read(more, 0, more.length, bufferStart + buffer.length);
+      // The unread rest moves to the front of a new buffer; the file is read straight after it.
+      const rest = buffer.length - position;
+      const next = Buffer.allocUnsafe(rest + Math.max(READ_CHUNK_BYTES, needed));
+      buffer.copy(next, 0, position);
+      const { bytesRead } = await handle.read(next, rest, next.length - rest, bufferStart + buffer.length);
       if (bytesRead === 0) eof = true;
       bufferStart += position;
-      buffer = Buffer.concat([buffer.subarray(position), more.subarray(0, bytesRead)]);
+      buffer = next.subarray(0, rest + bytesRead);
       position = 0;
     }
   };
+  const take = (): Buffer => {
+    const read = readFrame(buffer, position, MAGIC);
+    if (read.kind !== 'frame') throw new StoreCorruptError(file, bufferStart + position, read.kind === 'end' ? 'snapshot ends early' : read.reason);
+    position = read.next;
+    return read.payload;
+  };
+  const whole = (): boolean =>
+    buffer.length - position >= FRAME_HEADER_BYTES && buffer.length - position >= FRAME_HEADER_BYTES + buffer.readUInt32LE(position + 4);
   return {
-    async next(): Promise<Buffer> {
-      await fill(FRAME_HEADER_BYTES);
-      if (buffer.length - position >= FRAME_HEADER_BYTES) await fill(FRAME_HEADER_BYTES + Math.min(buffer.readUInt32LE(position + 4), 1 << 30));
-      const read = readFrame(buffer, position, MAGIC);
-      if (read.kind !== 'frame') throw new StoreCorruptError(file, bufferStart + position, read.kind === 'end' ? 'snapshot ends early' : read.reason);
-      position = read.next;
-      return read.payload;
+    next(): Buffer | Promise<Buffer> {
+      if (whole()) return take();
+      return (async () => {
+        await fill(FRAME_HEADER_BYTES);
+        if (buffer.length - position >= FRAME_HEADER_BYTES) await fill(FRAME_HEADER_BYTES + Math.min(buffer.readUInt32LE(position + 4), 1 << 30));
+        return take();
+      })();
     },
   };
 }

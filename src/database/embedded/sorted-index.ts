@@ -1,4 +1,6 @@
+import type { Document } from 'bson';
 import { compareValues, valueAtPath } from './bson-values';
+import { rawValueAtPath } from './raw-bson';
 
 export interface IndexSpec {
   readonly name: string;
@@ -8,7 +10,7 @@ export interface IndexSpec {
   readonly sparse?: boolean;
 }
 
-interface Entry {
+export interface Entry {
   readonly key: readonly unknown[];
   readonly id: string;
 }
@@ -42,11 +44,11 @@ export class SortedIndex {
   }
 
   /** The key tuple of a document; undefined when a sparse index leaves it out. */
-  keyOf(document: Record<string, unknown>): { key: unknown[]; multikey: boolean } | undefined {
+  keyOf(document: Document | Buffer): { key: unknown[]; multikey: boolean } | undefined {
     let multikey = false;
     let present = false;
     const key = this.fields.map((field) => {
-      const { value, hitArray } = valueAtPath(document, field);
+      const { value, hitArray } = Buffer.isBuffer(document) ? rawValueAtPath(document, field) : valueAtPath(document, field);
       if (hitArray) multikey = true;
       if (value !== undefined) present = true;
       return value === undefined ? null : value;
@@ -67,14 +69,14 @@ export class SortedIndex {
     return this.compareKeys(a.key, b.key) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   }
 
-  add(document: Record<string, unknown>, id: string): void {
+  add(document: Document, id: string): void {
     const computed = this.keyOf(document);
     if (!computed) return;
     if (computed.multikey) this.multikeyDocuments += 1;
     this.insertEntry({ key: computed.key, id });
   }
 
-  remove(document: Record<string, unknown>, id: string): void {
+  remove(document: Document, id: string): void {
     const computed = this.keyOf(document);
     if (!computed) return;
     if (computed.multikey) this.multikeyDocuments -= 1;
@@ -129,15 +131,21 @@ export class SortedIndex {
   }
 
   /** Rebuilds from scratch in one sort (start-up, index builds). */
-  bulkLoad(documents: Iterable<[string, Record<string, unknown>]>): void {
+  bulkLoad(documents: Iterable<[string, Document | Buffer]>): void {
     const entries: Entry[] = [];
-    this.multikeyDocuments = 0;
+    let multikey = 0;
     for (const [id, document] of documents) {
       const computed = this.keyOf(document);
       if (!computed) continue;
-      if (computed.multikey) this.multikeyDocuments += 1;
+      if (computed.multikey) multikey += 1;
       entries.push({ key: computed.key, id });
     }
+    this.loadEntries(entries, multikey);
+  }
+
+  /** Takes unsorted entries (their keys read elsewhere) and sorts them in once. */
+  loadEntries(entries: Entry[], multikeyDocuments: number): void {
+    this.multikeyDocuments = multikeyDocuments;
     entries.sort((a, b) => this.compareEntries(a, b));
     this.chunks = [];
     for (let start = 0; start < entries.length; start += CHUNK) this.chunks.push(entries.slice(start, start + CHUNK));

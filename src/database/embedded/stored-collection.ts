@@ -1,30 +1,82 @@
 import type { Document } from 'bson';
-import { idKeyOf } from './bson-values';
+import { idKeyOf, valueAtPath } from './bson-values';
+import { deserializeRaw, rawValuesInto } from './raw-bson';
 import { StoreCommandError } from './store-command.error';
-import { SortedIndex, type IndexSpec } from './sorted-index';
+import { SortedIndex, type Entry, type IndexSpec } from './sorted-index';
 
 export const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true };
 
+/** A stored document: an object, or its BSON bytes as a snapshot held it (not yet read). */
+export type StoredDocument = Document | Buffer;
+
 /**
  * One collection in memory: documents by `_id` (insertion order kept, as MongoDB's natural
- * order) and its indexes. Documents are never changed in place: a change replaces the object.
+ * order) and its indexes. Documents loaded from a snapshot stay BSON bytes until a query
+ * reads them (start-up then decodes only the indexed fields). A document is never changed in
+ * place: a change replaces the object, so snapshots and rollbacks can keep references.
  */
 export class StoredCollection {
-  readonly documents = new Map<string, Document>();
-  readonly indexes = new Map<string, SortedIndex>();
+  private documents = new Map<string, StoredDocument>();
+  indexes = new Map<string, SortedIndex>();
 
   constructor(readonly name: string) {
     this.indexes.set(ID_INDEX.name, new SortedIndex(ID_INDEX));
   }
 
+  get size(): number {
+    return this.documents.size;
+  }
+
+  has(idKey: string): boolean {
+    return this.documents.has(idKey);
+  }
+
   get(idKey: string): Document | undefined {
-    return this.documents.get(idKey);
+    const stored = this.documents.get(idKey);
+    if (!Buffer.isBuffer(stored)) return stored;
+    const document = deserializeRaw(stored);
+    this.documents.set(idKey, document);
+    return document;
+  }
+
+  keys(): string[] {
+    return [...this.documents.keys()];
+  }
+
+  *entries(): Generator<[string, Document]> {
+    for (const idKey of [...this.documents.keys()]) {
+      const document = this.get(idKey);
+      if (document) yield [idKey, document];
+    }
+  }
+
+  *values(): Generator<Document> {
+    for (const idKey of [...this.documents.keys()]) {
+      const document = this.get(idKey);
+      if (document) yield document;
+    }
+  }
+
+  /** Documents as stored (bytes for those no query has read yet), for snapshots. */
+  storedValues(): StoredDocument[] {
+    return [...this.documents.values()];
+  }
+
+  /** Takes the documents of a snapshot as they are (the caller rebuilds the indexes). */
+  load(idKey: string, stored: StoredDocument): void {
+    this.documents.set(idKey, stored);
+  }
+
+  /** Another collection's documents and indexes under this name (renameCollection). */
+  adopt(other: StoredCollection): void {
+    this.documents = other.documents;
+    this.indexes = other.indexes;
   }
 
   /** Adds or replaces the document with this `_id`, enforcing unique indexes first. */
   put(document: Document): { idKey: string; previous: Document | undefined } {
     const idKey = idKeyOf(document._id);
-    const previous = this.documents.get(idKey);
+    const previous = this.get(idKey);
     this.assertUnique(document, idKey);
     if (previous) for (const index of this.indexes.values()) index.remove(previous, idKey);
     for (const index of this.indexes.values()) index.add(document, idKey);
@@ -33,7 +85,7 @@ export class StoredCollection {
   }
 
   remove(idKey: string): Document | undefined {
-    const previous = this.documents.get(idKey);
+    const previous = this.get(idKey);
     if (!previous) return undefined;
     for (const index of this.indexes.values()) index.remove(previous, idKey);
     this.documents.delete(idKey);
@@ -74,7 +126,31 @@ export class StoredCollection {
 
   /** Rebuilds every index in one sort each (after loading a snapshot). */
   rebuildIndexes(): void {
-    for (const index of this.indexes.values()) index.bulkLoad(this.documents.entries());
+    // One walk per document reads the fields of every index (documents are mostly BSON here).
+    const indexes = [...this.indexes.values()];
+    const paths = [...new Set(indexes.flatMap((index) => index.fields))];
+    const positions = indexes.map((index) => index.fields.map((field) => paths.indexOf(field)));
+    const entries = indexes.map((): Entry[] => []);
+    const multikey = indexes.map(() => 0);
+    const values: unknown[] = new Array(paths.length);
+    const arrays: boolean[] = new Array(paths.length);
+    for (const [idKey, stored] of this.documents) {
+      if (Buffer.isBuffer(stored)) rawValuesInto(stored, paths, values, arrays);
+      else paths.forEach((path, position) => ({ value: values[position], hitArray: arrays[position] } = valueAtPath(stored, path)));
+      for (let which = 0; which < indexes.length; which += 1) {
+        const fields = positions[which] as number[];
+        if ((indexes[which] as SortedIndex).spec.sparse && fields.every((position) => values[position] === undefined)) continue;
+        const key: unknown[] = new Array(fields.length);
+        let crossesArray = false;
+        for (let field = 0; field < fields.length; field += 1) {
+          key[field] = values[fields[field] as number] ?? null;
+          if (arrays[fields[field] as number]) crossesArray = true;
+        }
+        if (crossesArray) multikey[which] = (multikey[which] as number) + 1;
+        (entries[which] as Entry[]).push({ key, id: idKey });
+      }
+    }
+    indexes.forEach((index, which) => index.loadEntries(entries[which] as Entry[], multikey[which] as number));
   }
 
   private assertUnique(document: Document, idKey: string): void {

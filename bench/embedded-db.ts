@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   try {
     log(`building: ${size.studies} reports, ${size.studies * size.instancesPerStudy} instance records, ${size.auditEntries} audit entries, labels and jobs`);
     let database = await startDatabase(dbDir);
-    let started = performance.now();
+    const started = performance.now();
     const client = await new MongoClient(database.uri, { writeConcern: { w: 'majority', journal: true } }).connect();
     await buildDataset(client.db('osteon'), size);
     await client.db('osteon').command({ compact: 'reports' });
@@ -147,6 +147,9 @@ async function main(): Promise<void> {
     results.buildSeconds = (performance.now() - started) / 1000;
     log(`built in ${(results.buildSeconds as number).toFixed(1)} s; files ${((await directorySize(dbDir)) / 1e6).toFixed(0)} MB`);
 
+    // Queries as an engine runs them after a start: documents decoded as queries touch them.
+    await database.stop();
+    database = await startDatabase(dbDir);
     results.queries = await measureQueries(database.uri, size);
     for (const [name, { p50, p95 }] of Object.entries(results.queries as Record<string, { p50: number; p95: number }>)) log(`  ${name.padEnd(34)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms`);
 

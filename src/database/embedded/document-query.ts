@@ -90,12 +90,9 @@ export function countDocuments(collection: StoredCollection | undefined, filter:
   const cap = (n: number): number => Math.max(0, Math.min(n - skip, limit > 0 ? limit : Number.POSITIVE_INFINITY));
   if (!filter || Object.keys(filter).length === 0) return cap(collection.size);
   const plan = planQuery(collection, filter);
-  if (plan.exact && plan.ids) {
-    // Counted from the index: no document is read.
-    let n = 0;
-    for (const id of plan.ids) if (id !== undefined) n += 1;
-    return cap(n);
-  }
+  // Counted in the index: no document is read.
+  if (plan.exact && plan.count) return cap(plan.count());
+  if (plan.exact && plan.ids) return cap([...plan.ids].length);
   return findDocuments(collection, filter, { skip, limit }).length;
 }
 

@@ -12,6 +12,8 @@ export interface QueryPlan {
   readonly index: string | undefined;
   /** The ids are exactly the matches (pure equality on index fields): no document needs testing. */
   readonly exact: boolean;
+  /** For an exact index plan: the number of matches, counted in the index. */
+  readonly count?: () => number;
 }
 
 interface FieldConstraint {
@@ -49,7 +51,8 @@ export function planQuery(collection: StoredCollection, filter: Document, sort?:
     const reverse = ordered && sortDirection(best.index, best.equalityFields, sort as SortSpec) < 0;
     const pointFields = new Set(best.index.fields.slice(0, best.equalityFields));
     const exact = Object.entries(filter).every(([field, condition]) => pointFields.has(field) && isPurePoint(condition));
-    return { ids: scanRanges(best, reverse), ordered, index: best.index.spec.name, exact };
+    const count = (): number => best.ranges.reduce((sum, [lower, upper]) => sum + best.index.countRange(lower, upper), 0);
+    return { ids: scanRanges(best, reverse), ordered, index: best.index.spec.name, exact, count };
   }
   if (Array.isArray(filter.$or) && filter.$or.length > 0) {
     const union = planUnion(usable, filter);
@@ -174,7 +177,9 @@ function boundsFor(index: SortedIndex, constraints: Map<string, FieldConstraint>
     return [lower, upper];
   });
   ranges.sort((a, b) => index.compareKeys(a[0], b[0]));
-  return { index, ranges, score, equalityFields, singlePoint: prefixes.length === 1 };
+  // `$in: [x, x]` would scan (and count) one range twice.
+  const distinct = ranges.filter((range, position) => position === 0 || index.compareKeys(range[0], (ranges[position - 1] as typeof range)[0]) !== 0);
+  return { index, ranges: distinct, score, equalityFields, singlePoint: prefixes.length === 1 };
 }
 
 /** Equality, `$in` and range conditions per field, from the top level and `$and`. */

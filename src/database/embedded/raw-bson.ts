@@ -171,6 +171,12 @@ export function rawValuesInto(bytes: Buffer, paths: readonly string[], values: u
   }
 }
 
+/** The bytes of a top-level embedded document field (itself a whole BSON document), without decoding it. */
+export function rawElementBytes(bytes: Buffer, name: string): Buffer | undefined {
+  const element = findElement(bytes, 0, Buffer.from(name, 'utf8'));
+  return element && element.type === 0x03 ? bytes.subarray(element.valueStart, element.end) : undefined;
+}
+
 export function deserializeRaw(bytes: Buffer): Record<string, unknown> {
   return deserialize(bytes, DESERIALIZE);
 }

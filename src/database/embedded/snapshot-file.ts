@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Long, deserialize, type Document } from 'bson';
+import { Long, deserialize } from 'bson';
 import { FRAME_HEADER_BYTES, frame, readFrame, StoreCorruptError } from './frame-format';
 import { syncDirectory } from './journal';
 import type { IndexSpec } from './sorted-index';

@@ -69,14 +69,14 @@ export class SortedIndex {
     return this.compareKeys(a.key, b.key) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   }
 
-  add(document: Document, id: string): void {
+  add(document: Document | Buffer, id: string): void {
     const computed = this.keyOf(document);
     if (!computed) return;
     if (computed.multikey) this.multikeyDocuments += 1;
     this.insertEntry({ key: computed.key, id });
   }
 
-  remove(document: Document, id: string): void {
+  remove(document: Document | Buffer, id: string): void {
     const computed = this.keyOf(document);
     if (!computed) return;
     if (computed.multikey) this.multikeyDocuments -= 1;
@@ -128,6 +128,17 @@ export class SortedIndex {
       yield entry.id;
       position -= 1;
     }
+  }
+
+  /** How many entries have lower ≤ key ≤ upper, from two binary searches (no entry is visited). */
+  countRange(lower: readonly unknown[], upper: readonly unknown[]): number {
+    const start = this.lowerBound((entry) => this.compareKeys(entry.key, lower));
+    const end = this.lowerBound((entry) => (this.compareKeys(entry.key, upper) > 0 ? 1 : -1));
+    if (start.chunk > end.chunk || (start.chunk === end.chunk && start.position >= end.position)) return 0;
+    if (start.chunk === end.chunk) return end.position - start.position;
+    let count = (this.chunks[start.chunk]?.length ?? 0) - start.position + end.position;
+    for (let chunk = start.chunk + 1; chunk < end.chunk; chunk += 1) count += this.chunks[chunk]?.length ?? 0;
+    return count;
   }
 
   /** Rebuilds from scratch in one sort (start-up, index builds). */

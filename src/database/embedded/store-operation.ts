@@ -1,4 +1,5 @@
 import { deserialize, serialize, type Document } from 'bson';
+import { rawElementBytes, rawValueAtPath } from './raw-bson';
 import type { IndexSpec } from './sorted-index';
 
 /**
@@ -6,7 +7,8 @@ import type { IndexSpec } from './sorted-index';
  * (not the update command), so replaying is exact and needs no query engine.
  */
 export type StoreOperation =
-  | { readonly t: 'put'; readonly db: string; readonly c: string; readonly d: Document }
+  /** `d` is BSON bytes when replayed from the journal (decoded only when a query reads it). */
+  | { readonly t: 'put'; readonly db: string; readonly c: string; readonly d: Document | Buffer }
   | { readonly t: 'del'; readonly db: string; readonly c: string; readonly id: unknown }
   | { readonly t: 'createIndex'; readonly db: string; readonly c: string; readonly spec: IndexSpec }
   | { readonly t: 'dropIndex'; readonly db: string; readonly c: string; readonly name: string }
@@ -42,7 +44,13 @@ export function decodeRecord(payload: Buffer): JournalRecord {
   let offset = 20;
   for (let index = 0; index < count; index += 1) {
     const size = payload.readInt32LE(offset);
-    operations.push(deserialize(payload.subarray(offset, offset + size), DESERIALIZE) as StoreOperation);
+    const bytes = payload.subarray(offset, offset + size);
+    const put = rawElementBytes(bytes, 'd');
+    if (put && rawValueAtPath(bytes, 't').value === 'put') {
+      operations.push({ t: 'put', db: String(rawValueAtPath(bytes, 'db').value), c: String(rawValueAtPath(bytes, 'c').value), d: put });
+    } else {
+      operations.push(deserialize(bytes, DESERIALIZE) as StoreOperation);
+    }
     offset += size;
   }
   if (offset !== payload.length) throw new Error('journal record has trailing bytes');

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { idKeyOf, valueAtPath } from './bson-values';
-import { deserializeRaw, rawValuesInto } from './raw-bson';
+import { deserializeRaw, rawValueAtPath, rawValuesInto } from './raw-bson';
 import { StoreCommandError } from './store-command.error';
 import { SortedIndex, type Entry, type IndexSpec } from './sorted-index';
 
@@ -73,10 +73,13 @@ export class StoredCollection {
     this.indexes = other.indexes;
   }
 
-  /** Adds or replaces the document with this `_id`, enforcing unique indexes first. */
-  put(document: Document): { idKey: string; previous: Document | undefined } {
-    const idKey = idKeyOf(document._id);
-    const previous = this.get(idKey);
+  /**
+   * Adds or replaces the document with this `_id`, enforcing unique indexes first. Neither
+   * side is decoded when it is still BSON (journal replay replaces documents of a snapshot).
+   */
+  put(document: StoredDocument): { idKey: string; previous: StoredDocument | undefined } {
+    const idKey = idKeyOf(Buffer.isBuffer(document) ? rawValueAtPath(document, '_id').value : document._id);
+    const previous = this.documents.get(idKey);
     this.assertUnique(document, idKey);
     if (previous) for (const index of this.indexes.values()) index.remove(previous, idKey);
     for (const index of this.indexes.values()) index.add(document, idKey);
@@ -84,8 +87,8 @@ export class StoredCollection {
     return { idKey, previous };
   }
 
-  remove(idKey: string): Document | undefined {
-    const previous = this.get(idKey);
+  remove(idKey: string): StoredDocument | undefined {
+    const previous = this.documents.get(idKey);
     if (!previous) return undefined;
     for (const index of this.indexes.values()) index.remove(previous, idKey);
     this.documents.delete(idKey);
@@ -153,7 +156,7 @@ export class StoredCollection {
     indexes.forEach((index, which) => index.loadEntries(entries[which] as Entry[], multikey[which] as number));
   }
 
-  private assertUnique(document: Document, idKey: string): void {
+  private assertUnique(document: StoredDocument, idKey: string): void {
     for (const index of this.indexes.values()) {
       if (!index.spec.unique || index.spec.name === ID_INDEX.name) continue;
       const computed = index.keyOf(document);

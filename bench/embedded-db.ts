@@ -7,7 +7,7 @@
  *   - small-file ingest (storescu, the built engine) on this database vs on an empty one;
  *   - write throughput with the journal fsynced vs not synced, 1 and 8 concurrent writers.
  *
- *   npm run build && npm run bench:db                       # the full year (~10 min on 2 cores)
+ *   npm run bench:db                                         # builds, then the full year (~10 min on 2 cores)
  *   npm run bench:db -- --studies 5000 --ingest 100         # a quick run
  *
  * Options: --studies N (reports; instances = 3 per study), --audit N, --ingest N (small files

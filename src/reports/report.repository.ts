@@ -87,7 +87,10 @@ export class ReportRepository {
 
   /** Reports with at least one review that changed since `since` (label reconciliation). */
   async findReviewedSince(since: Date): Promise<Report[]> {
-    const documents = await this.collection.find({ updatedAt: { $gte: since }, 'reviews.0': { $exists: true } } as Filter<ReportDocument>).toArray();
+    // Only reviewed statuses carry reviews; naming them lets the status + updatedAt index answer.
+    const documents = await this.collection
+      .find({ status: { $in: ['final', 'amended', 'entered-in-error'] }, updatedAt: { $gte: since }, 'reviews.0': { $exists: true } } as Filter<ReportDocument>)
+      .toArray();
     return documents.map(toReport);
   }
 

@@ -2,6 +2,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { compareValues, valueAtPath } from './bson-values';
 import { planQuery, type QueryPlan, type SortSpec } from './query-planner';
+import { rawValuesInto } from './raw-bson';
 import { StoreCommandError } from './store-command.error';
 import type { StoredCollection } from './stored-collection';
 
@@ -94,6 +95,52 @@ export function countDocuments(collection: StoredCollection | undefined, filter:
   if (plan.exact && plan.count) return cap(plan.count());
   if (plan.exact && plan.ids) return cap([...plan.ids].length);
   return findDocuments(collection, filter, { skip, limit }).length;
+}
+
+/** Top-level fields an inclusion projection keeps, or undefined for any other projection. */
+export function inclusionFields(projection: Document | undefined): string[] | undefined {
+  if (!projection) return undefined;
+  const entries = Object.entries(projection);
+  if (entries.length === 0) return undefined;
+  const fields: string[] = [];
+  for (const [field, value] of entries) {
+    const included = value === 1 || value === true;
+    if (field === '_id' && !included) continue;
+    if (!included || field.includes('.') || field.startsWith('$')) return undefined;
+    fields.push(field);
+  }
+  return fields.length > 0 ? fields : undefined;
+}
+
+/**
+ * A projection of a few top-level fields over documents the index already selected exactly
+ * (or all of them): read straight from the BSON of documents no query has decoded yet (the
+ * start-up reconciliation reads one field of every instance record).
+ */
+export function findProjectedFields(collection: StoredCollection | undefined, filter: Document | undefined, fields: readonly string[], withId: boolean, limit = 0): Document[] | undefined {
+  if (!collection) return [];
+  const plan = planQuery(collection, filter ?? {});
+  if (!plan.exact) return undefined;
+  const paths = withId ? ['_id', ...fields] : [...fields];
+  const values: unknown[] = new Array(paths.length);
+  const arrays: boolean[] = new Array(paths.length);
+  const results: Document[] = [];
+  for (const id of plan.ids ?? collection.keys()) {
+    const stored = collection.getStored(id);
+    if (!stored) continue;
+    const projected: Document = {};
+    if (Buffer.isBuffer(stored)) {
+      rawValuesInto(stored, paths, values, arrays);
+      paths.forEach((path, position) => {
+        if (values[position] !== undefined) projected[path] = values[position];
+      });
+    } else {
+      for (const path of paths) if (stored[path] !== undefined) projected[path] = stored[path];
+    }
+    results.push(projected);
+    if (limit > 0 && results.length >= limit) break;
+  }
+  return results;
 }
 
 /** How a query would run, for `explain`. */

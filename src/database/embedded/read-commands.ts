@@ -3,7 +3,7 @@ import { Aggregator } from 'mingo';
 import { cloneDocument, idKeyOf, valueAtPath } from './bson-values';
 import type { CommandHandler } from './command-handler';
 import { cursorIdOf } from './cursor-registry';
-import { countDocuments, explainQuery, findDocuments, normalizeSort } from './document-query';
+import { countDocuments, explainQuery, findDocuments, findProjectedFields, inclusionFields, normalizeSort } from './document-query';
 import { StoreCommandError } from './store-command.error';
 
 function project(documents: Document[], projection: Document | undefined): Document[] {
@@ -15,14 +15,21 @@ function project(documents: Document[], projection: Document | undefined): Docum
 
 const find: CommandHandler = ({ store, cursors, database, body }) => {
   const name = String(body.find);
+  const singleBatch = body.singleBatch === true || Number(body.limit ?? 0) < 0;
+  const batchSize = body.batchSize === undefined ? undefined : Number(body.batchSize);
+  const projection = body.projection as Document | undefined;
+  const fields = body.sort || body.skip ? undefined : inclusionFields(projection);
+  if (fields) {
+    const withId = (projection as Document)._id !== 0 && (projection as Document)._id !== false;
+    const projected = findProjectedFields(store.collection(database, name), body.filter as Document | undefined, fields, withId, Math.abs(Number(body.limit ?? 0)));
+    if (projected) return { cursor: cursors.open(`${database}.${name}`, projected, batchSize, singleBatch), ok: 1 };
+  }
   const documents = findDocuments(store.collection(database, name), body.filter as Document | undefined, {
     sort: normalizeSort(body.sort),
     skip: Number(body.skip ?? 0),
     limit: Math.abs(Number(body.limit ?? 0)),
   });
-  const singleBatch = body.singleBatch === true || Number(body.limit ?? 0) < 0;
-  const batchSize = body.batchSize === undefined ? undefined : Number(body.batchSize);
-  return { cursor: cursors.open(`${database}.${name}`, project(documents, body.projection as Document | undefined), batchSize, singleBatch), ok: 1 };
+  return { cursor: cursors.open(`${database}.${name}`, project(documents, projection), batchSize, singleBatch), ok: 1 };
 };
 
 const getMore: CommandHandler = ({ cursors, database, body }) => {

@@ -39,6 +39,11 @@ export class StoredCollection {
     return document;
   }
 
+  /** The document as stored: BSON bytes if no query has read it yet. */
+  getStored(idKey: string): StoredDocument | undefined {
+    return this.documents.get(idKey);
+  }
+
   keys(): string[] {
     return [...this.documents.keys()];
   }

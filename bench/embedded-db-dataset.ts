@@ -56,15 +56,25 @@ function instanceRecord(study: number, item: number, patient: number, at: Date):
   };
 }
 
+/** Report ids are derived from the study so the labels of the same study can point at them. */
+function reportIdOf(study: number): ObjectId {
+  return new ObjectId(study.toString(16).padStart(24, '0'));
+}
+
+function reviewedAt(at: Date): Date {
+  return new Date(at.getTime() + 3_600_000);
+}
+
 function report(study: number, patient: number, at: Date, open: boolean, images: number): Document {
   const fracture = study % 5 === 0;
   const bodyPart = BODY_PARTS[study % 4] as string;
   const findings = { fracture, probability: fracture ? 0.81 : 0.07, countClass: fracture ? '1' : '0', bodyPart, urgency: fracture ? 'soon' : 'routine' };
   const doctor = { id: new ObjectId().toHexString(), username: `dr${study % 12}`, role: 'doctor' };
-  const reviewedAt = new Date(at.getTime() + 3_600_000);
-  const review = open ? undefined : { by: doctor, at: reviewedAt, agreed: true, verdict: { fracture, countClass: findings.countClass, bodyPart }, aiFindings: findings, modelVersion: '1.0.1', source: 'review-api' };
-  const delivered = (references: Document): Document => ({ status: 'delivered', contentVersion: open ? 1 : 2, attempts: 1, lastAttemptAt: reviewedAt, deliveredAt: reviewedAt, references });
+  const reviewed = reviewedAt(at);
+  const review = open ? undefined : { by: doctor, at: reviewed, agreed: true, verdict: { fracture, countClass: findings.countClass, bodyPart }, aiFindings: findings, modelVersion: '1.0.1', source: 'review-api' };
+  const delivered = (references: Document): Document => ({ status: 'delivered', contentVersion: open ? 1 : 2, attempts: 1, lastAttemptAt: reviewed, deliveredAt: reviewed, references });
   return {
+    _id: reportIdOf(study),
     studyInstanceUid: uid(1, study),
     accessionNumber: `ACC${study}`,
     patient: { patientId: patientIdOf(patient), name: `PATIENT^${patient}`, birthDate: '19700101', sex: 'F' },
@@ -83,10 +93,10 @@ function report(study: number, patient: number, at: Date, open: boolean, images:
     lastReceivedAt: at,
     analysedAt: at,
     preliminaryAt: at,
-    finalAt: open ? undefined : reviewedAt,
+    finalAt: open ? undefined : reviewed,
     review,
     reviews: review ? [review] : [],
-    statusHistory: [{ status: 'preliminary', at, reason: 'AI draft' }, ...(open ? [] : [{ status: 'final', at: reviewedAt, by: doctor, reason: 'confirmed' }])],
+    statusHistory: [{ status: 'preliminary', at, reason: 'AI draft' }, ...(open ? [] : [{ status: 'final', at: reviewed, by: doctor, reason: 'confirmed' }])],
     assignedTo: open ? undefined : doctor,
     deliveries: {
       fhir: delivered({ ids: { report: `dr-${study}` }, versions: { report: 'v2' }, written: ['v1', 'v2'] }),
@@ -95,7 +105,7 @@ function report(study: number, patient: number, at: Date, open: boolean, images:
       ...(open ? {} : { portal: delivered({ kind: 'final', pdfSha256: 'f'.repeat(64) }) }),
     },
     createdAt: at,
-    updatedAt: reviewedAt,
+    updatedAt: reviewed,
     revision: open ? 1 : 3,
     contentVersion: open ? 1 : 2,
   };
@@ -129,11 +139,11 @@ export async function buildDataset(db: Db, size: DatasetSize): Promise<void> {
     const study = Math.floor(index / size.instancesPerStudy);
     return {
       imageSha256: `${String(study).padStart(32, '0')}${String(index % size.instancesPerStudy).padStart(32, '0')}`,
-      reportId: new ObjectId().toHexString(),
+      reportId: reportIdOf(study).toHexString(),
       studyInstanceUid: uid(1, study),
       modelVersion: '1.0.1',
       verdict: 'agreed',
-      labelledAt: new Date(atOf(study).getTime() + 3_600_000),
+      labelledAt: reviewedAt(atOf(study)),
       source: 'review-api',
     };
   });

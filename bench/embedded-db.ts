@@ -98,7 +98,7 @@ async function fillJournal(uri: string, bytes: number, studies: number): Promise
 }
 
 async function ingestRate(dataDir: string, files: readonly string[]): Promise<number> {
-  const engine = await startEngine({ dataDir, env: { OSTEON_STUDY_IDLE_MS: '600000' } });
+  const engine = await startEngine({ dataDir, readyTimeoutMs: 180_000, env: { OSTEON_STUDY_IDLE_MS: '600000' } });
   try {
     const started = performance.now();
     const result = await dcmtk('storescu', ['-aet', 'BENCH', '-aec', 'OSTEON', '127.0.0.1', String(engine.dicomPort), ...files]);

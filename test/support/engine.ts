@@ -22,6 +22,8 @@ export interface EngineOptions {
   readonly env?: Record<string, string>;
   readonly httpPort?: number;
   readonly dicomPort?: number;
+  /** How long to wait for the engine to come up (default 60 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 export interface Engine {
@@ -53,7 +55,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };
-  const running = await startProcess(process.execPath, [MAIN], { env, readyLine: /HTTP API listening/, timeoutMs: 60_000 });
+  const running = await startProcess(process.execPath, [MAIN], { env, readyLine: /HTTP API listening/, timeoutMs: options.readyTimeoutMs ?? 60_000 });
   const operatorKey = env.OSTEON_OPERATOR_API_KEY;
   const getJson = async <T>(urlPath: string, requestOptions: GetJsonOptions = {}): Promise<{ status: number; body: T }> => {
     const token = requestOptions.token === undefined ? operatorKey : requestOptions.token;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../common/logger';
+import { logDestination, type Logger } from '../common/logger';
 import type { OpenStats } from './embedded/embedded-store';
 
 export interface EmbeddedDatabase {
@@ -47,7 +47,7 @@ export async function startEmbeddedStore(dataDir: string, logger: Logger, compac
     if (stopping) return;
     // Nothing can be stored any more: stop the process so a supervisor restarts it whole.
     logger.fatal({ code }, 'embedded database stopped unexpectedly');
-    process.exit(70);
+    void logDestination.flush().finally(() => process.exit(70));
   });
   logger.info({ location: dir, ...ready.stats }, 'embedded database opened');
   return {

@@ -53,7 +53,7 @@ describe.each([
   let risLog: string;
   let options: EngineOptions;
   let doctor: string;
-  let reports: ReportSummary[] = [];
+  const reports: ReportSummary[] = [];
 
   const risMessages = async (): Promise<string[]> => (await fs.readFile(risLog, 'utf8').catch(() => '')).split('\n').filter((line) => line.trim() !== '');
 

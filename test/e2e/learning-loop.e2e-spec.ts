@@ -23,6 +23,10 @@ interface ModelVersion {
   gate?: { passed: boolean; reasons: string[]; frozen: { candidate: { auroc: number | null }; active: { auroc: number | null } } };
 }
 
+// A retraining runs a real trainer: ~30 s on an idle machine, several times that when the two
+// cores are shared (the job itself is given 10 minutes).
+const RETRAIN_TIMEOUT_MS = 600_000;
+
 describe('learning loop: doctors’ labels → export → retrain → gate → promote, shadow, rollback', () => {
   let database: TestDatabase;
   let engine: Engine;
@@ -147,7 +151,7 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     accepted = await retrain();
     expect(accepted.gate?.reasons).toEqual([]);
     expect(accepted).toMatchObject({ status: 'candidate', gate: { passed: true } });
-  });
+  }, RETRAIN_TIMEOUT_MS);
 
   it('keeps shadow results away from the report and counts them beside the active model', async () => {
     expect((await api(engine, 'POST', `/api/models/${accepted.version}/shadow`)).status).toBe(200);
@@ -210,5 +214,5 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     expect(rejected.gate?.passed).toBe(false);
     expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC/);
     expect((await api(engine, 'POST', `/api/models/${rejected.version}/promote`, { json: {} })).status).toBe(409);
-  });
+  }, RETRAIN_TIMEOUT_MS);
 });

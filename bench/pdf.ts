@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   const blobs = new BlobStoreRepository(config);
   await blobs.initialise();
   const { data, info } = await sharp(FIXTURE_IMAGE).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-  const dicom = imageToDicom({ width: info.width, height: info.height, pixels: new Uint8Array(data), lossySource: true }, { patientId: 'BENCH-1', patientName: 'Müller^Zoë' });
+  const dicom = imageToDicom(
+    { width: info.width, height: info.height, pixels: new Uint8Array(data), lossySource: true },
+    { patientId: 'BENCH-1', patientName: 'Müller^Zoë' },
+  );
   const sha256 = createHash('sha256').update(dicom.part10).digest('hex');
   const blobKey = BlobStoreRepository.keyFor(sha256);
   await fs.mkdir(path.dirname(blobs.pathOf(blobKey)), { recursive: true });
@@ -46,7 +49,11 @@ async function main(): Promise<void> {
   const heatmaps = { find: async () => heatmap } as unknown as HeatmapRepository;
   const template = signedReport();
   const report = signedReport({
-    images: Array.from({ length: imageCount }, (_, index) => ({ ...(template.images[index % template.images.length] as (typeof template.images)[number]), blobKey, sha256 })),
+    images: Array.from({ length: imageCount }, (_, index) => ({
+      ...(template.images[index % template.images.length] as (typeof template.images)[number]),
+      blobKey,
+      sha256,
+    })),
   });
 
   const printer = new PdfPrinterRepository();
@@ -59,12 +66,18 @@ async function main(): Promise<void> {
       await run();
       samples.push(performance.now() - started);
     }
-    return { label, p50: percentile(samples, 0.5), p95: percentile(samples, 0.95), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+    return {
+      label,
+      p50: percentile(samples, 0.5),
+      p95: percentile(samples, 0.95),
+      mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+    };
   };
 
   const grey = { width: info.width, height: info.height, pixels: new Uint8Array(data) };
   const thumbnails = await Promise.all(report.images.map((_, index) => renderThumbnail(grey, index === 0 ? heatmap : undefined)));
-  const definition = (): ReturnType<typeof patientPdfDefinition> => patientPdfDefinition({ institutionName: 'Klinikum Süd, Notaufnahme', kind: 'report', report, thumbnails });
+  const definition = (): ReturnType<typeof patientPdfDefinition> =>
+    patientPdfDefinition({ institutionName: 'Klinikum Süd, Notaufnahme', kind: 'report', report, thumbnails });
   const size = (await service.render(report)).pdf.length;
   const rows = [
     await timeIt(`full render (${imageCount} images: DICOM decode + heat map + pdfmake)`, () => service.render(report)),
@@ -72,8 +85,13 @@ async function main(): Promise<void> {
     await timeIt('one thumbnail with heat map (sharp)', () => renderThumbnail(grey, heatmap)),
   ];
   await fs.rm(work, { recursive: true, force: true });
-  process.stdout.write(`Patient PDF, ${iterations} runs each, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}; PDF ${(size / 1024).toFixed(0)} KB\n`);
-  for (const row of rows) process.stdout.write(`  ${row.label.padEnd(64)} p50 ${row.p50.toFixed(1).padStart(6)} ms   p95 ${row.p95.toFixed(1).padStart(6)} ms   mean ${row.mean.toFixed(1).padStart(6)} ms\n`);
+  process.stdout.write(
+    `Patient PDF, ${iterations} runs each, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}; PDF ${(size / 1024).toFixed(0)} KB\n`,
+  );
+  for (const row of rows)
+    process.stdout.write(
+      `  ${row.label.padEnd(64)} p50 ${row.p50.toFixed(1).padStart(6)} ms   p95 ${row.p95.toFixed(1).padStart(6)} ms   mean ${row.mean.toFixed(1).padStart(6)} ms\n`,
+    );
   const full = rows[0]!;
   process.stdout.write(`  target < ${TARGET_MS} ms per PDF: ${full.p50 < TARGET_MS ? 'met' : 'NOT met'} (p50 ${full.p50.toFixed(1)} ms)\n`);
 }

@@ -21,7 +21,14 @@ import { StorageModule } from './storage/storage.module';
 import { StudiesModule } from './studies/studies.module';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), ConfigModule, DatabaseModule, StorageModule, DicomModule, StudiesModule, HealthModule,
+  imports: [
+    ScheduleModule.forRoot(),
+    ConfigModule,
+    DatabaseModule,
+    StorageModule,
+    DicomModule,
+    StudiesModule,
+    HealthModule,
     AuditModule,
     AuthModule,
     JobsModule,

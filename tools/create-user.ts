@@ -23,7 +23,9 @@ const CLI_ACTOR: AuthenticatedUser = { id: 'create-user-cli', username: 'create-
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function fail(message: string, code = 2): never {
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
     },
   });
   if (!values.username || !values.role || !values['display-name']) {
-    fail('usage: create-user --username NAME --role admin-worker|doctor|patient|operator --display-name "NAME" [--patient-id ID] (password on stdin or in OSTEON_NEW_USER_PASSWORD)');
+    fail(
+      'usage: create-user --username NAME --role admin-worker|doctor|patient|operator --display-name "NAME" [--patient-id ID] (password on stdin or in OSTEON_NEW_USER_PASSWORD)',
+    );
   }
   let config;
   try {

@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     for (const label of labels) {
       await fs.access(path.join(values.images, label.imageId)).catch(() => missing.push(label.imageId));
     }
-    if (missing.length > 0) throw new Error(`${missing.length} images named in labels.csv are missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`${missing.length} images named in labels.csv are missing, e.g. ${missing.slice(0, 5).join(', ')}`);
 
     // Warm up (model session, pixel worker, codecs) so latencies describe steady state.
     await service.analyseImageFile(await fs.readFile(path.join(values.images, labels[0]!.imageId))).catch(() => undefined);
@@ -66,7 +67,10 @@ async function main(): Promise<void> {
         const label = labels[next++]!;
         const bytes = await fs.readFile(path.join(values.images!, label.imageId));
         const findings = isDicom(bytes)
-          ? await service.analyseDicom({ size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) })
+          ? await service.analyseDicom({
+              size: bytes.length,
+              read: async (position, length) => bytes.subarray(position, position + length),
+            })
           : await service.analyseImageFile(bytes);
         predictions.set(label.imageId, {
           imageId: label.imageId,
@@ -125,7 +129,10 @@ function table(report: Record<string, unknown>, jsonPath: string): string {
     ['body part top-1 accuracy', `${number(report.bodyPartAccuracy)} (n=${report.bodyPartN})`],
   ];
   if ('pointingGame' in report) rows.push(['heat-map pointing game', `${number(report.pointingGame)} (n=${report.pointingGameN})`]);
-  rows.push(['latency p50 / p95 (ms)', `${number(latency.p50, 1)} / ${number(latency.p95, 1)}`], ['images per second', number(report.imagesPerSecond, 1)]);
+  rows.push(
+    ['latency p50 / p95 (ms)', `${number(latency.p50, 1)} / ${number(latency.p95, 1)}`],
+    ['images per second', number(report.imagesPerSecond, 1)],
+  );
   const width = Math.max(...rows.map(([name]) => name.length));
   return `${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\nwritten ${jsonPath}\n`;
 }

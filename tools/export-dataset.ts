@@ -7,7 +7,9 @@
 import { parseArgs } from 'node:util';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, since: { type: 'string' }, holdout: { type: 'string', default: '0' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, since: { type: 'string' }, holdout: { type: 'string', default: '0' } },
+  });
   if (!values.out) {
     process.stderr.write('usage: export-dataset --out <dir> [--since YYYY-MM-DD] [--holdout 0..0.9]\n');
     process.exit(2);

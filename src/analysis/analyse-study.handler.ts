@@ -59,13 +59,24 @@ export class AnalyseStudyHandler implements OnModuleInit {
     const images: AnalysedImage[] = [];
     for (const record of records) {
       try {
-        const withOrder = !record.bodyPartExamined && order?.bodyPart ? { ...record, bodyPartExamined: order.bodyPart.toUpperCase() } : record;
+        const withOrder =
+          !record.bodyPartExamined && order?.bodyPart ? { ...record, bodyPartExamined: order.bodyPart.toUpperCase() } : record;
         const { findings, heatmapPng } = await this.analyser.analyse(withOrder);
         const heatmapId = heatmapPng ? await this.heatmaps.save(heatmapPng, record.sha256, findings.modelVersion) : undefined;
-        images.push({ sopInstanceUid: record.sopInstanceUid, instanceId: record.id, sha256: record.sha256, blobKey: record.blobKey, findings, heatmapId });
+        images.push({
+          sopInstanceUid: record.sopInstanceUid,
+          instanceId: record.id,
+          sha256: record.sha256,
+          blobKey: record.blobKey,
+          findings,
+          heatmapId,
+        });
       } catch (error) {
         if (!(error instanceof UnreadableImageError)) throw error;
-        this.logger.warn({ studyInstanceUid, sopInstanceUid: record.sopInstanceUid, reason: error.message }, 'image skipped: model cannot read it');
+        this.logger.warn(
+          { studyInstanceUid, sopInstanceUid: record.sopInstanceUid, reason: error.message },
+          'image skipped: model cannot read it',
+        );
       }
     }
     if (images.length === 0) throw new UnrecoverableJobError(`no image of study ${studyInstanceUid} could be read by the model`);

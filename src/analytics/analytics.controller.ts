@@ -13,7 +13,8 @@ const rangeSchema = z.object({
 
 function parseRange(raw: unknown): DateRange & { bucket: 'hour' | 'day' } {
   const parsed = rangeSchema.safeParse(raw);
-  if (!parsed.success) throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+  if (!parsed.success)
+    throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   return parsed.data;
 }
 

@@ -12,7 +12,13 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(HttpStatus.OK)
-  @ApiBody({ schema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['username', 'password'],
+      properties: { username: { type: 'string' }, password: { type: 'string' } },
+    },
+  })
   @ApiOkResponse({ description: '`{accessToken, tokenType: "Bearer", expiresIn, role}`' })
   @ApiUnauthorizedResponse({ description: 'unknown user, wrong password or disabled account (one message for all)' })
   async login(@Body() body: unknown): Promise<LoginResult> {

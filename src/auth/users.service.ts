@@ -25,7 +25,13 @@ export class UsersService {
       disabled: false,
     });
     if (!created) throw new ConflictException(`username ${fields.username} is taken`);
-    await this.audit.record({ actor, action: 'user.create', resourceType: 'user', resourceId: created.id, details: { role: created.role } });
+    await this.audit.record({
+      actor,
+      action: 'user.create',
+      resourceType: 'user',
+      resourceId: created.id,
+      details: { role: created.role },
+    });
     return toUserView(created);
   }
 

@@ -87,7 +87,10 @@ export interface AppConfig {
   readonly fhir:
     | {
         readonly baseUrl: string;
-        readonly auth: { readonly kind: 'bearer'; readonly token: string } | { readonly kind: 'basic'; readonly username: string; readonly password: string } | { readonly kind: 'none' };
+        readonly auth:
+          | { readonly kind: 'bearer'; readonly token: string }
+          | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+          | { readonly kind: 'none' };
         readonly pollMs: number;
         readonly sweepMs: number;
         readonly timeoutMs: number;
@@ -117,9 +120,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
     const value = SECRET_VARIABLES.has(variable) && env[variable] ? '<redacted>' : env[variable];
-    throw new ConfigError(
-      `Invalid configuration: ${variable}=${JSON.stringify(value ?? '')} ${issue?.message ?? 'is invalid'}`,
-    );
+    throw new ConfigError(`Invalid configuration: ${variable}=${JSON.stringify(value ?? '')} ${issue?.message ?? 'is invalid'}`);
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.OSTEON_JWT_SECRET) {
@@ -226,9 +227,12 @@ function fhirConfig(e: Environment): AppConfig['fhir'] {
 
 function pacsConfig(e: Environment): AppConfig['pacs'] {
   const target = { OSTEON_PACS_AE: e.OSTEON_PACS_AE, OSTEON_PACS_HOST: e.OSTEON_PACS_HOST, OSTEON_PACS_PORT: e.OSTEON_PACS_PORT };
-  const missing = Object.entries(target).filter(([, value]) => value === undefined).map(([name]) => name);
+  const missing = Object.entries(target)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
   if (missing.length === 3) return undefined;
-  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set with the other OSTEON_PACS_* variables`);
+  if (missing.length > 0)
+    throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set with the other OSTEON_PACS_* variables`);
   return {
     calledAeTitle: e.OSTEON_PACS_AE as string,
     host: e.OSTEON_PACS_HOST as string,

@@ -6,7 +6,8 @@ import { ConsoleAssetsRepository, type ConsoleAsset } from './console-assets.rep
 import { cachePolicyFor, isReservedPath, isSpaRoute } from './console-routes';
 
 // The console only talks to its own origin; images come in as blob: URLs made from fetches.
-const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** Serves the built web console at `/`: static files, and index.html for its client-side routes. Registered last, so API routes win. */
 @ApiExcludeController()

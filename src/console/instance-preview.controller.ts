@@ -1,4 +1,14 @@
-import { BadRequestException, Controller, Get, Header, NotFoundException, Param, Query, StreamableFile, UnprocessableEntityException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Header,
+  NotFoundException,
+  Param,
+  Query,
+  StreamableFile,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
@@ -21,9 +31,14 @@ export class InstancePreviewController {
   @Get(':id/preview.png')
   @Roles('doctor', 'operator')
   @Header('Cache-Control', 'private, no-store')
-  async preview(@Param('id') id: string, @Query() raw: Record<string, string>, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
+  async preview(
+    @Param('id') id: string,
+    @Query() raw: Record<string, string>,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StreamableFile> {
     const parsed = previewQuery.safeParse(raw);
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    if (!parsed.success)
+      throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     let grey;
     try {
       grey = await this.previews.greyImage(id);

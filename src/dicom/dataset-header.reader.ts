@@ -182,7 +182,10 @@ export class DatasetHeaderReader {
     // Specific Character Set precedes every text attribute: UTF-8 (ISO_IR 192) or Latin-1.
     const charset = this.values.get(Tag.SpecificCharacterSet);
     const encoding = typeof charset === 'string' && charset.includes('ISO_IR 192') ? 'utf8' : 'latin1';
-    const text = raw.toString(encoding).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+    const text = raw
+      .toString(encoding)
+      .replace(/[\0 ]+$/, '')
+      .replace(/^ +/, '');
     if (text.length > 0) this.values.set(element.tag, text);
   }
 

@@ -94,8 +94,15 @@ export class DicomScpChannel {
       return { answers: await this.queries.find(sopClassUid, identifier), status: FindStatus.Success };
     } catch (error) {
       const refused = error instanceof QueryRefusedError;
-      const status = !refused ? FindStatus.UnableToProcess : error.status === 'identifier' ? FindStatus.IdentifierDoesNotMatchSopClass : FindStatus.OutOfResources;
-      this.logger.warn({ correlationId, status: `0x${status.toString(16).toUpperCase()}`, reason: (error as Error).message }, 'C-FIND failed');
+      const status = !refused
+        ? FindStatus.UnableToProcess
+        : error.status === 'identifier'
+          ? FindStatus.IdentifierDoesNotMatchSopClass
+          : FindStatus.OutOfResources;
+      this.logger.warn(
+        { correlationId, status: `0x${status.toString(16).toUpperCase()}`, reason: (error as Error).message },
+        'C-FIND failed',
+      );
       return { answers: [], status, errorComment: refused ? (error as Error).message : 'internal error' };
     }
   }

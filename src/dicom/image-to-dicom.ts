@@ -41,7 +41,11 @@ function dicomTime(date: Date): string {
  * Endian, MONOCHROME2, 8 bits), the way a digitiser would: used by the upload API and the
  * make-dicom tool, so both go through the same ingest path as C-STORE.
  */
-export function imageToDicom(image: GreyImage, patient: PatientIdentity, study: StudyContext = {}): {
+export function imageToDicom(
+  image: GreyImage,
+  patient: PatientIdentity,
+  study: StudyContext = {},
+): {
   part10: Buffer;
   sopInstanceUid: string;
   studyInstanceUid: string;

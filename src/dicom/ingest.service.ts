@@ -136,4 +136,3 @@ export class IngestService {
     return new IngestException(IngestErrorCode.StorageFailure, (error as Error).message ?? String(error));
   }
 }
-

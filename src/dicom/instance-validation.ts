@@ -39,10 +39,7 @@ export function validateInstance(header: DatasetHeader, expected: ExpectedIdenti
     throw new IngestException(IngestErrorCode.SopClassMismatch, 'data set SOP Class UID differs from the command');
   }
   if (expected.sopInstanceUid !== undefined && expected.sopInstanceUid !== sopInstanceUid) {
-    throw new IngestException(
-      IngestErrorCode.SopInstanceMismatch,
-      'data set SOP Instance UID differs from the command',
-    );
+    throw new IngestException(IngestErrorCode.SopInstanceMismatch, 'data set SOP Instance UID differs from the command');
   }
   if (!ACCEPTED_STORAGE_SOP_CLASSES.has(sopClassUid)) {
     throw new IngestException(IngestErrorCode.SopClassNotSupported, `SOP class ${sopClassUid} is not stored`);

@@ -30,7 +30,10 @@ export interface StoreOutcome {
 export interface ScpHandlers {
   isCallingAeAllowed(callingAeTitle: string): boolean;
   createStagingWriter(header: Buffer): StagingWriter;
-  store(writer: StagingWriter, context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string }): Promise<StoreOutcome>;
+  store(
+    writer: StagingWriter,
+    context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string },
+  ): Promise<StoreOutcome>;
   /** C-FIND: the answers (each becomes a pending response) and the final status. */
   find(sopClassUid: string, identifier: Record<string, unknown>): Promise<FindOutcome>;
   readonly logger: Logger;

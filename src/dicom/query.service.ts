@@ -90,7 +90,8 @@ export class QueryService {
       const values = valuesOf(group, query.level);
       if (![...matchers].every(([key, matcher]) => matches(matcher, values[key]))) continue;
       answers.push(this.answer(query, values));
-      if (answers.length > MAX_QUERY_MATCHES) throw new QueryRefusedError('too-many', `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
+      if (answers.length > MAX_QUERY_MATCHES)
+        throw new QueryRefusedError('too-many', `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
     }
     this.logger.info({ level: query.level, keys: [...matchers.keys()], matches: answers.length }, 'C-FIND answered');
     return answers;
@@ -121,7 +122,8 @@ function databaseQuery(matchers: ReadonlyMap<SupportedKey, Matcher>): InstanceQu
     return matcher?.kind === 'uids' ? matcher.values : undefined;
   };
   const date = matchers.get('StudyDate');
-  const day = (value: string | undefined): string | undefined => (value && /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : undefined);
+  const day = (value: string | undefined): string | undefined =>
+    value && /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : undefined;
   return {
     patientId: exact('PatientID'),
     accessionNumber: exact('AccessionNumber'),
@@ -152,7 +154,8 @@ function groupBy(records: readonly InstanceRecord[], key: (record: InstanceRecor
 
 function valuesOf(group: readonly InstanceRecord[], level: QueryLevel): Values {
   const first = group[0]!;
-  const distinct = (pick: (record: InstanceRecord) => string | undefined): string[] => [...new Set(group.map(pick).filter((value): value is string => !!value))].sort();
+  const distinct = (pick: (record: InstanceRecord) => string | undefined): string[] =>
+    [...new Set(group.map(pick).filter((value): value is string => !!value))].sort();
   const values: Values = {
     PatientID: first.patientId ?? '',
     PatientName: first.patientName ?? '',

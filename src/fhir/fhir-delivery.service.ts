@@ -67,13 +67,27 @@ export class FhirDeliveryService {
     const references = fhirReferencesOf(report);
     try {
       const published = await this.publish(report, references);
-      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: 'delivered', deliveredAt: new Date(), error: undefined, references: { ...published } });
-      this.logger.info({ reportId: report.id, status: report.status, contentVersion: report.contentVersion, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
+      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, {
+        ...base,
+        status: 'delivered',
+        deliveredAt: new Date(),
+        error: undefined,
+        references: { ...published },
+      });
+      this.logger.info(
+        { reportId: report.id, status: report.status, contentVersion: report.contentVersion, diagnosticReportId: published.ids.report },
+        'FHIR delivery done',
+      );
     } catch (error) {
       const unrecoverable = error instanceof FhirException && error.code === FhirErrorCode.Rejected;
       const message = (error as Error).message;
       const dead = unrecoverable || attempt.attempt >= attempt.maxAttempts;
-      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: dead ? 'dead' : 'failed', error: message, references: { ...references } });
+      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, {
+        ...base,
+        status: dead ? 'dead' : 'failed',
+        error: message,
+        references: { ...references },
+      });
       this.logger.warn({ reportId: report.id, err: message, dead }, 'FHIR delivery failed');
       if (unrecoverable) throw new UnrecoverableJobError(message);
       throw error;
@@ -138,7 +152,8 @@ export class FhirDeliveryService {
       if (id) current[slot] = await this.server.read<R4.FhirResource>(typeOf(slot), id);
     }
     const serverReport = current.report as R4.DiagnosticReport | undefined;
-    const doctorWins = serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
+    const doctorWins =
+      serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
     const nextVersions = { ...versions };
     const overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
     for (const item of planned) {
@@ -147,7 +162,8 @@ export class FhirDeliveryService {
       const changedByOthers = server.meta?.versionId !== versions[item.slot];
       nextVersions[item.slot] = server.meta?.versionId;
       if (!changedByOthers) continue;
-      if (item.slot === 'report') overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
+      if (item.slot === 'report')
+        overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
       else overrides[item.slot] = mergeOwnedResource(item.resource, server, doctorWins) ?? null;
     }
     return { versions: nextVersions, overrides };
@@ -170,9 +186,17 @@ export class FhirDeliveryService {
         const override = overrides[item.slot];
         if (override === null) continue; // the doctor's copy stays as it is
         const resource = { ...(override ?? item.resource), id } as R4.FhirResource;
-        entry.push({ fullUrl: ref(item.slot), resource, request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` } });
+        entry.push({
+          fullUrl: ref(item.slot),
+          resource,
+          request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` },
+        });
       } else {
-        entry.push({ fullUrl: ref(item.slot), resource: item.resource, request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery } });
+        entry.push({
+          fullUrl: ref(item.slot),
+          resource: item.resource,
+          request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery },
+        });
         if (OWNED_SLOTS.includes(item.slot)) creates.push(item.slot);
       }
       slots.push(item.slot);
@@ -213,10 +237,19 @@ export class FhirDeliveryService {
       seen.add(record.sopInstanceUid);
       let series = bySeries.get(record.seriesInstanceUid);
       if (!series) {
-        series = { seriesInstanceUid: record.seriesInstanceUid, modality: record.modality, bodyPartExamined: record.bodyPartExamined, instances: [] };
+        series = {
+          seriesInstanceUid: record.seriesInstanceUid,
+          modality: record.modality,
+          bodyPartExamined: record.bodyPartExamined,
+          instances: [],
+        };
         bySeries.set(record.seriesInstanceUid, series);
       }
-      series.instances.push({ sopInstanceUid: record.sopInstanceUid, sopClassUid: record.sopClassUid, instanceNumber: record.instanceNumber });
+      series.instances.push({
+        sopInstanceUid: record.sopInstanceUid,
+        sopClassUid: record.sopClassUid,
+        instanceNumber: record.instanceNumber,
+      });
     }
     return [...bySeries.values()];
   }

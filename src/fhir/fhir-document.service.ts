@@ -59,11 +59,18 @@ export class FhirDocumentService implements OnModuleInit {
     try {
       const references = await this.publish(report, previous);
       await this.record(report, previous, { status: 'delivered', error: undefined, references });
-      this.logger.info({ reportId: report.id, contentVersion: report.contentVersion, documentReferenceId: references.id }, 'FHIR DocumentReference delivered');
+      this.logger.info(
+        { reportId: report.id, contentVersion: report.contentVersion, documentReferenceId: references.id },
+        'FHIR DocumentReference delivered',
+      );
     } catch (error) {
       const rejected = error instanceof FhirException && error.code === FhirErrorCode.Rejected;
       const dead = rejected || attempt.attempt >= attempt.maxAttempts;
-      await this.record(report, previous, { status: dead ? 'dead' : 'failed', error: (error as Error).message, references: previous?.references ?? {} });
+      await this.record(report, previous, {
+        status: dead ? 'dead' : 'failed',
+        error: (error as Error).message,
+        references: previous?.references ?? {},
+      });
       if (rejected) throw new UnrecoverableJobError((error as Error).message);
       throw error;
     }
@@ -76,8 +83,15 @@ export class FhirDocumentService implements OnModuleInit {
     for (let round = 0; round < 3; round += 1) {
       const entry: R4.BundleEntry =
         known.id && known.version
-          ? { resource: { ...document, id: known.id }, request: { method: 'PUT', url: `DocumentReference/${known.id}`, ifMatch: `W/"${known.version}"` } }
-          : { fullUrl: 'urn:uuid:osteon-document', resource: document, request: { method: 'POST', url: 'DocumentReference', ifNoneExist: this.identifierQuery(report) } };
+          ? {
+              resource: { ...document, id: known.id },
+              request: { method: 'PUT', url: `DocumentReference/${known.id}`, ifMatch: `W/"${known.version}"` },
+            }
+          : {
+              fullUrl: 'urn:uuid:osteon-document',
+              resource: document,
+              request: { method: 'POST', url: 'DocumentReference', ifNoneExist: this.identifierQuery(report) },
+            };
       try {
         const response = await this.server.transaction({ resourceType: 'Bundle', type: 'transaction', entry: [entry] });
         const answer = response.entry?.[0];
@@ -143,7 +157,11 @@ export class FhirDocumentService implements OnModuleInit {
     return `identifier=${encodeURIComponent(osteonSystem(fhir.system, 'report'))}|${encodeURIComponent(`${report.id}/patient-pdf`)}`;
   }
 
-  private async record(report: Report, previous: DeliveryState | undefined, state: Pick<DeliveryState, 'status' | 'error' | 'references'>): Promise<void> {
+  private async record(
+    report: Report,
+    previous: DeliveryState | undefined,
+    state: Pick<DeliveryState, 'status' | 'error' | 'references'>,
+  ): Promise<void> {
     const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
     await this.reports.recordDelivery(report.id, FHIR_DOCUMENT_CHANNEL, {
       ...state,

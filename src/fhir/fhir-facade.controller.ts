@@ -44,7 +44,8 @@ export class FhirFacadeController {
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) response: Response,
   ): Promise<R4.Bundle> {
-    if (status !== undefined && !STATUSES.includes(status as ReportStatus)) throw operationOutcome(400, 'value', `unsupported status ${status}`);
+    if (status !== undefined && !STATUSES.includes(status as ReportStatus))
+      throw operationOutcome(400, 'value', `unsupported status ${status}`);
     const patientId = patient?.replace(/^Patient\//, '');
     const page = await this.reports.worklist({ status: status as ReportStatus | undefined, patientId }, 0, 100);
     const entry: R4.BundleEntry[] = [];
@@ -52,14 +53,24 @@ export class FhirFacadeController {
       const report = await this.reports.get(item.id);
       entry.push({ fullUrl: `DiagnosticReport/${report.id}`, resource: await this.asFhir(report), search: { mode: 'match' } });
     }
-    await this.audit.record({ actor: user, action: 'fhir.report.search', resourceType: 'report', resourceId: '*', details: { count: entry.length } });
+    await this.audit.record({
+      actor: user,
+      action: 'fhir.report.search',
+      resourceType: 'report',
+      resourceId: '*',
+      details: { count: entry.length },
+    });
     response.type(FHIR_JSON);
     return { resourceType: 'Bundle', type: 'searchset', total: page.total, entry };
   }
 
   @Get('DiagnosticReport/:id')
   @Roles('doctor', 'operator')
-  async read(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) response: Response): Promise<R4.DiagnosticReport> {
+  async read(
+    @Param('id') id: string,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<R4.DiagnosticReport> {
     try {
       const report = await this.reports.get(id);
       await this.audit.record({ actor: user, action: 'fhir.report.read', resourceType: 'report', resourceId: report.id });
@@ -67,16 +78,27 @@ export class FhirFacadeController {
       response.type(FHIR_JSON);
       return resource;
     } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw operationOutcome(404, 'not-found', `DiagnosticReport/${id} not found`);
+      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound)
+        throw operationOutcome(404, 'not-found', `DiagnosticReport/${id} not found`);
       throw error;
     }
   }
 
   private async asFhir(report: Report): Promise<R4.DiagnosticReport> {
-    const site = { system: this.config.fhir?.system ?? 'urn:osteon:', patientIdSystem: this.config.fhir?.patientIdSystem ?? 'urn:osteon:patient-id' };
+    const site = {
+      system: this.config.fhir?.system ?? 'urn:osteon:',
+      patientIdSystem: this.config.fhir?.patientIdSystem ?? 'urn:osteon:patient-id',
+    };
     const planned = buildResources(report, await this.delivery.seriesOf(report), site, (slot) => `#${slot}`);
     const main = planned.find((item) => item.slot === 'report')?.resource as R4.DiagnosticReport;
-    const contained = planned.filter((item) => item.slot !== 'report').map((item) => ({ ...item.resource, id: item.slot }) as R4.FhirResource);
-    return { ...main, id: report.id, meta: { ...main.meta, lastUpdated: report.updatedAt.toISOString(), versionId: String(report.revision) }, contained };
+    const contained = planned
+      .filter((item) => item.slot !== 'report')
+      .map((item) => ({ ...item.resource, id: item.slot }) as R4.FhirResource);
+    return {
+      ...main,
+      id: report.id,
+      meta: { ...main.meta, lastUpdated: report.updatedAt.toISOString(), versionId: String(report.revision) },
+      contained,
+    };
   }
 }

@@ -39,7 +39,9 @@ export class FhirVerdictService {
       const params: Record<string, string> = { identifier: `${system}|`, _sort: '_lastUpdated', _count: String(PAGE) };
       if (since) params._lastUpdated = `gt${since}`;
       const bundle = await this.server.search('DiagnosticReport', params);
-      const found = (bundle.entry ?? []).map((entry) => entry.resource).filter((resource): resource is R4.DiagnosticReport => resource?.resourceType === 'DiagnosticReport');
+      const found = (bundle.entry ?? [])
+        .map((entry) => entry.resource)
+        .filter((resource): resource is R4.DiagnosticReport => resource?.resourceType === 'DiagnosticReport');
       for (const report of found) {
         if ((await this.process(report)).kind !== 'ignore') applied += 1;
         if (report.meta?.lastUpdated) await this.state.advance(POLL_STATE, report.meta.lastUpdated);
@@ -86,7 +88,10 @@ export class FhirVerdictService {
         return action;
       case 'verdict': {
         const updated = await this.reports.applyExternalVerdict(report.id, action.doctor, action.verdict, 'fhir');
-        this.logger.info({ ...log, doctorId: action.doctor.id, status: updated.status, agreed: updated.review?.agreed }, 'doctor verdict taken from the FHIR server');
+        this.logger.info(
+          { ...log, doctorId: action.doctor.id, status: updated.status, agreed: updated.review?.agreed },
+          'doctor verdict taken from the FHIR server',
+        );
         return action;
       }
     }

@@ -21,7 +21,8 @@ export class FhirException extends Error {
 
 /** The first issue texts of an OperationOutcome (what the server says is wrong). */
 export function outcomeText(body: unknown): string {
-  const outcome = body as { resourceType?: string; issue?: Array<{ diagnostics?: string; details?: { text?: string }; code?: string }> } | undefined;
+  const outcome = body as
+    { resourceType?: string; issue?: Array<{ diagnostics?: string; details?: { text?: string }; code?: string }> } | undefined;
   if (outcome?.resourceType !== 'OperationOutcome' || !outcome.issue?.length) return typeof body === 'string' ? body.slice(0, 300) : '';
   return outcome.issue
     .slice(0, 3)

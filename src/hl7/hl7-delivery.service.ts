@@ -65,7 +65,9 @@ export class Hl7DeliveryService {
       });
       return;
     }
-    const order = report.accessionNumber ? await this.orders.findByAccession(report.accessionNumber) : await this.orders.findByStudy(report.studyInstanceUid);
+    const order = report.accessionNumber
+      ? await this.orders.findByAccession(report.accessionNumber)
+      : await this.orders.findByStudy(report.studyInstanceUid);
     const controlId = newControlId();
     const sameVersion = previous?.contentVersion === report.contentVersion;
     const sentControlIds = [...((previous?.references.messageControlIds as string[] | undefined) ?? []), controlId].slice(-20);
@@ -108,7 +110,12 @@ export class Hl7DeliveryService {
     switch (ack.code) {
       case 'AA':
       case 'CA':
-        await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: 'delivered', deliveredAt: new Date(), error: undefined });
+        await this.reports.recordDelivery(report.id, HL7_CHANNEL, {
+          ...base,
+          status: 'delivered',
+          deliveredAt: new Date(),
+          error: undefined,
+        });
         log.info({ ack: ack.code }, 'ORU delivered to the RIS');
         return;
       case 'AR':

@@ -34,20 +34,27 @@ export class OrderIntakeService implements OnModuleInit {
 
   async receive(message: Hl7Message): Promise<Order> {
     const order = await this.orders.upsert(parseOrderMessage(message));
-    this.logger.info({ orderId: order.id, accessionNumber: order.accessionNumber, status: order.status, expectedImageCount: order.expectedImageCount }, 'order stored');
+    this.logger.info(
+      { orderId: order.id, accessionNumber: order.accessionNumber, status: order.status, expectedImageCount: order.expectedImageCount },
+      'order stored',
+    );
     return order;
   }
 
   /** The order's body part (when the images carry none) and its priority: stat → urgent, ASAP → soon. */
   async orderContext(record: InstanceRecord): Promise<OrderContext | undefined> {
-    const order = record.accessionNumber ? await this.orders.findByAccession(record.accessionNumber) : await this.orders.findByStudy(record.studyInstanceUid);
+    const order = record.accessionNumber
+      ? await this.orders.findByAccession(record.accessionNumber)
+      : await this.orders.findByStudy(record.studyInstanceUid);
     if (!order || order.status === 'cancelled') return undefined;
     const minimumUrgency = order.priority === 'S' ? 'urgent' : order.priority === 'A' ? 'soon' : undefined;
     return { bodyPart: order.bodyPart, minimumUrgency };
   }
 
   async expectedImageCount(record: InstanceRecord): Promise<number | undefined> {
-    const order = record.accessionNumber ? await this.orders.findByAccession(record.accessionNumber) : await this.orders.findByStudy(record.studyInstanceUid);
+    const order = record.accessionNumber
+      ? await this.orders.findByAccession(record.accessionNumber)
+      : await this.orders.findByStudy(record.studyInstanceUid);
     if (!order || order.status === 'cancelled') return undefined;
     if (order.studyInstanceUid === undefined) await this.orders.linkStudy(order.id, record.studyInstanceUid);
     return order.expectedImageCount;

@@ -28,9 +28,13 @@ export async function readPixelFrame(source: ByteSource): Promise<PixelFrame> {
   if (!location) throw new InferenceException(InferenceErrorCode.NoPixelData, 'the data set has no Pixel Data');
   const attributes = pixelAttributes(header.values);
   assertDecodable(attributes);
-  const encapsulated = transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian && transferSyntaxUid !== TransferSyntax.ExplicitVrLittleEndian;
+  const encapsulated =
+    transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian && transferSyntaxUid !== TransferSyntax.ExplicitVrLittleEndian;
   if (encapsulated !== location.encapsulated) {
-    throw new InferenceException(InferenceErrorCode.InvalidPixelData, `pixel data encapsulation does not match transfer syntax ${transferSyntaxUid}`);
+    throw new InferenceException(
+      InferenceErrorCode.InvalidPixelData,
+      `pixel data encapsulation does not match transfer syntax ${transferSyntaxUid}`,
+    );
   }
   const data = encapsulated
     ? await readFirstBitstream(source, location.fragments, attributes.numberOfFrames)

@@ -36,7 +36,11 @@ export async function decodeImageFile(bytes: Buffer): Promise<GreyPixels> {
  * byte of the greyscale value instead.
  */
 async function highBytes(image: Sharp): Promise<GreyPixels> {
-  const { data, info } = await image.toColourspace('grey16').extractChannel(0).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await image
+    .toColourspace('grey16')
+    .extractChannel(0)
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
   const count = info.width * info.height;
   const pixels = new Uint8Array(count);
   for (let i = 0; i < count; i += 1) pixels[i] = data.readUInt16LE(2 * i) >>> 8;

@@ -42,7 +42,15 @@ export class InferenceService implements OnModuleDestroy {
     const source = await this.blobs.open(record.blobKey);
     try {
       const findings = await this.analyseDicom(source, { bodyPartExamined: record.bodyPartExamined });
-      logger.debug({ instanceId: record.id, sopInstanceUid: record.sopInstanceUid, modelVersion: findings.modelVersion, totalMs: findings.timingsMs.total }, 'instance analysed');
+      logger.debug(
+        {
+          instanceId: record.id,
+          sopInstanceUid: record.sopInstanceUid,
+          modelVersion: findings.modelVersion,
+          totalMs: findings.timingsMs.total,
+        },
+        'instance analysed',
+      );
       return findings;
     } finally {
       await source.close();
@@ -55,7 +63,13 @@ export class InferenceService implements OnModuleDestroy {
     const model = await this.models.describe();
     const frame = await readPixelFrame(source);
     const read = performance.now() - started;
-    return this.analyse({ kind: 'dicom', frame, size: model.inputSize }, model, { bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined }, started, read);
+    return this.analyse(
+      { kind: 'dicom', frame, size: model.inputSize },
+      model,
+      { bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined },
+      started,
+      read,
+    );
   }
 
   /** A JPEG or PNG, decoded to grey exactly as the model was trained. */
@@ -72,7 +86,13 @@ export class InferenceService implements OnModuleDestroy {
     return this.analyse({ kind: 'grey', image, size: model.inputSize }, model, context, started, 0);
   }
 
-  private async analyse(task: PixelTask, model: ModelDescription, context: ImageContext, started: number, read: number): Promise<FractureFindings> {
+  private async analyse(
+    task: PixelTask,
+    model: ModelDescription,
+    context: ImageContext,
+    started: number,
+    read: number,
+  ): Promise<FractureFindings> {
     const prepared = await this.pixels.run(task);
     const inferenceStarted = performance.now();
     const outputs = await this.models.run(prepared.tensor, 1);
@@ -94,8 +114,13 @@ function toFindings(
   context: ImageContext,
 ): Omit<FractureFindings, 'heatmap' | 'image' | 'timingsMs'> {
   const fractureProbability = outputs.fracture[0]!;
-  const countProbabilities = Object.fromEntries(model.countClasses.map((label, k) => [label, outputs.countProbabilities[k]!])) as Record<CountClass, number>;
-  const bodyPartProbabilities = Object.fromEntries(model.bodyPartOrder.map((part, k) => [part, outputs.bodyPartProbabilities[k]!])) as Record<BodyPart, number>;
+  const countProbabilities = Object.fromEntries(model.countClasses.map((label, k) => [label, outputs.countProbabilities[k]!])) as Record<
+    CountClass,
+    number
+  >;
+  const bodyPartProbabilities = Object.fromEntries(
+    model.bodyPartOrder.map((part, k) => [part, outputs.bodyPartProbabilities[k]!]),
+  ) as Record<BodyPart, number>;
   const countClass = argmax(model.countClasses, (label) => countProbabilities[label]);
   const modelBodyPart = argmax(model.bodyPartOrder, (part) => bodyPartProbabilities[part]);
   const fromDicom = bodyPartFromDicom(context.bodyPartExamined);

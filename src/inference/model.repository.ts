@@ -77,7 +77,10 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
       const { card } = await this.readRelease();
       logger.info({ modelsDir: this.modelsDir, version: card.version }, 'fracture model found; it loads on first use');
     } catch (error) {
-      logger.warn({ modelsDir: this.modelsDir, reason: reasonOf(error) }, 'no usable fracture model; analysis is unavailable until one is installed');
+      logger.warn(
+        { modelsDir: this.modelsDir, reason: reasonOf(error) },
+        'no usable fracture model; analysis is unavailable until one is installed',
+      );
     }
   }
 
@@ -93,12 +96,20 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     const loaded = await this.load();
     const size = loaded.description.inputSize;
     if (batch.length !== count * size * size) {
-      throw new InferenceException(InferenceErrorCode.InferenceFailed, `input has ${batch.length} values, expected ${count}x${size}x${size}`);
+      throw new InferenceException(
+        InferenceErrorCode.InferenceFailed,
+        `input has ${batch.length} values, expected ${count}x${size}x${size}`,
+      );
     }
     const id = this.nextRunId++;
     const outputs = await new Promise<Readonly<Record<string, TensorMessage>>>((resolve, reject) => {
       loaded.pending.set(id, { resolve, reject });
-      loaded.worker.postMessage({ id, inputName: loaded.description.inputName, input: batch, dims: [count, 1, size, size] } satisfies ModelWorkerRun);
+      loaded.worker.postMessage({
+        id,
+        inputName: loaded.description.inputName,
+        input: batch,
+        dims: [count, 1, size, size],
+      } satisfies ModelWorkerRun);
     });
     return readOutputs(outputs, count);
   }
@@ -128,7 +139,10 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     });
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (expectedSha256.some((expected) => expected !== sha256)) {
-      throw new InferenceException(InferenceErrorCode.ModelInvalid, `${modelPath} has SHA-256 ${sha256}, its release says ${expectedSha256.join(' / ')}`);
+      throw new InferenceException(
+        InferenceErrorCode.ModelInvalid,
+        `${modelPath} has SHA-256 ${sha256}, its release says ${expectedSha256.join(' / ')}`,
+      );
     }
     let description: ModelDescription;
     try {
@@ -138,7 +152,14 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const loaded = await this.startSession(bytes, description, modelPath);
     logger.info(
-      { version: description.version, sha256, inputSize: description.inputSize, threshold: description.threshold, threads: this.config.inference.threads, loadMs: Math.round(performance.now() - started) },
+      {
+        version: description.version,
+        sha256,
+        inputSize: description.inputSize,
+        threshold: description.threshold,
+        threads: this.config.inference.threads,
+        loadMs: Math.round(performance.now() - started),
+      },
       'fracture model loaded',
     );
     return loaded;
@@ -196,7 +217,11 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async readRelease(): Promise<{ card: ModelCard; modelPath: string; expectedSha256: string[] }> {
-    const current = await this.readJson(path.join(this.modelsDir, 'current.json'), currentModelSchema, InferenceErrorCode.ModelNotAvailable);
+    const current = await this.readJson(
+      path.join(this.modelsDir, 'current.json'),
+      currentModelSchema,
+      InferenceErrorCode.ModelNotAvailable,
+    );
     const card = await this.readJson(this.inside(current.card), modelCardSchema, InferenceErrorCode.ModelInvalid);
     const expectedSha256 = [current.sha256, card.files?.onnx_sha256].filter((value): value is string => value !== undefined);
     return { card, modelPath: this.inside(current.model), expectedSha256 };
@@ -226,7 +251,10 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new InferenceException(InferenceErrorCode.ModelInvalid, `${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+      throw new InferenceException(
+        InferenceErrorCode.ModelInvalid,
+        `${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`,
+      );
     }
     return parsed.data;
   }
@@ -248,7 +276,10 @@ function readOutputs(outputs: Readonly<Record<string, TensorMessage>>, count: nu
       throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} is missing or not float32 [${count}, ...]`);
     }
     if (perImage !== undefined && value.data.length !== count * perImage) {
-      throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} has shape [${value.dims.join(',')}], expected ${perImage} values per image`);
+      throw new InferenceException(
+        InferenceErrorCode.InferenceFailed,
+        `output ${name} has shape [${value.dims.join(',')}], expected ${perImage} values per image`,
+      );
     }
     return { data: value.data, dims: value.dims };
   };
@@ -256,7 +287,10 @@ function readOutputs(outputs: Readonly<Record<string, TensorMessage>>, count: nu
   const height = heat.dims[heat.dims.length - 2] ?? 0;
   const width = heat.dims[heat.dims.length - 1] ?? 0;
   if (heat.dims.length < 3 || height * width * count !== heat.data.length) {
-    throw new InferenceException(InferenceErrorCode.InferenceFailed, `output heatmap has shape [${heat.dims.join(',')}], expected [N, h, w]`);
+    throw new InferenceException(
+      InferenceErrorCode.InferenceFailed,
+      `output heatmap has shape [${heat.dims.join(',')}], expected [N, h, w]`,
+    );
   }
   return {
     count,

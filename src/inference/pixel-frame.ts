@@ -39,7 +39,10 @@ export function assertDecodable(attributes: PixelAttributes): void {
     );
   }
   if ((bitsAllocated !== 8 && bitsAllocated !== 16) || bitsStored < 1 || bitsStored > bitsAllocated) {
-    throw new InferenceException(InferenceErrorCode.UnsupportedBitDepth, `${bitsStored} bits stored in ${bitsAllocated} allocated is not supported`);
+    throw new InferenceException(
+      InferenceErrorCode.UnsupportedBitDepth,
+      `${bitsStored} bits stored in ${bitsAllocated} allocated is not supported`,
+    );
   }
   if (attributes.rescaleSlope === 0) throw new InferenceException(InferenceErrorCode.InvalidPixelData, 'Rescale Slope is zero');
 }

@@ -16,7 +16,8 @@ const port = parentPort;
 if (port) {
   port.on('message', (request: PixelWorkerRequest) => {
     runPixelTask(request.task).then(
-      (result) => port.postMessage({ id: request.id, ok: true, result } satisfies PixelWorkerResponse, [result.tensor.buffer as ArrayBuffer]),
+      (result) =>
+        port.postMessage({ id: request.id, ok: true, result } satisfies PixelWorkerResponse, [result.tensor.buffer as ArrayBuffer]),
       (error: unknown) =>
         port.postMessage({
           id: request.id,

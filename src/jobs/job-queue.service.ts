@@ -32,7 +32,11 @@ export class JobQueueService {
     return this.jobs.hasOpenJob(key);
   }
 
-  async list(filter: { status?: JobStatus; type?: JobType; key?: string }, offset: number, limit: number): Promise<{ items: JobRecord[]; total: number }> {
+  async list(
+    filter: { status?: JobStatus; type?: JobType; key?: string },
+    offset: number,
+    limit: number,
+  ): Promise<{ items: JobRecord[]; total: number }> {
     return this.jobs.list(filter, offset, limit);
   }
 

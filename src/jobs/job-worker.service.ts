@@ -70,7 +70,10 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     const handler = this.handlers.get(job.type);
-    const heartbeat = setInterval(() => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs), Math.max(500, this.config.jobs.leaseMs / 3));
+    const heartbeat = setInterval(
+      () => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs),
+      Math.max(500, this.config.jobs.leaseMs / 3),
+    );
     const started = Date.now();
     try {
       if (!handler) throw new UnrecoverableJobError(`no handler for ${job.type}`);

@@ -67,6 +67,9 @@ export class DatasetExportService {
       source: label.source,
       modelVersion: label.modelVersion,
     }));
-    await this.files.writeText(path.join(dir, 'manifest.json'), `${JSON.stringify({ format: 'osteon-training-export/1', images: manifest }, null, 2)}\n`);
+    await this.files.writeText(
+      path.join(dir, 'manifest.json'),
+      `${JSON.stringify({ format: 'osteon-training-export/1', images: manifest }, null, 2)}\n`,
+    );
   }
 }

@@ -57,7 +57,9 @@ export class LearningFilesRepository {
     try {
       const grey = decodeToGrey(await readPixelFrame(source));
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), { raw: { width: grey.width, height: grey.height, channels: 1 } })
+      await sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), {
+        raw: { width: grey.width, height: grey.height, channels: 1 },
+      })
         .png()
         .toFile(target);
     } finally {
@@ -105,7 +107,9 @@ export class LearningFilesRepository {
     const args = (await this.exists(compiled))
       ? [compiled]
       : ['--require', 'ts-node/register/transpile-only', path.join(this.repoRoot(), 'tools', 'evaluate.ts')];
-    const quoted = [process.execPath, ...args, '--images', imagesDir, '--labels', labelsCsv, '--json', jsonOut, '--models', modelsDir].map(shellQuote).join(' ');
+    const quoted = [process.execPath, ...args, '--images', imagesDir, '--labels', labelsCsv, '--json', jsonOut, '--models', modelsDir]
+      .map(shellQuote)
+      .join(' ');
     const outcome = await this.runShell(quoted, timeoutMs);
     if (outcome.code !== 0) throw new Error(`evaluation of ${path.basename(modelsDir)} failed: ${outcome.outputTail.slice(-500)}`);
     return this.readJson(jsonOut);

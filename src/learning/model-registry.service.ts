@@ -68,7 +68,14 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
   async recordGate(version: string, gate: GateResult): Promise<ModelVersion> {
     const model = await this.require(version);
     const status: ModelStatus = gate.passed ? 'candidate' : 'rejected';
-    const updated = await this.registry.setStatus(model.id, ['candidate'], status, 'evaluation-gate', gate.passed ? 'passed the gate' : gate.reasons.join('; '), gate);
+    const updated = await this.registry.setStatus(
+      model.id,
+      ['candidate'],
+      status,
+      'evaluation-gate',
+      gate.passed ? 'passed the gate' : gate.reasons.join('; '),
+      gate,
+    );
     if (!updated) throw new ModelRegistryError(`model ${version} is no longer a candidate`);
     return updated;
   }
@@ -96,7 +103,8 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
   /** Runs a candidate beside the active model on live studies; only one shadow at a time. */
   async startShadow(version: string, by: string): Promise<ModelVersion> {
     const model = await this.require(version);
-    if (model.status !== 'candidate' && model.status !== 'retired') throw new ModelRegistryError(`model ${version} is ${model.status}, not a candidate`);
+    if (model.status !== 'candidate' && model.status !== 'retired')
+      throw new ModelRegistryError(`model ${version} is ${model.status}, not a candidate`);
     for (const previous of await this.registry.findByStatus('shadow')) {
       await this.registry.setStatus(previous.id, ['shadow'], 'candidate', by, `shadow replaced by ${version}`);
     }

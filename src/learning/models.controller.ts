@@ -1,4 +1,15 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
@@ -19,7 +30,8 @@ const labelsQuery = z.object({
 });
 
 function httpError(error: unknown): unknown {
-  if (error instanceof ModelRegistryError) return /not in the registry/.test(error.message) ? new NotFoundException(error.message) : new ConflictException(error.message);
+  if (error instanceof ModelRegistryError)
+    return /not in the registry/.test(error.message) ? new NotFoundException(error.message) : new ConflictException(error.message);
   return error;
 }
 
@@ -78,7 +90,13 @@ export class ModelsController {
   @Post('models/:version/rollback')
   @HttpCode(200)
   async rollback(@Param('version') version: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<ModelVersion> {
-    return this.decide(user, version, 'model.rollback', (reason) => this.registry.promote(version, user.username, `rollback: ${reason}`), body);
+    return this.decide(
+      user,
+      version,
+      'model.rollback',
+      (reason) => this.registry.promote(version, user.username, `rollback: ${reason}`),
+      body,
+    );
   }
 
   @Post('models/:version/shadow')
@@ -93,7 +111,13 @@ export class ModelsController {
     return this.decide(user, version, 'model.shadow.stop', () => this.registry.stopShadow(version, user.username), {});
   }
 
-  private async decide(user: AuthenticatedUser, version: string, action: string, run: (reason: string) => Promise<ModelVersion>, body: unknown): Promise<ModelVersion> {
+  private async decide(
+    user: AuthenticatedUser,
+    version: string,
+    action: string,
+    run: (reason: string) => Promise<ModelVersion>,
+    body: unknown,
+  ): Promise<ModelVersion> {
     const parsed = reasonSchema.safeParse(body ?? {});
     if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
     try {

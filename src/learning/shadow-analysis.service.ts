@@ -58,14 +58,23 @@ export class ShadowAnalysisService implements OnModuleInit {
       if (!shadow) return undefined;
       const inference = await this.inferenceFor(shadow.version, shadow.dir);
       const records = await this.instances.findByStudy(report.studyInstanceUid);
-      const analysed = report.images.map((image) => records.find((record) => record.id === image.instanceId)).filter((record) => record !== undefined);
+      const analysed = report.images
+        .map((image) => records.find((record) => record.id === image.instanceId))
+        .filter((record) => record !== undefined);
       let best = { fracture: false, probability: 0 };
       for (const record of analysed) {
         const findings = await inference.analyseInstance(record);
-        if (findings.fractureProbability >= best.probability) best = { fracture: best.fracture || findings.fracture, probability: findings.fractureProbability };
+        if (findings.fractureProbability >= best.probability)
+          best = { fracture: best.fracture || findings.fracture, probability: findings.fractureProbability };
         else best = { ...best, fracture: best.fracture || findings.fracture };
       }
-      const result: ShadowResult = { reportId: report.id, studyInstanceUid: report.studyInstanceUid, modelVersion: shadow.version, ...best, analysedAt: new Date() };
+      const result: ShadowResult = {
+        reportId: report.id,
+        studyInstanceUid: report.studyInstanceUid,
+        modelVersion: shadow.version,
+        ...best,
+        analysedAt: new Date(),
+      };
       await this.results.updateOne(
         { reportId: new ObjectId(report.id), modelVersion: shadow.version },
         { $set: { ...result, reportId: new ObjectId(report.id) } },
@@ -85,11 +94,23 @@ export class ShadowAnalysisService implements OnModuleInit {
         { $lookup: { from: 'reports', localField: 'reportId', foreignField: '_id', as: 'report' } },
         { $unwind: '$report' },
         { $match: { 'report.status': { $in: ['final', 'amended'] } } },
-        { $group: { _id: '$modelVersion', reviewed: { $sum: 1 }, agreed: { $sum: { $cond: [{ $eq: ['$fracture', '$report.review.verdict.fracture'] }, 1, 0] } } } },
+        {
+          $group: {
+            _id: '$modelVersion',
+            reviewed: { $sum: 1 },
+            agreed: { $sum: { $cond: [{ $eq: ['$fracture', '$report.review.verdict.fracture'] }, 1, 0] } },
+          },
+        },
         { $sort: { _id: 1 } },
       ])
       .toArray();
-    return rows.map((row) => ({ modelVersion: row._id, role: 'shadow', reviewed: row.reviewed, agreed: row.agreed, rate: row.reviewed ? row.agreed / row.reviewed : 0 }));
+    return rows.map((row) => ({
+      modelVersion: row._id,
+      role: 'shadow',
+      reviewed: row.reviewed,
+      agreed: row.agreed,
+      rate: row.reviewed ? row.agreed / row.reviewed : 0,
+    }));
   }
 
   private async inferenceFor(version: string, dir: string): Promise<InferenceService> {

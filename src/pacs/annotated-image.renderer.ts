@@ -32,7 +32,10 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
   const base =
     scale === 1
       ? Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength)
-      : await sharp(Buffer.from(grey.pixels), { raw: { width: grey.width, height: grey.height, channels: 1 } }).resize(width, height).raw().toBuffer();
+      : await sharp(Buffer.from(grey.pixels), { raw: { width: grey.width, height: grey.height, channels: 1 } })
+          .resize(width, height)
+          .raw()
+          .toBuffer();
   const heat = annotation.heatmapPng
     ? await sharp(annotation.heatmapPng).toColourspace('b-w').resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer()
     : undefined;
@@ -76,7 +79,10 @@ async function renderBanner(lines: readonly [string, string], width: number): Pr
   const height = lineHeight * 2 + Math.round(fontSize * 0.5);
   const fill = `rgb(${BANNER_INK.r},${BANNER_INK.g},${BANNER_INK.b})`;
   const text = lines
-    .map((line, k) => `<text x="${Math.round(fontSize * 0.4)}" y="${lineHeight * (k + 1)}" font-family="DejaVu Sans, Liberation Sans, Noto Sans, sans-serif" font-size="${fontSize}" fill="${fill}">${escapeXml(line)}</text>`)
+    .map(
+      (line, k) =>
+        `<text x="${Math.round(fontSize * 0.4)}" y="${lineHeight * (k + 1)}" font-family="DejaVu Sans, Liberation Sans, Noto Sans, sans-serif" font-size="${fontSize}" fill="${fill}">${escapeXml(line)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="black" fill-opacity="0.75"/>${text}</svg>`;
   const rendered = sharp(Buffer.from(svg));

@@ -47,7 +47,10 @@ export class PacsDeliveryService {
     const report = await this.load(attempt.reportId);
     const previous = report.deliveries[PACS_CHANNEL] as DeliveryState | undefined;
     if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) {
-      this.logger.debug({ reportId: report.id, contentVersion: report.contentVersion, deliveredVersion: previous.contentVersion }, 'PACS already has this content');
+      this.logger.debug(
+        { reportId: report.id, contentVersion: report.contentVersion, deliveredVersion: previous.contentVersion },
+        'PACS already has this content',
+      );
       return;
     }
     const references = (previous?.references ?? {}) as PacsReferences;
@@ -55,8 +58,18 @@ export class PacsDeliveryService {
     const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
     const base = { contentVersion: report.contentVersion, attempts, lastAttemptAt: new Date(), deliveredAt: previous?.deliveredAt };
     // The plan (its UIDs) is durable before anything is sent: a retry re-sends the same objects.
-    await this.reports.recordDelivery(report.id, PACS_CHANNEL, { ...base, status: 'pending', error: undefined, references: { ...references, planned: plan } });
-    const log = this.logger.child({ reportId: report.id, studyInstanceUid: report.studyInstanceUid, contentVersion: report.contentVersion, plan: plan.kind });
+    await this.reports.recordDelivery(report.id, PACS_CHANNEL, {
+      ...base,
+      status: 'pending',
+      error: undefined,
+      references: { ...references, planned: plan },
+    });
+    const log = this.logger.child({
+      reportId: report.id,
+      studyInstanceUid: report.studyInstanceUid,
+      contentVersion: report.contentVersion,
+      plan: plan.kind,
+    });
 
     let built;
     try {
@@ -71,14 +84,26 @@ export class PacsDeliveryService {
 
     if (built.objects.length > 0) {
       const result = await this.scu.send(
-        { host: target.host, port: target.port, calledAeTitle: target.calledAeTitle, callingAeTitle: target.callingAeTitle, timeoutMs: target.timeoutMs },
+        {
+          host: target.host,
+          port: target.port,
+          calledAeTitle: target.calledAeTitle,
+          callingAeTitle: target.callingAeTitle,
+          timeoutMs: target.timeoutMs,
+        },
         built.objects,
       );
-      const outcome = deliveryOutcomeOf(result, built.objects.map((object) => object.sopInstanceUid));
+      const outcome = deliveryOutcomeOf(
+        result,
+        built.objects.map((object) => object.sopInstanceUid),
+      );
       switch (outcome.kind) {
         case 'delivered':
           await this.succeed(report, base, references, plan, built.sent, outcome.warnings);
-          log.info({ objects: built.sent.map((object) => object.sopInstanceUid), warnings: outcome.warnings.length }, 'results stored in the PACS');
+          log.info(
+            { objects: built.sent.map((object) => object.sopInstanceUid), warnings: outcome.warnings.length },
+            'results stored in the PACS',
+          );
           return;
         case 'retry':
           await this.fail(report, base, references, plan, outcome.reason, attempt.attempt >= attempt.maxAttempts);
@@ -103,7 +128,13 @@ export class PacsDeliveryService {
     warnings: readonly string[],
   ): Promise<void> {
     const now = new Date();
-    const next = referencesAfterDelivery(references, plan, { contentVersion: report.contentVersion, reportStatus: report.status, sentAt: now.toISOString(), objects: sent, warnings });
+    const next = referencesAfterDelivery(references, plan, {
+      contentVersion: report.contentVersion,
+      reportStatus: report.status,
+      sentAt: now.toISOString(),
+      objects: sent,
+      warnings,
+    });
     await this.reports.recordDelivery(report.id, PACS_CHANNEL, {
       ...base,
       status: 'delivered',
@@ -134,7 +165,8 @@ export class PacsDeliveryService {
     try {
       return await this.reports.get(reportId);
     } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(`report ${reportId} not found`);
+      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound)
+        throw new JobTargetGoneError(`report ${reportId} not found`);
       throw error;
     }
   }

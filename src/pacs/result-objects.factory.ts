@@ -34,7 +34,8 @@ export class ResultObjectsFactory {
       return plan.kind === 'withdrawal' ? await this.withdrawal(report, plan, now) : await this.results(report, plan, now);
     } catch (error) {
       if (error instanceof BannerRenderError) throw new ResultObjectsError(error.message);
-      if (error instanceof InferenceException && !error.retryable) throw new ResultObjectsError(`an original cannot be decoded: ${error.message}`);
+      if (error instanceof InferenceException && !error.retryable)
+        throw new ResultObjectsError(`an original cannot be decoded: ${error.message}`);
       throw error;
     }
   }
@@ -49,7 +50,10 @@ export class ResultObjectsFactory {
       if (!capture) throw new Error(`plan has no capture for ${image.sopInstanceUid}`);
       const source = await this.sources.read(image.blobKey);
       first ??= source;
-      const rgb = await renderAnnotatedImage(source.grey, { banner: bannerFor(image, report.modelVersion), heatmapPng: await this.heatmapFor(image) });
+      const rgb = await renderAnnotatedImage(source.grey, {
+        banner: bannerFor(image, report.modelVersion),
+        heatmapPng: await this.heatmapFor(image),
+      });
       const elements = buildSecondaryCapture({
         original: source.header,
         image: rgb,
@@ -60,7 +64,12 @@ export class ResultObjectsFactory {
         createdAt: now,
       });
       objects.push({ sopClassUid: StorageSopClass.SecondaryCapture, sopInstanceUid: capture.sopInstanceUid, elements });
-      sent.push({ role: 'secondary-capture', sopClassUid: StorageSopClass.SecondaryCapture, sopInstanceUid: capture.sopInstanceUid, seriesInstanceUid: plan.captureSeriesInstanceUid });
+      sent.push({
+        role: 'secondary-capture',
+        sopClassUid: StorageSopClass.SecondaryCapture,
+        sopInstanceUid: capture.sopInstanceUid,
+        seriesInstanceUid: plan.captureSeriesInstanceUid,
+      });
       references.push({
         sopClassUid: requireString(source.header, 'SOPClassUID'),
         sopInstanceUid: image.sopInstanceUid,
@@ -82,7 +91,12 @@ export class ResultObjectsFactory {
       createdAt: now,
     });
     objects.push({ sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, sopInstanceUid: plan.reportInstanceUid, elements });
-    sent.push({ role: 'structured-report', sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, sopInstanceUid: plan.reportInstanceUid, seriesInstanceUid: plan.reportSeriesInstanceUid });
+    sent.push({
+      role: 'structured-report',
+      sopClassUid: COMPREHENSIVE_SR_SOP_CLASS,
+      sopInstanceUid: plan.reportInstanceUid,
+      seriesInstanceUid: plan.reportSeriesInstanceUid,
+    });
     return { objects, sent };
   }
 
@@ -100,7 +114,14 @@ export class ResultObjectsFactory {
     });
     return {
       objects: [{ sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS, sopInstanceUid: plan.noteInstanceUid, elements }],
-      sent: [{ role: 'rejection-note', sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS, sopInstanceUid: plan.noteInstanceUid, seriesInstanceUid: plan.noteSeriesInstanceUid }],
+      sent: [
+        {
+          role: 'rejection-note',
+          sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS,
+          sopInstanceUid: plan.noteInstanceUid,
+          seriesInstanceUid: plan.noteSeriesInstanceUid,
+        },
+      ],
     };
   }
 

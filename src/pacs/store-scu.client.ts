@@ -70,7 +70,13 @@ export class StoreScuClient {
         if (rejected) return finish(rejected);
         if (aborted && answered.size < objects.length) return finish(aborted);
         if (networkError && answered.size < objects.length) return finish({ kind: 'network-error', message: networkError });
-        finish({ kind: 'completed', responses: objects.map((object) => answered.get(object.sopInstanceUid) ?? { sopInstanceUid: object.sopInstanceUid, status: undefined, errorComment: undefined }) });
+        finish({
+          kind: 'completed',
+          responses: objects.map(
+            (object) =>
+              answered.get(object.sopInstanceUid) ?? { sopInstanceUid: object.sopInstanceUid, status: undefined, errorComment: undefined },
+          ),
+        });
       });
       // dcmjs-dimse's own timers cover connect and PDUs; this one covers a peer that never closes.
       const guard = setTimeout(() => {

@@ -32,9 +32,12 @@ export class PatientPdfService {
   /** Throws PortalException(NotReleased) unless a doctor signed the report (or withdrew a signed one). */
   async render(report: Report): Promise<PatientPdf> {
     const kind = patientDocumentKind(report);
-    if (!kind) throw new PortalException(PortalErrorCode.NotReleased, `report ${report.id} is ${report.status}: nothing is released to the patient`);
+    if (!kind)
+      throw new PortalException(PortalErrorCode.NotReleased, `report ${report.id} is ${report.status}: nothing is released to the patient`);
     const thumbnails = kind === 'withdrawn' ? [] : await this.thumbnails(report);
-    const pdf = await this.printer.render(patientPdfDefinition({ institutionName: this.config.portal.institutionName, kind, report, thumbnails }));
+    const pdf = await this.printer.render(
+      patientPdfDefinition({ institutionName: this.config.portal.institutionName, kind, report, thumbnails }),
+    );
     return {
       kind,
       reportId: report.id,

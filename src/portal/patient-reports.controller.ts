@@ -39,7 +39,13 @@ export class PatientReportsController {
       signedAt: report.finalAt,
       pdfUrl: `/api/patient/reports/${report.id}/pdf`,
     }));
-    await this.audit.record({ actor: user, action: 'patient.report.list', resourceType: 'report', resourceId: '*', details: { count: items.length } });
+    await this.audit.record({
+      actor: user,
+      action: 'patient.report.list',
+      resourceType: 'report',
+      resourceId: '*',
+      details: { count: items.length },
+    });
     return { items };
   }
 
@@ -51,7 +57,13 @@ export class PatientReportsController {
       // Someone else's report and an unsigned one answer exactly like a missing one.
       if (!user.patientId || report.patient.patientId !== user.patientId || !isSigned(report)) throw new NotFoundException();
       const document = await this.pdfs.render(report);
-      await this.audit.record({ actor: user, action: 'report.pdf.read', resourceType: 'report', resourceId: report.id, details: { contentVersion: document.contentVersion } });
+      await this.audit.record({
+        actor: user,
+        action: 'report.pdf.read',
+        resourceType: 'report',
+        resourceId: report.id,
+        details: { contentVersion: document.contentVersion },
+      });
       return pdfFile(document);
     } catch (error) {
       const mapped = portalHttpError(error);

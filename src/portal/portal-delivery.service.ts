@@ -20,7 +20,12 @@ export interface PortalPayload {
   readonly contentVersion: number;
   readonly patientId: string | undefined;
   readonly studyInstanceUid: string;
-  readonly document: { readonly contentType: 'application/pdf'; readonly filename: string; readonly sha256: string; readonly base64: string };
+  readonly document: {
+    readonly contentType: 'application/pdf';
+    readonly filename: string;
+    readonly sha256: string;
+    readonly base64: string;
+  };
   /** Absent for a withdrawal: every link to the report is revoked. */
   readonly link: { readonly url: string; readonly expiresAt: string } | undefined;
 }
@@ -72,14 +77,23 @@ export class PortalDeliveryService {
       contentVersion: report.contentVersion,
       patientId: report.patient.patientId,
       studyInstanceUid: report.studyInstanceUid,
-      document: { contentType: 'application/pdf', filename: document.filename, sha256: document.sha256, base64: document.pdf.toString('base64') },
+      document: {
+        contentType: 'application/pdf',
+        filename: document.filename,
+        sha256: document.sha256,
+        base64: document.pdf.toString('base64'),
+      },
       link: link ? { url: link.url, expiresAt: link.expiresAt.toISOString() } : undefined,
     };
     const outcome = await this.webhook.post(JSON.stringify(payload), `${report.id}:${report.contentVersion}`);
     const references = { kind, pdfSha256: document.sha256, linkExpiresAt: link?.expiresAt };
     switch (outcome.kind) {
       case 'accepted':
-        await this.record(report, previous, { status: 'delivered', error: undefined, references: { ...references, httpStatus: outcome.status } });
+        await this.record(report, previous, {
+          status: 'delivered',
+          error: undefined,
+          references: { ...references, httpStatus: outcome.status },
+        });
         this.logger.info({ reportId: report.id, contentVersion: report.contentVersion, kind }, 'patient document delivered to the portal');
         return;
       case 'rejected':

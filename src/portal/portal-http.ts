@@ -28,5 +28,9 @@ export function portalHttpError(error: unknown): unknown {
 }
 
 export function pdfFile(document: PatientPdf): StreamableFile {
-  return new StreamableFile(document.pdf, { type: 'application/pdf', disposition: `inline; filename="${document.filename}"`, length: document.pdf.length });
+  return new StreamableFile(document.pdf, {
+    type: 'application/pdf',
+    disposition: `inline; filename="${document.filename}"`,
+    length: document.pdf.length,
+  });
 }

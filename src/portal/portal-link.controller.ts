@@ -36,9 +36,16 @@ export class PortalLinkController {
       const link = await this.links.resolve(token);
       const report = await this.reports.get(link.reportId);
       // The link serves the version it was issued for; a newer one has its own link.
-      if (report.contentVersion !== link.contentVersion || (report.status !== 'final' && report.status !== 'amended')) throw new NotFoundException();
+      if (report.contentVersion !== link.contentVersion || (report.status !== 'final' && report.status !== 'amended'))
+        throw new NotFoundException();
       const document = await this.pdfs.render(report);
-      await this.audit.record({ actor: LINK_ACTOR, action: 'report.pdf.read', resourceType: 'report', resourceId: report.id, details: { contentVersion: report.contentVersion, via: 'portal-link' } });
+      await this.audit.record({
+        actor: LINK_ACTOR,
+        action: 'report.pdf.read',
+        resourceType: 'report',
+        resourceId: report.id,
+        details: { contentVersion: report.contentVersion, via: 'portal-link' },
+      });
       return pdfFile(document);
     } catch (error) {
       if (error instanceof PortalException || error instanceof NotFoundException || isReportNotFound(error)) throw new NotFoundException();

@@ -24,7 +24,13 @@ export class ReportPdfController {
   async pdf(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
     try {
       const document = await this.pdfs.render(await this.reports.get(id));
-      await this.audit.record({ actor: user, action: 'report.pdf.read', resourceType: 'report', resourceId: id, details: { contentVersion: document.contentVersion, kind: document.kind } });
+      await this.audit.record({
+        actor: user,
+        action: 'report.pdf.read',
+        resourceType: 'report',
+        resourceId: id,
+        details: { contentVersion: document.contentVersion, kind: document.kind },
+      });
       return pdfFile(document);
     } catch (error) {
       throw portalHttpError(error);

@@ -48,7 +48,9 @@ export class RecordsService {
     const studyInstanceUid = generateUid();
     const seriesInstanceUid = generateUid();
     // Check every file before storing any, so a bad file does not leave half a record.
-    const prepared = await Promise.all(files.map((file, index) => this.prepare(file, input, { studyInstanceUid, seriesInstanceUid, instanceNumber: index + 1 })));
+    const prepared = await Promise.all(
+      files.map((file, index) => this.prepare(file, input, { studyInstanceUid, seriesInstanceUid, instanceNumber: index + 1 })),
+    );
     const instances: RecordResult['instances'] = [];
     for (const [index, part10] of prepared.entries()) {
       const result = await this.store(part10, uploadedBy, correlationId);
@@ -89,7 +91,11 @@ export class RecordsService {
   private async checkDicomPatient(file: UploadedImage, patientId: string): Promise<void> {
     try {
       const meta = await readFileMeta(bufferSource(file.bytes));
-      const header = await DatasetHeaderReader.read(bufferSource(file.bytes), meta.datasetOffset, meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian);
+      const header = await DatasetHeaderReader.read(
+        bufferSource(file.bytes),
+        meta.datasetOffset,
+        meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
+      );
       const filePatient = header.values.get(Tag.PatientId);
       if (filePatient !== undefined && filePatient !== patientId) {
         throw new RecordRejectedError(`${file.originalName}: the DICOM file belongs to another patient ID`);

@@ -53,7 +53,11 @@ export class ReportRepository {
   async updateAtRevision(id: string, revision: number, update: UpdateFilter<ReportDocument>): Promise<Report | undefined> {
     const result = await this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), revision } as Filter<ReportDocument>,
-      { ...update, $set: { ...(update.$set ?? {}), updatedAt: new Date() }, $inc: { ...(update.$inc ?? {}), revision: 1 } } as UpdateFilter<ReportDocument>,
+      {
+        ...update,
+        $set: { ...(update.$set ?? {}), updatedAt: new Date() },
+        $inc: { ...(update.$inc ?? {}), revision: 1 },
+      } as UpdateFilter<ReportDocument>,
       { returnDocument: 'after' },
     );
     return result ? toReport(result) : undefined;
@@ -87,7 +91,9 @@ export class ReportRepository {
 
   /** Reports with at least one review that changed since `since` (label reconciliation). */
   async findReviewedSince(since: Date): Promise<Report[]> {
-    const documents = await this.collection.find({ updatedAt: { $gte: since }, 'reviews.0': { $exists: true } } as Filter<ReportDocument>).toArray();
+    const documents = await this.collection
+      .find({ updatedAt: { $gte: since }, 'reviews.0': { $exists: true } } as Filter<ReportDocument>)
+      .toArray();
     return documents.map(toReport);
   }
 

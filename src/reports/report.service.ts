@@ -80,7 +80,10 @@ export class ReportService implements OnApplicationBootstrap {
         const { report, inserted } = await this.reports.insertIfAbsent(document);
         if (inserted) {
           this.events.emitChanged(report, 'created');
-          this.logger.info({ reportId: report.id, studyInstanceUid: report.studyInstanceUid, urgency: report.urgency, modelVersion }, 'report created');
+          this.logger.info(
+            { reportId: report.id, studyInstanceUid: report.studyInstanceUid, urgency: report.urgency, modelVersion },
+            'report created',
+          );
           return report;
         }
         continue;
@@ -105,7 +108,10 @@ export class ReportService implements OnApplicationBootstrap {
       const updated = await this.reports.updateAtRevision(existing.id, existing.revision, update);
       if (updated) {
         this.events.emitChanged(updated, 'reanalysed');
-        this.logger.info({ reportId: updated.id, studyInstanceUid: updated.studyInstanceUid, images: analysis.images.length, reopened: reopen }, 'report updated by re-analysis');
+        this.logger.info(
+          { reportId: updated.id, studyInstanceUid: updated.studyInstanceUid, images: analysis.images.length, reopened: reopen },
+          'report updated by re-analysis',
+        );
         return updated;
       }
     }
@@ -182,7 +188,12 @@ export class ReportService implements OnApplicationBootstrap {
       const report = await this.get(id);
       if (report.status === 'entered-in-error') throw new ReportException(ReportErrorCode.InvalidTransition, 'report is already withdrawn');
       const now = new Date();
-      const change: StatusChange = { status: 'entered-in-error', at: now, by, reason: source === 'review-api' ? reason : `${reason} (via ${source})` };
+      const change: StatusChange = {
+        status: 'entered-in-error',
+        at: now,
+        by,
+        reason: source === 'review-api' ? reason : `${reason} (via ${source})`,
+      };
       const updated = await this.reports.updateAtRevision(report.id, report.revision, {
         $set: { status: 'entered-in-error' },
         $push: { statusHistory: change },
@@ -201,7 +212,12 @@ export class ReportService implements OnApplicationBootstrap {
    * and training labels as the review API, with the channel recorded as the source. `agreed`
    * verdicts confirm a preliminary; anything else amends.
    */
-  async applyExternalVerdict(id: string, doctor: PersonRef, verdict: DoctorVerdict, source: Exclude<ReviewSource, 'review-api'>): Promise<Report> {
+  async applyExternalVerdict(
+    id: string,
+    doctor: PersonRef,
+    verdict: DoctorVerdict,
+    source: Exclude<ReviewSource, 'review-api'>,
+  ): Promise<Report> {
     return this.review(
       id,
       doctor,

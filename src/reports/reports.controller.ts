@@ -29,7 +29,8 @@ function person(user: AuthenticatedUser): PersonRef {
 }
 
 function httpError(error: unknown): unknown {
-  if (error instanceof ZodError) return new BadRequestException(error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+  if (error instanceof ZodError)
+    return new BadRequestException(error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   if (!(error instanceof ReportException)) return error;
   switch (error.code) {
     case ReportErrorCode.NotFound:
@@ -58,7 +59,13 @@ export class ReportsController {
     try {
       const { filter, offset, limit } = parseWorklistQuery(raw);
       const page = await this.reports.worklist(filter, offset, limit);
-      await this.audit.record({ actor: user, action: 'report.list', resourceType: 'report', resourceId: '*', details: { count: page.items.length } });
+      await this.audit.record({
+        actor: user,
+        action: 'report.list',
+        resourceType: 'report',
+        resourceId: '*',
+        details: { count: page.items.length },
+      });
       return { items: page.items.map(worklistItem), total: page.total };
     } catch (error) {
       throw httpError(error);
@@ -79,7 +86,11 @@ export class ReportsController {
 
   @Get(':id/heatmaps/:heatmapId')
   @Roles('doctor', 'operator')
-  async heatmap(@Param('id') id: string, @Param('heatmapId') heatmapId: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
+  async heatmap(
+    @Param('id') id: string,
+    @Param('heatmapId') heatmapId: string,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StreamableFile> {
     try {
       const report = await this.reports.get(id);
       if (!report.images.some((image) => image.heatmapId === heatmapId)) throw new NotFoundException('heat map not part of this report');
@@ -123,7 +134,13 @@ export class ReportsController {
   async confirm(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     try {
       const report = await this.reports.confirm(id, person(user));
-      await this.audit.record({ actor: user, action: 'report.confirm', resourceType: 'report', resourceId: report.id, details: { status: report.status } });
+      await this.audit.record({
+        actor: user,
+        action: 'report.confirm',
+        resourceType: 'report',
+        resourceId: report.id,
+        details: { status: report.status },
+      });
       return reportDetail(report);
     } catch (error) {
       throw httpError(error);
@@ -142,7 +159,13 @@ export class ReportsController {
         { fracture: amendment.fracture, countClass: amendment.countClass, bodyPart: amendment.bodyPart, conclusion: amendment.conclusion },
         amendment.images ?? [],
       );
-      await this.audit.record({ actor: user, action: 'report.amend', resourceType: 'report', resourceId: report.id, details: { status: report.status, agreed: report.review?.agreed } });
+      await this.audit.record({
+        actor: user,
+        action: 'report.amend',
+        resourceType: 'report',
+        resourceId: report.id,
+        details: { status: report.status, agreed: report.review?.agreed },
+      });
       return reportDetail(report);
     } catch (error) {
       throw httpError(error);

@@ -21,7 +21,12 @@ export async function makeInstance(
 ): Promise<{ file: string; sopInstanceUid: string; studyInstanceUid: string }> {
   const { data, info } = await sharp(path.join(FIXTURE_IMAGES, imageName)).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   const made = imageToDicom(
-    { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), lossySource: true },
+    {
+      width: info.width,
+      height: info.height,
+      pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+      lossySource: true,
+    },
     patient,
     study,
   );

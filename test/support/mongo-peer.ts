@@ -32,7 +32,10 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 
 /** The engine's DatabaseService on a fresh database (migrations applied), for repository tests. */
 export async function openDatabaseService(database: TestDatabase, name: string): Promise<DatabaseService> {
-  const service = new DatabaseService({ database: { uri: database.uri, name, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig);
+  const service = new DatabaseService({
+    database: { uri: database.uri, name, embedded: 'emulator' },
+    dataDir: '/tmp',
+  } as unknown as AppConfig);
   await service.onModuleInit();
   return service;
 }

@@ -44,7 +44,9 @@ export function pixelDataset(options: PixelDatasetOptions): Buffer {
     HighBit: options.bitsStored - 1,
     PixelRepresentation: options.pixelRepresentation,
     ...(options.samplesPerPixel && options.samplesPerPixel > 1 ? { PlanarConfiguration: 0 } : {}),
-    ...(options.rescaleSlope ? { RescaleSlope: options.rescaleSlope, RescaleIntercept: options.rescaleIntercept ?? '0', RescaleType: 'US' } : {}),
+    ...(options.rescaleSlope
+      ? { RescaleSlope: options.rescaleSlope, RescaleIntercept: options.rescaleIntercept ?? '0', RescaleType: 'US' }
+      : {}),
     ...(options.windowCenter ? { WindowCenter: options.windowCenter, WindowWidth: options.windowWidth } : {}),
   };
   const meta = {

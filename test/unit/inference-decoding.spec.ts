@@ -141,7 +141,14 @@ describe('DICOM pixel decoding to 8-bit grey', () => {
   });
 
   describe('bad pixel data', () => {
-    const base = { rows: 10, columns: 10, bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0 as const, pixelData: new Uint8Array(100) };
+    const base = {
+      rows: 10,
+      columns: 10,
+      bitsAllocated: 8,
+      bitsStored: 8,
+      pixelRepresentation: 0 as const,
+      pixelData: new Uint8Array(100),
+    };
 
     it('refuses pixel data shorter than Rows x Columns', async () => {
       await expect(decodeBytes(pixelDataset({ ...base, pixelData: new Uint8Array(60) }))).rejects.toMatchObject({
@@ -163,7 +170,9 @@ describe('DICOM pixel decoding to 8-bit grey', () => {
     });
 
     it('refuses 32-bit samples', async () => {
-      await expect(decodeBytes(pixelDataset({ ...base, bitsAllocated: 32, bitsStored: 32, pixelData: new Uint8Array(400) }))).rejects.toMatchObject({
+      await expect(
+        decodeBytes(pixelDataset({ ...base, bitsAllocated: 32, bitsStored: 32, pixelData: new Uint8Array(400) })),
+      ).rejects.toMatchObject({
         code: InferenceErrorCode.UnsupportedBitDepth,
       });
     });

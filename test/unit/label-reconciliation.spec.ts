@@ -7,8 +7,26 @@ import { TrainingLabelRepository } from '../../src/training-labels/training-labe
 import { TrainingLabelService } from '../../src/training-labels/training-label.service';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 
-const findings = { modelVersion: '1.0.0', fractureProbability: 0.8, fracture: true, threshold: 0.2, countClass: '1', countProbabilities: [0.1, 0.8, 0.1], bodyPart: 'hand', bodyPartSource: 'dicom', bodyPartProbabilities: [1, 0, 0, 0], peak: undefined };
-const image = (uid: string) => ({ sopInstanceUid: uid, instanceId: 'i', sha256: uid.padEnd(64, '0'), blobKey: 'k', findings, heatmapId: undefined });
+const findings = {
+  modelVersion: '1.0.0',
+  fractureProbability: 0.8,
+  fracture: true,
+  threshold: 0.2,
+  countClass: '1',
+  countProbabilities: [0.1, 0.8, 0.1],
+  bodyPart: 'hand',
+  bodyPartSource: 'dicom',
+  bodyPartProbabilities: [1, 0, 0, 0],
+  peak: undefined,
+};
+const image = (uid: string) => ({
+  sopInstanceUid: uid,
+  instanceId: 'i',
+  sha256: uid.padEnd(64, '0'),
+  blobKey: 'k',
+  findings,
+  heatmapId: undefined,
+});
 
 describe('training labels of a review interrupted by a crash (storage)', () => {
   let database: TestDatabase;

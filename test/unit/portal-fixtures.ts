@@ -91,5 +91,7 @@ export async function fixtureHeatmap(width = 205, height = 256): Promise<Buffer>
       pixels[y * width + x] = Math.round(255 * Math.exp(-(dx * dx + dy * dy)));
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
 }

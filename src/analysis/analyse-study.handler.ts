@@ -3,12 +3,13 @@ import { moduleLogger } from '../common/logger';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { InstanceRepository } from '../dicom/instance.repository';
 import type { JobRecord } from '../jobs/job';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import { JobTargetGoneError } from '../jobs/job.exception';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
 import type { AnalysedImage, Urgency } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import { ReportService } from '../reports/report.service';
-import { IMAGE_ANALYSER, UnreadableImageError, type ImageAnalyser } from './image-analyser';
+import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
+import { IMAGE_ANALYSER, type ImageAnalyser } from './image-analyser';
 
 /** The newest version of each SOP instance: a corrected re-send replaces the earlier one. */
 export function latestVersions(records: readonly InstanceRecord[]): InstanceRecord[] {
@@ -72,14 +73,15 @@ export class AnalyseStudyHandler implements OnModuleInit {
           heatmapId,
         });
       } catch (error) {
-        if (!(error instanceof UnreadableImageError)) throw error;
+        if (!(error instanceof AnalysisException && error.code === AnalysisErrorCode.ImageUnreadable)) throw error;
         this.logger.warn(
           { studyInstanceUid, sopInstanceUid: record.sopInstanceUid, reason: error.message },
           'image skipped: model cannot read it',
         );
       }
     }
-    if (images.length === 0) throw new UnrecoverableJobError(`no image of study ${studyInstanceUid} could be read by the model`);
+    if (images.length === 0)
+      throw new AnalysisException(AnalysisErrorCode.NoReadableImage, `no image of study ${studyInstanceUid} could be read by the model`);
     const first = records[0] as InstanceRecord;
     const receivedTimes = records.map((record) => record.receivedAt.getTime());
     await this.reports.applyAnalysis({

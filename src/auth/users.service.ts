@@ -1,5 +1,7 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { parseInput } from '../common/invalid-input.exception';
+import { AuthErrorCode, AuthException } from './auth.exception';
 import type { AuthenticatedUser } from './authenticated-user';
 import { hashPassword } from './password-hash';
 import { createUserSchema, firstIssue } from './user-input';
@@ -15,16 +17,14 @@ export class UsersService {
   ) {}
 
   async create(actor: AuthenticatedUser, input: unknown): Promise<UserView> {
-    const parsed = createUserSchema.safeParse(input);
-    if (!parsed.success) throw new BadRequestException(firstIssue(parsed.error));
-    const { password, ...fields } = parsed.data;
+    const { password, ...fields } = parseInput(createUserSchema, input, firstIssue);
     const created = await this.users.insertIfUsernameFree({
       ...fields,
       passwordHash: await hashPassword(password),
       createdAt: new Date(),
       disabled: false,
     });
-    if (!created) throw new ConflictException(`username ${fields.username} is taken`);
+    if (!created) throw new AuthException(AuthErrorCode.UsernameTaken, `username ${fields.username} is taken`);
     await this.audit.record({
       actor,
       action: 'user.create',
@@ -41,7 +41,7 @@ export class UsersService {
 
   async disable(actor: AuthenticatedUser, id: string): Promise<UserView> {
     const user = await this.users.setDisabled(id, true);
-    if (!user) throw new NotFoundException(`user ${id} is not known`);
+    if (!user) throw new AuthException(AuthErrorCode.UserNotFound, `user ${id} is not known`);
     await this.audit.record({ actor, action: 'user.disable', resourceType: 'user', resourceId: user.id });
     return toUserView(user);
   }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException } from '../common/osteon.exception';
 import { environmentSchema, SECRET_VARIABLES, type Environment } from './config.schema';
 
 export interface AppConfig {
@@ -111,7 +113,12 @@ export interface AppConfig {
     | undefined;
 }
 
-export class ConfigError extends Error {}
+/** A bad environment: the engine does not start (exit 78), and the message names the variable. */
+export class ConfigError extends OsteonException<'CONFIG_INVALID'> {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message, { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: false });
+  }
+}
 
 /** Validates the environment once; the message names the first bad variable on one line. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

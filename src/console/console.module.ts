@@ -5,11 +5,12 @@ import { ConsoleAssetsRepository } from './console-assets.repository';
 import { ConsoleStaticController } from './console-static.controller';
 import { InstancePreviewController } from './instance-preview.controller';
 import { InstancePreviewRepository } from './instance-preview.repository';
+import { InstancePreviewService } from './instance-preview.service';
 
 /** The web console (static files at `/`) and the image preview it shows. Import it last: its catch-all route must come after every API route. */
 @Module({
   imports: [DicomModule, AuditModule],
   controllers: [InstancePreviewController, ConsoleStaticController],
-  providers: [InstancePreviewRepository, ConsoleAssetsRepository],
+  providers: [InstancePreviewService, InstancePreviewRepository, ConsoleAssetsRepository],
 })
 export class ConsoleModule {}

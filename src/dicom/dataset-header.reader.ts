@@ -4,17 +4,21 @@
  * does not land exactly on the end of the data set means it is truncated or corrupt.
  */
 
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException } from '../common/osteon.exception';
+
 export interface ByteSource {
   readonly size: number;
   read(position: number, length: number): Promise<Buffer>;
 }
 
-export class DatasetParseError extends Error {
+/** The bytes are not a DICOM data set Osteon can walk (truncated, out of order, not DICOM). */
+export class DatasetParseError extends OsteonException<'DICOM_DATASET_UNREADABLE'> {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(`${message} at byte ${offset}`);
+    super('DICOM_DATASET_UNREADABLE', `${message} at byte ${offset}`, { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false });
   }
 }
 

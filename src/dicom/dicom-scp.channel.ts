@@ -11,7 +11,8 @@ import { FindStatus, OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERS
 import { IngestService } from './ingest.service';
 import { storeStatusFor } from './store-status';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
-import { QueryRefusedError, QueryService } from './query.service';
+import { QueryErrorCode, QueryException } from './query.exception';
+import { QueryService } from './query.service';
 
 /**
  * The DICOM listener: owns the TCP server and hands each association to an OsteonScp.
@@ -93,12 +94,8 @@ export class DicomScpChannel {
     try {
       return { answers: await this.queries.find(sopClassUid, identifier), status: FindStatus.Success };
     } catch (error) {
-      const refused = error instanceof QueryRefusedError;
-      const status = !refused
-        ? FindStatus.UnableToProcess
-        : error.status === 'identifier'
-          ? FindStatus.IdentifierDoesNotMatchSopClass
-          : FindStatus.OutOfResources;
+      const refused = error instanceof QueryException;
+      const status = refused ? findStatusOf(error.code) : FindStatus.UnableToProcess;
       this.logger.warn(
         { correlationId, status: `0x${status.toString(16).toUpperCase()}`, reason: (error as Error).message },
         'C-FIND failed',
@@ -135,5 +132,14 @@ export class DicomScpChannel {
       );
       return outcome;
     }
+  }
+}
+
+function findStatusOf(code: QueryErrorCode): number {
+  switch (code) {
+    case QueryErrorCode.IdentifierInvalid:
+      return FindStatus.IdentifierDoesNotMatchSopClass;
+    case QueryErrorCode.TooManyMatches:
+      return FindStatus.OutOfResources;
   }
 }

@@ -3,6 +3,8 @@
  * which keys the answer must carry. Pure functions; QueryService does the lookups.
  */
 
+import { QueryIdentifierError } from './query.exception';
+
 export type QueryLevel = 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE';
 
 export const QUERY_LEVELS: readonly QueryLevel[] = ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'];
@@ -41,8 +43,6 @@ export interface ParsedQuery {
   readonly requestedKeys: readonly string[];
   readonly matchers: ReadonlyMap<SupportedKey, Matcher>;
 }
-
-export class QueryIdentifierError extends Error {}
 
 const UID_KEYS: ReadonlySet<string> = new Set(['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'SOPClassUID']);
 const DATE_KEYS: ReadonlySet<string> = new Set(['StudyDate', 'PatientBirthDate']);

@@ -6,19 +6,11 @@ import type { InstanceRecord } from './instance-record';
 import { InstanceRepository, type InstanceQuery } from './instance.repository';
 import { matches, parseQuery, valueText, type Matcher, type ParsedQuery, type QueryLevel, type SupportedKey } from './query-keys';
 import { QueryRootSopClass } from './dicom.constants';
+import { QueryErrorCode, QueryException } from './query.exception';
 
 /** More than this many answers is refused with "out of resources": narrow the query. */
 export const MAX_QUERY_MATCHES = 1000;
 const MAX_RECORDS_READ = 50_000;
-
-export class QueryRefusedError extends Error {
-  constructor(
-    readonly status: 'identifier' | 'too-many',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const LEVEL_RANK: Record<QueryLevel, number> = { PATIENT: 0, STUDY: 1, SERIES: 2, IMAGE: 3 };
 
@@ -76,14 +68,15 @@ export class QueryService {
     try {
       query = parseQuery(identifier);
     } catch (error) {
-      throw new QueryRefusedError('identifier', (error as Error).message);
+      throw error instanceof QueryException ? error : new QueryException(QueryErrorCode.IdentifierInvalid, (error as Error).message);
     }
     if (query.level === 'PATIENT' && sopClassUid !== QueryRootSopClass.PatientRootFind) {
-      throw new QueryRefusedError('identifier', 'PATIENT level needs the Patient Root information model');
+      throw new QueryException(QueryErrorCode.IdentifierInvalid, 'PATIENT level needs the Patient Root information model');
     }
     const matchers = new Map([...query.matchers].filter(([key]) => LEVEL_RANK[KEY_LEVEL[key] ?? 'IMAGE'] <= LEVEL_RANK[query.level]));
     const records = await this.instances.findMatching(databaseQuery(matchers), MAX_RECORDS_READ);
-    if (records.length >= MAX_RECORDS_READ) throw new QueryRefusedError('too-many', 'the query matches too many instances: narrow it');
+    if (records.length >= MAX_RECORDS_READ)
+      throw new QueryException(QueryErrorCode.TooManyMatches, 'the query matches too many instances: narrow it');
     const groups = groupBy(newestVersions(records), GROUP_KEY[query.level]);
     const answers: Array<Record<string, unknown>> = [];
     for (const group of groups.values()) {
@@ -91,7 +84,7 @@ export class QueryService {
       if (![...matchers].every(([key, matcher]) => matches(matcher, values[key]))) continue;
       answers.push(this.answer(query, values));
       if (answers.length > MAX_QUERY_MATCHES)
-        throw new QueryRefusedError('too-many', `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
+        throw new QueryException(QueryErrorCode.TooManyMatches, `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
     }
     this.logger.info({ level: query.level, keys: [...matchers.keys()], matches: answers.length }, 'C-FIND answered');
     return answers;

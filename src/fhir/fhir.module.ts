@@ -7,6 +7,7 @@ import { DeliverFhirHandler } from './deliver-fhir.handler';
 import { FhirDeliveryService } from './fhir-delivery.service';
 import { FhirDocumentService } from './fhir-document.service';
 import { FhirFacadeController } from './fhir-facade.controller';
+import { FhirFacadeService } from './fhir-facade.service';
 import { FhirNotifyController } from './fhir-notify.controller';
 import { FhirServerClient } from './fhir-server.client';
 import { FhirSyncStateRepository } from './fhir-sync-state.repository';
@@ -15,6 +16,14 @@ import { FhirVerdictService } from './fhir-verdict.service';
 @Module({
   imports: [AuditModule, DicomModule, ReportsModule, PortalModule],
   controllers: [FhirFacadeController, FhirNotifyController],
-  providers: [FhirServerClient, FhirDeliveryService, FhirVerdictService, FhirSyncStateRepository, DeliverFhirHandler, FhirDocumentService],
+  providers: [
+    FhirServerClient,
+    FhirDeliveryService,
+    FhirVerdictService,
+    FhirSyncStateRepository,
+    DeliverFhirHandler,
+    FhirDocumentService,
+    FhirFacadeService,
+  ],
 })
 export class FhirModule {}

@@ -1,3 +1,6 @@
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException, type ErrorKind } from '../common/osteon.exception';
+
 export enum InferenceErrorCode {
   ModelNotAvailable = 'MODEL_NOT_AVAILABLE',
   ModelInvalid = 'MODEL_INVALID',
@@ -14,36 +17,31 @@ export enum InferenceErrorCode {
   InferenceFailed = 'INFERENCE_FAILED',
 }
 
-/**
- * Why an image could not be analysed. `reason` is safe to log (no patient data). Bad input
- * (everything but the model and runtime codes) will fail the same way again: do not retry.
- */
-export class InferenceException extends Error {
+const BAD_INPUT: ErrorKind = { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false };
+
+/** Bad input (everything but the model and runtime codes) will fail the same way again: do not retry. */
+const KINDS: Readonly<Record<InferenceErrorCode, ErrorKind>> = {
+  [InferenceErrorCode.ModelNotAvailable]: { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, retryable: true },
+  [InferenceErrorCode.InferenceFailed]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true },
+  [InferenceErrorCode.ModelInvalid]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: false },
+  [InferenceErrorCode.NotDicom]: BAD_INPUT,
+  [InferenceErrorCode.NoPixelData]: BAD_INPUT,
+  [InferenceErrorCode.MissingAttribute]: BAD_INPUT,
+  [InferenceErrorCode.UnsupportedTransferSyntax]: BAD_INPUT,
+  [InferenceErrorCode.UnsupportedPhotometric]: BAD_INPUT,
+  [InferenceErrorCode.UnsupportedBitDepth]: BAD_INPUT,
+  [InferenceErrorCode.UnsupportedFrameLayout]: BAD_INPUT,
+  [InferenceErrorCode.InvalidPixelData]: BAD_INPUT,
+  [InferenceErrorCode.DecodeFailed]: BAD_INPUT,
+  [InferenceErrorCode.ImageUnreadable]: BAD_INPUT,
+};
+
+/** Why an image could not be analysed. `reason` is safe to log (no patient data). */
+export class InferenceException extends OsteonException<InferenceErrorCode> {
   constructor(
-    readonly code: InferenceErrorCode,
+    code: InferenceErrorCode,
     readonly reason: string,
   ) {
-    super(`${code}: ${reason}`);
-    this.name = 'InferenceException';
-  }
-
-  get retryable(): boolean {
-    switch (this.code) {
-      case InferenceErrorCode.ModelNotAvailable:
-      case InferenceErrorCode.InferenceFailed:
-        return true;
-      case InferenceErrorCode.ModelInvalid:
-      case InferenceErrorCode.NotDicom:
-      case InferenceErrorCode.NoPixelData:
-      case InferenceErrorCode.MissingAttribute:
-      case InferenceErrorCode.UnsupportedTransferSyntax:
-      case InferenceErrorCode.UnsupportedPhotometric:
-      case InferenceErrorCode.UnsupportedBitDepth:
-      case InferenceErrorCode.UnsupportedFrameLayout:
-      case InferenceErrorCode.InvalidPixelData:
-      case InferenceErrorCode.DecodeFailed:
-      case InferenceErrorCode.ImageUnreadable:
-        return false;
-    }
+    super(code, `${code}: ${reason}`, KINDS[code]);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { moduleLogger } from '../common/logger';
+import { isPermanent } from '../common/osteon.exception';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { JOB_TYPES, type JobRecord } from './job';
@@ -95,7 +96,7 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     const exhausted = job.attempts >= job.maxAttempts;
-    if (error instanceof UnrecoverableJobError || exhausted) {
+    if (isPermanent(error) || exhausted) {
       await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
       log.error({ err: error.message, exhausted }, 'job dead-lettered');
       return;

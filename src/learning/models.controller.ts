@@ -1,23 +1,13 @@
-import {
-  BadRequestException,
-  Body,
-  ConflictException,
-  Controller,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { parseInput } from '../common/invalid-input.exception';
 import { ReportAnalyticsRepository } from '../reports/report-analytics.repository';
 import { TrainingLabelService } from '../training-labels/training-label.service';
-import { ModelRegistryError, ModelRegistryService } from './model-registry.service';
+import { ModelRegistryService } from './model-registry.service';
 import type { ModelVersion } from './model-version';
 import { RetrainModelHandler } from './retrain-model.handler';
 import { ShadowAnalysisService } from './shadow-analysis.service';
@@ -28,12 +18,6 @@ const labelsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-
-function httpError(error: unknown): unknown {
-  if (error instanceof ModelRegistryError)
-    return /not in the registry/.test(error.message) ? new NotFoundException(error.message) : new ConflictException(error.message);
-  return error;
-}
 
 /** The operator's view of the learning loop: labels, model versions, retraining, promotion. */
 @ApiTags('learning')
@@ -52,9 +36,8 @@ export class ModelsController {
 
   @Get('training/labels')
   async listLabels(@Query() raw: Record<string, string>): Promise<unknown> {
-    const parsed = labelsQuery.safeParse(raw);
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
-    return this.labels.list(parsed.data.since, parsed.data.offset, parsed.data.limit);
+    const { since, offset, limit } = parseInput(labelsQuery, raw);
+    return this.labels.list(since, offset, limit);
   }
 
   @Get('models')
@@ -118,14 +101,9 @@ export class ModelsController {
     run: (reason: string) => Promise<ModelVersion>,
     body: unknown,
   ): Promise<ModelVersion> {
-    const parsed = reasonSchema.safeParse(body ?? {});
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
-    try {
-      const model = await run(parsed.data.reason);
-      await this.audit.record({ actor: user, action, resourceType: 'model', resourceId: version });
-      return model;
-    } catch (error) {
-      throw httpError(error);
-    }
+    const { reason } = parseInput(reasonSchema, body ?? {});
+    const model = await run(reason);
+    await this.audit.record({ actor: user, action, resourceType: 'model', resourceId: version });
+    return model;
   }
 }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { GreyPixels } from '../inference/grey-image';
+import { PacsErrorCode, PacsException } from './pacs.exception';
 
 export interface RgbImage {
   readonly width: number;
@@ -21,8 +22,6 @@ const MAX_SIDE = 2048;
 const HEAT_FLOOR = 0.5;
 const MAX_OPACITY = 0.6;
 const BANNER_INK = { r: 255, g: 221, b: 0 };
-
-export class BannerRenderError extends Error {}
 
 /** The original in grey, the heat map as a yellow-to-red overlay, and the banner on top. */
 export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotation): Promise<RgbImage> {
@@ -89,7 +88,8 @@ async function renderBanner(lines: readonly [string, string], width: number): Pr
   const { data } = await rendered.clone().raw().toBuffer({ resolveWithObject: true });
   let ink = 0;
   for (let i = 0; i < data.length; i += 4) if (data[i]! > 128 && data[i + 1]! > 128 && data[i + 2]! < 100) ink += 1;
-  if (ink === 0) throw new BannerRenderError('banner text rendered empty: no usable font (install fonts-dejavu-core)');
+  if (ink === 0)
+    throw new PacsException(PacsErrorCode.BannerUnrenderable, 'banner text rendered empty: no usable font (install fonts-dejavu-core)');
   return { png: await rendered.png().toBuffer() };
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { isPermanent } from '../common/osteon.exception';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { generateUid } from '../dicom/uid';
@@ -8,7 +9,7 @@ import type { DeliveryState, Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { planDelivery, referencesAfterDelivery, type DeliveryPlan, type PacsReferences } from './pacs-delivery.plan';
-import { ResultObjectsError, ResultObjectsFactory } from './result-objects.factory';
+import { ResultObjectsFactory } from './result-objects.factory';
 import { deliveryOutcomeOf } from './store-outcome';
 import { StoreScuClient } from './store-scu.client';
 
@@ -76,7 +77,7 @@ export class PacsDeliveryService {
       built = await this.factory.build(report, plan, new Date());
     } catch (error) {
       const message = (error as Error).message;
-      const unrecoverable = error instanceof ResultObjectsError;
+      const unrecoverable = isPermanent(error);
       await this.fail(report, base, references, plan, message, unrecoverable || attempt.attempt >= attempt.maxAttempts);
       log.error({ err: message }, 'PACS objects could not be made');
       throw unrecoverable ? new UnrecoverableJobError(message) : error;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverPortalHandler } from './deliver-portal.handler';
+import { PatientDocumentsService } from './patient-documents.service';
 import { PatientPdfService } from './patient-pdf.service';
 import { PatientReportsController } from './patient-reports.controller';
 import { PdfPrinterRepository } from './pdf-printer.repository';
@@ -21,6 +22,7 @@ import { ReportPdfController } from './report-pdf.controller';
     PdfPrinterRepository,
     ReportImageRepository,
     PatientPdfService,
+    PatientDocumentsService,
     PortalLinkRepository,
     PortalLinkService,
     PortalWebhookClient,

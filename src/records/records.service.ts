@@ -8,11 +8,10 @@ import { IngestService, type IngestResult } from '../dicom/ingest.service';
 import { buildFileMetaHeader, readFileMeta } from '../dicom/part10';
 import { generateUid } from '../dicom/uid';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { RecordRejectedException } from './record.exception';
 import type { StagedBlob } from '../storage/staging-writer';
 import type { RecordInput, UploadedImage } from './record-input';
 import { UploadedImageReader } from './uploaded-image.reader';
-
-export class RecordRejectedError extends Error {}
 
 export interface RecordResult {
   readonly studyInstanceUids: string[];
@@ -43,7 +42,7 @@ export class RecordsService {
   ) {}
 
   async addRecord(input: RecordInput, files: readonly UploadedImage[], uploadedBy: string): Promise<RecordResult> {
-    if (files.length === 0) throw new RecordRejectedError('a record needs at least one image');
+    if (files.length === 0) throw new RecordRejectedException('a record needs at least one image');
     const correlationId = randomUUID();
     const studyInstanceUid = generateUid();
     const seriesInstanceUid = generateUid();
@@ -78,7 +77,7 @@ export class RecordsService {
     try {
       grey = await this.images.readGrey(file.bytes);
     } catch (error) {
-      throw new RecordRejectedError(`${file.originalName}: not a DICOM, JPEG or PNG image (${(error as Error).message})`);
+      throw new RecordRejectedException(`${file.originalName}: not a DICOM, JPEG or PNG image (${(error as Error).message})`);
     }
     return imageToDicom(
       grey,
@@ -98,11 +97,11 @@ export class RecordsService {
       );
       const filePatient = header.values.get(Tag.PatientId);
       if (filePatient !== undefined && filePatient !== patientId) {
-        throw new RecordRejectedError(`${file.originalName}: the DICOM file belongs to another patient ID`);
+        throw new RecordRejectedException(`${file.originalName}: the DICOM file belongs to another patient ID`);
       }
     } catch (error) {
-      if (error instanceof RecordRejectedError) throw error;
-      throw new RecordRejectedError(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
+      if (error instanceof RecordRejectedException) throw error;
+      throw new RecordRejectedException(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
     }
   }
 

@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/config.tokens';
 import { TrainingLabelService, type ImageVerdict } from '../training-labels/training-label.service';
 import type { AnalysedImage, DoctorVerdict, Urgency } from './findings';
 import type { DeliveryState, PersonRef, Report, ReportPatient, ReportStatus, Review, ReviewSource, StatusChange } from './report';
+import { HeatmapRepository } from './heatmap.repository';
 import { ReportEvents } from './report-events';
 import { ReportErrorCode, ReportException } from './report.exception';
 import { ReportRepository, type ReportDocument, type WorklistFilter } from './report.repository';
@@ -37,6 +38,7 @@ export class ReportService implements OnApplicationBootstrap {
     private readonly reports: ReportRepository,
     private readonly labels: TrainingLabelService,
     private readonly events: ReportEvents,
+    private readonly heatmaps: HeatmapRepository,
   ) {}
 
   /**
@@ -122,6 +124,17 @@ export class ReportService implements OnApplicationBootstrap {
     const report = await this.reports.findById(id);
     if (!report) throw new ReportException(ReportErrorCode.NotFound, `report ${id} not found`);
     return report;
+  }
+
+  /** A heat map PNG of one of the report's images. */
+  async heatmap(id: string, heatmapId: string): Promise<Buffer> {
+    const report = await this.get(id);
+    if (!report.images.some((image) => image.heatmapId === heatmapId)) {
+      throw new ReportException(ReportErrorCode.HeatmapNotFound, 'heat map not part of this report');
+    }
+    const png = await this.heatmaps.find(heatmapId);
+    if (!png) throw new ReportException(ReportErrorCode.HeatmapNotFound, 'heat map not found');
+    return png;
   }
 
   async findByStudy(studyInstanceUid: string): Promise<Report | undefined> {

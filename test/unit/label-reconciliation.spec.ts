@@ -1,5 +1,6 @@
 import type { AppConfig } from '../../src/config/app-config';
 import type { DatabaseService } from '../../src/database/database.service';
+import { HeatmapRepository } from '../../src/reports/heatmap.repository';
 import { ReportEvents } from '../../src/reports/report-events';
 import { ReportRepository } from '../../src/reports/report.repository';
 import { ReportService } from '../../src/reports/report.service';
@@ -38,7 +39,7 @@ describe('training labels of a review interrupted by a crash (storage)', () => {
     database = await startTestDatabase();
     service = await openDatabaseService(database, `labels_${Date.now()}`);
     labels = new TrainingLabelService(new TrainingLabelRepository(service));
-    reports = new ReportService({} as AppConfig, new ReportRepository(service), labels, new ReportEvents());
+    reports = new ReportService({} as AppConfig, new ReportRepository(service), labels, new ReportEvents(), new HeatmapRepository(service));
   });
 
   afterAll(async () => {

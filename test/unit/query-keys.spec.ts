@@ -1,4 +1,5 @@
-import { matches, parseQuery, QueryIdentifierError, valueText } from '../../src/dicom/query-keys';
+import { matches, parseQuery, valueText } from '../../src/dicom/query-keys';
+import { QueryIdentifierError } from '../../src/dicom/query.exception';
 
 describe('C-FIND identifiers', () => {
   it('reads the level, keeps every requested key and turns only non-empty supported keys into matchers', () => {

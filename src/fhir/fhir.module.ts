@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { AuditModule } from '../audit/audit.module';
 import { DicomModule } from '../dicom/dicom.module';
 import { PortalModule } from '../portal/portal.module';
@@ -14,7 +15,7 @@ import { FhirSyncStateRepository } from './fhir-sync-state.repository';
 import { FhirVerdictService } from './fhir-verdict.service';
 
 @Module({
-  imports: [AuditModule, DicomModule, ReportsModule, PortalModule],
+  imports: [DeliveriesModule, AuditModule, DicomModule, ReportsModule, PortalModule],
   controllers: [FhirFacadeController, FhirNotifyController],
   providers: [
     FhirServerClient,

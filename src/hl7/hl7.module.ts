@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { AnalysisModule } from '../analysis/analysis.module';
 import { PortalModule } from '../portal/portal.module';
 import { ReportsModule } from '../reports/reports.module';
@@ -14,7 +15,7 @@ import { RisClient } from './ris.client';
 
 /** HL7 v2 over MLLP: ORU^R01 results to the RIS; orders and final results from it. */
 @Module({
-  imports: [ReportsModule, AnalysisModule, PortalModule],
+  imports: [DeliveriesModule, ReportsModule, AnalysisModule, PortalModule],
   providers: [
     RisClient,
     Hl7DeliveryService,

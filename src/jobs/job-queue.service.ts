@@ -5,11 +5,6 @@ import type { JobPayload, JobRecord, JobStatus, JobType } from './job';
 import { JobErrorCode, JobException } from './job.exception';
 import { JobRepository } from './job.repository';
 
-/** Exponential back-off with a cap, so a failing downstream is retried, not hammered. */
-export function backoffDelay(attempts: number, baseMs: number, capMs = 15 * 60_000): number {
-  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
-}
-
 @Injectable()
 export class JobQueueService {
   constructor(

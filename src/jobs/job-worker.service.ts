@@ -1,14 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { moduleLogger } from '../common/logger';
-import { isPermanent } from '../common/osteon.exception';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { JOB_TYPES, type JobRecord } from './job';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { backoffDelay } from './job-queue.service';
 import { JobRepository } from './job.repository';
+import { backoffDelay, failureOutcome } from './retry.policy';
 
 const POLL_INTERVAL = 'job-worker-poll';
 
@@ -95,10 +94,10 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       log.info({ reason: error.message }, 'job target gone: skipped');
       return;
     }
-    const exhausted = job.attempts >= job.maxAttempts;
-    if (isPermanent(error) || exhausted) {
+    const outcome = failureOutcome(error, { attempt: job.attempts, maxAttempts: job.maxAttempts });
+    if (outcome.kind === 'dead') {
       await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
-      log.error({ err: error.message, exhausted }, 'job dead-lettered');
+      log.error({ err: error.message, exhausted: outcome.reason === 'exhausted' }, 'job dead-lettered');
       return;
     }
     const delay = backoffDelay(job.attempts, this.config.jobs.backoffMs);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { AuditModule } from '../audit/audit.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverPortalHandler } from './deliver-portal.handler';
@@ -16,7 +17,7 @@ import { ReportPdfController } from './report-pdf.controller';
 
 /** Patient PDFs (released only once signed), patient links and delivery to the patient portal. */
 @Module({
-  imports: [ReportsModule, AuditModule],
+  imports: [DeliveriesModule, ReportsModule, AuditModule],
   controllers: [ReportPdfController, PatientReportsController, PortalLinkController],
   providers: [
     PdfPrinterRepository,

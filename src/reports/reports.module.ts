@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { TrainingLabelsModule } from '../training-labels/training-labels.module';
-import { DeliveryScheduler } from './delivery-scheduler';
 import { HeatmapRepository } from './heatmap.repository';
 import { ReportAnalyticsRepository } from './report-analytics.repository';
 import { ReportEvents } from './report-events';
@@ -12,7 +11,7 @@ import { ReportsController } from './reports.controller';
 @Module({
   imports: [AuditModule, TrainingLabelsModule],
   controllers: [ReportsController],
-  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents, DeliveryScheduler],
-  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents, DeliveryScheduler],
+  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents],
+  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents],
 })
 export class ReportsModule {}

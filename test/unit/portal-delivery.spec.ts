@@ -4,7 +4,7 @@ import { JobTargetGoneError, UnrecoverableJobError } from '../../src/jobs/job.ex
 import type { DeliveryState, Report } from '../../src/reports/report';
 import type { ReportEvents } from '../../src/reports/report-events';
 import type { ReportService } from '../../src/reports/report.service';
-import { DeliveryScheduler, deliveryJobKey } from '../../src/reports/delivery-scheduler';
+import { DeliveryScheduler, deliveryJobKey } from '../../src/deliveries/delivery-scheduler';
 import { DELIVERABLE_STATUSES } from '../../src/portal/release.policy';
 import type { PatientPdf, PatientPdfService } from '../../src/portal/patient-pdf.service';
 import { PortalDeliveryService } from '../../src/portal/portal-delivery.service';

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const { loadAppConfig } = await import('../src/config/app-config');
   const { InferenceService } = await import('../src/inference/inference.service');
   const { ModelRepository } = await import('../src/inference/model.repository');
-  const { PixelWorkerPool } = await import('../src/inference/pixel-worker.pool');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { percentile } = await import('../src/inference/evaluation');
   const { convertSyntax, FIXTURE_IMAGES, makeInstance, SYNTAX_UIDS } = await import('../test/support/dicom-fixtures');
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const serviceWith = (workers: number): InstanceType<typeof InferenceService> => {
     const pool = new PixelWorkerPool({ workers });
     pools.push(pool);
-    return new InferenceService(models, pool, blobs);
+    return new InferenceService(models, new ImageService(pool, blobs));
   };
   const store = async (file: string): Promise<InstanceRecord> => {
     const bytes = await fs.readFile(file);

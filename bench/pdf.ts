@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { PatientPdfService } = await import('../src/portal/patient-pdf.service');
   const { PdfPrinterRepository } = await import('../src/portal/pdf-printer.repository');
-  const { ReportImageRepository } = await import('../src/portal/report-image.repository');
+  const { ReportImagesService } = await import('../src/portal/report-images.service');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const { patientPdfDefinition } = await import('../src/portal/patient-pdf.content');
   const { renderThumbnail } = await import('../src/portal/thumbnail.renderer');
   const { percentile } = await import('../src/inference/evaluation');
@@ -56,8 +58,9 @@ async function main(): Promise<void> {
     })),
   });
 
+  const images = new ImageService(new PixelWorkerPool({ workers: 1 }), blobs);
   const printer = new PdfPrinterRepository();
-  const service = new PatientPdfService(config, new ReportImageRepository(blobs, heatmaps), printer);
+  const service = new PatientPdfService(config, new ReportImagesService(images, heatmaps), printer);
   const timeIt = async (label: string, run: () => Promise<unknown>): Promise<{ label: string; p50: number; p95: number; mean: number }> => {
     for (let i = 0; i < 3; i += 1) await run();
     const samples: number[] = [];
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     await timeIt('pdfmake only (thumbnails ready)', () => printer.render(definition())),
     await timeIt('one thumbnail with heat map (sharp)', () => renderThumbnail(grey, heatmap)),
   ];
+  await images.onModuleDestroy();
   await fs.rm(work, { recursive: true, force: true });
   process.stdout.write(
     `Patient PDF, ${iterations} runs each, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}; PDF ${(size / 1024).toFixed(0)} KB\n`,

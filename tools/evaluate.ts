@@ -35,15 +35,16 @@ async function main(): Promise<void> {
   const { loadAppConfig } = await import('../src/config/app-config');
   const { InferenceService } = await import('../src/inference/inference.service');
   const { ModelRepository } = await import('../src/inference/model.repository');
-  const { PixelWorkerPool } = await import('../src/inference/pixel-worker.pool');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { parseBoxes, parseLabels } = await import('../src/inference/evaluation-labels');
   const { evaluate } = await import('../src/inference/evaluation');
 
   const config = loadAppConfig({ ...process.env, ...(values.models ? { OSTEON_MODELS_DIR: values.models } : {}) });
   const models = new ModelRepository(config);
-  const pixels = new PixelWorkerPool({ workers: 1 });
-  const service = new InferenceService(models, pixels, new BlobStoreRepository(config));
+  const images = new ImageService(new PixelWorkerPool({ workers: 1 }), new BlobStoreRepository(config));
+  const service = new InferenceService(models, images);
   try {
     const labels = parseLabels(await fs.readFile(values.labels, 'utf8'));
     if (labels.length === 0) throw new Error(`${values.labels} has no rows`);
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     await fs.writeFile(values.json, `${JSON.stringify(output, null, 2)}\n`);
     process.stdout.write(table(output, values.json));
   } finally {
-    await pixels.close();
+    await images.onModuleDestroy();
     await models.close();
   }
 }

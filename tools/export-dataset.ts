@@ -22,14 +22,19 @@ async function main(): Promise<void> {
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { LearningFilesRepository } = await import('../src/learning/learning-files.repository');
   const { DatasetExportService } = await import('../src/learning/dataset-export.service');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const config = loadAppConfig();
   if (!config.database.uri) throw new Error('MONGODB_URI must name the engine database to export from');
   const database = new DatabaseService(config);
   await database.onModuleInit();
+  // The tool owns the whole process: decode inline, no worker thread.
+  const images = new ImageService(new PixelWorkerPool({ workers: 0 }), new BlobStoreRepository(config));
   try {
     const exporter = new DatasetExportService(
       new TrainingLabelService(new TrainingLabelRepository(database)),
-      new LearningFilesRepository(config, new BlobStoreRepository(config)),
+      new LearningFilesRepository(config),
+      images,
     );
     const since = values.since ? new Date(values.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw new Error('--since is not a date');

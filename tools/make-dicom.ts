@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { imageToDicom, type PatientIdentity } from '../src/dicom/image-to-dicom';
-import { generateUid } from '../src/dicom/uid';
+import { generateUid } from '../src/imaging/uid';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({

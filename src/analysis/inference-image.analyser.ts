@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { InstanceRecord } from '../dicom/instance-record';
+import { ImagingException } from '../imaging/imaging.exception';
 import { InferenceException } from '../inference/inference.exception';
 import { InferenceService } from '../inference/inference.service';
 import type { ImageFindings } from '../reports/findings';
@@ -33,7 +34,8 @@ export class InferenceImageAnalyser implements ImageAnalyser {
         heatmapPng: result.heatmap.png,
       };
     } catch (error) {
-      if (error instanceof InferenceException && !error.retryable)
+      // Bad pixel data or a bad model will fail the same way again: the study goes on without this image.
+      if ((error instanceof ImagingException || error instanceof InferenceException) && !error.retryable)
         throw new AnalysisException(AnalysisErrorCode.ImageUnreadable, error.message);
       throw error;
     }

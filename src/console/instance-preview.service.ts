@@ -1,23 +1,30 @@
 import { Injectable } from '@nestjs/common';
+import { InstanceRepository } from '../dicom/instance.repository';
+import type { GreyPixels } from '../imaging/grey-image';
+import { greyPng } from '../imaging/grey-png';
+import { ImageService } from '../imaging/image.service';
 import { ConsoleErrorCode, ConsoleException } from './console.exception';
-import { InstancePreviewRepository } from './instance-preview.repository';
 
-/** A windowed 8-bit PNG of a stored image, at most `maxSize` on its longer side. */
+/** A windowed 8-bit PNG of a stored image (the grey the model sees), at most `maxSize` on its longer side. */
 @Injectable()
 export class InstancePreviewService {
-  constructor(private readonly previews: InstancePreviewRepository) {}
+  constructor(
+    private readonly instances: InstanceRepository,
+    private readonly images: ImageService,
+  ) {}
 
   async png(instanceId: string, maxSize: number): Promise<Buffer> {
-    let grey;
+    const record = await this.instances.findById(instanceId);
+    if (!record) throw new ConsoleException(ConsoleErrorCode.InstanceNotFound, `instance ${instanceId} not found`);
+    let grey: GreyPixels;
     try {
-      grey = await this.previews.greyImage(instanceId);
+      grey = await this.images.greyOfStored(record.blobKey);
     } catch (error) {
       throw new ConsoleException(
         ConsoleErrorCode.InstanceUnrenderable,
         `instance ${instanceId} cannot be rendered: ${(error as Error).message}`,
       );
     }
-    if (!grey) throw new ConsoleException(ConsoleErrorCode.InstanceNotFound, `instance ${instanceId} not found`);
-    return this.previews.png(grey, maxSize);
+    return greyPng(grey, maxSize);
   }
 }

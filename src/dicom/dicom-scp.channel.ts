@@ -5,14 +5,15 @@ import { Implementation, log as dimseLog } from 'dcmjs-dimse';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from '../imaging/dicom-file.constants';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
-import { FindStatus, OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
+import { FindStatus } from './dicom.constants';
 import { IngestService } from './ingest.service';
-import { storeStatusFor } from './store-status';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
 import { QueryErrorCode, QueryException } from './query.exception';
 import { QueryService } from './query.service';
+import { storeStatusFor } from './store-status';
 
 /**
  * The DICOM listener: owns the TCP server and hands each association to an OsteonScp.

@@ -1,6 +1,11 @@
 import { data as dcmjsData } from 'dcmjs';
-import { StorageSopClass, TransferSyntax, OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
-import { generateUid } from './uid';
+import {
+  StorageSopClass,
+  TransferSyntax,
+  OSTEON_IMPLEMENTATION_CLASS_UID,
+  OSTEON_IMPLEMENTATION_VERSION,
+} from '../imaging/dicom-file.constants';
+import { generateUid } from '../imaging/uid';
 
 export interface GreyImage {
   readonly width: number;

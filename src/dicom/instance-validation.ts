@@ -1,7 +1,7 @@
+import { Tag, type DatasetHeader } from '../imaging/dataset-header.reader';
+import { isValidUid } from '../imaging/uid';
 import { ACCEPTED_STORAGE_SOP_CLASSES } from './dicom.constants';
-import { Tag, type DatasetHeader } from './dataset-header.reader';
 import { IngestErrorCode, IngestException } from './ingest.exception';
-import { isValidUid } from './uid';
 
 export interface InstanceIdentity {
   readonly sopClassUid: string;

@@ -3,6 +3,8 @@ import type { Writable } from 'node:stream';
 import { type association as dimseAssociation, constants, Dataset, responses, Scp } from 'dcmjs-dimse';
 import type { requests } from 'dcmjs-dimse';
 import type { Logger } from '../common/logger';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { buildFileMetaHeader } from '../imaging/part10';
 import type { StagingWriter } from '../storage/staging-writer';
 import {
   ACCEPTED_STORAGE_SOP_CLASSES,
@@ -10,10 +12,8 @@ import {
   QUERY_SOP_CLASSES,
   StoreStatus,
   TRANSFER_SYNTAX_PREFERENCE,
-  TransferSyntax,
   VERIFICATION_SOP_CLASS,
 } from './dicom.constants';
-import { buildFileMetaHeader } from './part10';
 
 type Association = dimseAssociation.Association;
 type PresentationContext = dimseAssociation.PresentationContext;

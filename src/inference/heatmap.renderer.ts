@@ -1,6 +1,6 @@
 import sharp from 'sharp';
+import { letterboxGeometry } from '../imaging/preprocess';
 import { heatmapPeak, type PeakMethod } from './heatmap-peak';
-import { letterboxGeometry } from './preprocess';
 
 export interface HeatmapImage {
   /** Pixels of the PNG: the original image's aspect, longest side at most 256. */

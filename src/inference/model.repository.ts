@@ -4,12 +4,12 @@ import path from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ZodType } from 'zod';
 import { moduleLogger } from '../common/logger';
+import { startWorker } from '../common/worker-thread';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
 import { currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
 import type { ModelWorkerData, ModelWorkerMessage, ModelWorkerRun, TensorMessage } from './model.worker';
-import { startWorker } from './worker-thread';
 
 const logger = moduleLogger('inference');
 
@@ -167,7 +167,9 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
 
   private startSession(bytes: Buffer, description: ModelDescription, modelPath: string): Promise<LoadedModel> {
     const model = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const worker = startWorker('model.worker', { workerData: { model, threads: this.config.inference.threads } satisfies ModelWorkerData });
+    const worker = startWorker(__dirname, 'model.worker', {
+      workerData: { model, threads: this.config.inference.threads } satisfies ModelWorkerData,
+    });
     const loaded: LoadedModel = { description, worker, pending: new Map() };
     return new Promise<LoadedModel>((resolve, reject) => {
       const failAll = (reason: string): void => {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { DicomModule } from '../dicom/dicom.module';
+import { ImagingModule } from '../imaging/imaging.module';
 import { InferenceModule } from '../inference/inference.module';
 import { ReportsModule } from '../reports/reports.module';
 import { TrainingLabelsModule } from '../training-labels/training-labels.module';
@@ -14,7 +15,7 @@ import { RetrainingService } from './retraining.service';
 import { ShadowAnalysisService } from './shadow-analysis.service';
 
 @Module({
-  imports: [AuditModule, DicomModule, InferenceModule, ReportsModule, TrainingLabelsModule],
+  imports: [ImagingModule, AuditModule, DicomModule, InferenceModule, ReportsModule, TrainingLabelsModule],
   controllers: [ModelsController],
   providers: [
     LearningFilesRepository,

@@ -5,12 +5,11 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { DatabaseService } from '../database/database.service';
 import { InstanceRepository } from '../dicom/instance.repository';
+import { ImageService } from '../imaging/image.service';
 import { InferenceService } from '../inference/inference.service';
 import { ModelRepository } from '../inference/model.repository';
-import { PixelWorkerPool } from '../inference/pixel-worker.pool';
 import type { Report } from '../reports/report';
 import { ReportEvents } from '../reports/report-events';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { ModelRegistryService } from './model-registry.service';
 
 export interface ShadowResult {
@@ -37,8 +36,7 @@ export class ShadowAnalysisService implements OnModuleInit {
     private readonly events: ReportEvents,
     private readonly registry: ModelRegistryService,
     private readonly instances: InstanceRepository,
-    private readonly blobs: BlobStoreRepository,
-    private readonly pixels: PixelWorkerPool,
+    private readonly images: ImageService,
     private readonly database: DatabaseService,
   ) {}
 
@@ -118,7 +116,7 @@ export class ShadowAnalysisService implements OnModuleInit {
     const models = new ModelRepository(this.config);
     await models.useModelsDir(dir);
     const previous = this.engine;
-    this.engine = { version, models, inference: new InferenceService(models, this.pixels, this.blobs) };
+    this.engine = { version, models, inference: new InferenceService(models, this.images) };
     await previous?.models.close();
     return this.engine.inference;
   }

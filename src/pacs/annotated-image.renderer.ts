@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { GreyPixels } from '../inference/grey-image';
+import type { GreyPixels } from '../imaging/grey-image';
 import { PacsErrorCode, PacsException } from './pacs.exception';
 
 export interface RgbImage {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { StorageSopClass } from '../dicom/dicom.constants';
-import { InferenceException } from '../inference/inference.exception';
+import { StorageSopClass } from '../imaging/dicom-file.constants';
+import { ImagingException } from '../imaging/imaging.exception';
 import type { AnalysedImage } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import type { Report } from '../reports/report';
@@ -32,7 +32,7 @@ export class ResultObjectsFactory {
       return plan.kind === 'withdrawal' ? await this.withdrawal(report, plan, now) : await this.results(report, plan, now);
     } catch (error) {
       // The objects can never be made from an original that cannot be decoded: a retry would fail the same way.
-      if (error instanceof InferenceException && !error.retryable) {
+      if (error instanceof ImagingException && !error.retryable) {
         throw new PacsException(PacsErrorCode.ResultObjectsUnbuildable, `an original cannot be decoded: ${error.message}`);
       }
       throw error;

@@ -1,4 +1,4 @@
-import { StorageSopClass } from '../dicom/dicom.constants';
+import { StorageSopClass } from '../imaging/dicom-file.constants';
 import type { RgbImage } from './annotated-image.renderer';
 import { compositeContextOf, requireString } from './composite-context';
 import { code, dicomDate, dicomTime } from './dicom-values';

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { Client, Dataset, log as dimseLog, requests, type responses } from 'dcmjs-dimse';
-import { TransferSyntax } from '../dicom/dicom.constants';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
 import type { AssociationResult, StoreResponse } from './store-outcome';
 
 interface DimseNetwork {

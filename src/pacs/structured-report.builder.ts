@@ -1,4 +1,4 @@
-import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../dicom/dicom.constants';
+import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../imaging/dicom-file.constants';
 import type { ImageFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { compositeContextOf } from './composite-context';

@@ -8,7 +8,7 @@ import { patientPdfDefinition, type PdfThumbnail } from './patient-pdf.content';
 import { PdfPrinterRepository } from './pdf-printer.repository';
 import { PortalErrorCode, PortalException } from './portal.exception';
 import { patientDocumentKind, type PatientDocumentKind } from './release.policy';
-import { ReportImageRepository } from './report-image.repository';
+import { ReportImagesService } from './report-images.service';
 import { renderThumbnail } from './thumbnail.renderer';
 
 export interface PatientPdf {
@@ -25,7 +25,7 @@ export interface PatientPdf {
 export class PatientPdfService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly images: ReportImageRepository,
+    private readonly images: ReportImagesService,
     private readonly printer: PdfPrinterRepository,
   ) {}
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { AuditModule } from '../audit/audit.module';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { ImagingModule } from '../imaging/imaging.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverPortalHandler } from './deliver-portal.handler';
 import { PatientDocumentsService } from './patient-documents.service';
@@ -12,16 +13,16 @@ import { PortalLinkController } from './portal-link.controller';
 import { PortalLinkRepository } from './portal-link.repository';
 import { PortalLinkService } from './portal-link.service';
 import { PortalWebhookClient } from './portal-webhook.client';
-import { ReportImageRepository } from './report-image.repository';
+import { ReportImagesService } from './report-images.service';
 import { ReportPdfController } from './report-pdf.controller';
 
 /** Patient PDFs (released only once signed), patient links and delivery to the patient portal. */
 @Module({
-  imports: [DeliveriesModule, ReportsModule, AuditModule],
+  imports: [ImagingModule, DeliveriesModule, ReportsModule, AuditModule],
   controllers: [ReportPdfController, PatientReportsController, PortalLinkController],
   providers: [
     PdfPrinterRepository,
-    ReportImageRepository,
+    ReportImagesService,
     PatientPdfService,
     PatientDocumentsService,
     PortalLinkRepository,

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { GreyPixels } from '../inference/grey-image';
+import type { GreyPixels } from '../imaging/grey-image';
 import type { PdfThumbnail } from './patient-pdf.content';
 
 /** Longest side of a thumbnail in pixels: sharp enough at ~240 pt on paper, a few tens of KB. */

@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import { Tag, DatasetHeaderReader, type ByteSource } from '../dicom/dataset-header.reader';
-import { TransferSyntax } from '../dicom/dicom.constants';
 import { imageToDicom } from '../dicom/image-to-dicom';
 import { IngestService, type IngestResult } from '../dicom/ingest.service';
-import { buildFileMetaHeader, readFileMeta } from '../dicom/part10';
-import { generateUid } from '../dicom/uid';
+import { Tag, DatasetHeaderReader } from '../imaging/dataset-header.reader';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { buildFileMetaHeader, readFileMeta } from '../imaging/part10';
+import { generateUid } from '../imaging/uid';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
-import { RecordRejectedException } from './record.exception';
+import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
 import type { RecordInput, UploadedImage } from './record-input';
+import { RecordRejectedException } from './record.exception';
 import { UploadedImageReader } from './uploaded-image.reader';
 
 export interface RecordResult {
   readonly studyInstanceUids: string[];
   readonly instances: Array<{ originalName: string; sopInstanceUid: string; studyInstanceUid: string; outcome: IngestResult['outcome'] }>;
-}
-
-function bufferSource(bytes: Buffer): ByteSource {
-  return { size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) };
 }
 
 function isPart10(bytes: Buffer): boolean {

@@ -2,9 +2,9 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators';
 import { InvalidInputException } from '../common/invalid-input.exception';
-import { isValidUid } from '../dicom/uid';
-import { parseStudyQuery } from './study-query';
+import { isValidUid } from '../imaging/uid';
 import { StudiesService, type StudyView } from './studies.service';
+import { parseStudyQuery } from './study-query';
 
 @ApiTags('studies')
 @Controller('api/studies')

@@ -8,6 +8,7 @@ import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
 import { APP_CONFIG } from '../../src/config/config.tokens';
 import type { InstanceRecord } from '../../src/dicom/instance-record';
+import { ImagingErrorCode } from '../../src/imaging/imaging.exception';
 import type { FractureFindings } from '../../src/inference/fracture-findings';
 import { InferenceErrorCode } from '../../src/inference/inference.exception';
 import { InferenceModule } from '../../src/inference/inference.module';
@@ -162,7 +163,7 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
       photometricInterpretation: 'RGB',
       pixelData: new Uint8Array(192),
     });
-    await expect(engine.service.analyseDicom(bufferSource(rgb))).rejects.toMatchObject({ code: InferenceErrorCode.UnsupportedPhotometric });
+    await expect(engine.service.analyseDicom(bufferSource(rgb))).rejects.toMatchObject({ code: ImagingErrorCode.UnsupportedPhotometric });
     const short = pixelDataset({
       rows: 8,
       columns: 8,
@@ -171,9 +172,9 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
       pixelRepresentation: 0,
       pixelData: new Uint8Array(10),
     });
-    await expect(engine.service.analyseDicom(bufferSource(short))).rejects.toMatchObject({ code: InferenceErrorCode.InvalidPixelData });
+    await expect(engine.service.analyseDicom(bufferSource(short))).rejects.toMatchObject({ code: ImagingErrorCode.InvalidPixelData });
     await expect(engine.service.analyseImageFile(Buffer.from('not an image'))).rejects.toMatchObject({
-      code: InferenceErrorCode.ImageUnreadable,
+      code: ImagingErrorCode.ImageUnreadable,
     });
   });
 

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { imageToDicom, type PatientIdentity, type StudyContext } from '../../src/dicom/image-to-dicom';
-import { readFileMeta } from '../../src/dicom/part10';
+import { readFileMeta } from '../../src/imaging/part10';
 import { dcmtk } from './dcmtk';
 
 export const FIXTURE_IMAGES = path.join(__dirname, '..', 'fixtures', 'fracatlas', 'images');

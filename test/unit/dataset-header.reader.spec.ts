@@ -1,7 +1,8 @@
-import { DatasetHeaderReader, DatasetParseError, Tag, type ByteSource } from '../../src/dicom/dataset-header.reader';
 import { imageToDicom } from '../../src/dicom/image-to-dicom';
-import { buildFileMetaHeader, readFileMeta } from '../../src/dicom/part10';
-import { isValidUid } from '../../src/dicom/uid';
+import { DatasetHeaderReader, DatasetParseError, Tag } from '../../src/imaging/dataset-header.reader';
+import { buildFileMetaHeader, readFileMeta } from '../../src/imaging/part10';
+import { isValidUid } from '../../src/imaging/uid';
+import type { ByteSource } from '../../src/storage/byte-source';
 
 function source(bytes: Buffer): ByteSource {
   return { size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) };

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { decodeImageFile } from '../../src/inference/image-file.decoder';
-import { letterboxGeometry, poolBounds, preprocessGrey } from '../../src/inference/preprocess';
+import { decodeImageFile } from '../../src/imaging/image-file.decoder';
+import { letterboxGeometry, poolBounds, preprocessGrey } from '../../src/imaging/preprocess';
 import { FIXTURE_IMAGES } from '../support/dicom-fixtures';
 import { pythonPreprocess, requirePython } from '../support/fracture-model';
 import { tempWorkspace } from '../support/workspace';

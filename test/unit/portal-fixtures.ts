@@ -1,6 +1,6 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import type { GreyPixels } from '../../src/inference/grey-image';
+import type { GreyPixels } from '../../src/imaging/grey-image';
 import type { AnalysedImage, StudyFindings } from '../../src/reports/findings';
 import type { Report, Review } from '../../src/reports/report';
 import { draftReport } from '../support/report-fixture';

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import type { AppConfig } from '../../src/config/app-config';
-import type { GreyPixels } from '../../src/inference/grey-image';
-import type { AnalysedImage } from '../../src/reports/findings';
+import type { GreyPixels } from '../../src/imaging/grey-image';
 import { PatientPdfService, showsHeatmap } from '../../src/portal/patient-pdf.service';
 import { PdfPrinterRepository } from '../../src/portal/pdf-printer.repository';
 import { PortalErrorCode, PortalException } from '../../src/portal/portal.exception';
-import type { ReportImageRepository } from '../../src/portal/report-image.repository';
+import type { ReportImagesService } from '../../src/portal/report-images.service';
 import { renderThumbnail } from '../../src/portal/thumbnail.renderer';
+import type { AnalysedImage } from '../../src/reports/findings';
 import { FIXTURE_IMAGE, fixtureGrey, fixtureHeatmap, review, signedReport } from './portal-fixtures';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ describe('patient PDF', () => {
   beforeAll(async () => {
     images = new FixtureImages(await fixtureGrey(), await fixtureHeatmap());
     const config = { portal: { institutionName: 'Szpital Św. Łukasza, Radiologia' } } as unknown as AppConfig;
-    service = new PatientPdfService(config, images as unknown as ReportImageRepository, new PdfPrinterRepository());
+    service = new PatientPdfService(config, images as unknown as ReportImagesService, new PdfPrinterRepository());
   });
 
   it('prints names beyond Latin-1, the doctor conclusion in plain words and the AI finding it confirmed', async () => {

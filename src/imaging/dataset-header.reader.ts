@@ -4,13 +4,8 @@
  * does not land exactly on the end of the data set means it is truncated or corrupt.
  */
 
-import { HttpStatus } from '@nestjs/common';
 import { OsteonException } from '../common/osteon.exception';
-
-export interface ByteSource {
-  readonly size: number;
-  read(position: number, length: number): Promise<Buffer>;
-}
+import type { ByteSource } from '../storage/byte-source';
 
 /** The bytes are not a DICOM data set Osteon can walk (truncated, out of order, not DICOM). */
 export class DatasetParseError extends OsteonException<'DICOM_DATASET_UNREADABLE'> {
@@ -18,7 +13,7 @@ export class DatasetParseError extends OsteonException<'DICOM_DATASET_UNREADABLE
     message: string,
     readonly offset: number,
   ) {
-    super('DICOM_DATASET_UNREADABLE', `${message} at byte ${offset}`, { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false });
+    super('DICOM_DATASET_UNREADABLE', `${message} at byte ${offset}`, { httpStatus: 422, retryable: false });
   }
 }
 

@@ -21,6 +21,7 @@ import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { StorageModule } from './storage/storage.module';
 import { StudiesModule } from './studies/studies.module';
+import { TrainingLabelsModule } from './training-labels/training-labels.module';
 
 @Module({
   imports: [
@@ -35,6 +36,7 @@ import { StudiesModule } from './studies/studies.module';
     AuthModule,
     JobsModule,
     ReportsModule,
+    TrainingLabelsModule,
     AnalysisModule,
     RecordsModule,
     AnalyticsModule,

@@ -3,9 +3,10 @@ import { moduleLogger } from '../common/logger';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { InstanceRepository } from '../dicom/instance.repository';
 import type { JobRecord } from '../jobs/job';
-import { JobTargetGoneError } from '../jobs/job.exception';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
-import type { AnalysedImage, Urgency } from '../reports/findings';
+import { JobTargetGoneError } from '../jobs/job.exception';
+import { ORDER_CONTEXT, type OrderContextSource } from '../orders/order-context';
+import type { AnalysedImage } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import { ReportService } from '../reports/report.service';
 import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
@@ -21,19 +22,10 @@ export function latestVersions(records: readonly InstanceRecord[]): InstanceReco
   return [...latest.values()];
 }
 
-/** What an order (HL7 ORM/OMI) says about a study: its body part and how urgent the clinician made it. */
-export interface OrderContext {
-  readonly bodyPart: string | undefined;
-  readonly minimumUrgency: Urgency | undefined;
-}
-
-export type OrderContextProvider = (record: InstanceRecord) => Promise<OrderContext | undefined>;
-
 /** analyse-study: reads every image of the study with the model and writes the one report. */
 @Injectable()
 export class AnalyseStudyHandler implements OnModuleInit {
   private readonly logger = moduleLogger('analysis');
-  private orderContext: OrderContextProvider = async () => undefined;
 
   constructor(
     private readonly registry: JobHandlerRegistry,
@@ -41,22 +33,19 @@ export class AnalyseStudyHandler implements OnModuleInit {
     private readonly reports: ReportService,
     private readonly heatmaps: HeatmapRepository,
     @Inject(IMAGE_ANALYSER) private readonly analyser: ImageAnalyser,
+    @Inject(ORDER_CONTEXT) private readonly orders: OrderContextSource,
   ) {}
 
   onModuleInit(): void {
     this.registry.register('analyse-study', (job) => this.handle(job));
   }
 
-  /** The orders module enriches reports: body part when the images carry none, and urgency. */
-  setOrderContextProvider(provider: OrderContextProvider): void {
-    this.orderContext = provider;
-  }
-
   async handle(job: JobRecord): Promise<void> {
     const studyInstanceUid = String(job.payload.studyInstanceUid ?? '');
     const records = latestVersions(await this.instances.findByStudy(studyInstanceUid));
     if (records.length === 0) throw new JobTargetGoneError(`study ${studyInstanceUid} has no instances`);
-    const order = await this.orderContext(records[0] as InstanceRecord);
+    // The order enriches the report: body part when the images carry none, and urgency.
+    const order = await this.orders.contextOf(records[0] as InstanceRecord);
     const images: AnalysedImage[] = [];
     for (const record of records) {
       try {

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { DicomModule } from '../dicom/dicom.module';
 import { ImagingModule } from '../imaging/imaging.module';
 import { ConsoleAssetsRepository } from './console-assets.repository';
+import { ConsoleAssetsService } from './console-assets.service';
 import { ConsoleStaticController } from './console-static.controller';
 import { InstancePreviewController } from './instance-preview.controller';
 import { InstancePreviewService } from './instance-preview.service';
@@ -11,6 +12,6 @@ import { InstancePreviewService } from './instance-preview.service';
 @Module({
   imports: [DicomModule, ImagingModule, AuditModule],
   controllers: [InstancePreviewController, ConsoleStaticController],
-  providers: [InstancePreviewService, ConsoleAssetsRepository],
+  providers: [InstancePreviewService, ConsoleAssetsService, ConsoleAssetsRepository],
 })
 export class ConsoleModule {}

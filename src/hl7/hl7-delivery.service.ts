@@ -5,13 +5,13 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
-import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
 import { runDelivery } from '../deliveries/delivery-runner';
+import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
+import { OrderRepository } from '../orders/order.repository';
 import { PatientPdfService } from '../portal/patient-pdf.service';
 import type { DeliveryState, Report } from '../reports/report';
 import { ReportService } from '../reports/report.service';
 import { resultStatusOf } from './hl7-codes';
-import { OrderRepository } from './order.repository';
 import { buildResultMessage } from './result-message.builder';
 import { RisClient } from './ris.client';
 

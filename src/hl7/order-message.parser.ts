@@ -1,8 +1,8 @@
 import type { Hl7Message } from '@medplum/core';
+import type { OrderInput, OrderPriority } from '../orders/order';
 import { bodyPartFromCode, bodyPartFromText } from './hl7-codes';
 import { component, headerOf } from './hl7-fields';
 import { Hl7ErrorCode, Hl7Exception } from './hl7.exception';
-import type { OrderInput, OrderPriority } from './order';
 
 const PRIORITIES: readonly OrderPriority[] = ['S', 'A', 'R', 'P', 'C', 'T'];
 const CANCEL_CONTROLS = new Set(['CA', 'OC', 'DC', 'CR']);

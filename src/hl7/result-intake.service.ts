@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import type { Hl7Message } from '@medplum/core';
+import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { OrderRepository } from '../orders/order.repository';
 import type { DoctorVerdict } from '../reports/findings';
 import type { PersonRef, Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { headerOf } from './hl7-fields';
 import { Hl7ErrorCode, Hl7Exception } from './hl7.exception';
-import { OrderRepository } from './order.repository';
 import { parseResultMessage, type ExternalResult } from './result-message.parser';
 
 /** The doctor named in OBR-32, else the RIS itself (the verdict is still a doctor's, signed there). */

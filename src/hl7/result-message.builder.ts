@@ -1,5 +1,6 @@
 import { Message } from 'node-hl7-client';
 import { HL7_2_5_1 } from 'node-hl7-client/hl7';
+import type { Order } from '../orders/order';
 import type { BodyPart, CountClass, Urgency } from '../reports/findings';
 import type { Report } from '../reports/report';
 import {
@@ -13,7 +14,6 @@ import {
   URGENCY_CODES,
   type CodedValue,
 } from './hl7-codes';
-import type { Order } from './order';
 
 export interface MessageParties {
   readonly sendingApplication: string;

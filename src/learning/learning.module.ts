@@ -12,7 +12,10 @@ import { ModelRegistryService } from './model-registry.service';
 import { ModelsController } from './models.controller';
 import { RetrainModelHandler } from './retrain-model.handler';
 import { RetrainingService } from './retraining.service';
+import { ModelAgreementService } from './model-agreement.service';
+import { ShadowAnalysisHandler } from './shadow-analysis.handler';
 import { ShadowAnalysisService } from './shadow-analysis.service';
+import { ShadowResultRepository } from './shadow-result.repository';
 
 @Module({
   imports: [ImagingModule, AuditModule, DicomModule, InferenceModule, ReportsModule, TrainingLabelsModule],
@@ -25,7 +28,10 @@ import { ShadowAnalysisService } from './shadow-analysis.service';
     RetrainingService,
     RetrainModelHandler,
     ShadowAnalysisService,
+    ShadowAnalysisHandler,
+    ShadowResultRepository,
+    ModelAgreementService,
   ],
-  exports: [ModelRegistryService, ShadowAnalysisService],
+  exports: [ModelRegistryService],
 })
 export class LearningModule {}

@@ -5,12 +5,11 @@ import { AuditService } from '../audit/audit.service';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { parseInput } from '../common/invalid-input.exception';
-import { ReportAnalyticsRepository } from '../reports/report-analytics.repository';
 import { TrainingLabelService } from '../training-labels/training-label.service';
+import { ModelAgreementService, type ModelAgreement } from './model-agreement.service';
 import { ModelRegistryService } from './model-registry.service';
 import type { ModelVersion } from './model-version';
 import { RetrainModelHandler } from './retrain-model.handler';
-import { ShadowAnalysisService } from './shadow-analysis.service';
 
 const reasonSchema = z.object({ reason: z.string().trim().min(1).max(500).default('operator decision') });
 const labelsQuery = z.object({
@@ -28,10 +27,9 @@ export class ModelsController {
   constructor(
     private readonly registry: ModelRegistryService,
     private readonly retrain: RetrainModelHandler,
-    private readonly shadow: ShadowAnalysisService,
+    private readonly agreements: ModelAgreementService,
     private readonly labels: TrainingLabelService,
     private readonly audit: AuditService,
-    private readonly reportAnalytics: ReportAnalyticsRepository,
   ) {}
 
   @Get('training/labels')
@@ -47,13 +45,8 @@ export class ModelsController {
 
   /** Agreement with the doctors: the active (drafting) model versions beside the shadow ones. */
   @Get('models/agreement')
-  async agreement(): Promise<unknown> {
-    const drafting = (await this.reportAnalytics.agreementByModelVersion()).map((row) => ({
-      ...row,
-      role: 'drafting' as const,
-      rate: row.reviewed ? row.agreed / row.reviewed : 0,
-    }));
-    return { items: [...drafting, ...(await this.shadow.agreement())] };
+  async agreement(): Promise<{ items: ModelAgreement[] }> {
+    return { items: await this.agreements.agreement() };
   }
 
   @Post('models/retrain')

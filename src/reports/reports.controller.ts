@@ -4,7 +4,6 @@ import { AuditService } from '../audit/audit.service';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { parseInput } from '../common/invalid-input.exception';
-import { TrainingLabelService } from '../training-labels/training-label.service';
 import type { PersonRef } from './report';
 import { ReportService } from './report.service';
 import { reportDetail, worklistItem } from './report.view';
@@ -21,7 +20,6 @@ function person(user: AuthenticatedUser): PersonRef {
 export class ReportsController {
   constructor(
     private readonly reports: ReportService,
-    private readonly labels: TrainingLabelService,
     private readonly audit: AuditService,
   ) {}
 
@@ -58,14 +56,6 @@ export class ReportsController {
     const png = await this.reports.heatmap(id, heatmapId);
     await this.audit.record({ actor: user, action: 'report.heatmap.read', resourceType: 'report', resourceId: id });
     return new StreamableFile(png, { type: 'image/png' });
-  }
-
-  @Get(':id/labels')
-  @Roles('doctor', 'operator')
-  async trainingLabels(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
-    const report = await this.reports.get(id);
-    await this.audit.record({ actor: user, action: 'report.labels.read', resourceType: 'report', resourceId: report.id });
-    return { items: await this.labels.forReport(report.id) };
   }
 
   @Post(':id/assign')

@@ -4,6 +4,7 @@ import { HeatmapRepository } from '../../src/reports/heatmap.repository';
 import { ReportEvents } from '../../src/reports/report-events';
 import { ReportRepository } from '../../src/reports/report.repository';
 import { ReportService } from '../../src/reports/report.service';
+import { ReviewLabelsService } from '../../src/training-labels/review-labels.service';
 import { TrainingLabelRepository } from '../../src/training-labels/training-label.repository';
 import { TrainingLabelService } from '../../src/training-labels/training-label.service';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
@@ -32,14 +33,19 @@ const image = (uid: string) => ({
 describe('training labels of a review interrupted by a crash (storage)', () => {
   let database: TestDatabase;
   let service: DatabaseService;
-  let reports: ReportService;
+  let reviews: ReviewLabelsService;
   let labels: TrainingLabelService;
 
   beforeAll(async () => {
     database = await startTestDatabase();
     service = await openDatabaseService(database, `labels_${Date.now()}`);
     labels = new TrainingLabelService(new TrainingLabelRepository(service));
-    reports = new ReportService({} as AppConfig, new ReportRepository(service), labels, new ReportEvents(), new HeatmapRepository(service));
+    const events = new ReportEvents();
+    reviews = new ReviewLabelsService(
+      events,
+      new ReportService({} as AppConfig, new ReportRepository(service), events, new HeatmapRepository(service)),
+      labels,
+    );
   });
 
   afterAll(async () => {
@@ -67,13 +73,13 @@ describe('training labels of a review interrupted by a crash (storage)', () => {
       updatedAt: new Date(),
     });
     const reportId = insertedId.toHexString();
-    expect(await reports.reconcileLabels(new Date(0))).toBe(1);
+    expect(await reviews.reconcileLabels(new Date(0))).toBe(1);
     const written = await labels.forReport(reportId);
     expect(written.map((label) => [label.sopInstanceUid, label.label.fracture, label.verdict, label.labelledAt.toISOString()])).toEqual([
       ['1', false, 'amended', at.toISOString()],
       ['2', false, 'amended', at.toISOString()],
     ]);
-    expect(await reports.reconcileLabels(new Date(0))).toBe(0);
+    expect(await reviews.reconcileLabels(new Date(0))).toBe(0);
     expect(await labels.forReport(reportId)).toHaveLength(2);
   });
 });

@@ -10,9 +10,9 @@
  *        -d '{"username":"alice","password":"...","role":"operator","displayName":"Alice"}' http://127.0.0.1:3000/api/users
  */
 import { parseArgs } from 'node:util';
+import type { AuthenticatedUser } from '../src/access/authenticated-user';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { AuditService } from '../src/audit/audit.service';
-import type { AuthenticatedUser } from '../src/auth/authenticated-user';
 import { UserRepository } from '../src/auth/user.repository';
 import { UsersService } from '../src/auth/users.service';
 import { ConfigError, loadAppConfig } from '../src/config/app-config';

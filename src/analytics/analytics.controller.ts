@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Roles } from '../auth/auth.decorators';
+import { Roles } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
 import type { DateRange } from '../reports/report-analytics.repository';
 import { AnalyticsService } from './analytics.service';

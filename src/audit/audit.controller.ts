@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
+import { Roles } from '../access/access.decorators';
 import { InvalidInputException } from '../common/invalid-input.exception';
 import type { AuditEntry } from './audit-entry';
 import { parseAuditQuery } from './audit-query';

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isRole, type Role } from './role';
+import { isRole, type Role } from '../access/role';
 
 /** The claims Osteon puts in an access token (a compact JWS, HS256). */
 export interface AccessTokenClaims {

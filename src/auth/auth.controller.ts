@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Public } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
-import { Public } from './auth.decorators';
 import { AuthService, type LoginResult } from './auth.service';
 import { firstIssue, loginSchema } from './user-input';
 

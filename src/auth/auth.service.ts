@@ -1,14 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { OPERATOR_API_KEY_USER, type AuthenticatedUser } from '../access/authenticated-user';
+import type { Role } from '../access/role';
 import { AuditService } from '../audit/audit.service';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { signAccessToken, verifyAccessToken } from './access-token';
 import { AuthErrorCode, AuthException } from './auth.exception';
-import { OPERATOR_API_KEY_USER, type AuthenticatedUser } from './authenticated-user';
 import { UNKNOWN_USER_HASH, verifyPassword } from './password-hash';
-import type { Role } from './role';
 import type { UserRecord } from './user-record';
 import { UserRepository } from './user.repository';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from './role';
+import { ROLES } from '../access/role';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
 import { parseInput } from '../common/invalid-input.exception';
 import { AuthErrorCode, AuthException } from './auth.exception';
-import type { AuthenticatedUser } from './authenticated-user';
 import { hashPassword } from './password-hash';
 import { createUserSchema, firstIssue } from './user-input';
 import { toUserView, type UserView } from './user-record';

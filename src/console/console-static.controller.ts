@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../access/access.decorators';
 import { ConsoleAssetsService, type ConsoleFile } from './console-assets.service';
 
 // The console only talks to its own origin; images come in as blob: URLs made from fetches.

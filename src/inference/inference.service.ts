@@ -10,7 +10,8 @@ import { bodyPartFromDicom } from './body-part';
 import type { FractureFindings } from './fracture-findings';
 import { renderHeatmap } from './heatmap.renderer';
 import type { BodyPart, CountClass, ModelDescription } from './model-card';
-import { ModelRepository, type ModelOutputs } from './model.repository';
+import type { ModelOutputs } from './model-outputs';
+import { ModelRepository } from './model.repository';
 
 const logger = moduleLogger('inference');
 

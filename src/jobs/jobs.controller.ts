@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
 import { z } from 'zod';
+import { Roles } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
 import { JOB_TYPES, type JobRecord } from './job';
 import { JobQueueService } from './job-queue.service';

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Param, type StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { PatientDocumentsService, type PatientReportItem } from './patient-documents.service';
 import { pdfFile } from './portal-http';
 

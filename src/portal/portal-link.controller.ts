@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Param, type StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Public } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { Public } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { PatientDocumentsService } from './patient-documents.service';
 import { pdfFile } from './portal-http';
 

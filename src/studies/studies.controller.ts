@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
+import { Roles } from '../access/access.decorators';
 import { InvalidInputException } from '../common/invalid-input.exception';
 import { isValidUid } from '../imaging/uid';
 import { StudiesService, type StudyView } from './studies.service';

@@ -1,10 +1,10 @@
 import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AuthenticatedUser } from '../../src/auth/authenticated-user';
-import { Public, Roles } from '../../src/auth/auth.decorators';
+import { Public, Roles } from '../../src/access/access.decorators';
+import type { AuthenticatedUser } from '../../src/access/authenticated-user';
+import type { Role } from '../../src/access/role';
 import { AuthGuard } from '../../src/auth/auth.guard';
 import type { AuthService } from '../../src/auth/auth.service';
-import type { Role } from '../../src/auth/role';
 
 @Roles('doctor')
 class DoctorsController {

@@ -66,46 +66,17 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
       contentVersion: report.contentVersion,
       plan: plan.kind,
     });
-    const target = this.config.pacs as NonNullable<AppConfig['pacs']>;
-    let warnings: readonly string[] = [];
-    let stored: ResultObjects['sent'] = [];
-    if (objects.objects.length > 0) {
-      const result = await this.scu.send(
-        {
-          host: target.host,
-          port: target.port,
-          calledAeTitle: target.calledAeTitle,
-          callingAeTitle: target.callingAeTitle,
-          timeoutMs: target.timeoutMs,
-        },
-        objects.objects,
-      );
-      const outcome = deliveryOutcomeOf(
-        result,
-        objects.objects.map((object) => object.sopInstanceUid),
-      );
-      switch (outcome.kind) {
-        case 'delivered':
-          warnings = outcome.warnings;
-          stored = objects.sent;
-          log.info(
-            { objects: objects.sent.map((object) => object.sopInstanceUid), warnings: warnings.length },
-            'results stored in the PACS',
-          );
-          break;
-        case 'retry':
-          throw new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, outcome.reason);
-        case 'refused':
-          throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, outcome.reason);
-      }
-    } else {
-      log.info('nothing to send to the PACS');
-    }
+    const sendsAny = objects.objects.length > 0;
+    const warnings = sendsAny ? await this.store(objects) : [];
+    log.info(
+      { objects: sendsAny ? objects.sent.map((object) => object.sopInstanceUid) : [], warnings: warnings.length },
+      sendsAny ? 'results stored in the PACS' : 'nothing to send to the PACS',
+    );
     const sent = {
       contentVersion: report.contentVersion,
       reportStatus: report.status,
       sentAt: new Date().toISOString(),
-      objects: stored,
+      objects: sendsAny ? objects.sent : [],
       warnings,
     };
     return {
@@ -113,5 +84,24 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
       // A warning (B0xx) still means stored; it is kept where an operator sees it.
       warning: warnings.length > 0 ? `stored with warnings: ${warnings.join('; ')}` : undefined,
     };
+  }
+
+  /** One association for all objects: stored only when the PACS took every one (a warning still counts). */
+  private async store(objects: ResultObjects): Promise<readonly string[]> {
+    const target = this.config.pacs as NonNullable<AppConfig['pacs']>;
+    const { host, port, calledAeTitle, callingAeTitle, timeoutMs } = target;
+    const result = await this.scu.send({ host, port, calledAeTitle, callingAeTitle, timeoutMs }, objects.objects);
+    const outcome = deliveryOutcomeOf(
+      result,
+      objects.objects.map((object) => object.sopInstanceUid),
+    );
+    switch (outcome.kind) {
+      case 'delivered':
+        return outcome.warnings;
+      case 'retry':
+        throw new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, outcome.reason);
+      case 'refused':
+        throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, outcome.reason);
+    }
   }
 }

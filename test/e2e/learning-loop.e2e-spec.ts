@@ -23,6 +23,9 @@ interface ModelVersion {
   gate?: { passed: boolean; reasons: string[]; frozen: { candidate: { auroc: number | null }; active: { auroc: number | null } } };
 }
 
+/** A retraining run waits up to this long for its job (retrain()): the test may take as long. */
+const RETRAIN_TIMEOUT_MS = 600_000;
+
 describe('learning loop: doctors’ labels → export → retrain → gate → promote, shadow, rollback', () => {
   let database: TestDatabase;
   let engine: Engine;
@@ -104,7 +107,7 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
         const current = await api(engine, 'GET', `/api/jobs/${requested.body.jobId}`);
         return ['done', 'dead'].includes(current.body.status) ? current.body : undefined;
       },
-      600_000,
+      RETRAIN_TIMEOUT_MS,
       1000,
     );
     expect(job).toMatchObject({ status: 'done' });
@@ -162,11 +165,15 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
 
   let accepted: ModelVersion;
 
-  it('accepts a model retrained on correct labels at the evaluation gate', async () => {
-    accepted = await retrain();
-    expect(accepted.gate?.reasons).toEqual([]);
-    expect(accepted).toMatchObject({ status: 'candidate', gate: { passed: true } });
-  });
+  it(
+    'accepts a model retrained on correct labels at the evaluation gate',
+    async () => {
+      accepted = await retrain();
+      expect(accepted.gate?.reasons).toEqual([]);
+      expect(accepted).toMatchObject({ status: 'candidate', gate: { passed: true } });
+    },
+    RETRAIN_TIMEOUT_MS,
+  );
 
   it('keeps shadow results away from the report and counts them beside the active model', async () => {
     expect((await api(engine, 'POST', `/api/models/${accepted.version}/shadow`)).status).toBe(200);
@@ -233,12 +240,16 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     expect(models.find((model) => model.version === accepted.version)?.status).toBe('retired');
   });
 
-  it('rejects a model retrained on deliberately flipped labels', async () => {
-    await label(true);
-    const rejected = await retrain();
-    expect(rejected.status).toBe('rejected');
-    expect(rejected.gate?.passed).toBe(false);
-    expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC/);
-    expect((await api(engine, 'POST', `/api/models/${rejected.version}/promote`, { json: {} })).status).toBe(409);
-  });
+  it(
+    'rejects a model retrained on deliberately flipped labels',
+    async () => {
+      await label(true);
+      const rejected = await retrain();
+      expect(rejected.status).toBe('rejected');
+      expect(rejected.gate?.passed).toBe(false);
+      expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC/);
+      expect((await api(engine, 'POST', `/api/models/${rejected.version}/promote`, { json: {} })).status).toBe(409);
+    },
+    RETRAIN_TIMEOUT_MS,
+  );
 });

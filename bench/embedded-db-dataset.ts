@@ -68,11 +68,34 @@ function reviewedAt(at: Date): Date {
 function report(study: number, patient: number, at: Date, open: boolean, images: number): Document {
   const fracture = study % 5 === 0;
   const bodyPart = BODY_PARTS[study % 4] as string;
-  const findings = { fracture, probability: fracture ? 0.81 : 0.07, countClass: fracture ? '1' : '0', bodyPart, urgency: fracture ? 'soon' : 'routine' };
+  const findings = {
+    fracture,
+    probability: fracture ? 0.81 : 0.07,
+    countClass: fracture ? '1' : '0',
+    bodyPart,
+    urgency: fracture ? 'soon' : 'routine',
+  };
   const doctor = { id: new ObjectId().toHexString(), username: `dr${study % 12}`, role: 'doctor' };
   const reviewed = reviewedAt(at);
-  const review = open ? undefined : { by: doctor, at: reviewed, agreed: true, verdict: { fracture, countClass: findings.countClass, bodyPart }, aiFindings: findings, modelVersion: '1.0.1', source: 'review-api' };
-  const delivered = (references: Document): Document => ({ status: 'delivered', contentVersion: open ? 1 : 2, attempts: 1, lastAttemptAt: reviewed, deliveredAt: reviewed, references });
+  const review = open
+    ? undefined
+    : {
+        by: doctor,
+        at: reviewed,
+        agreed: true,
+        verdict: { fracture, countClass: findings.countClass, bodyPart },
+        aiFindings: findings,
+        modelVersion: '1.0.1',
+        source: 'review-api',
+      };
+  const delivered = (references: Document): Document => ({
+    status: 'delivered',
+    contentVersion: open ? 1 : 2,
+    attempts: 1,
+    lastAttemptAt: reviewed,
+    deliveredAt: reviewed,
+    references,
+  });
   return {
     _id: reportIdOf(study),
     studyInstanceUid: uid(1, study),
@@ -96,7 +119,10 @@ function report(study: number, patient: number, at: Date, open: boolean, images:
     finalAt: open ? undefined : reviewed,
     review,
     reviews: review ? [review] : [],
-    statusHistory: [{ status: 'preliminary', at, reason: 'AI draft' }, ...(open ? [] : [{ status: 'final', at: reviewed, by: doctor, reason: 'confirmed' }])],
+    statusHistory: [
+      { status: 'preliminary', at, reason: 'AI draft' },
+      ...(open ? [] : [{ status: 'final', at: reviewed, by: doctor, reason: 'confirmed' }]),
+    ],
     assignedTo: open ? undefined : doctor,
     deliveries: {
       fhir: delivered({ ids: { report: `dr-${study}` }, versions: { report: 'v2' }, written: ['v1', 'v2'] }),
@@ -134,7 +160,9 @@ export async function buildDataset(db: Db, size: DatasetSize): Promise<void> {
     const study = Math.floor(index / size.instancesPerStudy);
     return instanceRecord(study, index % size.instancesPerStudy, patientOf(study), atOf(study));
   });
-  await insertInBatches(db, 'reports', size.studies, (study) => report(study, patientOf(study), atOf(study), study >= size.studies - size.openReports, size.instancesPerStudy));
+  await insertInBatches(db, 'reports', size.studies, (study) =>
+    report(study, patientOf(study), atOf(study), study >= size.studies - size.openReports, size.instancesPerStudy),
+  );
   await insertInBatches(db, 'training_labels', (size.studies - size.openReports) * size.instancesPerStudy, (index) => {
     const study = Math.floor(index / size.instancesPerStudy);
     return {
@@ -151,7 +179,18 @@ export async function buildDataset(db: Db, size: DatasetSize): Promise<void> {
     const study = Math.floor(index / size.jobsPerStudy);
     const type = ['analyse-study', 'deliver-fhir', 'deliver-hl7', 'deliver-pacs', 'deliver-portal'][index % size.jobsPerStudy] as string;
     const at = atOf(study);
-    return { type, key: `${type}:${study}`, status: 'done', attempts: 1, maxAttempts: 6, payload: { studyInstanceUid: uid(1, study) }, runAt: at, createdAt: at, updatedAt: at, finishedAt: at };
+    return {
+      type,
+      key: `${type}:${study}`,
+      status: 'done',
+      attempts: 1,
+      maxAttempts: 6,
+      payload: { studyInstanceUid: uid(1, study) },
+      runAt: at,
+      createdAt: at,
+      updatedAt: at,
+      finishedAt: at,
+    };
   });
   await insertInBatches(db, 'audit', size.auditEntries, (index) => ({
     actorId: new ObjectId().toHexString(),

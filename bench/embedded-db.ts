@@ -56,8 +56,15 @@ async function timed(runs: number, run: (index: number) => Promise<unknown>): Pr
 async function startDatabase(dir: string): Promise<{ uri: string; startMs: number; stop(): Promise<void> }> {
   const port = await freePort();
   const started = performance.now();
-  const running = await startProcess(process.execPath, ['--max-old-space-size=16384', PEER, String(port), dir], { readyLine: /READY /, timeoutMs: 300_000 });
-  return { uri: `mongodb://127.0.0.1:${port}/?directConnection=true`, startMs: performance.now() - started, stop: () => running.stop('SIGTERM') };
+  const running = await startProcess(process.execPath, ['--max-old-space-size=16384', PEER, String(port), dir], {
+    readyLine: /READY /,
+    timeoutMs: 300_000,
+  });
+  return {
+    uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
+    startMs: performance.now() - started,
+    stop: () => running.stop('SIGTERM'),
+  };
 }
 
 async function directorySize(dir: string): Promise<number> {
@@ -92,7 +99,10 @@ async function fillJournal(uri: string, bytes: number, studies: number): Promise
   const sample = await collection.findOne({});
   const perUpdate = Buffer.byteLength(JSON.stringify(sample)) + 200;
   for (let written = 0, index = 0; written < bytes; written += perUpdate, index += 1) {
-    await collection.updateOne({ studyInstanceUid: `1.2.826.0.1.3680043.8.498.1.${index % studies}.0` }, { $set: { updatedAt: new Date() } });
+    await collection.updateOne(
+      { studyInstanceUid: `1.2.826.0.1.3680043.8.498.1.${index % studies}.0` },
+      { $set: { updatedAt: new Date() } },
+    );
   }
   await client.close();
 }
@@ -112,7 +122,10 @@ async function ingestRate(dataDir: string, files: readonly string[]): Promise<nu
 
 async function writeThroughput(dir: string, sync: boolean, writers: number, total: number): Promise<number> {
   const database = await runEmbeddedDatabase({ dir, journalSync: sync });
-  const client = await new MongoClient(`mongodb://127.0.0.1:${database.port}/?directConnection=true`, { writeConcern: { w: 'majority', journal: true }, maxPoolSize: writers + 2 }).connect();
+  const client = await new MongoClient(`mongodb://127.0.0.1:${database.port}/?directConnection=true`, {
+    writeConcern: { w: 'majority', journal: true },
+    maxPoolSize: writers + 2,
+  }).connect();
   const collection = client.db('bench').collection('writes');
   const payload = 'x'.repeat(900);
   const started = performance.now();
@@ -129,15 +142,30 @@ async function writeThroughput(dir: string, sync: boolean, writers: number, tota
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { studies: { type: 'string', default: '50000' }, audit: { type: 'string' }, ingest: { type: 'string', default: '300' }, json: { type: 'string' }, keep: { type: 'boolean', default: false } },
+    options: {
+      studies: { type: 'string', default: '50000' },
+      audit: { type: 'string' },
+      ingest: { type: 'string', default: '300' },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
   });
   const studies = Number(values.studies);
-  const size: DatasetSize = { studies, instancesPerStudy: 3, patients: Math.round(studies * 0.75), openReports: 60, auditEntries: Number(values.audit ?? studies * 4), jobsPerStudy: 2 };
+  const size: DatasetSize = {
+    studies,
+    instancesPerStudy: 3,
+    patients: Math.round(studies * 0.75),
+    openReports: 60,
+    auditEntries: Number(values.audit ?? studies * 4),
+    jobsPerStudy: 2,
+  };
   const workspace = await tempWorkspace('bench-db');
   const dbDir = path.join(workspace.dir, 'full', 'database');
   const results: Record<string, unknown> = { size };
   try {
-    log(`building: ${size.studies} reports, ${size.studies * size.instancesPerStudy} instance records, ${size.auditEntries} audit entries, labels and jobs`);
+    log(
+      `building: ${size.studies} reports, ${size.studies * size.instancesPerStudy} instance records, ${size.auditEntries} audit entries, labels and jobs`,
+    );
     let database = await startDatabase(dbDir);
     const started = performance.now();
     const client = await new MongoClient(database.uri, { writeConcern: { w: 'majority', journal: true } }).connect();
@@ -151,7 +179,8 @@ async function main(): Promise<void> {
     await database.stop();
     database = await startDatabase(dbDir);
     results.queries = await measureQueries(database.uri, size);
-    for (const [name, { p50, p95 }] of Object.entries(results.queries as Record<string, { p50: number; p95: number }>)) log(`  ${name.padEnd(34)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms`);
+    for (const [name, { p50, p95 }] of Object.entries(results.queries as Record<string, { p50: number; p95: number }>))
+      log(`  ${name.padEnd(34)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms`);
 
     await fillJournal(database.uri, 60 * 1024 * 1024, size.studies);
     await database.stop();
@@ -165,7 +194,9 @@ async function main(): Promise<void> {
     database = await startDatabase(dbDir);
     results.startSnapshotMs = database.startMs;
     await database.stop();
-    log(`start-up: snapshot ${(results.startSnapshotMs as number).toFixed(0)} ms, snapshot + ~60 MB journal ${(results.startSnapshotAndJournalMs as number).toFixed(0)} ms`);
+    log(
+      `start-up: snapshot ${(results.startSnapshotMs as number).toFixed(0)} ms, snapshot + ~60 MB journal ${(results.startSnapshotAndJournalMs as number).toFixed(0)} ms`,
+    );
 
     const [image] = await fixtureImageNames();
     const base = await makeInstance(image as string, path.join(workspace.dir, 'send', 'base.dcm'), { patientId: 'BENCH-INGEST' });
@@ -181,9 +212,15 @@ async function main(): Promise<void> {
       for (const file of files) await dcmtk('dcmodify', ['-nb', '-gin', file]).catch(() => undefined);
     }
     const best = (list: number[]): number => Math.max(...list);
-    results.ingest = { emptyInstancesPerSecond: rates.empty, fullInstancesPerSecond: rates.full, ratio: best(rates.full) / best(rates.empty) };
+    results.ingest = {
+      emptyInstancesPerSecond: rates.empty,
+      fullInstancesPerSecond: rates.full,
+      ratio: best(rates.full) / best(rates.empty),
+    };
     const kilobytes = (await fs.stat(base.file)).size / 1e3;
-    log(`small-file ingest (${files.length} × ${kilobytes.toFixed(0)} KB): empty ${rates.empty.map((r) => r.toFixed(0)).join('/')} inst/s, year-full ${rates.full.map((r) => r.toFixed(0)).join('/')} inst/s → ratio ${(best(rates.full) / best(rates.empty)).toFixed(2)}`);
+    log(
+      `small-file ingest (${files.length} × ${kilobytes.toFixed(0)} KB): empty ${rates.empty.map((r) => r.toFixed(0)).join('/')} inst/s, year-full ${rates.full.map((r) => r.toFixed(0)).join('/')} inst/s → ratio ${(best(rates.full) / best(rates.empty)).toFixed(2)}`,
+    );
 
     const writes: Record<string, number> = {};
     for (const writers of [1, 8]) {

@@ -52,11 +52,7 @@ export class UserRepository {
   /** Returns the updated user, or `undefined` when there is none with this id. */
   async setDisabled(id: string, disabled: boolean): Promise<UserRecord | undefined> {
     if (!ObjectId.isValid(id)) return undefined;
-    const document = await this.collection.findOneAndUpdate(
-      { _id: new ObjectId(id) },
-      { $set: { disabled } },
-      { returnDocument: 'after' },
-    );
+    const document = await this.collection.findOneAndUpdate({ _id: new ObjectId(id) }, { $set: { disabled } }, { returnDocument: 'after' });
     return document ? toRecord(document) : undefined;
   }
 }

@@ -125,7 +125,10 @@ export const environmentSchema = z.object({
   OSTEON_FHIR_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   OSTEON_FHIR_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Base of the identifier systems Osteon writes (report, observation, model, codes); set per site. */
-  OSTEON_FHIR_SYSTEM: z.string().regex(/^(urn:[a-z0-9.-]+:|https?:\/\/\S+\/)$/i, 'must be a urn ending in ":" or an http(s) URL ending in "/"').default('urn:osteon:'),
+  OSTEON_FHIR_SYSTEM: z
+    .string()
+    .regex(/^(urn:[a-z0-9.-]+:|https?:\/\/\S+\/)$/i, 'must be a urn ending in ":" or an http(s) URL ending in "/"')
+    .default('urn:osteon:'),
   /** Identifier system of the hospital patient id (MRN); default: an Osteon-local system. */
   OSTEON_FHIR_PATIENT_ID_SYSTEM: z.string().min(1).default('urn:osteon:patient-id'),
 });
@@ -133,4 +136,11 @@ export const environmentSchema = z.object({
 export type Environment = z.infer<typeof environmentSchema>;
 
 /** Variables whose value must never appear in an error message or a log line. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['OSTEON_JWT_SECRET', 'OSTEON_OPERATOR_API_KEY', 'MONGODB_URI', 'OSTEON_PORTAL_SECRET', 'OSTEON_FHIR_TOKEN', 'OSTEON_FHIR_PASSWORD']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'OSTEON_JWT_SECRET',
+  'OSTEON_OPERATOR_API_KEY',
+  'MONGODB_URI',
+  'OSTEON_PORTAL_SECRET',
+  'OSTEON_FHIR_TOKEN',
+  'OSTEON_FHIR_PASSWORD',
+]);

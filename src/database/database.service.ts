@@ -26,7 +26,12 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private async connect(): Promise<void> {
     let uri = this.config.database.uri;
     if (!uri) {
-      this.embedded = await startEmbeddedDatabase(this.config.database.embedded, this.config.dataDir, this.logger, this.config.database.compactBytes);
+      this.embedded = await startEmbeddedDatabase(
+        this.config.database.embedded,
+        this.config.dataDir,
+        this.logger,
+        this.config.database.compactBytes,
+      );
       uri = this.embedded.uri;
       this.databaseKind = this.embedded.kind;
     }
@@ -42,7 +47,10 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     await this.client.connect();
     this.database = this.client.db(this.config.database.name);
     await this.migrate(this.database);
-    this.logger.info({ kind: this.databaseKind, database: this.config.database.name, location: this.embedded?.location }, 'database connected');
+    this.logger.info(
+      { kind: this.databaseKind, database: this.config.database.name, location: this.embedded?.location },
+      'database connected',
+    );
     if (this.databaseKind === 'embedded') {
       this.logger.info(
         { location: this.embedded?.location },

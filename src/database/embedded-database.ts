@@ -32,7 +32,10 @@ export async function startEmbeddedStore(dataDir: string, logger: Logger, compac
   // Under ts-node or ts-jest this file is TypeScript and the worker needs the same loader.
   const extension = path.extname(__filename);
   const execArgv = extension === '.ts' ? ['--require', require.resolve('ts-node/register/transpile-only')] : [];
-  const worker = new Worker(path.join(__dirname, 'embedded', `embedded-database.worker${extension}`), { workerData: { dir, compactBytes }, execArgv });
+  const worker = new Worker(path.join(__dirname, 'embedded', `embedded-database.worker${extension}`), {
+    workerData: { dir, compactBytes },
+    execArgv,
+  });
   const ready = await new Promise<{ port: number; stats: OpenStats }>((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') resolve(message);
@@ -81,7 +84,12 @@ export async function startMongod(dataDir: string): Promise<EmbeddedDatabase> {
 }
 
 /** The database when MONGODB_URI is unset: the embedded store, or a local mongod when asked for. */
-export async function startEmbeddedDatabase(mode: 'embedded' | 'mongod', dataDir: string, logger: Logger, compactBytes?: number): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  mode: 'embedded' | 'mongod',
+  dataDir: string,
+  logger: Logger,
+  compactBytes?: number,
+): Promise<EmbeddedDatabase> {
   if (mode === 'mongod') return startMongod(dataDir);
   return startEmbeddedStore(dataDir, logger, compactBytes);
 }

@@ -56,7 +56,7 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 5,
-    description: 'indexes for a year of data: a patient\'s reports, recently changed reports, recent arrivals',
+    description: "indexes for a year of data: a patient's reports, recently changed reports, recent arrivals",
     async up(db) {
       await db.collection('reports').createIndex({ 'patient.patientId': 1 }, { name: 'patient' });
       await db.collection('reports').createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });

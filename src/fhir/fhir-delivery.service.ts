@@ -5,9 +5,9 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InstanceRepository } from '../dicom/instance.repository';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import { runDelivery } from '../deliveries/delivery-runner';
 import type { DeliveryState, Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { mergeDiagnosticReport, mergeOwnedResource, serverDecisionWins } from './fhir-conflict.policy';
 import { buildResources, OWNED_SLOTS, typeOf, type PlannedResource, type SeriesInfo, type Slot } from './fhir-resources.builder';
@@ -32,19 +32,21 @@ export function fhirReferencesOf(report: Report): FhirReferences {
   return { ids: { ...(references?.ids ?? {}) }, versions: { ...(references?.versions ?? {}) }, written: [...(references?.written ?? [])] };
 }
 
-interface Attempt {
-  readonly reportId: string;
-  readonly attempt: number;
-  readonly maxAttempts: number;
+/** What a publication needs beyond the report: its series, and the server ids and versions known so far. */
+interface FhirPublication {
+  readonly series: SeriesInfo[];
+  readonly stored: FhirReferences;
 }
 
 /**
  * Publishes a report's current content as one transaction: Patient and Device created only if
  * absent, Osteon's resources created by identifier the first time and updated with If-Match on
  * the stored version after that. A 412 re-reads, merges (fhir-conflict.policy) and tries again.
+ * A 4xx (FhirException Rejected) is permanent; 5xx and no answer are retried (delivery-runner.ts).
  */
 @Injectable()
-export class FhirDeliveryService {
+export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
+  readonly channel = FHIR_CHANNEL;
   private readonly logger = moduleLogger('fhir');
 
   constructor(
@@ -58,39 +60,24 @@ export class FhirDeliveryService {
     return this.config.fhir !== undefined;
   }
 
-  async deliver(attempt: Attempt): Promise<void> {
-    const report = await this.load(attempt.reportId);
-    const previous = report.deliveries[FHIR_CHANNEL] as DeliveryState | undefined;
-    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) return;
-    const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
-    const base = { contentVersion: report.contentVersion, attempts, lastAttemptAt: new Date(), deliveredAt: previous?.deliveredAt };
-    const references = fhirReferencesOf(report);
-    try {
-      const published = await this.publish(report, references);
-      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: 'delivered', deliveredAt: new Date(), error: undefined, references: { ...published } });
-      this.logger.info({ reportId: report.id, status: report.status, contentVersion: report.contentVersion, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
-    } catch (error) {
-      const unrecoverable = error instanceof FhirException && error.code === FhirErrorCode.Rejected;
-      const message = (error as Error).message;
-      const dead = unrecoverable || attempt.attempt >= attempt.maxAttempts;
-      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: dead ? 'dead' : 'failed', error: message, references: { ...references } });
-      this.logger.warn({ reportId: report.id, err: message, dead }, 'FHIR delivery failed');
-      if (unrecoverable) throw new UnrecoverableJobError(message);
-      throw error;
-    }
+  deliver(attempt: DeliveryAttempt): Promise<void> {
+    return runDelivery(this.reports, this, attempt);
   }
 
-  private async load(reportId: string): Promise<Report> {
-    try {
-      return await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(error.message);
-      throw error;
-    }
+  async build(context: DeliveryContext): Promise<FhirPublication> {
+    const stored = fhirReferencesOf(context.report);
+    context.references = { ...stored };
+    return { series: await this.seriesOf(context.report), stored };
   }
 
-  private async publish(report: Report, stored: FhirReferences): Promise<FhirReferences> {
-    const series = await this.seriesOf(report);
+  async send(publication: FhirPublication, context: DeliveryContext): Promise<Sent> {
+    const { report } = context;
+    const published = await this.publish(report, publication);
+    this.logger.info({ reportId: report.id, status: report.status, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
+    return { references: { ...published } };
+  }
+
+  private async publish(report: Report, { series, stored }: FhirPublication): Promise<FhirReferences> {
     let ids = { ...stored.ids };
     let versions = { ...stored.versions };
     let overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
@@ -138,7 +125,8 @@ export class FhirDeliveryService {
       if (id) current[slot] = await this.server.read<R4.FhirResource>(typeOf(slot), id);
     }
     const serverReport = current.report as R4.DiagnosticReport | undefined;
-    const doctorWins = serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
+    const doctorWins =
+      serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
     const nextVersions = { ...versions };
     const overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
     for (const item of planned) {
@@ -147,7 +135,8 @@ export class FhirDeliveryService {
       const changedByOthers = server.meta?.versionId !== versions[item.slot];
       nextVersions[item.slot] = server.meta?.versionId;
       if (!changedByOthers) continue;
-      if (item.slot === 'report') overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
+      if (item.slot === 'report')
+        overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
       else overrides[item.slot] = mergeOwnedResource(item.resource, server, doctorWins) ?? null;
     }
     return { versions: nextVersions, overrides };
@@ -170,9 +159,17 @@ export class FhirDeliveryService {
         const override = overrides[item.slot];
         if (override === null) continue; // the doctor's copy stays as it is
         const resource = { ...(override ?? item.resource), id } as R4.FhirResource;
-        entry.push({ fullUrl: ref(item.slot), resource, request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` } });
+        entry.push({
+          fullUrl: ref(item.slot),
+          resource,
+          request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` },
+        });
       } else {
-        entry.push({ fullUrl: ref(item.slot), resource: item.resource, request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery } });
+        entry.push({
+          fullUrl: ref(item.slot),
+          resource: item.resource,
+          request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery },
+        });
         if (OWNED_SLOTS.includes(item.slot)) creates.push(item.slot);
       }
       slots.push(item.slot);
@@ -213,10 +210,19 @@ export class FhirDeliveryService {
       seen.add(record.sopInstanceUid);
       let series = bySeries.get(record.seriesInstanceUid);
       if (!series) {
-        series = { seriesInstanceUid: record.seriesInstanceUid, modality: record.modality, bodyPartExamined: record.bodyPartExamined, instances: [] };
+        series = {
+          seriesInstanceUid: record.seriesInstanceUid,
+          modality: record.modality,
+          bodyPartExamined: record.bodyPartExamined,
+          instances: [],
+        };
         bySeries.set(record.seriesInstanceUid, series);
       }
-      series.instances.push({ sopInstanceUid: record.sopInstanceUid, sopClassUid: record.sopClassUid, instanceNumber: record.instanceNumber });
+      series.instances.push({
+        sopInstanceUid: record.sopInstanceUid,
+        sopClassUid: record.sopClassUid,
+        instanceNumber: record.instanceNumber,
+      });
     }
     return [...bySeries.values()];
   }

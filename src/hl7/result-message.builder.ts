@@ -1,5 +1,6 @@
 import { Message } from 'node-hl7-client';
 import { HL7_2_5_1 } from 'node-hl7-client/hl7';
+import type { Order } from '../orders/order';
 import type { BodyPart, CountClass, Urgency } from '../reports/findings';
 import type { Report } from '../reports/report';
 import {
@@ -13,7 +14,6 @@ import {
   URGENCY_CODES,
   type CodedValue,
 } from './hl7-codes';
-import type { Order } from './order';
 
 export interface MessageParties {
   readonly sendingApplication: string;
@@ -46,14 +46,23 @@ function reportedFindings(report: Report): ReportedFindings {
   const fracture = verdict?.fracture ?? ai.fracture;
   const countClass = verdict?.countClass ?? ai.countClass;
   const bodyPart = verdict?.bodyPart ?? ai.bodyPart;
-  const finding = fracture ? `Fracture (${COUNT_CODES[countClass].text.toLowerCase()}) of the ${bodyPart}.` : `No fracture seen (${bodyPart}).`;
+  const finding = fracture
+    ? `Fracture (${COUNT_CODES[countClass].text.toLowerCase()}) of the ${bodyPart}.`
+    : `No fracture seen (${bodyPart}).`;
   const prefix: Record<Report['status'], string> = {
     preliminary: `AI draft, not reviewed by a doctor (model ${report.modelVersion}, fracture probability ${ai.probability.toFixed(3)}):`,
     final: 'Reviewed by a doctor:',
     amended: 'Corrected by a doctor:',
     'entered-in-error': 'Withdrawn, entered in error:',
   };
-  return { fracture, probability: ai.probability, countClass, bodyPart, urgency: report.urgency, conclusion: verdict?.conclusion ?? `${prefix[report.status]} ${finding}` };
+  return {
+    fracture,
+    probability: ai.probability,
+    countClass,
+    bodyPart,
+    urgency: report.urgency,
+    conclusion: verdict?.conclusion ?? `${prefix[report.status]} ${finding}`,
+  };
 }
 
 function dicomDateToHl7(value: string | undefined): string {
@@ -93,7 +102,10 @@ export function buildResultMessage(
   pid.set('1', '1');
   pid.set('3.1', report.patient.patientId ?? order?.patientId ?? '');
   // DICOM PN and HL7 XPN share the order family^given^middle^prefix^suffix.
-  (report.patient.name ?? '').split('^').slice(0, 5).forEach((part, index) => pid.set(`5.${index + 1}`, part.trim()));
+  (report.patient.name ?? '')
+    .split('^')
+    .slice(0, 5)
+    .forEach((part, index) => pid.set(`5.${index + 1}`, part.trim()));
   pid.set('7', dicomDateToHl7(report.patient.birthDate));
   pid.set('8', sexToHl7(report.patient.sex));
 
@@ -130,7 +142,12 @@ export function buildResultMessage(
   const observationStatus = observationStatusOf(report.status);
   let setId = 0;
   /** A string is one value; an array is the value's components (OBX-5.1, 5.2, ...). */
-  const addObservation = (valueType: 'CWE' | 'NM' | 'TX' | 'ED', identifier: CodedValue, value: CodedValue | string | readonly string[], units?: CodedValue): void => {
+  const addObservation = (
+    valueType: 'CWE' | 'NM' | 'TX' | 'ED',
+    identifier: CodedValue,
+    value: CodedValue | string | readonly string[],
+    units?: CodedValue,
+  ): void => {
     setId += 1;
     const obx = message.addSegment('OBX');
     obx.set('1', String(setId));

@@ -73,10 +73,18 @@ export function evaluate(
     sensitivity: atThreshold.sensitivity,
     specificity: atThreshold.specificity,
     accuracy: atThreshold.accuracy,
-    confusion: { tp: atThreshold.truePositives, fp: atThreshold.falsePositives, tn: atThreshold.trueNegatives, fn: atThreshold.falseNegatives },
+    confusion: {
+      tp: atThreshold.truePositives,
+      fp: atThreshold.falsePositives,
+      tn: atThreshold.trueNegatives,
+      fn: atThreshold.falseNegatives,
+    },
     countMacroF1: count.macroF1,
     countN: counted.length,
-    bodyPartAccuracy: share(withParts.filter(({ label, prediction }) => label.bodyParts.has(prediction.modelBodyPart)).length, withParts.length),
+    bodyPartAccuracy: share(
+      withParts.filter(({ label, prediction }) => label.bodyParts.has(prediction.modelBodyPart)).length,
+      withParts.length,
+    ),
     bodyPartN: withParts.length,
     auroc_noHardware: auroc(
       noHardware.map(({ label }) => label.fractured),
@@ -87,7 +95,16 @@ export function evaluate(
       noHardware.map(({ prediction }) => prediction.fractureProbability),
     ),
     nNoHardware: noHardware.length,
-    latencyMs: { p50: percentile(rows.map(({ prediction }) => prediction.totalMs), 0.5), p95: percentile(rows.map(({ prediction }) => prediction.totalMs), 0.95) },
+    latencyMs: {
+      p50: percentile(
+        rows.map(({ prediction }) => prediction.totalMs),
+        0.5,
+      ),
+      p95: percentile(
+        rows.map(({ prediction }) => prediction.totalMs),
+        0.95,
+      ),
+    },
   };
   if (!boxes) return report;
   const boxed = rows.filter(({ label }) => label.fractured === 1 && (boxes.get(label.imageId)?.length ?? 0) > 0);

@@ -19,5 +19,11 @@ export interface FractureFindings {
   readonly heatmap: HeatmapImage;
   /** Size of the analysed image (first frame). */
   readonly image: { readonly width: number; readonly height: number };
-  readonly timingsMs: { readonly read: number; readonly decode: number; readonly preprocess: number; readonly inference: number; readonly total: number };
+  readonly timingsMs: {
+    readonly read: number;
+    readonly decode: number;
+    readonly preprocess: number;
+    readonly inference: number;
+    readonly total: number;
+  };
 }

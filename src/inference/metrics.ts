@@ -11,7 +11,7 @@ export function auroc(labels: readonly number[], scores: readonly number[]): num
   if (positives === 0 || negatives === 0) return null;
   const order = scores.map((_, index) => index).sort((a, b) => scores[a]! - scores[b]!);
   const ranks = new Float64Array(scores.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j += 1;
     for (let k = i; k <= j; k += 1) ranks[order[k]!] = (i + j) / 2 + 1;
@@ -81,7 +81,11 @@ export function binaryAtThreshold(labels: readonly number[], scores: readonly nu
  * Macro-F1 over classes 0..k-1: the mean F1 of the classes where it is defined (a class
  * neither present nor predicted is left out, as in the trainer).
  */
-export function macroF1(truth: readonly number[], predicted: readonly number[], classes: number): { macroF1: number | null; perClass: Array<number | null>; confusion: number[][] } {
+export function macroF1(
+  truth: readonly number[],
+  predicted: readonly number[],
+  classes: number,
+): { macroF1: number | null; perClass: Array<number | null>; confusion: number[][] } {
   assertSameLength(truth, predicted);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   truth.forEach((label, index) => {

@@ -6,8 +6,8 @@ import { APP_CONFIG } from '../config/config.tokens';
 import { JOB_TYPES, type JobRecord } from './job';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { backoffDelay } from './job-queue.service';
 import { JobRepository } from './job.repository';
+import { backoffDelay, failureOutcome } from './retry.policy';
 
 const POLL_INTERVAL = 'job-worker-poll';
 
@@ -70,7 +70,10 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     const handler = this.handlers.get(job.type);
-    const heartbeat = setInterval(() => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs), Math.max(500, this.config.jobs.leaseMs / 3));
+    const heartbeat = setInterval(
+      () => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs),
+      Math.max(500, this.config.jobs.leaseMs / 3),
+    );
     const started = Date.now();
     try {
       if (!handler) throw new UnrecoverableJobError(`no handler for ${job.type}`);
@@ -91,10 +94,10 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       log.info({ reason: error.message }, 'job target gone: skipped');
       return;
     }
-    const exhausted = job.attempts >= job.maxAttempts;
-    if (error instanceof UnrecoverableJobError || exhausted) {
+    const outcome = failureOutcome(error, { attempt: job.attempts, maxAttempts: job.maxAttempts });
+    if (outcome.kind === 'dead') {
       await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
-      log.error({ err: error.message, exhausted }, 'job dead-lettered');
+      log.error({ err: error.message, exhausted: outcome.reason === 'exhausted' }, 'job dead-lettered');
       return;
     }
     const delay = backoffDelay(job.attempts, this.config.jobs.backoffMs);

@@ -120,7 +120,11 @@ export class JobRepository {
     return document ? toRecord(document) : undefined;
   }
 
-  async list(filter: { status?: JobStatus; type?: JobType; key?: string }, offset: number, limit: number): Promise<{ items: JobRecord[]; total: number }> {
+  async list(
+    filter: { status?: JobStatus; type?: JobType; key?: string },
+    offset: number,
+    limit: number,
+  ): Promise<{ items: JobRecord[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.status) query.status = filter.status;
     if (filter.type) query.type = filter.type;

@@ -68,7 +68,13 @@ export function planDelivery(report: Report, previous: PacsReferences, newUid: (
     for (const version of previous.versions ?? []) {
       for (const object of version.objects) if (object.role !== 'rejection-note') rejected.set(object.sopInstanceUid, object);
     }
-    return { kind: 'withdrawal', contentVersion: report.contentVersion, noteSeriesInstanceUid: newUid(), noteInstanceUid: newUid(), rejected: [...rejected.values()] };
+    return {
+      kind: 'withdrawal',
+      contentVersion: report.contentVersion,
+      noteSeriesInstanceUid: newUid(),
+      noteInstanceUid: newUid(),
+      rejected: [...rejected.values()],
+    };
   }
   const known = previous.captures ?? [];
   const captures = report.images.map((image): PlannedCapture => {
@@ -92,12 +98,17 @@ export function referencesAfterDelivery(previous: PacsReferences, plan: Delivery
   const versions = [...(previous.versions ?? []).filter((version) => version.contentVersion !== sent.contentVersion), sent];
   if (plan.kind === 'withdrawal') return { ...previous, versions, planned: undefined };
   const report = sent.objects.find((object) => object.role === 'structured-report');
-  const captures = [...(previous.captures ?? []).filter((old) => !plan.captures.some((capture) => capture.sopInstanceUid === old.sopInstanceUid)), ...plan.captures];
+  const captures = [
+    ...(previous.captures ?? []).filter((old) => !plan.captures.some((capture) => capture.sopInstanceUid === old.sopInstanceUid)),
+    ...plan.captures,
+  ];
   return {
     captureSeriesInstanceUid: plan.captureSeriesInstanceUid,
     reportSeriesInstanceUid: plan.reportSeriesInstanceUid,
     captures,
-    latestReport: report ? { sopClassUid: report.sopClassUid, sopInstanceUid: report.sopInstanceUid, seriesInstanceUid: report.seriesInstanceUid } : previous.latestReport,
+    latestReport: report
+      ? { sopClassUid: report.sopClassUid, sopInstanceUid: report.sopInstanceUid, seriesInstanceUid: report.seriesInstanceUid }
+      : previous.latestReport,
     versions,
     planned: undefined,
   };

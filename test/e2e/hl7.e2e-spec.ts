@@ -61,7 +61,10 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   let sequence = 0;
 
   const startPeer = async (): Promise<void> => {
-    peer = await startProcess(PYTHON, [PEER, 'serve', '--port', String(peerPort), '--log', peerLog, '--mode', peerMode], { readyLine: /READY /, timeoutMs: 20_000 });
+    peer = await startProcess(PYTHON, [PEER, 'serve', '--port', String(peerPort), '--log', peerLog, '--mode', peerMode], {
+      readyLine: /READY /,
+      timeoutMs: 20_000,
+    });
   };
 
   const setAcks = (acks: string[], text = ''): Promise<void> => fs.writeFile(peerMode, JSON.stringify({ acks, default: 'AA', text }));
@@ -86,13 +89,27 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     return JSON.parse(stdout) as string[];
   };
 
-  const order = (controlId: string, accession: string, patientId: string, expectedImages: number, type = 'ORM^O01', priority = 'R'): string =>
+  const order = (
+    controlId: string,
+    accession: string,
+    patientId: string,
+    expectedImages: number,
+    type = 'ORM^O01',
+    priority = 'R',
+  ): string =>
     [
       `MSH|^~\\&|RIS|RADIOLOGY|OSTEON|ED|20260101120000||${type}|${controlId}|P|2.5.1`,
       `PID|1||${patientId}||TEST^PATIENT||19700101|F`,
       segment('ORC', { 1: 'NW', 2: `PLACER-${accession}`, 3: accession, 5: 'SC', 7: `${expectedImages}^^^^^${priority}` }),
       // Expected number of images: the quantity of OBR-27 (see src/hl7/order-message.parser.ts).
-      segment('OBR', { 1: '1', 2: `PLACER-${accession}`, 3: accession, 4: 'XRHAND^X-ray hand 2 views^L', 18: accession, 27: `${expectedImages}^^^^^S` }),
+      segment('OBR', {
+        1: '1',
+        2: `PLACER-${accession}`,
+        3: accession,
+        4: 'XRHAND^X-ray hand 2 views^L',
+        18: accession,
+        27: `${expectedImages}^^^^^S`,
+      }),
     ].join('\r');
 
   /** An ordered study: the order first, then its images with the accession number. */
@@ -104,7 +121,10 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   ): Promise<{ studyInstanceUid: string; accession: string; patientId: string; files: string[] }> => {
     const accession = `ACC-${tag}`;
     const patientId = `PAT-${tag}`;
-    const replies = await sendToOsteon([{ message: order(`ORD-${tag}`, accession, patientId, expectedImages, 'ORM^O01', options.priority) }, { read: true }]);
+    const replies = await sendToOsteon([
+      { message: order(`ORD-${tag}`, accession, patientId, expectedImages, 'ORM^O01', options.priority) },
+      { read: true },
+    ]);
     expect(field(replies[0] as string, 'MSA', 1)).toBe('AA');
     const files: string[] = [];
     let studyInstanceUid: string | undefined;
@@ -113,7 +133,12 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
         images[index] as string,
         path.join(workspace.dir, tag, `${position}.dcm`),
         { patientId, patientName: 'DOE^JANE', birthDate: '19700101', sex: 'F' },
-        { studyInstanceUid, accessionNumber: accession, instanceNumber: position + 1, bodyPartExamined: 'bodyPartExamined' in options ? options.bodyPartExamined : 'HAND' },
+        {
+          studyInstanceUid,
+          accessionNumber: accession,
+          instanceNumber: position + 1,
+          bodyPartExamined: 'bodyPartExamined' in options ? options.bodyPartExamined : 'HAND',
+        },
       );
       studyInstanceUid = made.studyInstanceUid;
       files.push(made.file);
@@ -124,7 +149,11 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   const reportFor = (studyInstanceUid: string, minImages = 1): Promise<{ id: string; status: string; imageCount: number }> =>
     waitFor(
       async () => {
-        const page = await api<{ items: Array<{ id: string; status: string; imageCount: number }> }>(engine, 'GET', `/api/reports?studyInstanceUid=${studyInstanceUid}`);
+        const page = await api<{ items: Array<{ id: string; status: string; imageCount: number }> }>(
+          engine,
+          'GET',
+          `/api/reports?studyInstanceUid=${studyInstanceUid}`,
+        );
         const item = page.body.items[0];
         return item && item.imageCount >= minImages ? item : undefined;
       },
@@ -209,7 +238,11 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect(field(raw, 'OBR', 27).split('^')[5]).toBe(priority);
     expect(field(raw, 'ORC', 7).split('^')[5]).toBe(priority);
     const obx = observations(raw);
-    expect(obx.get('FX')?.[0]).toMatchObject({ type: 'CWE', value: report.findings.fracture ? '125605004^Fracture of bone^SCT' : '260385009^Negative^SCT', status: 'P' });
+    expect(obx.get('FX')?.[0]).toMatchObject({
+      type: 'CWE',
+      value: report.findings.fracture ? '125605004^Fracture of bone^SCT' : '260385009^Negative^SCT',
+      status: 'P',
+    });
     expect(obx.get('FXPROB')?.[0]?.type).toBe('NM');
     expect(Number(obx.get('FXPROB')?.[0]?.value)).toBeCloseTo(report.findings.probability, 3);
     expect(obx.get('FXCOUNT')?.[0]?.value.split('^')[0]).toBe(report.findings.countClass);
@@ -245,7 +278,9 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   it('supersedes the draft in the RIS: F with the patient PDF when a doctor signs it in Osteon, X when it is withdrawn', async () => {
     const doctor = await userToken(engine, 'dr-hl7', 'doctor');
     expect((await api(engine, 'POST', `/api/reports/${countReportId}/confirm`, { token: doctor })).status).toBe(200);
-    const signed = await waitFor(async () => (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'F'));
+    const signed = await waitFor(async () =>
+      (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'F'),
+    );
     expect(field(signed.raw, 'OBR', 32)).toBe('dr-hl7');
     expect(observations(signed.raw).get('FX')?.[0]?.status).toBe('F');
     // The signed result carries the patient PDF (ED); the AI draft did not.
@@ -259,8 +294,12 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     const draft = (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'P');
     expect(draft && observations(draft.raw).has('PDF')).toBe(false);
     await hl7State(countReportId, 'delivered');
-    expect((await api(engine, 'POST', `/api/reports/${countReportId}/withdraw`, { token: doctor, json: { reason: 'wrong patient' } })).status).toBeLessThan(300);
-    const withdrawn = await waitFor(async () => (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'X'));
+    expect(
+      (await api(engine, 'POST', `/api/reports/${countReportId}/withdraw`, { token: doctor, json: { reason: 'wrong patient' } })).status,
+    ).toBeLessThan(300);
+    const withdrawn = await waitFor(async () =>
+      (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'X'),
+    );
     expect(observations(withdrawn.raw).get('FX')?.[0]?.status).toBe('W');
     expect(observations(withdrawn.raw).has('PDF')).toBe(false);
     await waitFor(async () => {
@@ -349,7 +388,12 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     const report = await reportDetail(draftReportId);
     expect(report.status).toBe('final');
     expect(report.reviews).toHaveLength(1);
-    expect(report.review).toMatchObject({ source: 'hl7', agreed: true, by: { username: '1234' }, verdict: { conclusion: 'Checked by the radiologist.' } });
+    expect(report.review).toMatchObject({
+      source: 'hl7',
+      agreed: true,
+      by: { username: '1234' },
+      verdict: { conclusion: 'Checked by the radiologist.' },
+    });
     const labels = await api(engine, 'GET', `/api/reports/${draftReportId}/labels`);
     expect(labels.body.items.length).toBeGreaterThan(0);
     expect(labels.body.items[0]).toMatchObject({ verdict: 'agreed' });

@@ -32,11 +32,27 @@ async function stateOf(engine: Engine, reportIds: readonly string[], auditUntil:
     const detail = (await api(engine, 'GET', `/api/reports/${id}`)).body;
     const labels = (await api(engine, 'GET', `/api/reports/${id}/labels`)).body;
     const deliveries = Object.fromEntries(
-      Object.entries(detail.deliveries ?? {}).map(([channel, state]: [string, Json]) => [channel, { status: state.status, contentVersion: state.contentVersion, references: state.references }]),
+      Object.entries(detail.deliveries ?? {}).map(([channel, state]: [string, Json]) => [
+        channel,
+        { status: state.status, contentVersion: state.contentVersion, references: state.references },
+      ]),
     );
-    reports.push({ id: detail.id, status: detail.status, contentVersion: detail.contentVersion, review: detail.review, statusHistory: detail.statusHistory, deliveries, labels });
+    reports.push({
+      id: detail.id,
+      status: detail.status,
+      contentVersion: detail.contentVersion,
+      review: detail.review,
+      statusHistory: detail.statusHistory,
+      deliveries,
+      labels,
+    });
   }
-  const jobs = (await api(engine, 'GET', '/api/jobs?limit=200')).body.items.map((job: Json) => ({ id: job.id, key: job.key, status: job.status, attempts: job.attempts }));
+  const jobs = (await api(engine, 'GET', '/api/jobs?limit=200')).body.items.map((job: Json) => ({
+    id: job.id,
+    key: job.key,
+    status: job.status,
+    attempts: job.attempts,
+  }));
   const audit = (await api(engine, 'GET', `/api/audit?limit=200&to=${auditUntil.toISOString()}`)).body.items;
   return { users, reports, jobs, audit };
 }
@@ -55,7 +71,8 @@ describe.each([
   let doctor: string;
   const reports: ReportSummary[] = [];
 
-  const risMessages = async (): Promise<string[]> => (await fs.readFile(risLog, 'utf8').catch(() => '')).split('\n').filter((line) => line.trim() !== '');
+  const risMessages = async (): Promise<string[]> =>
+    (await fs.readFile(risLog, 'utf8').catch(() => '')).split('\n').filter((line) => line.trim() !== '');
 
   /** Every channel has delivered the current content of every report. */
   const allDelivered = async (): Promise<boolean> => {
@@ -74,7 +91,10 @@ describe.each([
     workspace = await tempWorkspace(`restart-${how}`);
     risLog = path.join(workspace.dir, 'ris.jsonl');
     const risPort = await freePort();
-    ris = await startProcess(PYTHON, [RIS_PEER, 'serve', '--port', String(risPort), '--log', risLog], { readyLine: /READY /, timeoutMs: 20_000 });
+    ris = await startProcess(PYTHON, [RIS_PEER, 'serve', '--port', String(risPort), '--log', risLog], {
+      readyLine: /READY /,
+      timeoutMs: 20_000,
+    });
     fhir = await startFhirServer(path.join(workspace.dir, 'fhir-store.json'));
     portal = new TestPortal();
     await portal.start();
@@ -115,11 +135,21 @@ describe.each([
   it('keeps users, reports, verdicts, labels, audit, patient links and jobs, and sends nothing again', async () => {
     const images = await fixtureImageNames();
     for (const [index, image] of images.slice(0, 3).entries()) {
-      const made = await makeInstance(image, path.join(workspace.dir, 'send', `${index}.dcm`), { patientId: `RESTART-${index}`, patientName: 'DOE^JANE' }, { accessionNumber: `ACC-R${index}` });
+      const made = await makeInstance(
+        image,
+        path.join(workspace.dir, 'send', `${index}.dcm`),
+        { patientId: `RESTART-${index}`, patientName: 'DOE^JANE' },
+        { accessionNumber: `ACC-R${index}` },
+      );
       expect([...(await dcmsend([made.file], (engine as Engine).dicomPort)).statuses.values()]).toEqual([0]);
       reports.push(
         await waitFor(async () => {
-          const page = await api<{ items: ReportSummary[] }>(engine as Engine, 'GET', `/api/reports?studyInstanceUid=${made.studyInstanceUid}`, { token: doctor });
+          const page = await api<{ items: ReportSummary[] }>(
+            engine as Engine,
+            'GET',
+            `/api/reports?studyInstanceUid=${made.studyInstanceUid}`,
+            { token: doctor },
+          );
           return page.body.items[0];
         }, 60_000),
       );
@@ -131,31 +161,58 @@ describe.each([
     await waitFor(async () => ((await allDelivered()) ? true : undefined), 90_000);
 
     const stoppedAt = new Date();
-    const before = await stateOf(engine as Engine, reports.map((report) => report.id), stoppedAt);
+    const before = await stateOf(
+      engine as Engine,
+      reports.map((report) => report.id),
+      stoppedAt,
+    );
     expect(before.audit.length).toBeGreaterThan(5);
     expect(before.reports.map((report: Json) => report.status)).toEqual(['final', 'amended', 'preliminary']);
     expect(before.reports[1].labels.items.length).toBeGreaterThan(0);
-    const links = portal.accepted.map((request) => JSON.parse(request.body).link?.url as string | undefined).filter((url): url is string => !!url);
+    const links = portal.accepted
+      .map((request) => JSON.parse(request.body).link?.url as string | undefined)
+      .filter((url): url is string => !!url);
     expect(links.length).toBeGreaterThanOrEqual(2);
-    const sent = { ris: (await risMessages()).length, fhir: (await (fhir as FhirServerPeer).writes()).length, portal: portal.requests.length };
+    const sent = {
+      ris: (await risMessages()).length,
+      fhir: (await (fhir as FhirServerPeer).writes()).length,
+      portal: portal.requests.length,
+    };
 
     await (how === 'kill9' ? (engine as Engine).kill9() : (engine as Engine).stop());
     engine = await startEngine(options);
 
-    const after = await stateOf(engine, reports.map((report) => report.id), stoppedAt);
+    const after = await stateOf(
+      engine,
+      reports.map((report) => report.id),
+      stoppedAt,
+    );
     expect(after.users).toEqual(before.users);
     expect(after.reports).toEqual(before.reports);
     expect(after.jobs).toEqual(before.jobs);
     expect(after.audit).toEqual(before.audit);
     // The doctor's token (same signing key) and password still work.
     expect((await api(engine, 'GET', `/api/reports/${confirmed.id}`, { token: doctor })).status).toBe(200);
-    const login = await api(engine, 'POST', '/api/auth/login', { token: null, json: { username: 'dr-restart', password: 'dr-restart-password-long-enough' } });
+    const login = await api(engine, 'POST', '/api/auth/login', {
+      token: null,
+      json: { username: 'dr-restart', password: 'dr-restart-password-long-enough' },
+    });
     expect(login.status).toBe(200);
     for (const link of links) expect((await fetch(link)).status).toBe(200);
 
     // Several sweeps of every channel later, no receiver got anything more.
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    expect({ ris: (await risMessages()).length, fhir: (await (fhir as FhirServerPeer).writes()).length, portal: portal.requests.length }).toEqual(sent);
-    expect(await stateOf(engine, reports.map((report) => report.id), stoppedAt)).toEqual(expect.objectContaining({ reports: before.reports, jobs: before.jobs }));
+    expect({
+      ris: (await risMessages()).length,
+      fhir: (await (fhir as FhirServerPeer).writes()).length,
+      portal: portal.requests.length,
+    }).toEqual(sent);
+    expect(
+      await stateOf(
+        engine,
+        reports.map((report) => report.id),
+        stoppedAt,
+      ),
+    ).toEqual(expect.objectContaining({ reports: before.reports, jobs: before.jobs }));
   });
 });

@@ -55,7 +55,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };
-  const running = await startProcess(process.execPath, [MAIN], { env, readyLine: /HTTP API listening/, timeoutMs: options.readyTimeoutMs ?? 60_000 });
+  const running = await startProcess(process.execPath, [MAIN], {
+    env,
+    readyLine: /HTTP API listening/,
+    timeoutMs: options.readyTimeoutMs ?? 60_000,
+  });
   const operatorKey = env.OSTEON_OPERATOR_API_KEY;
   const getJson = async <T>(urlPath: string, requestOptions: GetJsonOptions = {}): Promise<{ status: number; body: T }> => {
     const token = requestOptions.token === undefined ? operatorKey : requestOptions.token;

@@ -21,10 +21,14 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   if (external) return { uri: external, kind: 'mongod (MONGODB_URI)', stop: async () => undefined };
   const port = await freePort();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-db-'));
-  const server: RunningProcess = await startProcess(process.execPath, [path.join(__dirname, '..', 'peers', 'mongo-wire-server.mjs'), String(port), dir], {
-    readyLine: /READY /,
-    timeoutMs: 20_000,
-  });
+  const server: RunningProcess = await startProcess(
+    process.execPath,
+    [path.join(__dirname, '..', 'peers', 'mongo-wire-server.mjs'), String(port), dir],
+    {
+      readyLine: /READY /,
+      timeoutMs: 20_000,
+    },
+  );
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     kind: "Osteon's embedded database",
@@ -37,7 +41,10 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 
 /** The engine's DatabaseService on a fresh database (migrations applied), for repository tests. */
 export async function openDatabaseService(database: TestDatabase, name: string): Promise<DatabaseService> {
-  const service = new DatabaseService({ database: { uri: database.uri, name, embedded: 'embedded' }, dataDir: '/tmp' } as unknown as AppConfig);
+  const service = new DatabaseService({
+    database: { uri: database.uri, name, embedded: 'embedded' },
+    dataDir: '/tmp',
+  } as unknown as AppConfig);
   await service.onModuleInit();
   return service;
 }

@@ -35,7 +35,10 @@ export function randomValue(random: () => number, depth = 0): unknown {
     case 6:
       return new ObjectId();
     case 7:
-      return new Binary(Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256))), random() < 0.5 ? 0 : 5);
+      return new Binary(
+        Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256))),
+        random() < 0.5 ? 0 : 5,
+      );
     case 8:
       return random() < 0.5 ? Long.fromString('9007199254740993') : Long.fromNumber(Math.floor(random() * 1000));
     case 9:

@@ -15,7 +15,9 @@ async function smallDisk(dir: string): Promise<(() => Promise<void>) | undefined
     await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
     return async () => void (await run('umount', ['-l', dir]));
   } catch (error) {
-    process.stderr.write(`SKIPPED the disk-full test: cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); run as root\n`);
+    process.stderr.write(
+      `SKIPPED the disk-full test: cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); run as root\n`,
+    );
     return undefined;
   }
 }
@@ -39,7 +41,9 @@ describe('the embedded database on a full disk', () => {
     try {
       const dir = path.join(disk, 'database');
       let database = await runEmbeddedDatabase({ dir });
-      let client = await new MongoClient(`mongodb://127.0.0.1:${database.port}/?directConnection=true`, { writeConcern: { w: 'majority', journal: true } }).connect();
+      let client = await new MongoClient(`mongodb://127.0.0.1:${database.port}/?directConnection=true`, {
+        writeConcern: { w: 'majority', journal: true },
+      }).connect();
       const labels = client.db('osteon').collection('labels');
       // Leave about 400 KiB free, then write 16 KiB records until the disk is full.
       await fs.writeFile(path.join(disk, 'ballast'), Buffer.alloc(2 * 1024 * 1024 - 400 * 1024)).catch(() => undefined);
@@ -69,7 +73,7 @@ describe('the embedded database on a full disk', () => {
       await client.close();
       await database.stop();
       database = await runEmbeddedDatabase({ dir });
-      expect((database.store.collection('osteon', 'labels')?.keys() ?? [])).toEqual(acknowledged.map(idKeyOf));
+      expect(database.store.collection('osteon', 'labels')?.keys() ?? []).toEqual(acknowledged.map(idKeyOf));
       client = await new MongoClient(`mongodb://127.0.0.1:${database.port}/?directConnection=true`).connect();
       expect(await client.db('osteon').collection('labels').countDocuments({})).toBe(acknowledged.length);
       await client.close();

@@ -48,7 +48,7 @@ function randomCommand(store: EmbeddedStore, random: () => number): void {
 /** Start and end offsets of each record in a journal file. */
 function recordSpans(bytes: Buffer): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const read = readFrame(bytes, offset, JOURNAL_MAGIC);
     if (read.kind !== 'frame') return spans;
     spans.push([offset, read.next]);
@@ -191,7 +191,12 @@ describe('the embedded database journal', () => {
     store.commit();
     await store.close();
     ({ store } = await EmbeddedStore.open(dir));
-    expect(store.collection('osteon', 'users')?.indexSpecs().map((spec) => spec.name)).toEqual(['_id_', 'username']);
+    expect(
+      store
+        .collection('osteon', 'users')
+        ?.indexSpecs()
+        .map((spec) => spec.name),
+    ).toEqual(['_id_', 'username']);
     expect(() => store.insert('osteon', 'users', { _id: new ObjectId(), username: 'drhouse' })).toThrow(/duplicate key/);
     await store.close();
   });

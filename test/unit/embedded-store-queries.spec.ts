@@ -1,7 +1,13 @@
 import { ObjectId, serialize, type Document } from 'bson';
 import { Query } from 'mingo';
 import { compareValues, valueAtPath } from '../../src/database/embedded/bson-values';
-import { countDocuments, explainQuery, findDocuments, findProjectedFields, sortDocuments } from '../../src/database/embedded/document-query';
+import {
+  countDocuments,
+  explainQuery,
+  findDocuments,
+  findProjectedFields,
+  sortDocuments,
+} from '../../src/database/embedded/document-query';
 import { idKeyOf } from '../../src/database/embedded/bson-values';
 import type { SortSpec } from '../../src/database/embedded/query-planner';
 import { StoredCollection } from '../../src/database/embedded/stored-collection';
@@ -62,7 +68,21 @@ function randomFilter(random: () => number, documents: readonly Document[]): Doc
   return pick(random, shapes)();
 }
 
-const SORTS: Array<SortSpec | undefined> = [undefined, [['n', -1]], [['n', 1]], [['at', -1]], [['at', 1]], [['k', 1], ['n', 1]], [['status', 1], ['n', -1]]];
+const SORTS: Array<SortSpec | undefined> = [
+  undefined,
+  [['n', -1]],
+  [['n', 1]],
+  [['at', -1]],
+  [['at', 1]],
+  [
+    ['k', 1],
+    ['n', 1],
+  ],
+  [
+    ['status', 1],
+    ['n', -1],
+  ],
+];
 
 /** The plain answer: every document tested, then sorted, skipped and limited. */
 function reference(documents: readonly Document[], filter: Document, sort: SortSpec | undefined, skip: number, limit: number): Document[] {
@@ -98,12 +118,18 @@ describe('embedded database queries', () => {
       const expected = reference(documents, filter, sort, skip, limit);
       const label = JSON.stringify({ filter, sort, skip, limit });
       if (unique || !sort) {
-        expect({ label, ids: found.map((document) => String(document._id)).sort() }).toEqual({ label, ids: expected.map((document) => String(document._id)).sort() });
+        expect({ label, ids: found.map((document) => String(document._id)).sort() }).toEqual({
+          label,
+          ids: expected.map((document) => String(document._id)).sort(),
+        });
       }
       if (unique) expect({ label, n: found.map((document) => document.n) }).toEqual({ label, n: expected.map((document) => document.n) });
       if (sort) expect({ label, sorted: isSorted(found, sort) }).toEqual({ label, sorted: true });
       expect(found.length).toBe(expected.length);
-      expect({ label, count: countDocuments(collection, filter) }).toEqual({ label, count: reference(documents, filter, undefined, 0, 0).length });
+      expect({ label, count: countDocuments(collection, filter) }).toEqual({
+        label,
+        count: reference(documents, filter, undefined, 0, 0).length,
+      });
     }
   });
 
@@ -156,7 +182,9 @@ describe('embedded database queries', () => {
     for (const filter of [{}, { status: 'final' }, { status: { $in: ['x', 'amended'] } }]) {
       const projected = findProjectedFields(fromSnapshot, filter, ['status', 'at', 'patient'], true);
       const expected = findDocuments(fromSnapshot, filter).map(({ _id, status, at, patient }) => ({ _id, status, at, patient }));
-      expect(projected?.map((document) => serialize(document).toString())).toEqual(expected.map((document) => serialize(document).toString()));
+      expect(projected?.map((document) => serialize(document).toString())).toEqual(
+        expected.map((document) => serialize(document).toString()),
+      );
     }
     expect(findProjectedFields(fromSnapshot, { k: 3 }, ['status'], true)).toBeUndefined(); // needs testing each document
   });
@@ -166,7 +194,9 @@ describe('embedded database queries', () => {
     collection.createIndex({ name: 'username', key: { username: 1 }, unique: true });
     const first = { _id: new ObjectId(), username: 'drhouse' };
     collection.put(first);
-    expect(() => collection.put({ _id: new ObjectId(), username: 'drhouse' })).toThrow(/E11000 duplicate key error collection: users index: username/);
+    expect(() => collection.put({ _id: new ObjectId(), username: 'drhouse' })).toThrow(
+      /E11000 duplicate key error collection: users index: username/,
+    );
     collection.put({ ...first, displayName: 'Dr. House' });
     const second = { _id: new ObjectId(), username: 'drcameron' };
     collection.put(second);

@@ -65,11 +65,16 @@ describe('evaluation of a labelled set', () => {
       'e.jpg,1,0,0,1,1,0,0,1,0,1,0,0',
     ].join('\n'),
   );
-  const boxes = parseBoxes('image_id,x_center,y_center,width,height\na.jpg,0.5,0.5,0.2,0.2\nb.jpg,0.1,0.1,0.1,0.1\nb.jpg,0.9,0.9,0.1,0.1\n');
-  const predict = (imageId: string, fractureProbability: number, part: ImagePrediction['modelBodyPart'], peak: { x: number; y: number }, countClass: ImagePrediction['countClass'] = '1'): [string, ImagePrediction] => [
-    imageId,
-    { imageId, fractureProbability, countClass, modelBodyPart: part, peak, totalMs: 10 },
-  ];
+  const boxes = parseBoxes(
+    'image_id,x_center,y_center,width,height\na.jpg,0.5,0.5,0.2,0.2\nb.jpg,0.1,0.1,0.1,0.1\nb.jpg,0.9,0.9,0.1,0.1\n',
+  );
+  const predict = (
+    imageId: string,
+    fractureProbability: number,
+    part: ImagePrediction['modelBodyPart'],
+    peak: { x: number; y: number },
+    countClass: ImagePrediction['countClass'] = '1',
+  ): [string, ImagePrediction] => [imageId, { imageId, fractureProbability, countClass, modelBodyPart: part, peak, totalMs: 10 }];
   const predictions = new Map([
     predict('a.jpg', 0.9, 'hand', { x: 0.55, y: 0.45 }),
     predict('b.jpg', 0.6, 'hip', { x: 0.5, y: 0.5 }, '2+'),

@@ -37,7 +37,9 @@ describe('the log destination', () => {
     try {
       await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
     } catch (error) {
-      process.stderr.write(`SKIPPED the log-recovery test: cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); run as root\n`);
+      process.stderr.write(
+        `SKIPPED the log-recovery test: cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); run as root\n`,
+      );
       await workspace.cleanup();
       return;
     }

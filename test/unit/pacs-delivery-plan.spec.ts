@@ -1,4 +1,10 @@
-import { planDelivery, referencesAfterDelivery, type DeliveryPlan, type PacsReferences, type SentObject } from '../../src/pacs/pacs-delivery.plan';
+import {
+  planDelivery,
+  referencesAfterDelivery,
+  type DeliveryPlan,
+  type PacsReferences,
+  type SentObject,
+} from '../../src/pacs/pacs-delivery.plan';
 import type { AnalysedImage } from '../../src/reports/findings';
 import type { Report } from '../../src/reports/report';
 
@@ -12,7 +18,18 @@ function image(sopInstanceUid: string, heatmapId: string, probability = 0.8): An
     sha256: 'x',
     blobKey: 'k',
     heatmapId,
-    findings: { modelVersion: 'm1', fractureProbability: probability, fracture: probability > 0.5, threshold: 0.5, countClass: '1', countProbabilities: [0, 1, 0], bodyPart: 'hand', bodyPartSource: 'dicom', bodyPartProbabilities: [1, 0, 0, 0], peak: undefined },
+    findings: {
+      modelVersion: 'm1',
+      fractureProbability: probability,
+      fracture: probability > 0.5,
+      threshold: 0.5,
+      countClass: '1',
+      countProbabilities: [0, 1, 0],
+      bodyPart: 'hand',
+      bodyPartSource: 'dicom',
+      bodyPartProbabilities: [1, 0, 0, 0],
+      peak: undefined,
+    },
   };
 }
 
@@ -24,11 +41,34 @@ function deliver(previous: PacsReferences, plan: DeliveryPlan): PacsReferences {
   const objects: SentObject[] =
     plan.kind === 'results'
       ? [
-          ...plan.captures.map((capture) => ({ role: 'secondary-capture' as const, sopClassUid: 'sc', sopInstanceUid: capture.sopInstanceUid, seriesInstanceUid: plan.captureSeriesInstanceUid })),
-          { role: 'structured-report', sopClassUid: 'sr', sopInstanceUid: plan.reportInstanceUid, seriesInstanceUid: plan.reportSeriesInstanceUid },
+          ...plan.captures.map((capture) => ({
+            role: 'secondary-capture' as const,
+            sopClassUid: 'sc',
+            sopInstanceUid: capture.sopInstanceUid,
+            seriesInstanceUid: plan.captureSeriesInstanceUid,
+          })),
+          {
+            role: 'structured-report',
+            sopClassUid: 'sr',
+            sopInstanceUid: plan.reportInstanceUid,
+            seriesInstanceUid: plan.reportSeriesInstanceUid,
+          },
         ]
-      : [{ role: 'rejection-note', sopClassUid: 'ko', sopInstanceUid: plan.noteInstanceUid, seriesInstanceUid: plan.noteSeriesInstanceUid }];
-  return referencesAfterDelivery(previous, plan, { contentVersion: plan.contentVersion, reportStatus: 's', sentAt: 't', objects, warnings: [] });
+      : [
+          {
+            role: 'rejection-note',
+            sopClassUid: 'ko',
+            sopInstanceUid: plan.noteInstanceUid,
+            seriesInstanceUid: plan.noteSeriesInstanceUid,
+          },
+        ];
+  return referencesAfterDelivery(previous, plan, {
+    contentVersion: plan.contentVersion,
+    reportStatus: 's',
+    sentAt: 't',
+    objects,
+    warnings: [],
+  });
 }
 
 describe('PACS delivery plan', () => {
@@ -65,7 +105,11 @@ describe('PACS delivery plan', () => {
     const reviewed = deliver(afterDraft, planDelivery(report(2, 'amended', [image('1.1', 'h1')]), afterDraft, newUid));
     const withdrawal = planDelivery(report(3, 'entered-in-error', [image('1.1', 'h1')]), reviewed, newUid);
     if (withdrawal.kind !== 'withdrawal') throw new Error('expected a withdrawal');
-    expect(withdrawal.rejected.map((object) => object.role).sort()).toEqual(['secondary-capture', 'structured-report', 'structured-report']);
+    expect(withdrawal.rejected.map((object) => object.role).sort()).toEqual([
+      'secondary-capture',
+      'structured-report',
+      'structured-report',
+    ]);
     const after = deliver(reviewed, withdrawal);
     expect(after.versions?.map((version) => version.contentVersion)).toEqual([1, 2, 3]);
     expect(after.planned).toBeUndefined();

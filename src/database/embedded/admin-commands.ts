@@ -58,7 +58,8 @@ const listCollections: CommandHandler = ({ store, cursors, database, body }) => 
 
 const create: CommandHandler = ({ store, database, body }) => {
   const name = String(body.create);
-  if (store.collection(database, name)) throw new StoreCommandError(48, 'NamespaceExists', `Collection ${database}.${name} already exists.`);
+  if (store.collection(database, name))
+    throw new StoreCommandError(48, 'NamespaceExists', `Collection ${database}.${name} already exists.`);
   store.ensureCollection(database, name);
   return { ok: 1 };
 };
@@ -100,8 +101,14 @@ const createIndexes: CommandHandler = ({ store, database, body }) => {
     if (Object.values(key).some((direction) => typeof direction !== 'number')) {
       throw new StoreCommandError(67, 'CannotCreateIndex', 'the embedded database supports ascending and descending indexes only');
     }
-    if (definition.partialFilterExpression) throw new StoreCommandError(67, 'CannotCreateIndex', 'partial indexes are not supported by the embedded database');
-    const spec: IndexSpec = { name: String(definition.name ?? indexName(key)), key, ...(definition.unique ? { unique: true } : {}), ...(definition.sparse ? { sparse: true } : {}) };
+    if (definition.partialFilterExpression)
+      throw new StoreCommandError(67, 'CannotCreateIndex', 'partial indexes are not supported by the embedded database');
+    const spec: IndexSpec = {
+      name: String(definition.name ?? indexName(key)),
+      key,
+      ...(definition.unique ? { unique: true } : {}),
+      ...(definition.sparse ? { sparse: true } : {}),
+    };
     store.createIndex(database, name, spec);
   }
   const after = store.collection(database, name)?.indexes.size ?? 1;
@@ -121,7 +128,9 @@ const dropIndexes: CommandHandler = ({ store, database, body }) => {
         ? target.map(String)
         : typeof target === 'string'
           ? [target]
-          : [...collection.indexes.values()].filter((index) => JSON.stringify(index.spec.key) === JSON.stringify(target)).map((index) => index.spec.name);
+          : [...collection.indexes.values()]
+              .filter((index) => JSON.stringify(index.spec.key) === JSON.stringify(target))
+              .map((index) => index.spec.name);
   for (const index of names) {
     if (!store.dropIndex(database, name, index)) throw new StoreCommandError(27, 'IndexNotFound', `index not found with name [${index}]`);
   }
@@ -132,7 +141,13 @@ const listIndexes: CommandHandler = ({ store, cursors, database, body }) => {
   const name = String(body.listIndexes);
   const collection = store.collection(database, name);
   if (!collection) throw new StoreCommandError(26, 'NamespaceNotFound', `ns does not exist: ${database}.${name}`);
-  const documents = collection.indexSpecs().map((spec) => ({ v: 2, key: spec.key, name: spec.name, ...(spec.unique && spec.name !== '_id_' ? { unique: true } : {}), ...(spec.sparse ? { sparse: true } : {}) }));
+  const documents = collection.indexSpecs().map((spec) => ({
+    v: 2,
+    key: spec.key,
+    name: spec.name,
+    ...(spec.unique && spec.name !== '_id_' ? { unique: true } : {}),
+    ...(spec.sparse ? { sparse: true } : {}),
+  }));
   return { cursor: cursors.open(`${database}.$cmd.listIndexes.${name}`, documents, undefined), ok: 1 };
 };
 
@@ -142,7 +157,14 @@ const collStats: CommandHandler = ({ store, database, body }) => {
   let size = 0;
   for (const stored of collection?.storedValues() ?? []) size += Buffer.isBuffer(stored) ? stored.length : calculateObjectSize(stored);
   const count = collection?.size ?? 0;
-  return { ns: `${database}.${name}`, count, size, avgObjSize: count ? Math.round(size / count) : 0, nindexes: collection?.indexes.size ?? 0, ok: 1 };
+  return {
+    ns: `${database}.${name}`,
+    count,
+    size,
+    avgObjSize: count ? Math.round(size / count) : 0,
+    nindexes: collection?.indexes.size ?? 0,
+    ok: 1,
+  };
 };
 
 const dbStats: CommandHandler = ({ store, database }) => {
@@ -151,7 +173,14 @@ const dbStats: CommandHandler = ({ store, database }) => {
   return { db: database, collections: names.length, objects, ok: 1 };
 };
 
-const serverStatus: CommandHandler = () => ({ host: 'embedded', version: SERVER_VERSION, process: 'osteon', uptime: Math.round(process.uptime()), localTime: new Date(), ok: 1 });
+const serverStatus: CommandHandler = () => ({
+  host: 'embedded',
+  version: SERVER_VERSION,
+  process: 'osteon',
+  uptime: Math.round(process.uptime()),
+  localTime: new Date(),
+  ok: 1,
+});
 
 /** MongoDB's per-collection compact; here it snapshots the whole store (the reply waits for it). */
 const compact: CommandHandler = ({ store }) => {

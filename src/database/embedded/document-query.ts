@@ -60,7 +60,11 @@ function* documentsOf(collection: StoredCollection, plan: QueryPlan): Generator<
  * The documents a filter matches, sorted, skipped and limited. An index decides where to
  * look; every candidate is still tested against the whole filter.
  */
-export function findDocuments(collection: StoredCollection | undefined, filter: Document | undefined, options: FindOptions = {}): Document[] {
+export function findDocuments(
+  collection: StoredCollection | undefined,
+  filter: Document | undefined,
+  options: FindOptions = {},
+): Document[] {
   if (!collection) return [];
   const plan = planQuery(collection, filter ?? {}, options.sort);
   const matches = plan.exact ? () => true : matcherOf(filter);
@@ -117,7 +121,13 @@ export function inclusionFields(projection: Document | undefined): string[] | un
  * (or all of them): read straight from the BSON of documents no query has decoded yet (the
  * start-up reconciliation reads one field of every instance record).
  */
-export function findProjectedFields(collection: StoredCollection | undefined, filter: Document | undefined, fields: readonly string[], withId: boolean, limit = 0): Document[] | undefined {
+export function findProjectedFields(
+  collection: StoredCollection | undefined,
+  filter: Document | undefined,
+  fields: readonly string[],
+  withId: boolean,
+  limit = 0,
+): Document[] | undefined {
   if (!collection) return [];
   const plan = planQuery(collection, filter ?? {});
   if (!plan.exact) return undefined;
@@ -147,5 +157,9 @@ export function findProjectedFields(collection: StoredCollection | undefined, fi
 export function explainQuery(collection: StoredCollection | undefined, filter: Document | undefined, sort?: SortSpec): Document {
   const plan = collection ? planQuery(collection, filter ?? {}, sort) : undefined;
   const stage = plan?.index ? 'IXSCAN' : 'COLLSCAN';
-  return { stage: plan?.index ? 'FETCH' : 'COLLSCAN', inputStage: { stage, indexName: plan?.index }, sortedByIndex: plan?.ordered ?? false };
+  return {
+    stage: plan?.index ? 'FETCH' : 'COLLSCAN',
+    inputStage: { stage, indexName: plan?.index },
+    sortedByIndex: plan?.ordered ?? false,
+  };
 }

@@ -18,7 +18,11 @@ function isOperatorUpdate(update: Document): boolean {
  * `arrayFilters`… through mingo's updater), a replacement, or a pipeline. The stored
  * document is never touched: the update works on a copy that keeps every BSON type.
  */
-export function applyUpdate(stored: Document, update: Document | Document[], options: { arrayFilters?: Document[]; filter?: Document; inserting?: boolean } = {}): UpdateOutcome {
+export function applyUpdate(
+  stored: Document,
+  update: Document | Document[],
+  options: { arrayFilters?: Document[]; filter?: Document; inserting?: boolean } = {},
+): UpdateOutcome {
   let next: Document;
   if (Array.isArray(update)) {
     const [result] = new Aggregator(update).run([cloneDocument(stored)]) as Document[];
@@ -26,7 +30,10 @@ export function applyUpdate(stored: Document, update: Document | Document[], opt
   } else if (isOperatorUpdate(update)) {
     const { $setOnInsert: onInsert, ...operators } = update;
     next = cloneDocument(stored);
-    const modifier = options.inserting && onInsert ? { ...operators, $set: { ...(operators.$set as Document | undefined), ...(onInsert as Document) } } : operators;
+    const modifier =
+      options.inserting && onInsert
+        ? { ...operators, $set: { ...(operators.$set as Document | undefined), ...(onInsert as Document) } }
+        : operators;
     let changedFields: string[] = [];
     if (Object.keys(modifier).length > 0) {
       try {
@@ -38,7 +45,8 @@ export function applyUpdate(stored: Document, update: Document | Document[], opt
     assertSameId(stored, next);
     return { document: next, changed: changedFields.length > 0 || !!options.inserting };
   } else {
-    if (Object.keys(update).some((key) => key.startsWith('$'))) throw new StoreCommandError(9, 'FailedToParse', 'an update mixes operators and fields');
+    if (Object.keys(update).some((key) => key.startsWith('$')))
+      throw new StoreCommandError(9, 'FailedToParse', 'an update mixes operators and fields');
     const { _id: replacementId, ...fields } = update;
     next = { _id: replacementId ?? stored._id, ...fields };
   }

@@ -9,7 +9,9 @@ export interface RunningEmbeddedDatabase {
 }
 
 /** Opens the store in `dir` (snapshot + journal replay), then serves it on loopback. */
-export async function runEmbeddedDatabase(options: StoreOptions & { dir: string; port?: number; host?: string }): Promise<RunningEmbeddedDatabase> {
+export async function runEmbeddedDatabase(
+  options: StoreOptions & { dir: string; port?: number; host?: string },
+): Promise<RunningEmbeddedDatabase> {
   const { store, stats } = await EmbeddedStore.open(options.dir, options);
   const server = new EmbeddedServer(store);
   let port: number;

@@ -16,7 +16,8 @@ const HANDLERS: Record<string, CommandHandler> = { ...adminCommands, ...readComm
 setInternalBufferSize(48 * 1024 * 1024);
 
 function errorReply(error: unknown): Document {
-  if (error instanceof StoreCommandError) return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName, ...error.details };
+  if (error instanceof StoreCommandError)
+    return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName, ...error.details };
   if (error instanceof JournalWriteError) {
     return error.diskFull
       ? { ok: 0, errmsg: error.message, code: 14031, codeName: 'OutOfDiskSpace' }
@@ -103,7 +104,8 @@ export class EmbeddedServer {
     let reply: Document;
     try {
       if (!handler) throw new StoreCommandError(59, 'CommandNotFound', `no such command: '${name ?? ''}'`);
-      if (request.body.startTransaction) throw new StoreCommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+      if (request.body.startTransaction)
+        throw new StoreCommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
       reply = handler({ store: this.store, cursors: this.cursors, database: request.database, body: request.body, connectionId });
     } catch (error) {
       reply = errorReply(error);

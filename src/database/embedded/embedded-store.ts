@@ -10,7 +10,8 @@ import { StoreCommandError } from './store-command.error';
 import { rawValueAtPath } from './raw-bson';
 import { acquireStoreLock, type StoreLock } from './store-lock';
 import type { StoreOperation } from './store-operation';
-import { StoredCollection } from './stored-collection';
+import { applyOperation, collectionIn } from './store-operation.apply';
+import { type StoredCollection } from './stored-collection';
 
 export interface StoreOptions {
   /** Journal bytes after which the state is compacted into a new snapshot. */
@@ -64,9 +65,17 @@ export class EmbeddedStore {
       const replay = await replayJournal(dir, snapshotLsn, (operations) => {
         for (const operation of operations) store.apply(operation);
       });
-      if (replay.tornBytes > 0) options.log?.('warn', 'embedded database: cut a journal write torn by a crash (never acknowledged)', { bytes: replay.tornBytes });
+      if (replay.tornBytes > 0)
+        options.log?.('warn', 'embedded database: cut a journal write torn by a crash (never acknowledged)', { bytes: replay.tornBytes });
       store.journal = new Journal(dir, replay.lastLsn, options.journalSync ?? true);
-      const stats = { snapshotLsn, lastLsn: replay.lastLsn, documents: store.documentCount(), journalBytes: replay.bytes, tornBytes: replay.tornBytes, ms: Date.now() - started };
+      const stats = {
+        snapshotLsn,
+        lastLsn: replay.lastLsn,
+        documents: store.documentCount(),
+        journalBytes: replay.bytes,
+        tornBytes: replay.tornBytes,
+        ms: Date.now() - started,
+      };
       if (replay.bytes > (options.compactBytes ?? DEFAULT_COMPACT_BYTES) || replay.segments.length > 8) store.startCompaction();
       return { store, stats };
     } catch (error) {
@@ -206,71 +215,11 @@ export class EmbeddedStore {
 
   /** Applies one operation (live or replayed) and returns how to take it back. */
   private apply(operation: StoreOperation): () => void {
-    switch (operation.t) {
-      case 'put': {
-        const collection = this.createCollectionNow(operation.db, operation.c);
-        const { idKey, previous } = collection.put(operation.d);
-        return () => (previous ? collection.put(previous) : collection.remove(idKey));
-      }
-      case 'del': {
-        const collection = this.collection(operation.db, operation.c);
-        const previous = collection?.remove(idKeyOf(operation.id));
-        return () => void (previous && collection?.put(previous));
-      }
-      case 'createCollection': {
-        const existed = !!this.collection(operation.db, operation.c);
-        this.createCollectionNow(operation.db, operation.c);
-        return () => void (!existed && this.databases.get(operation.db)?.delete(operation.c));
-      }
-      case 'createIndex': {
-        const collection = this.createCollectionNow(operation.db, operation.c);
-        collection.createIndex(operation.spec);
-        return () => void collection.dropIndex(operation.spec.name);
-      }
-      case 'dropIndex': {
-        const collection = this.collection(operation.db, operation.c);
-        const spec = collection?.dropIndex(operation.name);
-        return () => void (spec && collection?.createIndex(spec));
-      }
-      case 'dropCollection': {
-        const collections = this.databases.get(operation.db);
-        const previous = collections?.get(operation.c);
-        collections?.delete(operation.c);
-        return () => void (previous && collections?.set(operation.c, previous));
-      }
-      case 'dropDatabase': {
-        const previous = this.databases.get(operation.db);
-        this.databases.delete(operation.db);
-        return () => void (previous && this.databases.set(operation.db, previous));
-      }
-      case 'renameCollection': {
-        const collections = this.databases.get(operation.db);
-        const source = collections?.get(operation.c);
-        if (!collections || !source) return () => undefined;
-        const renamed = new StoredCollection(operation.to);
-        renamed.adopt(source);
-        collections.delete(operation.c);
-        collections.set(operation.to, renamed);
-        return () => {
-          collections.delete(operation.to);
-          collections.set(operation.c, source);
-        };
-      }
-    }
+    return applyOperation(this.databases, operation);
   }
 
   private createCollectionNow(db: string, name: string): StoredCollection {
-    let collections = this.databases.get(db);
-    if (!collections) {
-      collections = new Map();
-      this.databases.set(db, collections);
-    }
-    let collection = collections.get(name);
-    if (!collection) {
-      collection = new StoredCollection(name);
-      collections.set(name, collection);
-    }
-    return collection;
+    return collectionIn(this.databases, db, name);
   }
 
   private loadImage(image: CollectionImage): void {
@@ -286,7 +235,9 @@ export class EmbeddedStore {
   private startCompaction(): void {
     if (this.compacting || this.closed) return;
     this.compacting = this.compactNow()
-      .catch((error: Error) => this.options.log?.('error', 'embedded database: compaction failed (the journal keeps everything)', { err: error.message }))
+      .catch((error: Error) =>
+        this.options.log?.('error', 'embedded database: compaction failed (the journal keeps everything)', { err: error.message }),
+      )
       .finally(() => (this.compacting = undefined));
   }
 
@@ -296,7 +247,8 @@ export class EmbeddedStore {
     // state as of `lsn` even while new commands run.
     const images: CollectionImage[] = [];
     for (const [db, collections] of this.databases) {
-      for (const [name, collection] of collections) images.push({ db, name, indexes: collection.indexSpecs(), documents: collection.storedValues() });
+      for (const [name, collection] of collections)
+        images.push({ db, name, indexes: collection.indexSpecs(), documents: collection.storedValues() });
     }
     const lsn = this.journal.rotate();
     await this.journal.waitDurable(lsn);

@@ -57,7 +57,9 @@ export class StoreCorruptError extends Error {
     readonly offset: number,
     reason: string,
   ) {
-    super(`embedded database file ${file} is damaged at byte ${offset} (${reason}); nothing was changed: restore it from a backup or move it aside`);
+    super(
+      `embedded database file ${file} is damaged at byte ${offset} (${reason}); nothing was changed: restore it from a backup or move it aside`,
+    );
     this.name = 'StoreCorruptError';
   }
 }

@@ -53,7 +53,8 @@ export async function replayJournal(dir: string, afterLsn: number, apply: (opera
         throw new StoreCorruptError(file, offset, `unreadable record: ${(error as Error).message}`);
       }
       if (record.lsn > afterLsn) {
-        if (record.lsn !== lastLsn + 1) throw new StoreCorruptError(file, offset, `record ${record.lsn} follows ${lastLsn}: records are missing`);
+        if (record.lsn !== lastLsn + 1)
+          throw new StoreCorruptError(file, offset, `record ${record.lsn} follows ${lastLsn}: records are missing`);
         apply(record.operations);
         lastLsn = record.lsn;
       }

@@ -64,7 +64,12 @@ export function planQuery(collection: StoredCollection, filter: Document, sort?:
       if (direction === 0) continue;
       const lower = index.directions.map((dir) => (dir > 0 ? MIN_KEY : MAX_KEY));
       const upper = index.directions.map((dir) => (dir > 0 ? MAX_KEY : MIN_KEY));
-      return { ids: index.scan(lower, upper, direction < 0), ordered: true, index: index.spec.name, exact: Object.keys(filter).length === 0 };
+      return {
+        ids: index.scan(lower, upper, direction < 0),
+        ordered: true,
+        index: index.spec.name,
+        exact: Object.keys(filter).length === 0,
+      };
     }
   }
   return { ids: undefined, ordered: false, index: undefined, exact: Object.keys(filter).length === 0 };
@@ -178,7 +183,9 @@ function boundsFor(index: SortedIndex, constraints: Map<string, FieldConstraint>
   });
   ranges.sort((a, b) => index.compareKeys(a[0], b[0]));
   // `$in: [x, x]` would scan (and count) one range twice.
-  const distinct = ranges.filter((range, position) => position === 0 || index.compareKeys(range[0], (ranges[position - 1] as typeof range)[0]) !== 0);
+  const distinct = ranges.filter(
+    (range, position) => position === 0 || index.compareKeys(range[0], (ranges[position - 1] as typeof range)[0]) !== 0,
+  );
   return { index, ranges: distinct, score, equalityFields, singlePoint: prefixes.length === 1 };
 }
 
@@ -195,7 +202,8 @@ export function constraintsOf(filter: Document, into = new Map<string, FieldCons
     else if (isOperatorObject(condition)) addOperators(constraint, condition as Record<string, unknown>);
     into.set(field, constraint);
   }
-  for (const [field, constraint] of into) if (!constraint.points && constraint.low === undefined && constraint.high === undefined) into.delete(field);
+  for (const [field, constraint] of into)
+    if (!constraint.points && constraint.low === undefined && constraint.high === undefined) into.delete(field);
   return into;
 }
 
@@ -209,6 +217,8 @@ function addOperators(constraint: FieldConstraint, operators: Record<string, unk
   if ('$eq' in operators && isScalarKey(operators.$eq)) constraint.points ??= [operators.$eq];
   const list = operators.$in;
   if (Array.isArray(list) && list.length > 0 && list.every(isScalarKey)) constraint.points ??= [...list];
-  for (const key of ['$gt', '$gte'] as const) if (key in operators && isScalarKey(operators[key]) && operators[key] !== null) constraint.low ??= operators[key];
-  for (const key of ['$lt', '$lte'] as const) if (key in operators && isScalarKey(operators[key]) && operators[key] !== null) constraint.high ??= operators[key];
+  for (const key of ['$gt', '$gte'] as const)
+    if (key in operators && isScalarKey(operators[key]) && operators[key] !== null) constraint.low ??= operators[key];
+  for (const key of ['$lt', '$lte'] as const)
+    if (key in operators && isScalarKey(operators[key]) && operators[key] !== null) constraint.high ??= operators[key];
 }

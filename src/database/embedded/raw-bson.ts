@@ -162,7 +162,10 @@ export function rawValuesInto(bytes: Buffer, paths: readonly string[], values: u
       } else if (type === 0x04) {
         arrays[index] = true;
       } else if (type === 0x03) {
-        const nested = rawValueAtPath(bytes.subarray(valueStart, end), (paths[index] as string).slice(parts[0]?.length ?? 0).replace(/^\./, ''));
+        const nested = rawValueAtPath(
+          bytes.subarray(valueStart, end),
+          (paths[index] as string).slice(parts[0]?.length ?? 0).replace(/^\./, ''),
+        );
         values[index] = nested.value;
         arrays[index] = nested.hitArray;
       }

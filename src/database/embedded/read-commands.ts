@@ -21,7 +21,13 @@ const find: CommandHandler = ({ store, cursors, database, body }) => {
   const fields = body.sort || body.skip ? undefined : inclusionFields(projection);
   if (fields) {
     const withId = (projection as Document)._id !== 0 && (projection as Document)._id !== false;
-    const projected = findProjectedFields(store.collection(database, name), body.filter as Document | undefined, fields, withId, Math.abs(Number(body.limit ?? 0)));
+    const projected = findProjectedFields(
+      store.collection(database, name),
+      body.filter as Document | undefined,
+      fields,
+      withId,
+      Math.abs(Number(body.limit ?? 0)),
+    );
     if (projected) return { cursor: cursors.open(`${database}.${name}`, projected, batchSize, singleBatch), ok: 1 };
   }
   const documents = findDocuments(store.collection(database, name), body.filter as Document | undefined, {
@@ -34,18 +40,33 @@ const find: CommandHandler = ({ store, cursors, database, body }) => {
 
 const getMore: CommandHandler = ({ cursors, database, body }) => {
   const id = cursorIdOf(body.getMore);
-  const cursor = cursors.next(id, `${database}.${String(body.collection)}`, body.batchSize === undefined ? undefined : Number(body.batchSize));
+  const cursor = cursors.next(
+    id,
+    `${database}.${String(body.collection)}`,
+    body.batchSize === undefined ? undefined : Number(body.batchSize),
+  );
   if (!cursor) throw new StoreCommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
   return { cursor, ok: 1 };
 };
 
 const killCursors: CommandHandler = ({ cursors, body }) => {
   const { killed, notFound } = cursors.kill(((body.cursors as unknown[]) ?? []).map(cursorIdOf));
-  return { cursorsKilled: killed.map((id) => Long.fromBigInt(id)), cursorsNotFound: notFound.map((id) => Long.fromBigInt(id)), cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+  return {
+    cursorsKilled: killed.map((id) => Long.fromBigInt(id)),
+    cursorsNotFound: notFound.map((id) => Long.fromBigInt(id)),
+    cursorsAlive: [],
+    cursorsUnknown: [],
+    ok: 1,
+  };
 };
 
 const count: CommandHandler = ({ store, database, body }) => ({
-  n: countDocuments(store.collection(database, String(body.count)), body.query as Document | undefined, Number(body.skip ?? 0), Number(body.limit ?? 0)),
+  n: countDocuments(
+    store.collection(database, String(body.count)),
+    body.query as Document | undefined,
+    Number(body.skip ?? 0),
+    Number(body.limit ?? 0),
+  ),
   ok: 1,
 });
 
@@ -61,7 +82,17 @@ const distinct: CommandHandler = ({ store, database, body }) => {
 };
 
 // mingo changes input documents in place for these stages: they get copies.
-const STAGES_THAT_WRITE_INPUT = new Set(['$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$redact', '$fill', '$setWindowFields', '$densify']);
+const STAGES_THAT_WRITE_INPUT = new Set([
+  '$addFields',
+  '$set',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+  '$redact',
+  '$fill',
+  '$setWindowFields',
+  '$densify',
+]);
 
 function writesInput(pipeline: readonly Document[]): boolean {
   return pipeline.some((stage) => {
@@ -93,7 +124,8 @@ function countOnly(stages: readonly Document[]): { skip: number; limit: number; 
 const aggregate: CommandHandler = ({ store, cursors, database, body }) => {
   const name = String(body.aggregate);
   const pipeline = (body.pipeline as Document[]) ?? [];
-  if (pipeline.some((stage) => '$out' in stage || '$merge' in stage)) throw new StoreCommandError(115, 'CommandNotSupported', '$out and $merge are not supported by the embedded database');
+  if (pipeline.some((stage) => '$out' in stage || '$merge' in stage))
+    throw new StoreCommandError(115, 'CommandNotSupported', '$out and $merge are not supported by the embedded database');
   const [first] = pipeline;
   const match = first && '$match' in first ? (first.$match as Document) : undefined;
   const rest = match ? pipeline.slice(1) : pipeline;
@@ -117,7 +149,8 @@ const explain: CommandHandler = ({ store, database, body }) => {
   const inner = body.explain as Document;
   const [command] = Object.keys(inner);
   const name = String(inner[command as string]);
-  const filter = (inner.filter ?? inner.query ?? ((inner.pipeline as Document[] | undefined)?.[0]?.$match as Document | undefined)) as Document | undefined;
+  const filter = (inner.filter ?? inner.query ?? ((inner.pipeline as Document[] | undefined)?.[0]?.$match as Document | undefined)) as
+    Document | undefined;
   const winningPlan = explainQuery(store.collection(database, name), filter, normalizeSort(inner.sort));
   return { queryPlanner: { namespace: `${database}.${name}`, winningPlan }, ok: 1 };
 };

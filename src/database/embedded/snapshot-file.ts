@@ -66,7 +66,7 @@ export async function writeSnapshot(dir: string, lsn: number, collections: reado
 
 /** A short write (a full disk) must fail the snapshot, never leave it cut short. */
 async function writeAll(handle: fs.FileHandle, bytes: Buffer): Promise<void> {
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     if (bytesWritten <= 0) throw Object.assign(new Error('no space left for the snapshot'), { code: 'ENOSPC' });
     offset += bytesWritten;
@@ -135,7 +135,8 @@ function frameReader(handle: fs.FileHandle, file: string): { next(): Buffer | Pr
   };
   const take = (): Buffer => {
     const read = readFrame(buffer, position, MAGIC);
-    if (read.kind !== 'frame') throw new StoreCorruptError(file, bufferStart + position, read.kind === 'end' ? 'snapshot ends early' : read.reason);
+    if (read.kind !== 'frame')
+      throw new StoreCorruptError(file, bufferStart + position, read.kind === 'end' ? 'snapshot ends early' : read.reason);
     position = read.next;
     return read.payload;
   };
@@ -146,7 +147,8 @@ function frameReader(handle: fs.FileHandle, file: string): { next(): Buffer | Pr
       if (whole()) return take();
       return (async () => {
         await fill(FRAME_HEADER_BYTES);
-        if (buffer.length - position >= FRAME_HEADER_BYTES) await fill(FRAME_HEADER_BYTES + Math.min(buffer.readUInt32LE(position + 4), 1 << 30));
+        if (buffer.length - position >= FRAME_HEADER_BYTES)
+          await fill(FRAME_HEADER_BYTES + Math.min(buffer.readUInt32LE(position + 4), 1 << 30));
         return take();
       })();
     },

@@ -8,7 +8,9 @@ export interface StoreLock {
 /** Two processes appending to one journal would interleave records: one owner at a time. */
 export class StoreLockedError extends Error {
   constructor(dir: string, pid: number) {
-    super(`the embedded database in ${dir} is in use by process ${pid}; stop it first (or remove ${path.join(dir, 'LOCK')} if that process is gone)`);
+    super(
+      `the embedded database in ${dir} is in use by process ${pid}; stop it first (or remove ${path.join(dir, 'LOCK')} if that process is gone)`,
+    );
     this.name = 'StoreLockedError';
   }
 }

@@ -58,7 +58,7 @@ function parseOpMsg(message: Buffer, requestId: number): WireRequest {
       const nameEnd = message.indexOf(0, offset + 4);
       const identifier = message.toString('utf8', offset + 4, nameEnd);
       const documents: Document[] = [];
-      for (let position = nameEnd + 1; position < sectionEnd; ) {
+      for (let position = nameEnd + 1; position < sectionEnd;) {
         const documentSize = message.readInt32LE(position);
         documents.push(deserialize(message.subarray(position, position + documentSize)));
         position += documentSize;

@@ -6,7 +6,8 @@ import { applyUpdate, upsertSeed } from './document-update';
 import { StoreCommandError } from './store-command.error';
 
 function writeErrorOf(index: number, error: unknown): Document {
-  if (error instanceof StoreCommandError) return { index, code: error.code, codeName: error.codeName, errmsg: error.message, ...error.details };
+  if (error instanceof StoreCommandError)
+    return { index, code: error.code, codeName: error.codeName, errmsg: error.message, ...error.details };
   return { index, code: 1, codeName: 'InternalError', errmsg: (error as Error).message };
 }
 
@@ -35,7 +36,13 @@ const insert: CommandHandler = ({ store, database, body }) => {
 };
 
 /** Inserts what an upsert creates; returns the new document. */
-function upsert(context: CommandContext, name: string, filter: Document | undefined, change: Document | Document[], arrayFilters?: Document[]): Document {
+function upsert(
+  context: CommandContext,
+  name: string,
+  filter: Document | undefined,
+  change: Document | Document[],
+  arrayFilters?: Document[],
+): Document {
   const { document } = applyUpdate(upsertSeed(filter), change, { arrayFilters, filter, inserting: true });
   context.store.insert(context.database, name, document);
   return document;
@@ -54,7 +61,10 @@ const update: CommandHandler = (context) => {
       const filter = statement.q as Document | undefined;
       const change = statement.u as Document | Document[];
       const arrayFilters = statement.arrayFilters as Document[] | undefined;
-      const targets = findDocuments(store.collection(database, name), filter, { limit: statement.multi ? 0 : 1, sort: normalizeSort(statement.sort) });
+      const targets = findDocuments(store.collection(database, name), filter, {
+        limit: statement.multi ? 0 : 1,
+        sort: normalizeSort(statement.sort),
+      });
       if (targets.length === 0 && statement.upsert) {
         upserted.push({ index, _id: upsert(context, name, filter, change, arrayFilters)._id });
         continue;
@@ -84,7 +94,9 @@ const deleteCommand: CommandHandler = ({ store, database, body }) => {
   let n = 0;
   for (const [index, statement] of ((body.deletes as Document[]) ?? []).entries()) {
     try {
-      const targets = findDocuments(store.collection(database, name), statement.q as Document | undefined, { limit: Number(statement.limit ?? 0) === 1 ? 1 : 0 });
+      const targets = findDocuments(store.collection(database, name), statement.q as Document | undefined, {
+        limit: Number(statement.limit ?? 0) === 1 ? 1 : 0,
+      });
       for (const target of targets) store.remove(database, name, target._id);
       n += targets.length;
     } catch (error) {
@@ -120,7 +132,17 @@ const findAndModify: CommandHandler = (context) => {
   }
   if (!body.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
   const created = upsert(context, name, filter, change, arrayFilters);
-  return { lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id }, value: body.new ? projectOne(created, fields) : null, ok: 1 };
+  return {
+    lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id },
+    value: body.new ? projectOne(created, fields) : null,
+    ok: 1,
+  };
 };
 
-export const writeCommands: Record<string, CommandHandler> = { insert, update, delete: deleteCommand, findAndModify, findandmodify: findAndModify };
+export const writeCommands: Record<string, CommandHandler> = {
+  insert,
+  update,
+  delete: deleteCommand,
+  findAndModify,
+  findandmodify: findAndModify,
+};

@@ -1,29 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { decodeToGrey, initialiseCodecs } from '../inference/dicom-pixel.decoder';
-import { readPixelFrame } from '../inference/dicom-pixel.reader';
-import type { GreyPixels } from '../inference/grey-image';
+import type { GreyPixels } from '../imaging/grey-image';
+import { ImageService } from '../imaging/image.service';
 import type { AnalysedImage } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { PortalErrorCode, PortalException } from './portal.exception';
 
-/** Reads a report's original images (blob store, decoded to display grey) and heat maps. */
+/** A report's original images (decoded to display grey in the pixel worker) and heat maps, for the patient PDF. */
 @Injectable()
-export class ReportImageRepository {
+export class ReportImagesService {
   constructor(
-    private readonly blobs: BlobStoreRepository,
+    private readonly images: ImageService,
     private readonly heatmaps: HeatmapRepository,
   ) {}
 
   async original(image: AnalysedImage): Promise<GreyPixels> {
     try {
-      await initialiseCodecs();
-      const source = await this.blobs.open(image.blobKey);
-      try {
-        return decodeToGrey(await readPixelFrame(source));
-      } finally {
-        await source.close();
-      }
+      return await this.images.greyOfStored(image.blobKey);
     } catch (error) {
       throw new PortalException(PortalErrorCode.ImageUnreadable, `instance ${image.instanceId}: ${(error as Error).message}`);
     }

@@ -4,17 +4,16 @@
  * does not land exactly on the end of the data set means it is truncated or corrupt.
  */
 
-export interface ByteSource {
-  readonly size: number;
-  read(position: number, length: number): Promise<Buffer>;
-}
+import { OsteonException } from '../common/osteon.exception';
+import type { ByteSource } from '../storage/byte-source';
 
-export class DatasetParseError extends Error {
+/** The bytes are not a DICOM data set Osteon can walk (truncated, out of order, not DICOM). */
+export class DatasetParseError extends OsteonException<'DICOM_DATASET_UNREADABLE'> {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(`${message} at byte ${offset}`);
+    super('DICOM_DATASET_UNREADABLE', `${message} at byte ${offset}`, { httpStatus: 422, retryable: false });
   }
 }
 
@@ -182,7 +181,10 @@ export class DatasetHeaderReader {
     // Specific Character Set precedes every text attribute: UTF-8 (ISO_IR 192) or Latin-1.
     const charset = this.values.get(Tag.SpecificCharacterSet);
     const encoding = typeof charset === 'string' && charset.includes('ISO_IR 192') ? 'utf8' : 'latin1';
-    const text = raw.toString(encoding).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+    const text = raw
+      .toString(encoding)
+      .replace(/[\0 ]+$/, '')
+      .replace(/^ +/, '');
     if (text.length > 0) this.values.set(element.tag, text);
   }
 

@@ -1,7 +1,8 @@
-import { DatasetHeaderReader, DatasetParseError, Tag, type ByteSource, type DatasetHeader } from '../dicom/dataset-header.reader';
-import { TransferSyntax } from '../dicom/dicom.constants';
-import { readFileMeta } from '../dicom/part10';
-import { InferenceErrorCode, InferenceException } from './inference.exception';
+import type { ByteSource } from '../storage/byte-source';
+import { DatasetHeaderReader, DatasetParseError, Tag, type DatasetHeader } from './dataset-header.reader';
+import { TransferSyntax } from './dicom-file.constants';
+import { ImagingErrorCode, ImagingException } from './imaging.exception';
+import { readFileMeta } from './part10';
 import { assertDecodable, frameByteLength, type PixelAttributes, type PixelFrame } from './pixel-frame';
 
 const DECODABLE_SYNTAXES: ReadonlySet<string> = new Set(Object.values(TransferSyntax));
@@ -17,20 +18,24 @@ export async function readPixelFrame(source: ByteSource): Promise<PixelFrame> {
     const meta = await readFileMeta(source);
     transferSyntaxUid = meta.transferSyntaxUid;
     if (!DECODABLE_SYNTAXES.has(transferSyntaxUid)) {
-      throw new InferenceException(InferenceErrorCode.UnsupportedTransferSyntax, `transfer syntax ${transferSyntaxUid} is not decoded`);
+      throw new ImagingException(ImagingErrorCode.UnsupportedTransferSyntax, `transfer syntax ${transferSyntaxUid} is not decoded`);
     }
     header = await DatasetHeaderReader.read(source, meta.datasetOffset, transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian);
   } catch (error) {
-    if (error instanceof DatasetParseError) throw new InferenceException(InferenceErrorCode.NotDicom, error.message);
+    if (error instanceof DatasetParseError) throw new ImagingException(ImagingErrorCode.NotDicom, error.message);
     throw error;
   }
   const location = header.pixelData;
-  if (!location) throw new InferenceException(InferenceErrorCode.NoPixelData, 'the data set has no Pixel Data');
+  if (!location) throw new ImagingException(ImagingErrorCode.NoPixelData, 'the data set has no Pixel Data');
   const attributes = pixelAttributes(header.values);
   assertDecodable(attributes);
-  const encapsulated = transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian && transferSyntaxUid !== TransferSyntax.ExplicitVrLittleEndian;
+  const encapsulated =
+    transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian && transferSyntaxUid !== TransferSyntax.ExplicitVrLittleEndian;
   if (encapsulated !== location.encapsulated) {
-    throw new InferenceException(InferenceErrorCode.InvalidPixelData, `pixel data encapsulation does not match transfer syntax ${transferSyntaxUid}`);
+    throw new ImagingException(
+      ImagingErrorCode.InvalidPixelData,
+      `pixel data encapsulation does not match transfer syntax ${transferSyntaxUid}`,
+    );
   }
   const data = encapsulated
     ? await readFirstBitstream(source, location.fragments, attributes.numberOfFrames)
@@ -48,8 +53,8 @@ async function readFirstNativeFrame(
   const expected = frameBytes * attributes.numberOfFrames;
   // An odd total is padded to even length with one byte.
   if (location.length !== expected && location.length !== expected + 1) {
-    throw new InferenceException(
-      InferenceErrorCode.InvalidPixelData,
+    throw new ImagingException(
+      ImagingErrorCode.InvalidPixelData,
       `pixel data is ${location.length} bytes, ${attributes.columns}x${attributes.rows}x${attributes.numberOfFrames} at ${attributes.bitsAllocated} bits needs ${expected}`,
     );
   }
@@ -66,7 +71,7 @@ async function readFirstBitstream(
   let used = fragments;
   if (frames > 1) {
     if (fragments.length !== frames) {
-      throw new InferenceException(InferenceErrorCode.UnsupportedFrameLayout, `${frames} frames in ${fragments.length} fragments`);
+      throw new ImagingException(ImagingErrorCode.UnsupportedFrameLayout, `${frames} frames in ${fragments.length} fragments`);
     }
     used = fragments.slice(0, 1);
   }
@@ -86,12 +91,12 @@ async function readFirstBitstream(
 function pixelAttributes(values: ReadonlyMap<number, string | number>): PixelAttributes {
   const required = (tag: number, name: string): number => {
     const value = values.get(tag);
-    if (typeof value !== 'number') throw new InferenceException(InferenceErrorCode.MissingAttribute, `${name} is missing`);
+    if (typeof value !== 'number') throw new ImagingException(ImagingErrorCode.MissingAttribute, `${name} is missing`);
     return value;
   };
   const photometric = values.get(Tag.PhotometricInterpretation);
   if (typeof photometric !== 'string') {
-    throw new InferenceException(InferenceErrorCode.MissingAttribute, 'Photometric Interpretation is missing');
+    throw new ImagingException(ImagingErrorCode.MissingAttribute, 'Photometric Interpretation is missing');
   }
   const bitsAllocated = required(Tag.BitsAllocated, 'Bits Allocated');
   return {

@@ -1,4 +1,4 @@
-import { InferenceErrorCode, InferenceException } from './inference.exception';
+import { ImagingErrorCode, ImagingException } from './imaging.exception';
 
 /** Image Pixel module attributes the decoder needs (PS3.3 C.7.6.3). */
 export interface PixelAttributes {
@@ -30,18 +30,21 @@ const MONOCHROME = new Set(['MONOCHROME1', 'MONOCHROME2']);
 export function assertDecodable(attributes: PixelAttributes): void {
   const { rows, columns, samplesPerPixel, photometricInterpretation, bitsAllocated, bitsStored } = attributes;
   if (!(rows > 0 && columns > 0)) {
-    throw new InferenceException(InferenceErrorCode.InvalidPixelData, `image size ${columns}x${rows} is empty`);
+    throw new ImagingException(ImagingErrorCode.InvalidPixelData, `image size ${columns}x${rows} is empty`);
   }
   if (samplesPerPixel !== 1 || !MONOCHROME.has(photometricInterpretation)) {
-    throw new InferenceException(
-      InferenceErrorCode.UnsupportedPhotometric,
+    throw new ImagingException(
+      ImagingErrorCode.UnsupportedPhotometric,
       `photometric interpretation ${photometricInterpretation} with ${samplesPerPixel} samples per pixel is not greyscale`,
     );
   }
   if ((bitsAllocated !== 8 && bitsAllocated !== 16) || bitsStored < 1 || bitsStored > bitsAllocated) {
-    throw new InferenceException(InferenceErrorCode.UnsupportedBitDepth, `${bitsStored} bits stored in ${bitsAllocated} allocated is not supported`);
+    throw new ImagingException(
+      ImagingErrorCode.UnsupportedBitDepth,
+      `${bitsStored} bits stored in ${bitsAllocated} allocated is not supported`,
+    );
   }
-  if (attributes.rescaleSlope === 0) throw new InferenceException(InferenceErrorCode.InvalidPixelData, 'Rescale Slope is zero');
+  if (attributes.rescaleSlope === 0) throw new ImagingException(ImagingErrorCode.InvalidPixelData, 'Rescale Slope is zero');
 }
 
 /** Bytes of one native (uncompressed) frame. */

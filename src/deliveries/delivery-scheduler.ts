@@ -3,17 +3,13 @@ import { moduleLogger } from '../common/logger';
 import type { JobType } from '../jobs/job';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
 import { JobQueueService } from '../jobs/job-queue.service';
-import type { ReportStatus } from './report';
-import { ReportEvents } from './report-events';
-import { ReportService } from './report.service';
+import type { ReportStatus } from '../reports/report';
+import { ReportEvents } from '../reports/report-events';
+import { ReportService } from '../reports/report.service';
+import type { DeliveryAttempt } from './delivery-channel';
 
-export interface DeliveryAttempt {
-  readonly reportId: string;
-  readonly attempt: number;
-  readonly maxAttempts: number;
-}
-
-export interface DeliveryChannel {
+/** How a channel takes part in scheduling: its job, what it sends, and whether it is on. */
+export interface DeliveryRegistration {
   /** `deliveries.<channel>` in the report. */
   readonly channel: string;
   readonly jobType: JobType;
@@ -32,7 +28,7 @@ export function deliveryJobKey(jobType: JobType, reportId: string): string {
 /**
  * What every delivery channel (FHIR, HL7, PACS, portal) shares: its job handler, a job on
  * every content change of a report it sends, and a periodic sweep for reports whose delivered
- * version lags (an event lost in a crash). A channel only says how to deliver.
+ * version lags (an event lost in a crash). How one attempt runs is delivery-runner.ts.
  */
 @Injectable()
 export class DeliveryScheduler implements OnApplicationShutdown {
@@ -47,7 +43,7 @@ export class DeliveryScheduler implements OnApplicationShutdown {
   ) {}
 
   /** Call from the channel module's onModuleInit. */
-  register(channel: DeliveryChannel): { sweep(): Promise<number> } {
+  register(channel: DeliveryRegistration): { sweep(): Promise<number> } {
     this.registry.register(channel.jobType, (job) =>
       channel.deliver({ reportId: String(job.payload.reportId ?? ''), attempt: job.attempts, maxAttempts: job.maxAttempts }),
     );
@@ -71,7 +67,7 @@ export class DeliveryScheduler implements OnApplicationShutdown {
   }
 
   /** Schedules what the channel has not received yet; a report with an open job is left to it. */
-  private async sweep(channel: DeliveryChannel): Promise<number> {
+  private async sweep(channel: DeliveryRegistration): Promise<number> {
     let scheduled = 0;
     try {
       for (const report of await this.reports.deliveryBacklog(channel.channel, channel.statuses)) {
@@ -85,7 +81,7 @@ export class DeliveryScheduler implements OnApplicationShutdown {
     return scheduled;
   }
 
-  private async schedule(channel: DeliveryChannel, reportId: string): Promise<void> {
+  private async schedule(channel: DeliveryRegistration, reportId: string): Promise<void> {
     await this.queue.schedule(channel.jobType, deliveryJobKey(channel.jobType, reportId), { reportId }, 0);
   }
 }

@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import type { GreyPixels } from './grey-image';
-import { InferenceErrorCode, InferenceException } from './inference.exception';
+import { ImagingErrorCode, ImagingException } from './imaging.exception';
 
 /**
  * Decodes a JPEG or PNG to the grey the model was trained on: Pillow's `convert("L")`.
@@ -25,9 +25,9 @@ export async function decodeImageFile(bytes: Buffer): Promise<GreyPixels> {
     }
     return { width: info.width, height: info.height, pixels };
   } catch (error) {
-    if (error instanceof InferenceException) throw error;
+    if (error instanceof ImagingException) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InferenceException(InferenceErrorCode.ImageUnreadable, `image could not be decoded: ${reason}`);
+    throw new ImagingException(ImagingErrorCode.ImageUnreadable, `image could not be decoded: ${reason}`);
   }
 }
 
@@ -36,7 +36,11 @@ export async function decodeImageFile(bytes: Buffer): Promise<GreyPixels> {
  * byte of the greyscale value instead.
  */
 async function highBytes(image: Sharp): Promise<GreyPixels> {
-  const { data, info } = await image.toColourspace('grey16').extractChannel(0).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await image
+    .toColourspace('grey16')
+    .extractChannel(0)
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
   const count = info.width * info.height;
   const pixels = new Uint8Array(count);
   for (let i = 0; i < count; i += 1) pixels[i] = data.readUInt16LE(2 * i) >>> 8;

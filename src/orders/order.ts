@@ -24,4 +24,6 @@ export interface Order {
   readonly updatedAt: Date;
 }
 
-export type OrderInput = Omit<Order, 'id' | 'receivedAt' | 'updatedAt' | 'studyInstanceUid'> & { readonly studyInstanceUid: string | undefined };
+export type OrderInput = Omit<Order, 'id' | 'receivedAt' | 'updatedAt' | 'studyInstanceUid'> & {
+  readonly studyInstanceUid: string | undefined;
+};

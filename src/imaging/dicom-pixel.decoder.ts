@@ -1,7 +1,7 @@
 import { Context, NativeCodecs } from 'dcmjs-codecs';
-import { TransferSyntax } from '../dicom/dicom.constants';
+import { TransferSyntax } from './dicom-file.constants';
 import type { GreyPixels } from './grey-image';
-import { InferenceErrorCode, InferenceException } from './inference.exception';
+import { ImagingErrorCode, ImagingException } from './imaging.exception';
 import { assertDecodable, frameByteLength, type PixelAttributes, type PixelFrame } from './pixel-frame';
 
 let codecsReady: Promise<void> | undefined;
@@ -24,7 +24,7 @@ export function decodeToGrey(frame: PixelFrame): GreyPixels {
   const native = decompress(frame);
   const expected = frameByteLength(attributes);
   if (native.length !== expected) {
-    throw new InferenceException(InferenceErrorCode.InvalidPixelData, `decoded frame is ${native.length} bytes, expected ${expected}`);
+    throw new ImagingException(ImagingErrorCode.InvalidPixelData, `decoded frame is ${native.length} bytes, expected ${expected}`);
   }
   const stored = storedValues(native, attributes);
   const lut = displayLut(stored, attributes);
@@ -56,7 +56,7 @@ function decompress(frame: PixelFrame): Uint8Array {
     return decoded;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InferenceException(InferenceErrorCode.DecodeFailed, `${frame.transferSyntaxUid}: ${reason}`);
+    throw new ImagingException(ImagingErrorCode.DecodeFailed, `${frame.transferSyntaxUid}: ${reason}`);
   }
 }
 
@@ -78,7 +78,7 @@ function codecFor(transferSyntaxUid: string): Codec {
     case TransferSyntax.RleLossless:
       return 'rle';
     default:
-      throw new InferenceException(InferenceErrorCode.UnsupportedTransferSyntax, `transfer syntax ${transferSyntaxUid} is not decoded`);
+      throw new ImagingException(ImagingErrorCode.UnsupportedTransferSyntax, `transfer syntax ${transferSyntaxUid} is not decoded`);
   }
 }
 

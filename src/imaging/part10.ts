@@ -1,5 +1,6 @@
-import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
-import { DatasetParseError, type ByteSource } from './dataset-header.reader';
+import type { ByteSource } from '../storage/byte-source';
+import { DatasetParseError } from './dataset-header.reader';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom-file.constants';
 
 const PREAMBLE_LENGTH = 128;
 const MAGIC = 'DICM';

@@ -34,6 +34,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const fhir = FHIR_ROUTE.test(request.path);
+    if (problem.status === 503) response.setHeader('Retry-After', '30');
     response
       .status(problem.status)
       .type(fhir ? FHIR_JSON : PROBLEM_JSON)

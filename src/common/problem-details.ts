@@ -48,6 +48,20 @@ function httpErrorStatus(error: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 600 && error instanceof Error ? status : undefined;
 }
 
+// MongoDB server codes that mean "not now": a full disk (the embedded database's journal, or a
+// server's), a server shutting down or stepping down. The write was not made; retrying later can work.
+const UNAVAILABLE_CODES = new Set([14031, 91, 11600, 189, 10107, 13435, 11602]);
+const UNAVAILABLE_NAMES = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoWriteConcernError']);
+
+/** True when the database could not take the request (as opposed to a bug): 503, try again later. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    UNAVAILABLE_NAMES.has(error.name) || (error.name === 'MongoServerError' && typeof code === 'number' && UNAVAILABLE_CODES.has(code))
+  );
+}
+
 /** The answer for anything a request handler, guard or pipe threw. */
 export function problemOf(error: unknown): ProblemDetails {
   if (error instanceof OsteonException) {
@@ -71,5 +85,9 @@ export function problemOf(error: unknown): ProblemDetails {
   }
   const status = httpErrorStatus(error);
   if (status !== undefined && status < 500) return plain(status, (error as Error).message);
+  if (isDatabaseUnavailable(error)) {
+    const detail = 'the database cannot store or read this now (disk full or unavailable); nothing was changed: try again later';
+    return { ...plain(HttpStatus.SERVICE_UNAVAILABLE, detail, 'DATABASE_UNAVAILABLE'), ...typed('DATABASE_UNAVAILABLE') };
+  }
   return plain(HttpStatus.INTERNAL_SERVER_ERROR, INTERNAL_DETAIL, 'INTERNAL_ERROR');
 }

@@ -6,10 +6,17 @@ import { problemOf } from '../../src/common/problem-details';
 import { ReportErrorCode, ReportException } from '../../src/reports/report.exception';
 import { z } from 'zod';
 
-function answer(exception: unknown, path: string): { status: number; type: string; body: Record<string, unknown> } {
-  const sent = { status: 0, type: '', body: {} as Record<string, unknown> };
+function answer(
+  exception: unknown,
+  path: string,
+): { status: number; type: string; body: Record<string, unknown>; headers: Record<string, string> } {
+  const sent = { status: 0, type: '', body: {} as Record<string, unknown>, headers: {} as Record<string, string> };
   const response = {
     headersSent: false,
+    setHeader(name: string, value: string) {
+      sent.headers[name.toLowerCase()] = value;
+      return response;
+    },
     status(code: number) {
       sent.status = code;
       return response;
@@ -64,6 +71,22 @@ describe('error answers (one filter for every route)', () => {
     expect(status).toBe(500);
     expect(JSON.stringify(body)).not.toContain('secret');
     expect(body).toMatchObject({ code: 'INTERNAL_ERROR', detail: 'Internal server error' });
+  });
+
+  it('answers 503 (try again) when the database cannot take the request, e.g. its disk is full', () => {
+    const full = Object.assign(new Error('the embedded database could not write its journal (ENOSPC)'), {
+      name: 'MongoServerError',
+      code: 14031,
+    });
+    expect(answer(full, '/api/reports/x/confirm')).toMatchObject({
+      status: 503,
+      body: { code: 'DATABASE_UNAVAILABLE' },
+      headers: { 'retry-after': '30' },
+    });
+    const unreachable = Object.assign(new Error('Server selection timed out'), { name: 'MongoServerSelectionError' });
+    expect(answer(unreachable, '/api/reports')).toMatchObject({ status: 503 });
+    const bug = Object.assign(new Error('bad $set'), { name: 'MongoServerError', code: 9 });
+    expect(answer(bug, '/api/reports')).toMatchObject({ status: 500 });
   });
 
   it('answers on FHIR routes with an OperationOutcome', () => {

@@ -9,6 +9,6 @@ import { ReindexService } from './reindex.service';
 
 @Module({
   providers: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository, QueryService, ReindexService, DicomLifecycle],
-  exports: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository],
+  exports: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository, QueryService],
 })
 export class DicomModule {}

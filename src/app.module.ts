@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { DicomModule } from './dicom/dicom.module';
+import { DicomwebModule } from './dicomweb/dicomweb.module';
 import { FhirModule } from './fhir/fhir.module';
 import { HealthModule } from './health/health.module';
 import { Hl7Module } from './hl7/hl7.module';
@@ -45,6 +46,7 @@ import { TrainingLabelsModule } from './training-labels/training-labels.module';
     FhirModule,
     Hl7Module,
     PacsModule,
+    DicomwebModule,
     // Last: the console's catch-all route must come after every API route.
     ConsoleModule,
   ],

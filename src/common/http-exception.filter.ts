@@ -35,6 +35,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const fhir = FHIR_ROUTE.test(request.path);
     if (problem.status === 503) response.setHeader('Retry-After', '30');
+    // A body refused as too large is not read: close the connection rather than drain it.
+    if (problem.status === 413) response.setHeader('Connection', 'close');
     response
       .status(problem.status)
       .type(fhir ? FHIR_JSON : PROBLEM_JSON)

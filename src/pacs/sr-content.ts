@@ -13,6 +13,22 @@ export interface InstanceReference {
 }
 
 export const Concepts = {
+  measurementReport: code('126000', 'DCM', 'Imaging Measurement Report'),
+  language: code('121049', 'DCM', 'Language of Content Item and Descendants'),
+  english: code('en-US', 'RFC5646', 'English (United States)'),
+  procedureReported: code('121058', 'DCM', 'Procedure reported'),
+  plainRadiography: code('168537006', 'SCT', 'Plain radiography'),
+  imageLibrary: code('111028', 'DCM', 'Image Library'),
+  imageLibraryGroup: code('126200', 'DCM', 'Image Library Group'),
+  imagingMeasurements: code('126010', 'DCM', 'Imaging Measurements'),
+  measurementGroup: code('125007', 'DCM', 'Measurement Group'),
+  trackingIdentifier: code('112039', 'DCM', 'Tracking Identifier'),
+  trackingUid: code('112040', 'DCM', 'Tracking Unique Identifier'),
+  finding: code('121071', 'DCM', 'Finding'),
+  imageRegion: code('111030', 'DCM', 'Image Region'),
+  qualitativeEvaluations: code('C0034375', 'UMLS', 'Qualitative Evaluations'),
+  deviceObserverManufacturer: code('121014', 'DCM', 'Device Observer Manufacturer'),
+  deviceObserverModelName: code('121015', 'DCM', 'Device Observer Model Name'),
   report: code('18748-4', 'LN', 'Diagnostic imaging report'),
   observerType: code('121005', 'DCM', 'Observer Type'),
   device: code('121007', 'DCM', 'Device'),
@@ -132,9 +148,20 @@ export function pointItem(
   row: number,
   image: InstanceReference,
 ): ContentItem {
+  return scoordItem(relationship, concept, 'POINT', [column, row], image);
+}
+
+/** A spatial coordinate in the image's pixel space (PS3.3 C.18.6): POINT, or a POLYLINE closed by repeating its first point. */
+export function scoordItem(
+  relationship: Relationship,
+  concept: CodedConcept,
+  graphicType: 'POINT' | 'POLYLINE',
+  points: readonly number[],
+  image: InstanceReference,
+): ContentItem {
   return item(relationship, 'SCOORD', concept, {
-    GraphicType: 'POINT',
-    GraphicData: [Number(column.toFixed(1)), Number(row.toFixed(1))],
+    GraphicType: graphicType,
+    GraphicData: points.map((value) => Number(value.toFixed(1))),
     ContentSequence: [imageItem('SELECTED FROM', undefined, image)],
   });
 }

@@ -13,8 +13,8 @@ import {
   imageItem,
   numItem,
   personItem,
-  pointItem,
   RESULT_SOURCES,
+  scoordItem,
   textItem,
   uidItem,
   URGENCY_CODES,
@@ -25,6 +25,9 @@ import {
 export const COMPREHENSIVE_SR_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.88.33';
 export const SR_SERIES_DESCRIPTION = 'Osteon AI report';
 export const SR_SERIES_NUMBER = 9902;
+/** The device observer of an AI draft: what a viewer shows as the author until a doctor signs. */
+export const UNVERIFIED_OBSERVER_NAME = 'AI, not verified';
+export const ALGORITHM_NAME = 'Osteon fracture triage';
 
 /** One analysed original as the SR references it. */
 export interface SourceReference extends InstanceReference {
@@ -47,53 +50,31 @@ export interface StructuredReportInput {
 }
 
 /**
- * Comprehensive SR (no standard template: TID 1500 measures regions, not a triage call): the
- * current verdict under Findings (the doctor's once reviewed), the AI's own findings beside
- * it with probability, model version, and per image the source reference and heat-map peak.
- * An AI draft is PARTIAL/UNVERIFIED; a signed report COMPLETE/VERIFIED by the doctor.
+ * A TID 1500 Measurement Report (IHE AI Results): observer context naming the AI (as "AI, not
+ * verified" until a doctor signs), an image library, and per image where the model suspects a
+ * fracture a TID 1410 measurement group: the finding (SNOMED CT), its site, the algorithm, the
+ * heat-map peak as an Image Region POINT (and a box as a closed POLYLINE when the model gives
+ * one) selected from the original, and the probability as a NUM. The study-level verdict (the
+ * doctor's once reviewed) is under Qualitative Evaluations. Viewers that read TID 1500 (OHIF)
+ * draw the marks and list them as measurements.
  */
 export function buildStructuredReport(input: StructuredReportInput): Record<string, unknown> {
   const { report, createdAt } = input;
   const context = compositeContextOf(input.original);
   const reviewed = report.review !== undefined && (report.status === 'final' || report.status === 'amended');
-  const verdict = reviewed && report.review ? report.review.verdict : { ...report.findings, conclusion: undefined };
-  const resultSource = !reviewed ? RESULT_SOURCES.aiDraft : report.status === 'final' ? RESULT_SOURCES.confirmed : RESULT_SOURCES.amended;
-  const observers: ContentItem[] = [
-    codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.device),
-    uidItem('HAS OBS CONTEXT', Concepts.deviceObserverUid, OSTEON_IMPLEMENTATION_CLASS_UID),
-    textItem('HAS OBS CONTEXT', Concepts.deviceObserverName, 'Osteon'),
-  ];
-  if (reviewed && report.review) {
-    observers.push(
-      codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.person),
-      personItem('HAS OBS CONTEXT', Concepts.personObserverName, report.review.by.username),
-    );
-  }
-  const findings = container('CONTAINS', Concepts.findings, [
-    codeItem('CONTAINS', Concepts.fracture, verdict.fracture ? Concepts.present : Concepts.absent, [
-      codeItem('HAS PROPERTIES', Concepts.findingSite, BODY_PART_CODES[verdict.bodyPart]),
+  const root = container(undefined, Concepts.measurementReport, [
+    codeItem('HAS CONCEPT MOD', Concepts.language, Concepts.english),
+    ...observerContext(report, reviewed),
+    codeItem('HAS CONCEPT MOD', Concepts.procedureReported, Concepts.plainRadiography),
+    container('CONTAINS', Concepts.imageLibrary, [
+      container(
+        'CONTAINS',
+        Concepts.imageLibraryGroup,
+        input.sources.map((source) => imageItem('CONTAINS', undefined, source)),
+      ),
     ]),
-    codeItem('CONTAINS', Concepts.countClass, COUNT_CLASS_CODES[verdict.countClass]),
-    codeItem('CONTAINS', Concepts.urgency, URGENCY_CODES[report.urgency]),
-    ...(verdict.conclusion ? [textItem('CONTAINS', Concepts.impression, verdict.conclusion)] : []),
-  ]);
-  const ai = report.findings;
-  const aiFindings = container('CONTAINS', Concepts.aiFindings, [
-    textItem('CONTAINS', Concepts.algorithmName, 'Osteon fracture triage'),
-    textItem('CONTAINS', Concepts.algorithmVersion, report.modelVersion),
-    codeItem('CONTAINS', Concepts.fracture, ai.fracture ? Concepts.present : Concepts.absent, [
-      codeItem('HAS PROPERTIES', Concepts.findingSite, BODY_PART_CODES[ai.bodyPart]),
-    ]),
-    numItem('CONTAINS', Concepts.probability, ai.probability, Concepts.noUnits),
-    codeItem('CONTAINS', Concepts.countClass, COUNT_CLASS_CODES[ai.countClass]),
-    codeItem('CONTAINS', Concepts.urgency, URGENCY_CODES[ai.urgency]),
-    ...input.sources.map(imageFinding),
-  ]);
-  const root = container(undefined, Concepts.report, [
-    ...observers,
-    codeItem('CONTAINS', Concepts.resultSource, resultSource),
-    findings,
-    aiFindings,
+    ...imagingMeasurements(input),
+    qualitativeEvaluations(report, reviewed),
   ]);
   const studyInstanceUid = context.StudyInstanceUID as string;
   return {
@@ -108,7 +89,7 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
     SeriesDescription: SR_SERIES_DESCRIPTION,
     ReferencedPerformedProcedureStepSequence: [],
     Manufacturer: 'Osteon',
-    ManufacturerModelName: 'Osteon fracture triage',
+    ManufacturerModelName: ALGORITHM_NAME,
     SoftwareVersions: report.modelVersion,
     InstanceNumber: input.instanceNumber,
     ContentDate: dicomDate(createdAt),
@@ -130,18 +111,95 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
     ...(input.predecessor ? { PredecessorDocumentsSequence: hierarchicalReferences(studyInstanceUid, [input.predecessor]) } : {}),
     CurrentRequestedProcedureEvidenceSequence: hierarchicalReferences(studyInstanceUid, input.sources),
     PerformedProcedureCodeSequence: [],
+    ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
     ...root,
   };
 }
 
-function imageFinding(source: SourceReference): ContentItem {
+/** TID 1002: the AI as device observer (named "AI, not verified" on a draft), and the doctor once signed. */
+function observerContext(report: Report, reviewed: boolean): ContentItem[] {
+  const items: ContentItem[] = [
+    codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.device),
+    uidItem('HAS OBS CONTEXT', Concepts.deviceObserverUid, OSTEON_IMPLEMENTATION_CLASS_UID),
+    textItem('HAS OBS CONTEXT', Concepts.deviceObserverName, reviewed ? ALGORITHM_NAME : UNVERIFIED_OBSERVER_NAME),
+    textItem('HAS OBS CONTEXT', Concepts.deviceObserverManufacturer, 'Osteon'),
+    textItem('HAS OBS CONTEXT', Concepts.deviceObserverModelName, `${ALGORITHM_NAME} ${report.modelVersion}`),
+  ];
+  if (reviewed && report.review) {
+    items.push(
+      codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.person),
+      personItem('HAS OBS CONTEXT', Concepts.personObserverName, report.review.by.username),
+    );
+  }
+  return items;
+}
+
+/** One TID 1410 group per region the model marks on an image it suspects; none for images it clears. */
+function imagingMeasurements(input: StructuredReportInput): ContentItem[] {
+  const groups: ContentItem[] = [];
+  input.sources.forEach((source, index) => {
+    const { findings } = source;
+    if (!findings.fracture || !findings.peak) return;
+    const label = `AI fracture suspicion, image ${index + 1}`;
+    const point = [findings.peak.x * source.columns, findings.peak.y * source.rows];
+    groups.push(
+      regionGroup(
+        input,
+        source,
+        `${label}`,
+        `${input.sopInstanceUid}.${2 * index + 1}`,
+        scoordItem('CONTAINS', Concepts.imageRegion, 'POINT', point, source),
+      ),
+    );
+    if (findings.box) {
+      const { x0, y0, x1, y1 } = findings.box;
+      const [left, right, top, bottom] = [x0 * source.columns, x1 * source.columns, y0 * source.rows, y1 * source.rows];
+      const outline = [left, top, right, top, right, bottom, left, bottom, left, top];
+      groups.push(
+        regionGroup(
+          input,
+          source,
+          `${label} (region)`,
+          `${input.sopInstanceUid}.${2 * index + 2}`,
+          scoordItem('CONTAINS', Concepts.imageRegion, 'POLYLINE', outline, source),
+        ),
+      );
+    }
+  });
+  return groups.length > 0 ? [container('CONTAINS', Concepts.imagingMeasurements, groups)] : [];
+}
+
+function regionGroup(
+  input: StructuredReportInput,
+  source: SourceReference,
+  label: string,
+  trackingUid: string,
+  region: ContentItem,
+): ContentItem {
   const { findings } = source;
-  return container('CONTAINS', Concepts.imageFinding, [
-    imageItem('CONTAINS', Concepts.source, source),
-    codeItem('CONTAINS', Concepts.fracture, findings.fracture ? Concepts.present : Concepts.absent),
+  return container('CONTAINS', Concepts.measurementGroup, [
+    textItem('HAS OBS CONTEXT', Concepts.trackingIdentifier, label),
+    uidItem('HAS OBS CONTEXT', Concepts.trackingUid, trackingUid),
+    codeItem('HAS CONCEPT MOD', Concepts.finding, Concepts.fracture),
+    codeItem('HAS CONCEPT MOD', Concepts.findingSite, BODY_PART_CODES[findings.bodyPart]),
+    textItem('HAS CONCEPT MOD', Concepts.algorithmName, ALGORITHM_NAME),
+    textItem('HAS CONCEPT MOD', Concepts.algorithmVersion, input.report.modelVersion),
+    region,
     numItem('CONTAINS', Concepts.probability, findings.fractureProbability, Concepts.noUnits),
-    ...(findings.peak
-      ? [pointItem('CONTAINS', Concepts.heatmapPeak, findings.peak.x * source.columns, findings.peak.y * source.rows, source)]
-      : []),
+  ]);
+}
+
+/** The study's verdict (the doctor's once reviewed, else the AI's), and where it came from. */
+function qualitativeEvaluations(report: Report, reviewed: boolean): ContentItem {
+  const verdict = reviewed && report.review ? report.review.verdict : { ...report.findings, conclusion: undefined };
+  const resultSource = !reviewed ? RESULT_SOURCES.aiDraft : report.status === 'final' ? RESULT_SOURCES.confirmed : RESULT_SOURCES.amended;
+  return container('CONTAINS', Concepts.qualitativeEvaluations, [
+    codeItem('CONTAINS', Concepts.resultSource, resultSource),
+    codeItem('CONTAINS', Concepts.fracture, verdict.fracture ? Concepts.present : Concepts.absent, [
+      codeItem('HAS PROPERTIES', Concepts.findingSite, BODY_PART_CODES[verdict.bodyPart]),
+    ]),
+    codeItem('CONTAINS', Concepts.countClass, COUNT_CLASS_CODES[verdict.countClass]),
+    codeItem('CONTAINS', Concepts.urgency, URGENCY_CODES[report.urgency]),
+    ...(verdict.conclusion ? [textItem('CONTAINS', Concepts.impression, verdict.conclusion)] : []),
   ]);
 }

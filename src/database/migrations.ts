@@ -63,4 +63,14 @@ export const migrations: readonly Migration[] = [
       await db.collection('instances').createIndex({ receivedAt: 1 }, { name: 'received' });
     },
   },
+  {
+    version: 6,
+    description: "Osteon's own result objects per report, and the study's objects DICOMweb serves",
+    async up(db) {
+      await db.collection('result_sets').createIndex({ reportId: 1 }, { unique: true, name: 'report' });
+      await db
+        .collection('instances')
+        .createIndex({ studyInstanceUid: 1, seriesInstanceUid: 1, sopInstanceUid: 1 }, { name: 'study_series_sop' });
+    },
+  },
 ];

@@ -7,6 +7,7 @@ export const JOB_TYPES = [
   'deliver-fhir',
   'deliver-hl7',
   'deliver-pacs',
+  'archive-results',
   'shadow-analysis',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];

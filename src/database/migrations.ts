@@ -63,4 +63,20 @@ export const migrations: readonly Migration[] = [
       await db.collection('instances').createIndex({ receivedAt: 1 }, { name: 'received' });
     },
   },
+  {
+    version: 6,
+    description: 'reports keep the filler order number they are known by in the RIS (older ones: their database id, as sent)',
+    async up(db) {
+      const reports = db.collection('reports');
+      const legacy = await reports.find({ fillerOrderNumber: { $exists: false } }, { projection: { _id: 1 } }).toArray();
+      for (let start = 0; start < legacy.length; start += 500) {
+        await reports.bulkWrite(
+          legacy.slice(start, start + 500).map((report) => ({
+            updateOne: { filter: { _id: report._id }, update: { $set: { fillerOrderNumber: report._id.toHexString(), sequence: 1 } } },
+          })),
+        );
+      }
+      await reports.createIndex({ fillerOrderNumber: 1 }, { name: 'filler_order_number', unique: true, sparse: true });
+    },
+  },
 ];

@@ -5,8 +5,8 @@ import { APP_CONFIG } from '../config/config.tokens';
 import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
 import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
-import { generateUid } from '../imaging/uid';
 import { JobTargetGoneError } from '../jobs/job.exception';
+import { derivedUid } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { planDelivery, referencesAfterDelivery, type DeliveryPlan, type PacsReferences } from './pacs-delivery.plan';
 import { ResultObjectsFactory, type ResultObjects } from './result-objects.factory';
@@ -51,7 +51,7 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
     if (!this.config.pacs) throw new JobTargetGoneError('the PACS channel is not configured');
     const { report } = context;
     const previous = (context.previous?.references ?? {}) as PacsReferences;
-    const plan = planDelivery(report, previous, generateUid);
+    const plan = planDelivery(report, previous, (...role) => derivedUid(report, ...role));
     context.references = { ...previous, planned: plan };
     // The plan (its UIDs) is durable before anything is sent: a retry re-sends the same objects.
     await context.recordPending();

@@ -65,6 +65,22 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 6,
+    description: 'reports keep the filler order number they are known by in the RIS (older ones: their database id, as sent)',
+    async up(db) {
+      const reports = db.collection('reports');
+      const legacy = await reports.find({ fillerOrderNumber: { $exists: false } }, { projection: { _id: 1 } }).toArray();
+      for (let start = 0; start < legacy.length; start += 500) {
+        await reports.bulkWrite(
+          legacy.slice(start, start + 500).map((report) => ({
+            updateOne: { filter: { _id: report._id }, update: { $set: { fillerOrderNumber: report._id.toHexString(), sequence: 1 } } },
+          })),
+        );
+      }
+      await reports.createIndex({ fillerOrderNumber: 1 }, { name: 'filler_order_number', unique: true, sparse: true });
+    },
+  },
+  {
+    version: 7,
     description: "Osteon's own result objects per report, and the study's objects DICOMweb serves",
     async up(db) {
       await db.collection('result_sets').createIndex({ reportId: 1 }, { unique: true, name: 'report' });

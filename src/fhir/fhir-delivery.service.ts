@@ -81,6 +81,7 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
     let ids = { ...stored.ids };
     let versions = { ...stored.versions };
     let overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
+    let keepsDoctorDecision = false;
     const written = [...stored.written];
     for (let round = 0; ; round += 1) {
       const urns = new Map<Slot, string>();
@@ -97,17 +98,26 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
         const outcome = this.readResponse(response, slots);
         ids = { ...ids, ...outcome.ids };
         versions = { ...versions, ...outcome.versions };
-        if (outcome.versions.report) written.push(outcome.versions.report);
-        // An identifier search found resources from an earlier attempt whose answer was lost:
-        // they may hold older content, so they are updated in one more round.
+        // A conditional create that found the resource (200) wrote nothing: that version is not ours.
         const found = creates.filter((slot) => outcome.statuses[slot] === 200);
+        // A version that carries the server's doctor decision is not Osteon's own: the verdict poll
+        // must still take it in (after a lost database the poll may have passed it before the
+        // re-read report existed).
+        if (outcome.versions.report && !found.includes('report') && !keepsDoctorDecision) written.push(outcome.versions.report);
         if (found.length === 0 || round >= MAX_MERGES) return { ids, versions, written: written.slice(-KEEP_WRITTEN) };
-        overrides = {};
+        // The server already holds this study's resources: from an attempt whose answer was lost,
+        // or from before this database was lost or restored. They are merged in one more round, so
+        // a doctor's final report there is never overwritten by a re-analysis' preliminary draft.
+        ({
+          versions,
+          overrides,
+          doctorWins: keepsDoctorDecision,
+        } = await this.merge(report, planned, ids, versions, written, new Set(found)));
         continue;
       } catch (error) {
         if (!(error instanceof FhirException && error.code === FhirErrorCode.VersionConflict) || round >= MAX_MERGES) throw error;
         this.logger.info({ reportId: report.id, round }, 'FHIR version conflict: re-reading and merging');
-        ({ versions, overrides } = await this.merge(report, planned, ids, versions));
+        ({ versions, overrides, doctorWins: keepsDoctorDecision } = await this.merge(report, planned, ids, versions, written, new Set()));
       }
     }
   }
@@ -118,28 +128,33 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
     planned: readonly PlannedResource[],
     ids: Partial<Record<Slot, string>>,
     versions: Partial<Record<Slot, string>>,
-  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>> }> {
+    written: readonly string[],
+    /** Slots a conditional create found on the server: their content is not known to be Osteon's. */
+    found: ReadonlySet<Slot>,
+  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>>; doctorWins: boolean }> {
     const current: Partial<Record<Slot, R4.FhirResource>> = {};
     for (const slot of OWNED_SLOTS) {
       const id = ids[slot];
       if (id) current[slot] = await this.server.read<R4.FhirResource>(typeOf(slot), id);
     }
     const serverReport = current.report as R4.DiagnosticReport | undefined;
+    // The server's copy is someone else's when Osteon did not write that version.
+    const versionId = serverReport?.meta?.versionId;
     const doctorWins =
-      serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
+      serverReport !== undefined && (versionId === undefined || !written.includes(versionId)) && serverDecisionWins(report, serverReport);
     const nextVersions = { ...versions };
     const overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
     for (const item of planned) {
       const server = current[item.slot];
       if (!server) continue;
-      const changedByOthers = server.meta?.versionId !== versions[item.slot];
+      const changedByOthers = found.has(item.slot) || server.meta?.versionId !== versions[item.slot];
       nextVersions[item.slot] = server.meta?.versionId;
       if (!changedByOthers) continue;
       if (item.slot === 'report')
         overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
       else overrides[item.slot] = mergeOwnedResource(item.resource, server, doctorWins) ?? null;
     }
-    return { versions: nextVersions, overrides };
+    return { versions: nextVersions, overrides, doctorWins };
   }
 
   private transactionOf(

@@ -9,6 +9,7 @@ import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { PatientPdfService } from '../portal/patient-pdf.service';
 import type { DeliveryState, Report } from '../reports/report';
+import { reportKey } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { REPORT_CODE, osteonSystem } from './fhir-codes';
 import { fhirReferencesOf } from './fhir-delivery.service';
@@ -122,7 +123,7 @@ export class FhirDocumentService implements OnModuleInit, DeliveryChannel<R4.Doc
     const diagnosticReportId = fhirReferencesOf(report).ids.report;
     return {
       resourceType: 'DocumentReference',
-      identifier: [{ system: osteonSystem(fhir.system, 'report'), value: `${report.id}/patient-pdf` }],
+      identifier: [{ system: osteonSystem(fhir.system, 'report'), value: `${reportKey(report)}/patient-pdf` }],
       status: withdrawn ? 'entered-in-error' : 'current',
       docStatus: report.status === 'amended' || report.reviews.length > 1 ? 'amended' : 'final',
       type: { coding: [{ ...REPORT_CODE }], text: 'Patient radiology report (PDF)' },
@@ -145,7 +146,7 @@ export class FhirDocumentService implements OnModuleInit, DeliveryChannel<R4.Doc
         related: [
           diagnosticReportId
             ? { reference: `DiagnosticReport/${diagnosticReportId}` }
-            : { identifier: { system: osteonSystem(fhir.system, 'report'), value: report.id } },
+            : { identifier: { system: osteonSystem(fhir.system, 'report'), value: reportKey(report) } },
         ],
       },
     };
@@ -153,6 +154,6 @@ export class FhirDocumentService implements OnModuleInit, DeliveryChannel<R4.Doc
 
   private identifierQuery(report: Report): string {
     const fhir = this.config.fhir as NonNullable<AppConfig['fhir']>;
-    return `identifier=${encodeURIComponent(osteonSystem(fhir.system, 'report'))}|${encodeURIComponent(`${report.id}/patient-pdf`)}`;
+    return `identifier=${encodeURIComponent(osteonSystem(fhir.system, 'report'))}|${encodeURIComponent(`${reportKey(report)}/patient-pdf`)}`;
   }
 }

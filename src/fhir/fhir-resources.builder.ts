@@ -1,5 +1,6 @@
 import type * as R4 from 'fhir/r4';
 import type { Report } from '../reports/report';
+import { reportKey } from '../reports/report-identity';
 import {
   BODY_SITES,
   countQuantity,
@@ -101,7 +102,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
   });
   const observationId = (name: string): R4.Identifier => ({
     system: osteonSystem(site.system, 'observation'),
-    value: `${report.id}-${name}`,
+    value: `${reportKey(report)}-${name}`,
   });
   const observationBase = (slot: Slot, name: string): Omit<R4.Observation, 'code'> => ({
     resourceType: 'Observation',
@@ -202,7 +203,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
   const diagnosticReport: R4.DiagnosticReport = {
     resourceType: 'DiagnosticReport',
     meta: { profile: [`${PROFILE_BASE}osteon-diagnostic-report`] },
-    identifier: [{ system: osteonSystem(site.system, 'report'), value: report.id }],
+    identifier: [{ system: osteonSystem(site.system, 'report'), value: reportKey(report) }],
     status,
     category: [{ coding: [{ system: V2_0074, code: 'RAD', display: 'Radiology' }] }],
     code: { coding: [{ ...REPORT_CODE }] },
@@ -226,7 +227,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     ],
   };
 
-  const observationQuery = (name: string): string => query(osteonSystem(site.system, 'observation'), `${report.id}-${name}`);
+  const observationQuery = (name: string): string => query(osteonSystem(site.system, 'observation'), `${reportKey(report)}-${name}`);
   return [
     { slot: 'patient', resource: patient, identifierQuery: query(patientIdentifier.system as string, patientIdentifier.value as string) },
     { slot: 'device', resource: device, identifierQuery: query(modelSystem, report.modelVersion) },
@@ -235,7 +236,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     { slot: 'count', resource: count, identifierQuery: observationQuery('count') },
     { slot: 'bodySite', resource: bodySite, identifierQuery: observationQuery('body-site') },
     { slot: 'urgency', resource: urgency, identifierQuery: observationQuery('urgency') },
-    { slot: 'report', resource: diagnosticReport, identifierQuery: query(osteonSystem(site.system, 'report'), report.id) },
+    { slot: 'report', resource: diagnosticReport, identifierQuery: query(osteonSystem(site.system, 'report'), reportKey(report)) },
   ];
 }
 

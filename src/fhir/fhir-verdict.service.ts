@@ -4,7 +4,6 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { osteonSystem } from './fhir-codes';
 import { fhirReferencesOf } from './fhir-delivery.service';
@@ -80,15 +79,10 @@ export class FhirVerdictService {
 
   async process(server: R4.DiagnosticReport): Promise<VerdictAction> {
     const system = osteonSystem(this.settings().system, 'report');
-    const reportId = server.identifier?.find((identifier) => identifier.system === system)?.value;
-    if (!reportId) return { kind: 'ignore', reason: 'not an Osteon report' };
-    let report: Report;
-    try {
-      report = await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) return { kind: 'ignore', reason: 'unknown report' };
-      throw error;
-    }
+    const key = server.identifier?.find((identifier) => identifier.system === system)?.value;
+    if (!key) return { kind: 'ignore', reason: 'not an Osteon report' };
+    const report = await this.reports.findByKey(key);
+    if (!report) return { kind: 'ignore', reason: 'unknown report' };
     const { written } = fhirReferencesOf(report);
     const userSystem = osteonSystem(this.settings().system, 'user');
     const quick = decideVerdict(report, server, {}, written, userSystem);

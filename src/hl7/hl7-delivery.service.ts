@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Message } from 'node-hl7-client';
 import { moduleLogger } from '../common/logger';
@@ -10,17 +9,13 @@ import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exc
 import { OrderRepository } from '../orders/order.repository';
 import { PatientPdfService } from '../portal/patient-pdf.service';
 import type { DeliveryState, Report } from '../reports/report';
+import { messageControlId } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { resultStatusOf } from './hl7-codes';
 import { buildResultMessage } from './result-message.builder';
 import { RisClient } from './ris.client';
 
 export const HL7_CHANNEL = 'hl7';
-
-/** MSH-10: unique per message, also across retries of the same report content; 19 characters (ST, at most 20 in v2.5.1). */
-export function newControlId(): string {
-  return `OST${Date.now().toString(36).toUpperCase().padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
-}
 
 /** An ORU^R01 ready for the RIS, and the control id its ACK must quote. */
 interface ResultMessage {
@@ -62,8 +57,11 @@ export class Hl7DeliveryService implements DeliveryChannel<ResultMessage> {
 
   async build(context: DeliveryContext): Promise<ResultMessage> {
     const { report, previous } = context;
-    const controlId = newControlId();
-    const sentControlIds = [...((previous?.references.messageControlIds as string[] | undefined) ?? []), controlId].slice(-20);
+    // One control id per content version: a re-send after a crash or an outage is the same
+    // message, which a RIS that already took it recognises as a duplicate.
+    const controlId = messageControlId(report, report.contentVersion);
+    const earlier = ((previous?.references.messageControlIds as string[] | undefined) ?? []).filter((id) => id !== controlId);
+    const sentControlIds = [...earlier, controlId].slice(-20);
     context.references = { messageControlId: controlId, messageControlIds: sentControlIds, resultStatus: resultStatusOf(report.status) };
     const order = report.accessionNumber
       ? await this.orders.findByAccession(report.accessionNumber)

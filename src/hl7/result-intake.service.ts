@@ -57,11 +57,11 @@ export class ResultIntakeService {
     }
   }
 
-  /** By OBR-3 (the report id Osteon sent), else by accession (OBR-18 or OBR-3) through the order, else by ZDS-1. */
+  /** By OBR-3 (the filler order number Osteon sent), else by accession (OBR-18 or OBR-3) through the order, else by ZDS-1. */
   private async findReport(result: ExternalResult): Promise<Report> {
     if (result.fillerOrderNumber) {
-      const byId = await this.reports.get(result.fillerOrderNumber).catch(() => undefined);
-      if (byId) return byId;
+      const byFiller = await this.reports.findByFillerOrderNumber(result.fillerOrderNumber);
+      if (byFiller) return byFiller;
     }
     for (const accession of [result.accessionNumber, result.fillerOrderNumber].filter((value) => value !== '')) {
       const order = await this.orders.findByAccession(accession);

@@ -3,6 +3,7 @@ import { HL7_2_5_1 } from 'node-hl7-client/hl7';
 import type { Order } from '../orders/order';
 import type { BodyPart, CountClass, Urgency } from '../reports/findings';
 import type { Report } from '../reports/report';
+import { fillerOrderNumber as derivedFillerOrderNumber } from '../reports/report-identity';
 import {
   BODY_PART_CODES,
   COUNT_CODES,
@@ -88,6 +89,8 @@ export function buildResultMessage(
   now = new Date(),
   pdf?: Buffer,
 ): Message {
+  // The RIS's key for this result: the same order across versions, restarts and a lost database.
+  const fillerOrderNumber = report.fillerOrderNumber ?? derivedFillerOrderNumber(report);
   const message = new Message({
     specification: new HL7_2_5_1(),
     messageHeader: { msh_9_1: 'ORU', msh_9_2: 'R01', msh_9_3: 'ORU_R01', msh_10: controlId, msh_11_1: 'P' },
@@ -114,7 +117,7 @@ export function buildResultMessage(
   const orc = message.addSegment('ORC');
   orc.set('1', 'RE');
   orc.set('2', order?.placerOrderNumber ?? '');
-  orc.set('3.1', report.id);
+  orc.set('3.1', fillerOrderNumber);
   orc.set('3.2', parties.sendingApplication);
   orc.set('5', { P: 'A', F: 'CM', C: 'CM', X: 'CA' }[resultStatus]);
   orc.set('7.6', priority);
@@ -123,7 +126,7 @@ export function buildResultMessage(
   const obr = message.addSegment('OBR');
   obr.set('1', '1');
   obr.set('2', order?.placerOrderNumber ?? '');
-  obr.set('3.1', report.id);
+  obr.set('3.1', fillerOrderNumber);
   obr.set('3.2', parties.sendingApplication);
   obr.set('4.1', procedure.code);
   obr.set('4.2', procedure.text);

@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import os from 'node:os';
 import { moduleLogger } from '../common/logger';
+import { isProcessRunning } from '../common/process-alive';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { JOB_TYPES, type JobRecord } from './job';
@@ -30,11 +32,29 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.handlers.assertComplete();
+    await this.releaseOrphans();
     const interval = setInterval(() => void this.poll(), this.config.jobs.pollMs);
     this.scheduler.addInterval(POLL_INTERVAL, interval);
     this.logger.info({ workerId: this.config.jobs.workerId, concurrency: this.config.jobs.concurrency }, 'job worker started');
+  }
+
+  /**
+   * Jobs this machine's workers were running when they died (kill -9, a power cut) go back to the
+   * queue now instead of waiting out their lease: a worker named host-pid whose pid is gone, or one
+   * with this process's own explicit OSTEON_WORKER_ID (its previous life).
+   */
+  private async releaseOrphans(): Promise<void> {
+    const workerId = this.config.jobs.workerId;
+    const host = `${os.hostname()}-`;
+    const owners = (await this.jobs.runningOwners(workerId.startsWith(host) ? host : workerId)).filter((owner) => {
+      if (owner === workerId) return true;
+      const pid = Number(owner.slice(host.length));
+      return owner.startsWith(host) && Number.isInteger(pid) && pid > 0 && !isProcessRunning(pid);
+    });
+    const released = await this.jobs.releaseLeases(owners);
+    if (released > 0) this.logger.warn({ released, owners }, 'jobs interrupted by a crash put back in the queue');
   }
 
   async onApplicationShutdown(): Promise<void> {

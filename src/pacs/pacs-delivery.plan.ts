@@ -60,8 +60,14 @@ export function analysisKeyOf(image: Report['images'][number]): string {
   return `${image.heatmapId ?? 'no-heatmap'}:${image.findings.fractureProbability.toFixed(6)}`;
 }
 
-/** The objects to send for the report's current content (pure: UIDs come from `newUid`). */
-export function planDelivery(report: Report, previous: PacsReferences, newUid: () => string): DeliveryPlan {
+/** Names the UID of one role of the report's results (report-identity.ts derives it from the study). */
+export type UidFor = (...role: ReadonlyArray<string | number>) => string;
+
+/**
+ * The objects to send for the report's current content (pure: UIDs come from `uidFor`, by role,
+ * so the same study gets the same UIDs again even after its records were lost).
+ */
+export function planDelivery(report: Report, previous: PacsReferences, uidFor: UidFor): DeliveryPlan {
   if (previous.planned && previous.planned.contentVersion === report.contentVersion) return previous.planned;
   if (report.status === 'entered-in-error') {
     const rejected = new Map<string, SentObject>();
@@ -71,8 +77,8 @@ export function planDelivery(report: Report, previous: PacsReferences, newUid: (
     return {
       kind: 'withdrawal',
       contentVersion: report.contentVersion,
-      noteSeriesInstanceUid: newUid(),
-      noteInstanceUid: newUid(),
+      noteSeriesInstanceUid: uidFor('rejection-series', report.contentVersion),
+      noteInstanceUid: uidFor('rejection', report.contentVersion),
       rejected: [...rejected.values()],
     };
   }
@@ -80,15 +86,21 @@ export function planDelivery(report: Report, previous: PacsReferences, newUid: (
   const captures = report.images.map((image): PlannedCapture => {
     const analysisKey = analysisKeyOf(image);
     const same = known.find((capture) => capture.sourceSopInstanceUid === image.sopInstanceUid && capture.analysisKey === analysisKey);
-    return same ?? { sourceSopInstanceUid: image.sopInstanceUid, analysisKey, sopInstanceUid: newUid() };
+    return (
+      same ?? {
+        sourceSopInstanceUid: image.sopInstanceUid,
+        analysisKey,
+        sopInstanceUid: uidFor('capture', image.sopInstanceUid, analysisKey),
+      }
+    );
   });
   return {
     kind: 'results',
     contentVersion: report.contentVersion,
-    captureSeriesInstanceUid: previous.captureSeriesInstanceUid ?? newUid(),
-    reportSeriesInstanceUid: previous.reportSeriesInstanceUid ?? newUid(),
+    captureSeriesInstanceUid: previous.captureSeriesInstanceUid ?? uidFor('capture-series'),
+    reportSeriesInstanceUid: previous.reportSeriesInstanceUid ?? uidFor('report-series'),
     captures,
-    reportInstanceUid: newUid(),
+    reportInstanceUid: uidFor('structured-report', report.contentVersion),
     predecessor: previous.latestReport,
   };
 }

@@ -3,8 +3,8 @@ import { data as dcmjsData } from 'dcmjs';
 import { moduleLogger } from '../common/logger';
 import { IngestService } from '../dicom/ingest.service';
 import { InstanceRepository } from '../dicom/instance.repository';
-import { generateUid } from '../imaging/uid';
 import type { DeliveryState, Report } from '../reports/report';
+import { derivedUid } from '../reports/report-identity';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { part10Of } from './dicom-values';
 import { planDelivery, type PacsReferences, type SentObject } from './pacs-delivery.plan';
@@ -85,7 +85,7 @@ export class ResultArchiveService {
         {
           contentVersion: report.contentVersion,
           reportStatus: report.status,
-          plan: planDelivery(report, referencesOf(set), generateUid),
+          plan: planDelivery(report, referencesOf(set), (...role) => derivedUid(report, ...role)),
           createdAt: new Date(),
           objects: [],
         },

@@ -1,3 +1,4 @@
+import { fillerOrderNumber } from './report-identity';
 import type { AnalysedImage, StudyFindings, Urgency } from './findings';
 import type { ReportPatient, StatusChange } from './report';
 import type { ReportDocument } from './report.repository';
@@ -30,8 +31,10 @@ export function modelVersionOf(analysis: StudyAnalysis): string {
 /** The first report of a study: a preliminary AI draft. */
 export function newReportDocument(analysis: StudyAnalysis, findings: StudyFindings, now: Date): ReportDocument {
   const drafted: StatusChange = { status: 'preliminary', at: now, by: undefined, reason: 'AI draft' };
+  const identity = { studyInstanceUid: analysis.studyInstanceUid, sequence: 1 };
   return {
-    studyInstanceUid: analysis.studyInstanceUid,
+    ...identity,
+    fillerOrderNumber: fillerOrderNumber(identity),
     accessionNumber: analysis.accessionNumber,
     patient: analysis.patient,
     status: 'preliminary',

@@ -46,6 +46,11 @@ export class ReportRepository {
     return document ? toReport(document) : undefined;
   }
 
+  async findByFillerOrderNumber(fillerOrderNumber: string): Promise<Report | undefined> {
+    const document = await this.collection.findOne({ fillerOrderNumber });
+    return document ? toReport(document) : undefined;
+  }
+
   /** Creates the study's report unless one exists: one upsert keyed on the study. */
   async insertIfAbsent(document: ReportDocument): Promise<{ report: Report; inserted: boolean }> {
     const result = await this.collection.findOneAndUpdate(

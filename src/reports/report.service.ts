@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { parseReportKey, reportSequence } from './report-identity';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { DoctorVerdict, ImageVerdict } from './findings';
@@ -92,6 +93,18 @@ export class ReportService {
 
   async findByStudy(studyInstanceUid: string): Promise<Report | undefined> {
     return this.reports.findByStudy(studyInstanceUid);
+  }
+
+  /** The report a receiver names: by its key (study + sequence), or by the database id older messages carried. */
+  async findByKey(key: string): Promise<Report | undefined> {
+    const parsed = parseReportKey(key);
+    if (!parsed) return this.reports.findById(key);
+    const report = await this.reports.findByStudy(parsed.studyInstanceUid);
+    return report && reportSequence(report) === parsed.sequence ? report : undefined;
+  }
+
+  async findByFillerOrderNumber(fillerOrderNumber: string): Promise<Report | undefined> {
+    return this.reports.findByFillerOrderNumber(fillerOrderNumber);
   }
 
   async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {

@@ -114,8 +114,12 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
 
   const search = async <T>(query: string): Promise<T[]> =>
     ((await fhir.request<{ entry?: Array<{ resource: T }> }>('GET', query)).body.entry ?? []).map((entry) => entry.resource);
+  /** The identifier value the FHIR server knows the report by: its study and sequence (`<study UID>-r1`). */
+  const keyOf = async (reportId: string): Promise<string> =>
+    (await api<{ identity: { key: string } }>(engine, 'GET', `/api/reports/${reportId}`)).body.identity.key;
+
   const serverReportOf = async (reportId: string): Promise<R4.DiagnosticReport[]> =>
-    search<R4.DiagnosticReport>(`/DiagnosticReport?identifier=urn:osteon:report|${reportId}`);
+    search<R4.DiagnosticReport>(`/DiagnosticReport?identifier=urn:osteon:report|${await keyOf(reportId)}`);
   const counts = async (): Promise<Record<string, number>> => {
     const result: Record<string, number> = {};
     for (const type of ['Patient', 'Device', 'ImagingStudy', 'Observation', 'DiagnosticReport'])
@@ -217,7 +221,9 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     expect((await api(engine, 'POST', `/api/reports/${firstReportId}/confirm`, { token: doctor })).status).toBe(200);
     await waitFor(async () => ((await serverReportOf(firstReportId))[0]?.status === 'final' ? true : undefined), 30_000, 200);
     expect(await counts()).toEqual(before);
-    const observations = await search<R4.Observation>(`/Observation?identifier=urn:osteon:observation|${firstReportId}-fracture`);
+    const observations = await search<R4.Observation>(
+      `/Observation?identifier=urn:osteon:observation|${await keyOf(firstReportId)}-fracture`,
+    );
     expect(observations.map((observation) => observation.status)).toEqual(['final']);
   });
 
@@ -396,7 +402,8 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     });
   });
   it('publishes the signed patient PDF as a DocumentReference linked to the DiagnosticReport, and replaces it on amendment', async () => {
-    const documentsOf = () => search<R4.DocumentReference>(`/DocumentReference?identifier=urn:osteon:report|${firstReportId}/patient-pdf`);
+    const firstKey = await keyOf(firstReportId);
+    const documentsOf = () => search<R4.DocumentReference>(`/DocumentReference?identifier=urn:osteon:report|${firstKey}/patient-pdf`);
     // The rejection test above also refused this document (same patient identifier rule): replay it.
     const dead = await api<{ items: Array<{ id: string }> }>(engine, 'GET', '/api/jobs?type=deliver-fhir-document&status=dead');
     for (const job of dead.body.items) expect((await api(engine, 'POST', `/api/jobs/${job.id}/replay`)).status).toBe(201);

@@ -1,26 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { MongoClient, ObjectId } from 'mongodb';
 import { idKeyOf } from '../../src/database/embedded/bson-values';
 import { runEmbeddedDatabase } from '../../src/database/embedded/embedded-database.runner';
+import { mountSmallDisk } from '../support/tmpfs';
 import { tempWorkspace } from '../support/workspace';
-
-const run = promisify(execFile);
-
-/** A 2 MiB tmpfs, so the disk really fills up; undefined where this machine cannot mount one. */
-async function smallDisk(dir: string): Promise<(() => Promise<void>) | undefined> {
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
-    return async () => void (await run('umount', ['-l', dir]));
-  } catch (error) {
-    process.stderr.write(
-      `SKIPPED the disk-full test: cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); run as root\n`,
-    );
-    return undefined;
-  }
-}
 
 describe('the embedded database on a full disk', () => {
   let workspace: { dir: string; cleanup: () => Promise<void> };
@@ -35,8 +19,7 @@ describe('the embedded database on a full disk', () => {
 
   it('fails the write the caller sees (OutOfDiskSpace), loses nothing acknowledged, and recovers when space returns', async () => {
     const disk = path.join(workspace.dir, 'disk');
-    await fs.mkdir(disk);
-    const unmount = await smallDisk(disk);
+    const unmount = await mountSmallDisk(disk, '2m', 'the disk-full test');
     if (!unmount) return;
     try {
       const dir = path.join(disk, 'database');

@@ -42,7 +42,8 @@ describe('FHIR resources Osteon emits', () => {
     expect(device.version?.[0]?.value).toBe('fracture-2026.11.1');
     expect(report).toMatchObject({
       status: 'preliminary',
-      identifier: [{ system: 'urn:osteon:report', value: '6650a1b2c3d4e5f601234567' }],
+      // The study and the report's sequence in it, not the database id.
+      identifier: [{ system: 'urn:osteon:report', value: `${sampleReport().studyInstanceUid}-r1` }],
     });
     expect(report.conclusionCode?.[0]?.coding?.[0]).toMatchObject({ system: 'http://snomed.info/sct', code: '125605004' });
   });

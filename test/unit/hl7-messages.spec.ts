@@ -1,3 +1,4 @@
+import { fillerOrderNumber } from '../../src/reports/report-identity';
 import { Hl7Message } from '@medplum/core';
 import type { Report } from '../../src/reports/report';
 import { Hl7ErrorCode, Hl7Exception } from '../../src/hl7/hl7.exception';
@@ -42,7 +43,8 @@ describe('HL7 messages', () => {
     const result = parseResultMessage(parsed);
     expect(result).toMatchObject({
       resultStatus: 'F',
-      fillerOrderNumber: '6b06c93bee724a3bb11103e9',
+      // Derived from the study, not the database id: the RIS keeps one order even after a lost database.
+      fillerOrderNumber: fillerOrderNumber(report()),
       accessionNumber: 'ACC|1',
       fracture: true,
       countClass: '2+',

@@ -7,9 +7,10 @@ import {
 } from '../../src/pacs/pacs-delivery.plan';
 import type { AnalysedImage } from '../../src/reports/findings';
 import type { Report } from '../../src/reports/report';
+import { derivedUid } from '../../src/reports/report-identity';
 
-let counter = 0;
-const newUid = (): string => `2.25.${(counter += 1)}`;
+const newUid = (...role: ReadonlyArray<string | number>): string =>
+  derivedUid({ studyInstanceUid: '1.2.826.0.1.3680043.8.498.77' }, ...role);
 
 function image(sopInstanceUid: string, heatmapId: string, probability = 0.8): AnalysedImage {
   return {
@@ -113,5 +114,23 @@ describe('PACS delivery plan', () => {
     const after = deliver(reviewed, withdrawal);
     expect(after.versions?.map((version) => version.contentVersion)).toEqual([1, 2, 3]);
     expect(after.planned).toBeUndefined();
+  });
+
+  it('derives the same valid DICOM UIDs for the same study again, as after a lost database', () => {
+    const draft = report(1, 'preliminary', [image('1.1', 'h1'), image('1.2', 'h2')]);
+    const first = planDelivery(draft, {}, newUid);
+    const again = planDelivery(draft, {}, newUid);
+    expect(again).toEqual(first);
+    const uids =
+      first.kind === 'results'
+        ? [
+            first.captureSeriesInstanceUid,
+            first.reportSeriesInstanceUid,
+            first.reportInstanceUid,
+            ...first.captures.map((c) => c.sopInstanceUid),
+          ]
+        : [];
+    expect(new Set(uids).size).toBe(5);
+    for (const uid of uids) expect(uid).toMatch(/^2\.25\.(0|[1-9]\d{0,38})$/);
   });
 });

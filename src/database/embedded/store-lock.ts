@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessRunning } from '../../common/process-alive';
 
 export interface StoreLock {
   release(): Promise<void>;
@@ -29,17 +30,8 @@ export async function acquireStoreLock(dir: string): Promise<StoreLock> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) throw new StoreLockedError(dir, owner);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessRunning(owner)) throw new StoreLockedError(dir, owner);
     await fs.rm(file, { force: true });
   }
   throw new Error(`could not take the embedded database lock in ${dir}`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

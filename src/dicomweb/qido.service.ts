@@ -81,9 +81,11 @@ export class QidoService {
     throw new DicomwebException(DicomwebErrorCode.SeriesNotFound, `series ${scoped.series} of study ${scoped.study} is not known`);
   }
 
-  private fieldsFor(query: QidoQuery, matchingKeys: readonly string[], scoped: { study?: string }): string[] {
+  private fieldsFor(query: QidoQuery, matchingKeys: readonly string[], scoped: { study?: string; series?: string }): string[] {
     const fields = new Set([...DEFAULT_FIELDS[query.level], ...matchingKeys]);
     if (scoped.study === undefined) CONTEXT_FIELDS[query.level].forEach((field) => fields.add(field));
+    // `/studies/{study}/instances` answers say which series each instance is in (PS3.18 10.6.3.3.3).
+    if (query.level === 'IMAGE' && scoped.series === undefined) SERIES.forEach((field) => fields.add(field));
     const asked = query.includeFields === 'all' ? ALL_FIELDS[query.level] : query.includeFields;
     asked.forEach((field) => fields.add(field));
     return [...fields];

@@ -3,7 +3,7 @@ import { code, OSTEON_SCHEME, type CodedConcept } from './dicom-values';
 
 /** Content items of an SR tree (PS3.3 C.17.3), as dcmjs naturalised sequence items. */
 export type ContentItem = Record<string, unknown>;
-export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS PROPERTIES' | 'HAS CONCEPT MOD' | 'SELECTED FROM';
+export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS PROPERTIES' | 'HAS CONCEPT MOD' | 'SELECTED FROM' | 'INFERRED FROM';
 
 /** A SOP instance an SR item points at. */
 export interface InstanceReference {
@@ -46,6 +46,7 @@ export const Concepts = {
   findingSite: code('363698007', 'SCT', 'Finding site'),
   source: code('260753009', 'SCT', 'Source'),
   noUnits: code('1', 'UCUM', 'no units'),
+  percent: code('%', 'UCUM', 'percent'),
   resultSource: code('result-source', OSTEON_SCHEME, 'Result source'),
   aiFindings: code('ai-findings', OSTEON_SCHEME, 'AI findings'),
   imageFinding: code('image-finding', OSTEON_SCHEME, 'Image finding'),
@@ -122,9 +123,16 @@ export function personItem(relationship: Relationship, concept: CodedConcept, na
   return item(relationship, 'PNAME', concept, { PersonName: name });
 }
 
-export function numItem(relationship: Relationship, concept: CodedConcept, value: number, units: CodedConcept): ContentItem {
+export function numItem(
+  relationship: Relationship,
+  concept: CodedConcept,
+  value: number,
+  units: CodedConcept,
+  children: readonly ContentItem[] = [],
+): ContentItem {
   return item(relationship, 'NUM', concept, {
     MeasuredValueSequence: [{ NumericValue: Number(value.toFixed(4)), MeasurementUnitsCodeSequence: [units] }],
+    ...(children.length > 0 ? { ContentSequence: [...children] } : {}),
   });
 }
 

@@ -52,9 +52,9 @@ export interface StructuredReportInput {
 /**
  * A TID 1500 Measurement Report (IHE AI Results): observer context naming the AI (as "AI, not
  * verified" until a doctor signs), an image library, and per image where the model suspects a
- * fracture a TID 1410 measurement group: the finding (SNOMED CT), its site, the algorithm, the
- * heat-map peak as an Image Region POINT (and a box as a closed POLYLINE when the model gives
- * one) selected from the original, and the probability as a NUM. The study-level verdict (the
+ * fracture a TID 1501 measurement group: the finding (SNOMED CT), its site, the algorithm, and
+ * the probability (%) as a NUM inferred from the heat-map peak, an Image Region POINT (a box as a
+ * closed POLYLINE in a group of its own when the model gives one) selected from the original. The study-level verdict (the
  * doctor's once reviewed) is under Qualitative Evaluations. Viewers that read TID 1500 (OHIF)
  * draw the marks and list them as measurements.
  */
@@ -134,7 +134,15 @@ function observerContext(report: Report, reviewed: boolean): ContentItem[] {
   return items;
 }
 
-/** One TID 1410 group per region the model marks on an image it suspects; none for images it clears. */
+/**
+ * Tracking identifiers: Cornerstone3D's tool names lead (an arrow for the point, a rectangle for
+ * the box), so OHIF loads the marks as its own measurements (listed, navigable) instead of a
+ * read-only overlay; the words after them say what the mark is.
+ */
+const POINT_TRACKING = 'Cornerstone3DTools@^0.1.0:ArrowAnnotate';
+const BOX_TRACKING = 'Cornerstone3DTools@^0.1.0:RectangleROI';
+
+/** One TID 1501 group per region the model marks on an image it suspects; none for images it clears. */
 function imagingMeasurements(input: StructuredReportInput): ContentItem[] {
   const groups: ContentItem[] = [];
   input.sources.forEach((source, index) => {
@@ -146,9 +154,9 @@ function imagingMeasurements(input: StructuredReportInput): ContentItem[] {
       regionGroup(
         input,
         source,
-        `${label}`,
+        `${POINT_TRACKING}:${label}`,
         `${input.sopInstanceUid}.${2 * index + 1}`,
-        scoordItem('CONTAINS', Concepts.imageRegion, 'POINT', point, source),
+        scoordItem('INFERRED FROM', Concepts.imageRegion, 'POINT', point, source),
       ),
     );
     if (findings.box) {
@@ -159,9 +167,9 @@ function imagingMeasurements(input: StructuredReportInput): ContentItem[] {
         regionGroup(
           input,
           source,
-          `${label} (region)`,
+          `${BOX_TRACKING}:${label} (region)`,
           `${input.sopInstanceUid}.${2 * index + 2}`,
-          scoordItem('CONTAINS', Concepts.imageRegion, 'POLYLINE', outline, source),
+          scoordItem('INFERRED FROM', Concepts.imageRegion, 'POLYLINE', outline, source),
         ),
       );
     }
@@ -184,8 +192,8 @@ function regionGroup(
     codeItem('HAS CONCEPT MOD', Concepts.findingSite, BODY_PART_CODES[findings.bodyPart]),
     textItem('HAS CONCEPT MOD', Concepts.algorithmName, ALGORITHM_NAME),
     textItem('HAS CONCEPT MOD', Concepts.algorithmVersion, input.report.modelVersion),
-    region,
-    numItem('CONTAINS', Concepts.probability, findings.fractureProbability, Concepts.noUnits),
+    // The probability is measured on the marked region (TID 300 "inferred from"), as OHIF's SR reader expects.
+    numItem('CONTAINS', Concepts.probability, Number((findings.fractureProbability * 100).toFixed(1)), Concepts.percent, [region]),
   ]);
 }
 

@@ -258,7 +258,7 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     expect(tree.match(/<contains CONTAINER:\(,,"Measurement Group"\)=SEPARATE>/g)).toHaveLength(2);
     expect(tree.match(/CODE:\(,,"Finding"\)=\(125605004,SCT,"Fracture of bone"\)/g)).toHaveLength(2);
     expect(tree).toContain(`TEXT:(,,"Algorithm Version")="${report.modelVersion}"`);
-    expect(tree).toMatch(/NUM:\(,,"Fracture probability"\)="0\.\d+"/);
+    expect(tree).toMatch(/NUM:\(,,"Fracture probability"\)="[\d.]+" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:/);
     expect(tree).toMatch(/SCOORD:\(,,"Image Region"\)=\(POINT,[\d.]+\/[\d.]+\)>\s+<selected from IMAGE:/);
     for (const uid of study.sopInstanceUids) expect(tree).toContain(uid);
   });

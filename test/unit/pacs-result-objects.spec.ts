@@ -158,9 +158,11 @@ describe('PACS result objects', () => {
     expect(trees[0]).toMatch(/"Image Library Group"\)=SEPARATE>\s+<contains IMAGE:=\(DX image,"1\.2\.3\.1"\)>/);
     expect(trees[0]).toContain('CODE:(,,"Finding")=(125605004,SCT,"Fracture of bone")');
     expect(trees[0]).toContain('(29836001,SCT,"Hip region structure")');
-    expect(trees[0]).toMatch(/SCOORD:\(,,"Image Region"\)=\(POINT,150\/100\)>\s+<selected from IMAGE:=\(DX image,"1\.2\.3\.1"\)>/);
-    expect(trees[0]).toContain('SCOORD:(,,"Image Region")=(POLYLINE,75/50,...)');
-    expect(trees[0]).toContain('NUM:(,,"Fracture probability")="0.87"');
+    // The probability in percent, inferred from the marked region on the original.
+    expect(trees[0]).toMatch(
+      /NUM:\(,,"Fracture probability"\)="87" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:\(,,"Image Region"\)=\(POINT,150\/100\)>\s+<selected from IMAGE:=\(DX image,"1\.2\.3\.1"\)>/,
+    );
+    expect(trees[0]).toContain('<inferred from SCOORD:(,,"Image Region")=(POLYLINE,75/50,...)>');
     expect(trees[0]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
     expect(trees[1]).toMatch(/Verification Flag\s+: VERIFIED/);
     expect(trees[1]).toMatch(/Verifying Observers : .*dr-unit/);

@@ -23,6 +23,7 @@ import { ReportsModule } from './reports/reports.module';
 import { StorageModule } from './storage/storage.module';
 import { StudiesModule } from './studies/studies.module';
 import { TrainingLabelsModule } from './training-labels/training-labels.module';
+import { ViewerModule } from './viewer/viewer.module';
 
 @Module({
   imports: [
@@ -47,6 +48,7 @@ import { TrainingLabelsModule } from './training-labels/training-labels.module';
     Hl7Module,
     PacsModule,
     DicomwebModule,
+    ViewerModule,
     // Last: the console's catch-all route must come after every API route.
     ConsoleModule,
   ],

@@ -14,6 +14,7 @@ export interface StudyFindings {
 
 export interface WorklistItem {
   id: string;
+  studyInstanceUid: string;
   status: string;
   urgency: Urgency;
   findings: StudyFindings;

@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
 import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from '../imaging/dataset-header.reader';
 import { OSTEON_IMPLEMENTATION_CLASS_UID, TransferSyntax } from '../imaging/dicom-file.constants';
 import { buildFileMetaHeader, readFileMeta } from '../imaging/part10';
+import { BITSTREAM_HEAD_BYTES, pixelDataProblem, type PixelProblem } from '../imaging/pixel-consistency';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
@@ -19,6 +22,12 @@ import {
   type InstanceIdentity,
 } from './instance-validation';
 import { InstanceRepository } from './instance.repository';
+
+const PIXEL_PROBLEM_CODES: Readonly<Record<PixelProblem['kind'], IngestErrorCode>> = {
+  inconsistent: IngestErrorCode.PixelDataInconsistent,
+  unreadable: IngestErrorCode.Unreadable,
+  'too-large': IngestErrorCode.ImageTooLarge,
+};
 
 export interface StagedInstance {
   readonly staged: StagedBlob;
@@ -47,6 +56,7 @@ export class IngestService {
   private readonly logger = moduleLogger('ingest');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly blobs: BlobStoreRepository,
     private readonly instances: InstanceRepository,
     private readonly events: InstanceEvents,
@@ -100,8 +110,9 @@ export class IngestService {
       // The command already names the SOP instance: look up earlier versions while parsing.
       const earlyVersions = instance.expected.sopInstanceUid ? this.instances.findVersions(instance.expected.sopInstanceUid) : undefined;
       earlyVersions?.catch(() => undefined);
-      const header = await this.readHeader(instance);
+      const { header, problem } = await this.readHeader(instance);
       const identity = validate(header);
+      if (problem) throw new IngestException(PIXEL_PROBLEM_CODES[problem.kind], problem.reason);
       const versions = await (earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid));
       const same = versions.find((version) => version.sha256 === instance.staged.sha256);
       if (same) {
@@ -162,7 +173,8 @@ export class IngestService {
     }
   }
 
-  private async readHeader(instance: StagedInstance): Promise<DatasetHeader> {
+  /** The header, and what is recognisably wrong with its pixel data (read from the first bitstream bytes). */
+  private async readHeader(instance: StagedInstance): Promise<{ header: DatasetHeader; problem: PixelProblem | undefined }> {
     if (!TRANSFER_SYNTAX_PREFERENCE.includes(instance.transferSyntaxUid)) {
       throw new IngestException(
         IngestErrorCode.TransferSyntaxNotSupported,
@@ -171,11 +183,14 @@ export class IngestService {
     }
     const source = await this.blobs.openStaged(instance.staged.path);
     try {
-      return await DatasetHeaderReader.read(
+      const header = await DatasetHeaderReader.read(
         source,
         instance.staged.headerLength,
         instance.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
       );
+      const first = header.pixelData?.fragments[0];
+      const head = first && first.length > 0 ? await source.read(first.offset, Math.min(first.length, BITSTREAM_HEAD_BYTES)) : undefined;
+      return { header, problem: pixelDataProblem(header, instance.transferSyntaxUid, this.config.dicom.maxImagePixels, head) };
     } finally {
       await source.close();
     }

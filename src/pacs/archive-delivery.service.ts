@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
 import { runDelivery } from '../deliveries/delivery-runner';
+import type { Report } from '../reports/report';
 import { ReportService } from '../reports/report.service';
 import { ResultArchiveService } from './result-archive.service';
 import type { ResultVersion } from './result-set.repository';
@@ -22,6 +23,12 @@ export class ArchiveDeliveryService implements DeliveryChannel<ResultVersion> {
 
   deliver(attempt: DeliveryAttempt): Promise<void> {
     return runDelivery(this.reports, this, attempt);
+  }
+
+  /** Results are the AI's: a study no image of which the AI read has none to archive. */
+  settle(report: Report): Settlement | undefined {
+    if (report.findings) return undefined;
+    return { kind: 'nothing-to-send', references: { notArchived: 'no image was analysed by AI' } };
   }
 
   build(context: DeliveryContext): Promise<ResultVersion> {

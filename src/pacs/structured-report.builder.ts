@@ -1,5 +1,5 @@
 import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../imaging/dicom-file.constants';
-import type { ImageFindings } from '../reports/findings';
+import type { ImageFindings, StudyFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { compositeContextOf } from './composite-context';
 import { dicomDate, dicomDateTime, dicomTime } from './dicom-values';
@@ -60,6 +60,9 @@ export interface StructuredReportInput {
  */
 export function buildStructuredReport(input: StructuredReportInput): Record<string, unknown> {
   const { report, createdAt } = input;
+  // The PACS channel settles a report without AI findings (pacs-delivery.service.ts): never built.
+  const ai = report.findings;
+  if (!ai) throw new Error(`report ${report.id} has no AI findings to put in a structured report`);
   const context = compositeContextOf(input.original);
   const reviewed = report.review !== undefined && (report.status === 'final' || report.status === 'amended');
   const root = container(undefined, Concepts.measurementReport, [
@@ -74,7 +77,7 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
       ),
     ]),
     ...imagingMeasurements(input),
-    qualitativeEvaluations(report, reviewed),
+    qualitativeEvaluations(report, ai, reviewed),
   ]);
   const studyInstanceUid = context.StudyInstanceUID as string;
   return {
@@ -198,8 +201,8 @@ function regionGroup(
 }
 
 /** The study's verdict (the doctor's once reviewed, else the AI's), and where it came from. */
-function qualitativeEvaluations(report: Report, reviewed: boolean): ContentItem {
-  const verdict = reviewed && report.review ? report.review.verdict : { ...report.findings, conclusion: undefined };
+function qualitativeEvaluations(report: Report, ai: StudyFindings, reviewed: boolean): ContentItem {
+  const verdict = reviewed && report.review ? report.review.verdict : { ...ai, conclusion: undefined };
   const resultSource = !reviewed ? RESULT_SOURCES.aiDraft : report.status === 'final' ? RESULT_SOURCES.confirmed : RESULT_SOURCES.amended;
   return container('CONTAINS', Concepts.qualitativeEvaluations, [
     codeItem('CONTAINS', Concepts.resultSource, resultSource),

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { dcmsend } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
 import { startEngine, type Engine } from '../support/engine';
-import { api, userToken } from '../support/http';
+import { api, TEST_PASSWORD, userToken } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 import { waitFor } from '../support/processes';
@@ -15,7 +15,6 @@ import { tempWorkspace } from '../support/workspace';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(process.env.OSTEON_TEST_ARTIFACTS ?? path.join(os.tmpdir(), 'osteon-test-artifacts'), 'viewer');
 const DOCTOR = 'dr-viewer';
-const PASSWORD = `${DOCTOR}-password-long-enough`;
 
 /** Grey-level spread and mean of a screenshot: a blank or uniform canvas has next to no spread. */
 async function pixelStats(png: Buffer): Promise<{ stdev: number; mean: number; grey: Buffer }> {
@@ -104,7 +103,7 @@ describe('the diagnostic viewer: OHIF on Osteon’s DICOMweb, opened from the re
   it('opens the study in the viewer beside the sign-off controls of the report screen', async () => {
     await page.goto(`http://127.0.0.1:${engine.httpPort}/`);
     await page.getByLabel('User name').fill(DOCTOR);
-    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.goto(`http://127.0.0.1:${engine.httpPort}/reports/${reportId}`);

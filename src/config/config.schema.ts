@@ -45,6 +45,8 @@ export const environmentSchema = z.object({
   OSTEON_DICOM_ASSOCIATION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   /** A connection that sends no association request within this time is closed (DICOM ARTIM). */
   OSTEON_DICOM_ARTIM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Largest image (rows x columns) accepted by C-STORE and upload, checked from the header before decoding. */
+  OSTEON_MAX_IMAGE_PIXELS: z.coerce.number().int().min(65_536).max(500_000_000).default(50_000_000),
   OSTEON_STUDY_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
   OSTEON_JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   OSTEON_JOB_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
@@ -87,6 +89,11 @@ export const environmentSchema = z.object({
   /** Bootstrap credential: `Authorization: Bearer <key>` acts as role operator. */
   OSTEON_OPERATOR_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   OSTEON_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(28_800),
+  /** Failed logins of one account, and from one source address, within the window before it is locked out. */
+  OSTEON_LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  OSTEON_LOGIN_ADDRESS_FAILURES: z.coerce.number().int().min(1).max(100_000).default(20),
+  OSTEON_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  OSTEON_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Folder with current.json and the model files it names; default: models/ in the repository. */
   OSTEON_MODELS_DIR: z.string().min(1).optional(),
   OSTEON_INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
@@ -121,6 +128,12 @@ export const environmentSchema = z.object({
   /** Osteon's own MLLP listener for orders and final results; off unless the port is set. */
   OSTEON_MLLP_HOST: z.string().min(1).default('127.0.0.1'),
   OSTEON_MLLP_PORT: port.optional(),
+  /** Who may send orders and verdicts: `MSH-3^MSH-4@address` (address: IP, CIDR or *; facility may be *), comma-separated. */
+  OSTEON_HL7_TRUSTED_SENDERS: commaList,
+  /** MLLP over TLS: server certificate and key (PEM files); with a CA file, clients must present a certificate it signed. */
+  OSTEON_MLLP_TLS_CERT: z.string().min(1).optional(),
+  OSTEON_MLLP_TLS_KEY: z.string().min(1).optional(),
+  OSTEON_MLLP_TLS_CA: z.string().min(1).optional(),
   OSTEON_HL7_SENDING_APP: z.string().trim().min(1).max(180).default('OSTEON'),
   OSTEON_HL7_SENDING_FACILITY: z.string().trim().min(1).max(180).default('OSTEON'),
   OSTEON_RIS_APP: z.string().trim().min(1).max(180).default('RIS'),

@@ -83,6 +83,7 @@ export class DicomScpChannel {
         logger,
         correlationId,
         isCallingAeAllowed: (callingAeTitle) => allowed.length === 0 || allowed.includes(callingAeTitle),
+        isCalledAeOurs: (calledAeTitle) => calledAeTitle === this.config.dicom.aeTitle,
         createStagingWriter: (header) => this.blobs.createStagingWriter(header),
         store: (writer, context) => this.store(writer, context),
         find: (sopClassUid, identifier) => this.find(sopClassUid, identifier, correlationId),

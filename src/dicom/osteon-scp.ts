@@ -29,6 +29,7 @@ export interface StoreOutcome {
 /** What one association needs from the engine; the SCP itself holds no logic. */
 export interface ScpHandlers {
   isCallingAeAllowed(callingAeTitle: string): boolean;
+  isCalledAeOurs(calledAeTitle: string): boolean;
   createStagingWriter(header: Buffer): StagingWriter;
   store(
     writer: StagingWriter,
@@ -80,6 +81,16 @@ export class OsteonScp extends Scp {
         constants.RejectResult.Permanent,
         constants.RejectSource.ServiceUser,
         constants.RejectReason.CallingAeNotRecognized,
+      );
+      return;
+    }
+    const calledAeTitle = association.getCalledAeTitle().trim();
+    if (!this.handlers.isCalledAeOurs(calledAeTitle)) {
+      log.warn({ callingAeTitle: this.callingAeTitle, calledAeTitle }, 'association rejected: called AE title is not ours');
+      this.sendAssociationReject(
+        constants.RejectResult.Permanent,
+        constants.RejectSource.ServiceUser,
+        constants.RejectReason.CalledAeNotRecognized,
       );
       return;
     }

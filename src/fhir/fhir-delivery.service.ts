@@ -5,7 +5,7 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InstanceRepository } from '../dicom/instance.repository';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
 import { runDelivery } from '../deliveries/delivery-runner';
 import type { DeliveryState, Report } from '../reports/report';
 import { ReportService } from '../reports/report.service';
@@ -64,6 +64,12 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
     return runDelivery(this.reports, this, attempt);
   }
 
+  /** Nothing to publish while a report has neither an AI finding nor a doctor's verdict (currentVerdict). */
+  settle(report: Report): Settlement | undefined {
+    if (report.findings || report.review) return undefined;
+    return { kind: 'nothing-to-send', references: { notSent: 'no AI finding and no verdict yet' } };
+  }
+
   async build(context: DeliveryContext): Promise<FhirPublication> {
     const stored = fhirReferencesOf(context.report);
     context.references = { ...stored };
@@ -81,6 +87,7 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
     let ids = { ...stored.ids };
     let versions = { ...stored.versions };
     let overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
+    let keepsDoctorDecision = false;
     const written = [...stored.written];
     for (let round = 0; ; round += 1) {
       const urns = new Map<Slot, string>();
@@ -99,17 +106,24 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
         versions = { ...versions, ...outcome.versions };
         // A conditional create that found the resource (200) wrote nothing: that version is not ours.
         const found = creates.filter((slot) => outcome.statuses[slot] === 200);
-        if (outcome.versions.report && !found.includes('report')) written.push(outcome.versions.report);
+        // A version that carries the server's doctor decision is not Osteon's own: the verdict poll
+        // must still take it in (after a lost database the poll may have passed it before the
+        // re-read report existed).
+        if (outcome.versions.report && !found.includes('report') && !keepsDoctorDecision) written.push(outcome.versions.report);
         if (found.length === 0 || round >= MAX_MERGES) return { ids, versions, written: written.slice(-KEEP_WRITTEN) };
         // The server already holds this study's resources: from an attempt whose answer was lost,
         // or from before this database was lost or restored. They are merged in one more round, so
         // a doctor's final report there is never overwritten by a re-analysis' preliminary draft.
-        ({ versions, overrides } = await this.merge(report, planned, ids, versions, written, new Set(found)));
+        ({
+          versions,
+          overrides,
+          doctorWins: keepsDoctorDecision,
+        } = await this.merge(report, planned, ids, versions, written, new Set(found)));
         continue;
       } catch (error) {
         if (!(error instanceof FhirException && error.code === FhirErrorCode.VersionConflict) || round >= MAX_MERGES) throw error;
         this.logger.info({ reportId: report.id, round }, 'FHIR version conflict: re-reading and merging');
-        ({ versions, overrides } = await this.merge(report, planned, ids, versions, written, new Set()));
+        ({ versions, overrides, doctorWins: keepsDoctorDecision } = await this.merge(report, planned, ids, versions, written, new Set()));
       }
     }
   }
@@ -123,7 +137,7 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
     written: readonly string[],
     /** Slots a conditional create found on the server: their content is not known to be Osteon's. */
     found: ReadonlySet<Slot>,
-  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>> }> {
+  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>>; doctorWins: boolean }> {
     const current: Partial<Record<Slot, R4.FhirResource>> = {};
     for (const slot of OWNED_SLOTS) {
       const id = ids[slot];
@@ -146,7 +160,7 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
         overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
       else overrides[item.slot] = mergeOwnedResource(item.resource, server, doctorWins) ?? null;
     }
-    return { versions: nextVersions, overrides };
+    return { versions: nextVersions, overrides, doctorWins };
   }
 
   private transactionOf(

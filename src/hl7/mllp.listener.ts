@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { Hl7InboundService } from './hl7-inbound.service';
 import { MllpFrameDecoder } from './mllp-frame.decoder';
+import { createMllpServer } from './mllp-server.factory';
 
 const VT = Buffer.from([0x0b]);
 const END = Buffer.from([0x1c, 0x0d]);
@@ -32,7 +33,7 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     const listener = this.config.hl7.listener;
     if (!listener) return;
-    const server = net.createServer((socket) => this.accept(socket));
+    const server = createMllpServer(this.config.hl7.tls, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listener.port, listener.host, () => {
@@ -41,8 +42,12 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
       });
     });
     server.on('error', (error) => this.logger.error({ err: error.message }, 'MLLP listener error'));
+    // A client without an accepted certificate (or not speaking TLS) fails the handshake: log, never crash.
+    server.on('tlsClientError', (error: Error, socket: net.Socket) =>
+      this.logger.warn({ remote: socket.remoteAddress, err: error.message }, 'MLLP TLS handshake refused'),
+    );
     this.server = server;
-    this.logger.info({ host: listener.host, port: listener.port }, 'MLLP listener started');
+    this.logger.info({ host: listener.host, port: listener.port, tls: this.config.hl7.tls !== undefined }, 'MLLP listener started');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -70,7 +75,7 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
       for (const event of decoder.push(chunk)) {
         if (event.kind === 'frame') {
           const text = event.payload.toString('utf8');
-          reply(() => this.inbound.handle(text));
+          reply(() => this.inbound.handle(text, socket.remoteAddress ?? ''));
         } else {
           this.logger.warn({ remote: socket.remoteAddress, reason: event.reason }, 'MLLP bytes outside a frame: NAK');
           reply(() => this.inbound.unframed(event.reason));

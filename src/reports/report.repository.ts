@@ -8,13 +8,14 @@ export type ReportDocument = Omit<Report, 'id'>;
 
 function toReport(document: WithId<ReportDocument>): Report {
   const { _id, ...rest } = document;
-  return { id: _id.toHexString(), ...rest };
+  // Reports written before `notAnalysed` existed, and a stored null for "no AI finding".
+  return { id: _id.toHexString(), ...rest, findings: rest.findings ?? undefined, notAnalysed: rest.notAnalysed ?? [] };
 }
 
 /** What a re-analysis writes; `reopened` is the status change when a signed report goes back to preliminary. */
 export type Reanalysis = Pick<
   ReportDocument,
-  'images' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt'
+  'images' | 'notAnalysed' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt'
 > & {
   readonly reopened: StatusChange | undefined;
 };

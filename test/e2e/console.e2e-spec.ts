@@ -32,7 +32,7 @@ interface JobRow {
   status: string;
 }
 
-const password = (username: string): string => `${username}-password-long-enough`;
+const password = (username: string): string => `plaid-otter-${username.length}-rowing-quietly`;
 
 describe('web console in Chromium: upload → worklist → amend → analytics; operator replays a dead letter', () => {
   let database: TestDatabase;

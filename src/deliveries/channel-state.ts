@@ -1,8 +1,10 @@
+export const CHANNEL_STATES = ['off', 'healthy', 'retrying', 'down'] as const;
+
 /** What an operator (and a metric) sees of a delivery channel. */
 export interface ChannelState {
   readonly channel: string;
   /** off: not configured; healthy: nothing failing; retrying: failures for less than the down threshold; down: longer. */
-  readonly state: 'off' | 'healthy' | 'retrying' | 'down';
+  readonly state: (typeof CHANNEL_STATES)[number];
   /** Since when it has been failing (retrying or down). */
   readonly since: Date | undefined;
   /** Deliveries waiting to be retried. */

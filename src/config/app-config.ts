@@ -17,6 +17,8 @@ export interface AppConfig {
     readonly allowedCallingAeTitles: readonly string[];
     readonly maxPduLength: number;
     readonly associationTimeoutMs: number;
+    /** No association request on a new connection within this time: the socket is closed. */
+    readonly artimTimeoutMs: number;
     /** Largest image (rows x columns) taken by C-STORE or upload, checked from the header before decoding. */
     readonly maxImagePixels: number;
   };
@@ -54,8 +56,15 @@ export interface AppConfig {
     readonly leaseMs: number;
     readonly maxAttempts: number;
     readonly backoffMs: number;
+    readonly backoffMaxMs: number;
     readonly concurrency: number;
     readonly workerId: string;
+  };
+  readonly deliveries: {
+    /** How long a delivery is retried, by channel (`deliveries.<channel>`); `default` for the rest. */
+    readonly maxAgeMs: Readonly<Record<string, number>> & { readonly default: number };
+    /** After this long failing, a channel is reported down. */
+    readonly downAfterMs: number;
   };
   readonly auth: {
     /** Unset outside production: the auth module then signs with a random per-process key. */
@@ -88,6 +97,8 @@ export interface AppConfig {
     readonly receivingApplication: string;
     readonly receivingFacility: string;
     readonly ackTimeoutMs: number;
+    /** The listener closes a connection idle, or stuck half-way through a frame, this long. */
+    readonly listenerIdleTimeoutMs: number;
     readonly sweepMs: number;
     /** Signed (F/C) results carry the patient PDF as an ED OBX. */
     readonly embedPdf: boolean;
@@ -134,6 +145,10 @@ export interface AppConfig {
     | undefined;
 }
 
+function hoursToMs(hours: number): number {
+  return Math.round(hours * 3_600_000);
+}
+
 /** Validates the environment once; the message names the first bad variable on one line. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = environmentSchema.safeParse(env);
@@ -159,6 +174,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowedCallingAeTitles: e.OSTEON_ALLOWED_AE,
       maxPduLength: e.OSTEON_MAX_PDU_LENGTH,
       associationTimeoutMs: e.OSTEON_DICOM_ASSOCIATION_TIMEOUT_MS,
+      artimTimeoutMs: e.OSTEON_DICOM_ARTIM_TIMEOUT_MS,
       maxImagePixels: e.OSTEON_MAX_IMAGE_PIXELS,
     },
     http: { host: e.OSTEON_HTTP_HOST, port: e.OSTEON_HTTP_PORT },
@@ -193,8 +209,20 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: e.OSTEON_JOB_LEASE_MS,
       maxAttempts: e.OSTEON_JOB_MAX_ATTEMPTS,
       backoffMs: e.OSTEON_JOB_BACKOFF_MS,
+      backoffMaxMs: e.OSTEON_JOB_BACKOFF_MAX_MS,
       concurrency: e.OSTEON_WORKER_CONCURRENCY,
       workerId: e.OSTEON_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+    },
+    deliveries: {
+      maxAgeMs: {
+        default: hoursToMs(e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        fhir: hoursToMs(e.OSTEON_FHIR_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        'fhir-document': hoursToMs(e.OSTEON_FHIR_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        hl7: hoursToMs(e.OSTEON_HL7_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        pacs: hoursToMs(e.OSTEON_PACS_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        portal: hoursToMs(e.OSTEON_PORTAL_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+      },
+      downAfterMs: e.OSTEON_CHANNEL_DOWN_AFTER_MS,
     },
     auth: {
       jwtSecret: e.OSTEON_JWT_SECRET,
@@ -233,6 +261,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       receivingApplication: e.OSTEON_RIS_APP,
       receivingFacility: e.OSTEON_RIS_FACILITY,
       ackTimeoutMs: e.OSTEON_HL7_ACK_TIMEOUT_MS,
+      listenerIdleTimeoutMs: e.OSTEON_MLLP_IDLE_TIMEOUT_MS,
       sweepMs: e.OSTEON_HL7_SWEEP_MS,
       embedPdf: e.OSTEON_HL7_EMBED_PDF === 'true',
       trustedSenders: trustedSenders(e),

@@ -28,6 +28,8 @@ export interface StoreOutcome {
 
 /** What one association needs from the engine; the SCP itself holds no logic. */
 export interface ScpHandlers {
+  /** Called first when an association request arrives (the connection guard's ARTIM timer stops). */
+  associationRequested?(): void;
   isCallingAeAllowed(callingAeTitle: string): boolean;
   isCalledAeOurs(calledAeTitle: string): boolean;
   createStagingWriter(header: Buffer): StagingWriter;
@@ -72,6 +74,7 @@ export class OsteonScp extends Scp {
   }
 
   override associationRequested(association: Association): void {
+    this.handlers.associationRequested?.();
     this.acceptedAssociation = association;
     this.callingAeTitle = association.getCallingAeTitle().trim();
     const log = this.handlers.logger;

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { Hl7InboundService } from './hl7-inbound.service';
 import { MllpFrameDecoder } from './mllp-frame.decoder';
+import { MllpJunkBurst } from './mllp-junk-burst';
 import { createMllpServer } from './mllp-server.factory';
 
 const VT = Buffer.from([0x0b]);
@@ -61,28 +62,50 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
     this.sockets.add(socket);
+    const remote = socket.remoteAddress;
     const decoder = new MllpFrameDecoder();
+    const junk = new MllpJunkBurst();
+    const logBurst = (pieces: number): void => {
+      if (pieces > 1) this.logger.warn({ remote, pieces }, 'MLLP garbage burst ended (one NAK sent for it)');
+    };
+    let pending = 0;
     let replies: Promise<void> = Promise.resolve();
     const reply = (answer: () => Promise<string> | string): void => {
+      pending += 1;
       replies = replies
         .then(async () => {
           const text = await answer();
           if (!socket.destroyed) socket.write(Buffer.concat([VT, Buffer.from(text, 'utf8'), END]));
         })
-        .catch((error: Error) => this.logger.error({ err: error.message }, 'MLLP reply failed'));
+        .catch((error: Error) => this.logger.error({ err: error.message }, 'MLLP reply failed'))
+        .finally(() => (pending -= 1));
     };
+    // An idle connection, or one stuck half-way through a frame, is closed; waiting for our own answer is not idle.
+    socket.setTimeout(this.config.hl7.listenerIdleTimeoutMs);
+    socket.on('timeout', () => {
+      if (pending > 0) return;
+      this.logger.warn({ remote, partialFrame: decoder.inFrame }, 'MLLP connection closed: idle');
+      socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => {
       for (const event of decoder.push(chunk)) {
         if (event.kind === 'frame') {
+          logBurst(junk.end());
           const text = event.payload.toString('utf8');
-          reply(() => this.inbound.handle(text, socket.remoteAddress ?? ''));
-        } else {
-          this.logger.warn({ remote: socket.remoteAddress, reason: event.reason }, 'MLLP bytes outside a frame: NAK');
-          reply(() => this.inbound.unframed(event.reason));
+          reply(() => this.inbound.handle(text, remote ?? ''));
+          continue;
         }
+        const { startsBurst, ended } = junk.junk();
+        logBurst(ended);
+        if (!startsBurst) continue;
+        this.logger.warn({ remote, reason: event.reason }, 'MLLP bytes outside a frame: NAK');
+        reply(() => this.inbound.unframed(event.reason));
       }
     });
-    socket.on('error', (error) => this.logger.warn({ remote: socket.remoteAddress, err: error.message }, 'MLLP connection error'));
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', (error) => this.logger.warn({ remote, err: error.message }, 'MLLP connection error'));
+    socket.on('close', () => {
+      logBurst(junk.end());
+      this.sockets.delete(socket);
+    });
   }
 }

@@ -217,9 +217,9 @@ export class ReportService {
     return updated;
   }
 
-  /** Reports a channel still has to deliver (content newer than what it delivered). */
-  async deliveryBacklog(channel: string, statuses: readonly ReportStatus[], limit = 100): Promise<Report[]> {
-    return this.reports.findDeliveryBacklog(channel, statuses, limit);
+  /** Ids of reports changed since `since` that the channel has not received in their current version. */
+  async deliveryBacklog(channel: string, statuses: readonly ReportStatus[], since: Date, limit = 100): Promise<string[]> {
+    return this.reports.findDeliveryBacklog(channel, statuses, since, limit);
   }
 
   /** A doctor takes a report from the worklist (open reports per doctor in analytics). */

@@ -84,6 +84,10 @@ describe.each([
         if (state?.status !== 'delivered' || state.contentVersion !== detail.contentVersion) return false;
       }
     }
+    // Nothing still queued either (the FHIR DocumentReference of a signed report follows its PDF).
+    for (const status of ['pending', 'running']) {
+      if ((await api(engine as Engine, 'GET', `/api/jobs?status=${status}&limit=1`)).body.total !== 0) return false;
+    }
     return true;
   };
 

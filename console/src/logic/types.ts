@@ -77,3 +77,12 @@ export interface ModelVersion {
   trainedOnLabels: number;
   gate?: { passed: boolean; reasons: string[] };
 }
+
+/** GET /api/deliveries/channels: whether each receiver is taking results. */
+export interface ChannelState {
+  channel: string;
+  state: 'off' | 'healthy' | 'retrying' | 'down';
+  since?: string;
+  waiting: number;
+  dead: number;
+}

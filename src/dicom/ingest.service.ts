@@ -11,6 +11,7 @@ import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
 import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
 import { IngestErrorCode, IngestException } from './ingest.exception';
+import { IngestActivity } from './ingest-activity';
 import { InstanceEvents } from './instance-events';
 import type { InstanceRecord, InstanceSource } from './instance-record';
 import { buildInstanceRecord } from './instance-record.factory';
@@ -60,11 +61,15 @@ export class IngestService {
     private readonly blobs: BlobStoreRepository,
     private readonly instances: InstanceRepository,
     private readonly events: InstanceEvents,
+    private readonly activity: IngestActivity,
   ) {}
 
-  /** An original (C-STORE, upload, STOW-RS): validated as a radiograph; the study workflow hears of it. */
+  /**
+   * An original (C-STORE, upload, STOW-RS): validated as a radiograph; the study workflow hears of
+   * it. Counts as receiving (IngestActivity), which holds back the reading work while images arrive.
+   */
   ingest(instance: StagedInstance): Promise<IngestResult> {
-    return this.commit(instance, (header) => validateInstance(header, instance.expected), true);
+    return this.activity.during(() => this.commit(instance, (header) => validateInstance(header, instance.expected), true));
   }
 
   /**

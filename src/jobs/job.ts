@@ -12,6 +12,12 @@ export const JOB_TYPES = [
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
+/**
+ * Claimed before anything older of another type: reading a study (a doctor waits for its draft)
+ * comes before rendering and sending the results of studies already read.
+ */
+export const CLAIMED_FIRST: readonly JobType[] = ['analyse-study'];
+
 export type JobStatus = 'pending' | 'running' | 'done' | 'dead';
 
 /** Job data carries ids only: the handler reloads the current state of its target. */

@@ -5,6 +5,7 @@ import type { InstanceRecord } from '../dicom/instance-record';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { bodyPartFromDicom } from './body-part';
 import { readPixelFrame } from './dicom-pixel.reader';
+import { boxesOnImage } from './fracture-boxes';
 import type { FractureFindings } from './fracture-findings';
 import type { GreyPixels } from './grey-image';
 import { renderHeatmap } from './heatmap.renderer';
@@ -82,6 +83,7 @@ export class InferenceService implements OnModuleDestroy {
     return {
       ...findings,
       heatmap,
+      ...(outputs.boxes ? { boxes: boxesOnImage(outputs.boxes, 0, prepared) } : {}),
       image: { width: prepared.width, height: prepared.height },
       timingsMs: { read, decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference, total: performance.now() - started },
     };

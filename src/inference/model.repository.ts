@@ -7,7 +7,7 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
-import { currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
+import { BOX_OUTPUT_NAMES, currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
 import type { ModelWorkerData, ModelWorkerMessage, ModelWorkerRun, TensorMessage } from './model.worker';
 import { startWorker } from './worker-thread';
 
@@ -20,6 +20,8 @@ export interface ModelOutputs {
   readonly countProbabilities: Float32Array;
   readonly bodyPartProbabilities: Float32Array;
   readonly heatmap: { readonly data: Float32Array; readonly height: number; readonly width: number };
+  /** Models with a box head: `perImage` boxes per image (corners in the letterboxed square) and their scores. */
+  readonly boxes?: { readonly corners: Float32Array; readonly scores: Float32Array; readonly perImage: number };
 }
 
 interface LoadedModel {
@@ -264,7 +266,17 @@ function readOutputs(outputs: Readonly<Record<string, TensorMessage>>, count: nu
     countProbabilities: tensor(OUTPUT_NAMES.count, 3).data,
     bodyPartProbabilities: tensor(OUTPUT_NAMES.bodyPart, 4).data,
     heatmap: { data: heat.data, height, width },
+    ...(outputs[BOX_OUTPUT_NAMES.boxes] ? { boxes: readBoxes(tensor, count) } : {}),
   };
+}
+
+function readBoxes(tensor: (name: string, perImage?: number) => { data: Float32Array; dims: readonly number[] }, count: number): NonNullable<ModelOutputs['boxes']> {
+  const corners = tensor(BOX_OUTPUT_NAMES.boxes);
+  const perImage = corners.dims.length === 3 && corners.dims[2] === 4 ? corners.dims[1]! : -1;
+  if (perImage < 0 || corners.data.length !== count * perImage * 4) {
+    throw new InferenceException(InferenceErrorCode.InferenceFailed, `output boxes has shape [${corners.dims.join(',')}], expected [N, K, 4]`);
+  }
+  return { corners: corners.data, scores: tensor(BOX_OUTPUT_NAMES.scores, perImage).data, perImage };
 }
 
 function reasonOf(error: unknown): string {

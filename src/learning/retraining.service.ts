@@ -49,7 +49,12 @@ export class RetrainingService {
     if (exported.images === 0) throw new RetrainingError('no doctor labels to train on');
     const dataArgs = [exported.dir, ...(this.config.learning.baseDatasetDir ? [this.config.learning.baseDatasetDir] : [])].map((dir) => `--data ${shellQuote(dir)}`).join(' ');
     const trainDir = path.join(run, 'train');
-    const command = this.config.learning.trainerCommand.replaceAll('{data}', dataArgs).replaceAll('{run}', shellQuote(trainDir)).replaceAll('{version}', shellQuote(version));
+    // {active}: the active model's models folder, whose training checkpoint the default command fine-tunes.
+    const command = this.config.learning.trainerCommand
+      .replaceAll('{data}', dataArgs)
+      .replaceAll('{run}', shellQuote(trainDir))
+      .replaceAll('{version}', shellQuote(version))
+      .replaceAll('{active}', shellQuote(active.dir));
     this.logger.info({ version, images: exported.images, holdout: exported.holdoutImages }, 'retraining started');
     const trained = await this.files.runShell(command, this.config.learning.trainerTimeoutMs);
     if (trained.code !== 0) throw new RetrainingError(`trainer exited with ${trained.code}: ${trained.outputTail.slice(-800)}`);

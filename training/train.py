@@ -76,6 +76,7 @@ def parse(argv=None):
     ap.add_argument("--device", default="auto")
     ap.add_argument("--max-images", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-channels-last", action="store_true", help="keep NCHW memory layout (channels-last trains ~1.3x faster on CPU)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--weight-decay", type=float, default=1e-2)
@@ -206,6 +207,8 @@ def predict(net, X, idx, device, bs=32, hflip=False, box_k=10, S=None):
     outs = {"fracture_logit": [], "count": [], "parts": [], "heat": [], "boxes": [], "box_scores": []}
     for i in range(0, len(idx), bs):
         xb = torch.from_numpy(np.asarray(X[idx[i:i + bs]], dtype=np.float32)).unsqueeze(1).to(device)
+        if next(net.parameters()).is_contiguous(memory_format=torch.channels_last):
+            xb = xb.contiguous(memory_format=torch.channels_last)
         if det:
             o = net(xb)
             fr, cnt, parts, heat = o["fracture"], o["count"], o["parts"], o["center"]
@@ -474,6 +477,8 @@ def main(argv=None):
     if a.weights:
         net.load_state_dict(torch.load(a.weights, map_location="cpu")); log(f"loaded weights {a.weights}")
     net.to(device)
+    mf = torch.contiguous_format if a.no_channels_last else torch.channels_last
+    net = net.to(memory_format=mf)
     ema = copy.deepcopy(net).eval() if a.ema > 0 else None
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=a.weight_decay)
     bs = min(a.batch_size, len(tr_idx))
@@ -507,7 +512,7 @@ def main(argv=None):
             mb = make_masks(rb, S) if not det else None
             if a.aug != "none":
                 xb, mb, rb = augment(xb, mb, rb, gen, a.aug)
-            xb = xb.to(device)
+            xb = xb.to(device).contiguous(memory_format=mf)
             yf = y_fr[idx]
             yc = y_cnt[idx]; ck_ = yc >= 0
             yp = y_parts[idx]; pk = yp[:, 0] >= 0
@@ -638,9 +643,9 @@ def main(argv=None):
     onnx_path = os.path.join(a.out, "model.onnx")
     names = DET_OUTPUTS if det else V1_OUTPUTS
     if det:
-        wrap = DetExportWrapper(copy.deepcopy(final).cpu(), S, a.box_k, calib).eval()
+        wrap = DetExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), S, a.box_k, calib).eval()
     else:
-        wrap = ExportWrapper(copy.deepcopy(final).cpu()).eval()
+        wrap = ExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format)).eval()
     dummy = torch.from_numpy(np.asarray(X[va_idx[:2]], dtype=np.float32)).unsqueeze(1)
     torch.onnx.export(wrap, dummy, onnx_path, opset_version=13, input_names=["image"], output_names=names,
                       dynamic_axes={"image": {0: "N"}, **{n: {0: "N"} for n in names}}, do_constant_folding=True)

@@ -129,7 +129,7 @@ function table(report: Record<string, unknown>, jsonPath: string): string {
     ['body part top-1 accuracy', `${number(report.bodyPartAccuracy)} (n=${report.bodyPartN})`],
   ];
   if ('pointingGame' in report) {
-    const rule = report.pointingGameRule === 'top-box-centre' ? 'top box centre in a fracture box' : 'heat-map pointing game';
+    const rule = report.pointingGameRule === 'top-box-centre' ? 'pointing game (top box centre)' : 'heat-map pointing game';
     rows.push([rule, `${number(report.pointingGame)} (n=${report.pointingGameN})`]);
   }
   if ('ap50' in report) rows.push(['box AP50 (normal images included)', `${number(report.ap50)} (${report.ap50Boxes} boxes, ${report.ap50Images} images)`]);

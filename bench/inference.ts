@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const { loadAppConfig } = await import('../src/config/app-config');
   const { InferenceService } = await import('../src/inference/inference.service');
   const { ModelRepository } = await import('../src/inference/model.repository');
-  const { PixelWorkerPool } = await import('../src/inference/pixel-worker.pool');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { percentile } = await import('../src/inference/evaluation');
   const { convertSyntax, FIXTURE_IMAGES, makeInstance, SYNTAX_UIDS } = await import('../test/support/dicom-fixtures');
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const serviceWith = (workers: number): InstanceType<typeof InferenceService> => {
     const pool = new PixelWorkerPool({ workers });
     pools.push(pool);
-    return new InferenceService(models, pool, blobs);
+    return new InferenceService(models, new ImageService(pool, blobs));
   };
   const store = async (file: string): Promise<InstanceRecord> => {
     const bytes = await fs.readFile(file);
@@ -95,20 +96,40 @@ async function main(): Promise<void> {
         for (let i = 0; i < size.iterations; i += 1) {
           const started = performance.now();
           const findings = await service.analyseInstance(record);
-          samples.push({ total: performance.now() - started, decode: findings.timingsMs.decode, preprocess: findings.timingsMs.preprocess, inference: findings.timingsMs.inference });
+          samples.push({
+            total: performance.now() - started,
+            decode: findings.timingsMs.decode,
+            preprocess: findings.timingsMs.preprocess,
+            inference: findings.timingsMs.inference,
+          });
         }
         const ms = (pick: (s: Sample) => number, q: number): string => percentile(samples.map(pick), q).toFixed(1);
-        table.push([size.label, syntax, ((await fs.stat(file)).size / 1024).toFixed(0), ms((s) => s.total, 0.5), ms((s) => s.total, 0.95), ms((s) => s.decode, 0.5), ms((s) => s.preprocess, 0.5), ms((s) => s.inference, 0.5)]);
+        table.push([
+          size.label,
+          syntax,
+          ((await fs.stat(file)).size / 1024).toFixed(0),
+          ms((s) => s.total, 0.5),
+          ms((s) => s.total, 0.95),
+          ms((s) => s.decode, 0.5),
+          ms((s) => s.preprocess, 0.5),
+          ms((s) => s.inference, 0.5),
+        ]);
       }
     }
-    printTable(`Latency per image, ms (model ${model.version}, S=${model.inputSize}, ${config.inference.threads} onnxruntime threads, ${os.cpus().length} CPUs)`, table);
+    printTable(
+      `Latency per image, ms (model ${model.version}, S=${model.inputSize}, ${config.inference.threads} onnxruntime threads, ${os.cpus().length} CPUs)`,
+      table,
+    );
 
     const throughput: string[][] = [['size', 'mode', 'images', 'seconds', 'images/s', 'loop delay p99 ms', 'max ms']];
     const inline = serviceWith(0);
     for (const [index, size] of sizes.entries()) {
       const records = everyRecord.slice(index * syntaxes.length, (index + 1) * syntaxes.length);
       const count = Math.max(records.length, size.iterations * 2);
-      for (const [mode, runner] of [['pixel worker (engine)', service], ['inline decode (peer)', inline]] as const) {
+      for (const [mode, runner] of [
+        ['pixel worker (engine)', service],
+        ['inline decode (peer)', inline],
+      ] as const) {
         const queue = Array.from({ length: count }, (_, i) => records[i % records.length]!);
         const delay = monitorEventLoopDelay({ resolution: 5 });
         delay.enable();
@@ -120,7 +141,15 @@ async function main(): Promise<void> {
         );
         const seconds = (performance.now() - started) / 1000;
         delay.disable();
-        throughput.push([size.label, mode, String(count), seconds.toFixed(2), (count / seconds).toFixed(1), (delay.percentile(99) / 1e6).toFixed(1), (delay.max / 1e6).toFixed(1)]);
+        throughput.push([
+          size.label,
+          mode,
+          String(count),
+          seconds.toFixed(2),
+          (count / seconds).toFixed(1),
+          (delay.percentile(99) / 1e6).toFixed(1),
+          (delay.max / 1e6).toFixed(1),
+        ]);
       }
     }
     printTable('Throughput with 2 images in flight over every syntax, and how long the event loop was blocked', throughput);
@@ -133,7 +162,10 @@ async function main(): Promise<void> {
   async function makeLarge(image: string, target: string): Promise<void> {
     const { imageToDicom } = await import('../src/dicom/image-to-dicom');
     const { data, info } = await sharp(image).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-    const made = imageToDicom({ width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), lossySource: true }, { patientId: 'BENCH' });
+    const made = imageToDicom(
+      { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), lossySource: true },
+      { patientId: 'BENCH' },
+    );
     await fs.writeFile(target, made.part10);
   }
 }
@@ -141,7 +173,10 @@ async function main(): Promise<void> {
 function printTable(title: string, rows: string[][]): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   process.stdout.write(`\n${title}\n`);
-  for (const row of rows) process.stdout.write(`${row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}\n`);
+  for (const row of rows)
+    process.stdout.write(
+      `${row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}\n`,
+    );
 }
 
 main().catch((error: unknown) => {

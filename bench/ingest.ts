@@ -131,7 +131,12 @@ async function makeSets(root: string, small: number, large: number): Promise<Ins
       .raw()
       .toBuffer({ resolveWithObject: true });
     const made = imageToDicom(
-      { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), lossySource: true },
+      {
+        width: info.width,
+        height: info.height,
+        pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+        lossySource: true,
+      },
       { patientId: 'BENCH-LARGE' },
     );
     const base = path.join(root, 'base', 'large.dcm');
@@ -248,11 +253,7 @@ async function startOrthanc(dir: string): Promise<PeerHandle> {
   };
 }
 
-async function startOsteon(
-  dir: string,
-  database: 'emulator' | 'wire',
-  options: OsteonOptions,
-): Promise<PeerHandle> {
+async function startOsteon(dir: string, database: 'emulator' | 'wire', options: OsteonOptions): Promise<PeerHandle> {
   const { cpuProfileDir } = options;
   const testDatabase = database === 'wire' ? await startTestDatabase() : undefined;
   try {
@@ -274,7 +275,9 @@ async function startOsteon(
       throw error;
     });
     const databaseLabel = testDatabase
-      ? testDatabase.kind.startsWith('mongod') ? 'external mongod' : 'CongoDB in its own process'
+      ? testDatabase.kind.startsWith('mongod')
+        ? 'external mongod'
+        : 'CongoDB in its own process'
       : `embedded ${health.body.checks.databaseKind}`;
     const companionPid = testDatabase ? await databasePid(testDatabase.uri) : undefined;
     return {
@@ -440,7 +443,10 @@ async function summariseProfile(file: string): Promise<string[]> {
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map(([key, micros]) => `    ${(micros / 1000).toFixed(0).padStart(7)} ms ${((100 * micros) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${key}`);
+      .map(
+        ([key, micros]) =>
+          `    ${(micros / 1000).toFixed(0).padStart(7)} ms ${((100 * micros) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${key}`,
+      );
   return [
     `CPU profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${(idle / 1e6).toFixed(1)} s idle); % of busy time`,
     '  self time by module:',
@@ -496,7 +502,9 @@ async function benchPeer(
       if (stored !== expected) notes.push(`${peer.label}: VERIFY FAILED after the ${set.name} set: stored ${stored}, expected ${expected}`);
       if (!reset) notes.push(`${peer.label}: could not reset VmHWM before the ${set.name} set: peak is since start`);
       for (const companion of peer.companions ?? []) {
-        notes.push(`${peer.label}: ${companion.label} (pid ${companion.pid}) VmHWM ${(await procStatus(companion.pid, 'VmHWM'))?.toFixed(0) ?? '?'} MB after the ${set.name} set`);
+        notes.push(
+          `${peer.label}: ${companion.label} (pid ${companion.pid}) VmHWM ${(await procStatus(companion.pid, 'VmHWM'))?.toFixed(0) ?? '?'} MB after the ${set.name} set`,
+        );
       }
       const megabytes = set.bytes / 1e6;
       measurements.push({
@@ -534,7 +542,8 @@ function table(measurements: readonly Measurement[]): string {
     m.peakRssMb?.toFixed(0) ?? '?',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -574,7 +583,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(small) || !Number.isInteger(large) || small < 0 || large < 0 || small + large === 0) {
     throw new Error('--small and --large take whole numbers, not both 0');
   }
-  const peers = (values.peers ?? '').split(',').map((name) => name.trim()).filter(Boolean) as PeerKey[];
+  const peers = (values.peers ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean) as PeerKey[];
   for (const peer of peers) if (!PEER_KEYS.includes(peer)) throw new Error(`unknown peer ${peer} (known: ${PEER_KEYS.join(', ')})`);
 
   const engineEnv: Record<string, string> = {};
@@ -590,15 +602,23 @@ async function main(): Promise<void> {
   const started = new Date();
   const cpus = os.cpus();
   log(`Osteon ingest benchmark, ${started.toISOString()}`);
-  log(`machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`);
-  log(`sender: ${toolVersion('storescu', ['--version']).replace(/^\$dcmtk: /, '').replace(/ \$$/, '')}, one association per peer and set, TCP_NODELAY=1 everywhere`);
+  log(
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`,
+  );
+  log(
+    `sender: ${toolVersion('storescu', ['--version'])
+      .replace(/^\$dcmtk: /, '')
+      .replace(/ \$$/, '')}, one association per peer and set, TCP_NODELAY=1 everywhere`,
+  );
   try {
     const generating = Date.now();
     const sets = await makeSets(path.join(workspace.dir, 'sets'), small, large);
     for (const set of sets) {
       // Warm the page cache so no peer pays for reading the sources from disk.
       for (const file of set.files) await fs.readFile(file);
-      log(`set ${set.name}: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(1)} MB (${(set.bytes / set.files.length / 1e6).toFixed(2)} MB each), one study`);
+      log(
+        `set ${set.name}: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(1)} MB (${(set.bytes / set.files.length / 1e6).toFixed(2)} MB each), one study`,
+      );
     }
     log(`sets made in ${((Date.now() - generating) / 1000).toFixed(1)} s in ${workspace.dir}`);
 
@@ -626,7 +646,17 @@ async function main(): Promise<void> {
     if (values.json) {
       await fs.writeFile(
         values.json,
-        JSON.stringify({ startedAt: started.toISOString(), machine: { cpus: cpus.length, model: cpus[0]?.model, node: process.version }, measurements, ratios: ratios(measurements), notes }, null, 2),
+        JSON.stringify(
+          {
+            startedAt: started.toISOString(),
+            machine: { cpus: cpus.length, model: cpus[0]?.model, node: process.version },
+            measurements,
+            ratios: ratios(measurements),
+            notes,
+          },
+          null,
+          2,
+        ),
       );
       log(`- results written to ${values.json}`);
     }

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   const fracatlas = path.resolve(values.fracatlas);
   const workspace = await tempWorkspace('bench-learning');
   const started = Date.now();
-  const log = (message: string): void => void process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
+  const log = (message: string): void =>
+    void process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
   try {
     const { header, rows, boxes } = await readFracAtlas(fracatlas);
     const split = await trainerSplit(fracatlas);
@@ -78,7 +79,9 @@ async function main(): Promise<void> {
     const frozenDir = path.join(workspace.dir, 'frozen');
     await linkFolder(fracatlas, baseDir, header, rows, boxes, split.train);
     await linkFolder(fracatlas, frozenDir, header, rows, boxes, frozenIds);
-    log(`base ${split.train.length} training-split images; frozen ${frozenIds.length}, clinic ${clinicIds.length} (validation split halved by 20-id block)`);
+    log(
+      `base ${split.train.length} training-split images; frozen ${frozenIds.length}, clinic ${clinicIds.length} (validation split halved by 20-id block)`,
+    );
 
     const models = path.join(workspace.dir, 'models');
     await fs.cp(path.resolve(values.models), models, { recursive: true });
@@ -106,19 +109,31 @@ async function main(): Promise<void> {
         form.append('patientId', `BENCH-${index}`);
         form.append('patientName', `BENCH^${index}`);
         form.append('birthDate', '19700101');
-        form.append('images', new Blob([new Uint8Array(await fs.readFile(path.join(fracatlas, 'images', id)))], { type: 'image/jpeg' }), id);
+        form.append(
+          'images',
+          new Blob([new Uint8Array(await fs.readFile(path.join(fracatlas, 'images', id)))], { type: 'image/jpeg' }),
+          id,
+        );
         const uploaded = await api(engine, 'POST', '/api/records', { token: clerk, form });
         if (uploaded.status !== 201) throw new Error(`upload of ${id} failed: ${uploaded.status} ${JSON.stringify(uploaded.body)}`);
-        const report = await waitFor(async () => {
-          const page = await api(engine, 'GET', `/api/reports?studyInstanceUid=${uploaded.body.studyInstanceUids[0]}`, { token: doctor });
-          return page.body.items[0] as { id: string } | undefined;
-        }, 120_000, 50);
-        const detail = (await api(engine, 'GET', `/api/reports/${report.id}`, { token: doctor })).body as { findings?: { fracture?: boolean } };
+        const report = await waitFor(
+          async () => {
+            const page = await api(engine, 'GET', `/api/reports?studyInstanceUid=${uploaded.body.studyInstanceUids[0]}`, { token: doctor });
+            return page.body.items[0] as { id: string } | undefined;
+          },
+          120_000,
+          50,
+        );
+        const detail = (await api(engine, 'GET', `/api/reports/${report.id}`, { token: doctor })).body as {
+          findings?: { fracture?: boolean };
+        };
         const flagged = Boolean(detail.findings?.fracture);
         const fractured = row.fractured === '1';
         if (flagged !== fractured) wrong.push({ id, reportId: report.id, kind: fractured ? 'missed' : 'false flag' });
       }
-      log(`active model read ${clinicIds.length} clinic images: ${wrong.filter((w) => w.kind === 'false flag').length} false flags, ${wrong.filter((w) => w.kind === 'missed').length} missed fractures`);
+      log(
+        `active model read ${clinicIds.length} clinic images: ${wrong.filter((w) => w.kind === 'false flag').length} false flags, ${wrong.filter((w) => w.kind === 'missed').length} missed fractures`,
+      );
       // Corrections alternate false flags and missed fractures (in id order within each kind), so the
       // newest labels, which the gate holds out, hold both kinds: with one class ROC-AUC is undefined there.
       const flags = wrong.filter((item) => item.kind === 'false flag');
@@ -135,23 +150,41 @@ async function main(): Promise<void> {
         });
         if (amended.status !== 200) throw new Error(`amending ${item.id} failed: ${amended.status} ${JSON.stringify(amended.body)}`);
       }
-      log(`${wrong.length} corrections written through the review API; retraining with ${values['trainer-command'] ? 'the given' : 'the default'} trainer command`);
+      log(
+        `${wrong.length} corrections written through the review API; retraining with ${values['trainer-command'] ? 'the given' : 'the default'} trainer command`,
+      );
       const requested = await api(engine, 'POST', '/api/models/retrain');
       if (requested.status !== 202) throw new Error(`retrain request failed: ${requested.status} ${JSON.stringify(requested.body)}`);
-      const job = await waitFor(async () => {
-        const current = await api(engine, 'GET', `/api/jobs/${requested.body.jobId}`);
-        return ['done', 'dead'].includes(current.body.status) ? current.body : undefined;
-      }, 4 * 3600_000, 5000);
-      const candidate = ((await api(engine, 'GET', '/api/models')).body.items as ModelVersion[]).find((model) => model.version !== active?.version && model.gate);
+      const job = await waitFor(
+        async () => {
+          const current = await api(engine, 'GET', `/api/jobs/${requested.body.jobId}`);
+          return ['done', 'dead'].includes(current.body.status) ? current.body : undefined;
+        },
+        4 * 3600_000,
+        5000,
+      );
+      const candidate = ((await api(engine, 'GET', '/api/models')).body.items as ModelVersion[]).find(
+        (model) => model.version !== active?.version && model.gate,
+      );
       const gate = candidate?.gate;
       const number = (value: number | null | undefined): string => (typeof value === 'number' ? value.toFixed(3) : 'n/a');
-      process.stdout.write(`\nretraining job ${job.status}; candidate ${candidate?.version ?? 'none'}: ${candidate?.status ?? ''}, gate ${gate?.passed ? 'PASSED' : 'failed'}\n`);
+      process.stdout.write(
+        `\nretraining job ${job.status}; candidate ${candidate?.version ?? 'none'}: ${candidate?.status ?? ''}, gate ${gate?.passed ? 'PASSED' : 'failed'}\n`,
+      );
       if (gate) {
-        process.stdout.write(`frozen set (${gate.frozen.active.n} images): ROC-AUC active ${number(gate.frozen.active.auroc)} -> candidate ${number(gate.frozen.candidate.auroc)}; `);
-        process.stdout.write(`sensitivity ${number(gate.frozen.active.sensitivity)} -> ${number(gate.frozen.candidate.sensitivity)}; specificity ${number(gate.frozen.active.specificity)} -> ${number(gate.frozen.candidate.specificity)}\n`);
+        process.stdout.write(
+          `frozen set (${gate.frozen.active.n} images): ROC-AUC active ${number(gate.frozen.active.auroc)} -> candidate ${number(gate.frozen.candidate.auroc)}; `,
+        );
+        process.stdout.write(
+          `sensitivity ${number(gate.frozen.active.sensitivity)} -> ${number(gate.frozen.candidate.sensitivity)}; specificity ${number(gate.frozen.active.specificity)} -> ${number(gate.frozen.candidate.specificity)}\n`,
+        );
         if (gate.newLabels) {
-          process.stdout.write(`held-out corrections (${gate.newLabels.active.n} images): ROC-AUC active ${number(gate.newLabels.active.auroc)} -> candidate ${number(gate.newLabels.candidate.auroc)}; `);
-          process.stdout.write(`sensitivity ${number(gate.newLabels.active.sensitivity)} -> ${number(gate.newLabels.candidate.sensitivity)}; specificity ${number(gate.newLabels.active.specificity)} -> ${number(gate.newLabels.candidate.specificity)}\n`);
+          process.stdout.write(
+            `held-out corrections (${gate.newLabels.active.n} images): ROC-AUC active ${number(gate.newLabels.active.auroc)} -> candidate ${number(gate.newLabels.candidate.auroc)}; `,
+          );
+          process.stdout.write(
+            `sensitivity ${number(gate.newLabels.active.sensitivity)} -> ${number(gate.newLabels.candidate.sensitivity)}; specificity ${number(gate.newLabels.active.specificity)} -> ${number(gate.newLabels.candidate.specificity)}\n`,
+          );
         }
         if (gate.reasons.length > 0) process.stdout.write(`reasons: ${gate.reasons.join('; ')}\n`);
       } else {
@@ -159,7 +192,10 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`total ${((Date.now() - started) / 60_000).toFixed(1)} min\n`);
       if (values.json) {
-        await fs.writeFile(values.json, `${JSON.stringify({ active: active?.version, clinic: clinicIds.length, frozen: frozenIds.length, corrections: wrong, job, candidate }, null, 2)}\n`);
+        await fs.writeFile(
+          values.json,
+          `${JSON.stringify({ active: active?.version, clinic: clinicIds.length, frozen: frozenIds.length, corrections: wrong, job, candidate }, null, 2)}\n`,
+        );
       }
     } finally {
       await engine.stop();
@@ -181,7 +217,9 @@ function interleave<T>(long: readonly T[], short: readonly T[]): T[] {
   return out;
 }
 
-async function readFracAtlas(dir: string): Promise<{ header: string; rows: Map<string, LabelRow & Record<string, string>>; boxes: { header: string; lines: string[] } }> {
+async function readFracAtlas(
+  dir: string,
+): Promise<{ header: string; rows: Map<string, LabelRow & Record<string, string>>; boxes: { header: string; lines: string[] } }> {
   const text = await fs.readFile(path.join(dir, 'labels.csv'), 'utf8');
   const [header, ...lines] = text.trim().split(/\r?\n/);
   const names = header!.split(',');
@@ -221,8 +259,14 @@ async function linkFolder(
   const names = header.split(',');
   const wanted = new Set(ids);
   for (const id of ids) await fs.symlink(path.join(source, 'images', id), path.join(target, 'images', id));
-  await fs.writeFile(path.join(target, 'labels.csv'), [header, ...ids.map((id) => names.map((name) => rows.get(id)![name]).join(','))].join('\n') + '\n');
-  await fs.writeFile(path.join(target, 'boxes.csv'), [boxes.header, ...boxes.lines.filter((line) => wanted.has(line.split(',')[0]!))].join('\n') + '\n');
+  await fs.writeFile(
+    path.join(target, 'labels.csv'),
+    [header, ...ids.map((id) => names.map((name) => rows.get(id)![name]).join(','))].join('\n') + '\n',
+  );
+  await fs.writeFile(
+    path.join(target, 'boxes.csv'),
+    [boxes.header, ...boxes.lines.filter((line) => wanted.has(line.split(',')[0]!))].join('\n') + '\n',
+  );
 }
 
 main().catch((error: Error) => {

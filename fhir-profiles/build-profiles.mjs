@@ -23,13 +23,16 @@ const PROFILES = [
   {
     id: 'osteon-diagnostic-report',
     type: 'DiagnosticReport',
-    title: 'Osteon fracture report (AI draft, then the doctor\'s verdict)',
-    description: 'The report Osteon publishes per study: preliminary for the AI draft, final/amended once a doctor signed, entered-in-error when withdrawn.',
+    title: "Osteon fracture report (AI draft, then the doctor's verdict)",
+    description:
+      'The report Osteon publishes per study: preliminary for the AI draft, final/amended once a doctor signed, entered-in-error when withdrawn.',
     elements: [
       required('DiagnosticReport.identifier'),
       required('DiagnosticReport.category'),
       { path: 'DiagnosticReport.code', patternCodeableConcept: { coding: [{ system: 'http://loinc.org', code: '18748-4' }] } },
-      required('DiagnosticReport.subject', { type: [{ code: 'Reference', targetProfile: ['http://hl7.org/fhir/StructureDefinition/Patient'] }] }),
+      required('DiagnosticReport.subject', {
+        type: [{ code: 'Reference', targetProfile: ['http://hl7.org/fhir/StructureDefinition/Patient'] }],
+      }),
       required('DiagnosticReport.effective[x]'),
       required('DiagnosticReport.issued'),
       required('DiagnosticReport.imagingStudy'),
@@ -42,7 +45,7 @@ const PROFILES = [
     id: 'osteon-fracture-observation',
     type: 'Observation',
     title: 'Osteon fracture present',
-    description: 'Whether a fracture is present (valueBoolean), with the AI model\'s fracture probability as a component.',
+    description: "Whether a fracture is present (valueBoolean), with the AI model's fracture probability as a component.",
     elements: [
       required('Observation.identifier'),
       required('Observation.category'),

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AnalysisModule } from './analysis/analysis.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ConfigModule } from './config/config.module';
 import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
@@ -19,13 +21,22 @@ import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { StorageModule } from './storage/storage.module';
 import { StudiesModule } from './studies/studies.module';
+import { TrainingLabelsModule } from './training-labels/training-labels.module';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), ConfigModule, DatabaseModule, StorageModule, DicomModule, StudiesModule, HealthModule,
+  imports: [
+    ScheduleModule.forRoot(),
+    ConfigModule,
+    DatabaseModule,
+    StorageModule,
+    DicomModule,
+    StudiesModule,
+    HealthModule,
     AuditModule,
     AuthModule,
     JobsModule,
     ReportsModule,
+    TrainingLabelsModule,
     AnalysisModule,
     RecordsModule,
     AnalyticsModule,
@@ -37,5 +48,7 @@ import { StudiesModule } from './studies/studies.module';
     // Last: the console's catch-all route must come after every API route.
     ConsoleModule,
   ],
+  // Every error answer, on every route: problem+json, or OperationOutcome on FHIR routes.
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })
 export class AppModule {}

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { PinoNestLogger, rootLogger } from './common/logger';
+import { logDestination, PinoNestLogger, rootLogger } from './common/logger';
 import { ConfigError, loadAppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
@@ -17,7 +18,7 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const app = await NestFactory.create(AppModule, { logger: new PinoNestLogger() });
-  app.enableShutdownHooks();
+  stopOnSignals(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').addBearerAuth().build(),
@@ -27,7 +28,25 @@ async function bootstrap(): Promise<void> {
   rootLogger.info({ host: config.http.host, port: config.http.port }, 'HTTP API listening');
 }
 
+/**
+ * SIGTERM/SIGINT: the modules' shutdown hooks run (jobs finish, listeners close, the embedded
+ * database closes its journal), the log is flushed, then the process exits. A shutdown that
+ * hangs is cut short after 30 s.
+ */
+function stopOnSignals(app: INestApplication): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    rootLogger.info({ signal }, 'stopping');
+    setTimeout(() => process.exit(1), 30_000).unref();
+    app
+      .close()
+      .catch((error: Error) => rootLogger.error({ err: error.message }, 'shutdown failed'))
+      .finally(() => void logDestination.flush().finally(() => process.exit(0)));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 bootstrap().catch((error: Error) => {
   rootLogger.fatal({ err: error.message, stack: error.stack }, 'Osteon failed to start');
-  process.exit(1);
+  void logDestination.flush().finally(() => process.exit(1));
 });

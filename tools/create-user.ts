@@ -10,9 +10,9 @@
  *        -d '{"username":"alice","password":"...","role":"operator","displayName":"Alice"}' http://127.0.0.1:3000/api/users
  */
 import { parseArgs } from 'node:util';
+import type { AuthenticatedUser } from '../src/access/authenticated-user';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { AuditService } from '../src/audit/audit.service';
-import type { AuthenticatedUser } from '../src/auth/authenticated-user';
 import { UserRepository } from '../src/auth/user.repository';
 import { UsersService } from '../src/auth/users.service';
 import { ConfigError, loadAppConfig } from '../src/config/app-config';
@@ -23,7 +23,9 @@ const CLI_ACTOR: AuthenticatedUser = { id: 'create-user-cli', username: 'create-
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function fail(message: string, code = 2): never {
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
     },
   });
   if (!values.username || !values.role || !values['display-name']) {
-    fail('usage: create-user --username NAME --role admin-worker|doctor|patient|operator --display-name "NAME" [--patient-id ID] (password on stdin or in OSTEON_NEW_USER_PASSWORD)');
+    fail(
+      'usage: create-user --username NAME --role admin-worker|doctor|patient|operator --display-name "NAME" [--patient-id ID] (password on stdin or in OSTEON_NEW_USER_PASSWORD)',
+    );
   }
   let config;
   try {

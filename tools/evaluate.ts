@@ -35,15 +35,16 @@ async function main(): Promise<void> {
   const { loadAppConfig } = await import('../src/config/app-config');
   const { InferenceService } = await import('../src/inference/inference.service');
   const { ModelRepository } = await import('../src/inference/model.repository');
-  const { PixelWorkerPool } = await import('../src/inference/pixel-worker.pool');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { parseBoxes, parseLabels } = await import('../src/inference/evaluation-labels');
   const { evaluate } = await import('../src/inference/evaluation');
 
   const config = loadAppConfig({ ...process.env, ...(values.models ? { OSTEON_MODELS_DIR: values.models } : {}) });
   const models = new ModelRepository(config);
-  const pixels = new PixelWorkerPool({ workers: 1 });
-  const service = new InferenceService(models, pixels, new BlobStoreRepository(config));
+  const images = new ImageService(new PixelWorkerPool({ workers: 1 }), new BlobStoreRepository(config));
+  const service = new InferenceService(models, images);
   try {
     const labels = parseLabels(await fs.readFile(values.labels, 'utf8'));
     if (labels.length === 0) throw new Error(`${values.labels} has no rows`);
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
     for (const label of labels) {
       await fs.access(path.join(values.images, label.imageId)).catch(() => missing.push(label.imageId));
     }
-    if (missing.length > 0) throw new Error(`${missing.length} images named in labels.csv are missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`${missing.length} images named in labels.csv are missing, e.g. ${missing.slice(0, 5).join(', ')}`);
 
     // Warm up (model session, pixel worker, codecs) so latencies describe steady state.
     await service.analyseImageFile(await fs.readFile(path.join(values.images, labels[0]!.imageId))).catch(() => undefined);
@@ -66,7 +68,10 @@ async function main(): Promise<void> {
         const label = labels[next++]!;
         const bytes = await fs.readFile(path.join(values.images!, label.imageId));
         const findings = isDicom(bytes)
-          ? await service.analyseDicom({ size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) })
+          ? await service.analyseDicom({
+              size: bytes.length,
+              read: async (position, length) => bytes.subarray(position, position + length),
+            })
           : await service.analyseImageFile(bytes);
         predictions.set(label.imageId, {
           imageId: label.imageId,
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     await fs.writeFile(values.json, `${JSON.stringify(output, null, 2)}\n`);
     process.stdout.write(table(output, values.json));
   } finally {
-    await pixels.close();
+    await images.onModuleDestroy();
     await models.close();
   }
 }
@@ -132,8 +137,12 @@ function table(report: Record<string, unknown>, jsonPath: string): string {
     const rule = report.pointingGameRule === 'top-box-centre' ? 'pointing game (top box centre)' : 'heat-map pointing game';
     rows.push([rule, `${number(report.pointingGame)} (n=${report.pointingGameN})`]);
   }
-  if ('ap50' in report) rows.push(['box AP50 (normal images included)', `${number(report.ap50)} (${report.ap50Boxes} boxes, ${report.ap50Images} images)`]);
-  rows.push(['latency p50 / p95 (ms)', `${number(latency.p50, 1)} / ${number(latency.p95, 1)}`], ['images per second', number(report.imagesPerSecond, 1)]);
+  if ('ap50' in report)
+    rows.push(['box AP50 (normal images included)', `${number(report.ap50)} (${report.ap50Boxes} boxes, ${report.ap50Images} images)`]);
+  rows.push(
+    ['latency p50 / p95 (ms)', `${number(latency.p50, 1)} / ${number(latency.p95, 1)}`],
+    ['images per second', number(report.imagesPerSecond, 1)],
+  );
   const width = Math.max(...rows.map(([name]) => name.length));
   return `${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\nwritten ${jsonPath}\n`;
 }

@@ -7,7 +7,9 @@
 import { parseArgs } from 'node:util';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, since: { type: 'string' }, holdout: { type: 'string', default: '0' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, since: { type: 'string' }, holdout: { type: 'string', default: '0' } },
+  });
   if (!values.out) {
     process.stderr.write('usage: export-dataset --out <dir> [--since YYYY-MM-DD] [--holdout 0..0.9]\n');
     process.exit(2);
@@ -20,14 +22,19 @@ async function main(): Promise<void> {
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { LearningFilesRepository } = await import('../src/learning/learning-files.repository');
   const { DatasetExportService } = await import('../src/learning/dataset-export.service');
+  const { ImageService } = await import('../src/imaging/image.service');
+  const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
   const config = loadAppConfig();
   if (!config.database.uri) throw new Error('MONGODB_URI must name the engine database to export from');
   const database = new DatabaseService(config);
   await database.onModuleInit();
+  // The tool owns the whole process: decode inline, no worker thread.
+  const images = new ImageService(new PixelWorkerPool({ workers: 0 }), new BlobStoreRepository(config));
   try {
     const exporter = new DatasetExportService(
       new TrainingLabelService(new TrainingLabelRepository(database)),
-      new LearningFilesRepository(config, new BlobStoreRepository(config)),
+      new LearningFilesRepository(config),
+      images,
     );
     const since = values.since ? new Date(values.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw new Error('--since is not a date');

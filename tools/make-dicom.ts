@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { imageToDicom, type PatientIdentity } from '../src/dicom/image-to-dicom';
-import { generateUid } from '../src/dicom/uid';
+import { generateUid } from '../src/imaging/uid';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   });
   const patientId = values['patient-id'] ?? values.patient;
   if (positionals.length === 0 || !patientId) {
-    process.stderr.write('usage: make-dicom <image...> --patient-id ID [--patient-name N] [--birth-date YYYYMMDD] [--sex M|F|O] [--accession A] [--body-part P] [--out DIR]\n');
+    process.stderr.write(
+      'usage: make-dicom <image...> --patient-id ID [--patient-name N] [--birth-date YYYYMMDD] [--sex M|F|O] [--accession A] [--body-part P] [--out DIR]\n',
+    );
     process.exit(2);
   }
   const sex = values.sex?.toUpperCase();
@@ -41,9 +43,20 @@ async function main(): Promise<void> {
     const { data, info } = await sharp(file).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     const lossySource = /\.jpe?g$/i.test(file);
     const { part10, sopInstanceUid } = imageToDicom(
-      { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), lossySource },
+      {
+        width: info.width,
+        height: info.height,
+        pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+        lossySource,
+      },
       patient,
-      { studyInstanceUid, seriesInstanceUid, accessionNumber: values.accession, bodyPartExamined: values['body-part']?.toUpperCase(), instanceNumber: index + 1 },
+      {
+        studyInstanceUid,
+        seriesInstanceUid,
+        accessionNumber: values.accession,
+        bodyPartExamined: values['body-part']?.toUpperCase(),
+        instanceNumber: index + 1,
+      },
     );
     const target = path.join(values.out, `${path.basename(file, path.extname(file))}.dcm`);
     await fs.writeFile(target, part10);

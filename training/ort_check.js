@@ -11,4 +11,7 @@ const fs = require('fs');
   const out = { inputNames: sess.inputNames, outputNames: sess.outputNames, outputs: {} };
   for (const k of sess.outputNames) out.outputs[k] = { dims: res[k].dims, data: Array.from(res[k].data) };
   process.stdout.write(JSON.stringify(out));
-})().catch((e) => { console.error(e); process.exit(1); });
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -39,41 +39,45 @@ export function BarChart({ title, data, axisMax, formatTick = String, testId, in
   return (
     <figure class="chart" data-testid={testId}>
       {data.length > 0 && (
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${title}: ${data.map((datum) => datum.description).join('; ') || 'no data'}`}>
-        <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-          {ticks.map((tick) => {
-            const y = plotHeight - (tick / top) * plotHeight;
-            return (
-              <g key={tick} class="tick">
-                <line x1={0} x2={plotWidth} y1={y} y2={y} />
-                <text x={-8} y={y} dy="0.32em" text-anchor="end">
-                  {formatTick(tick)}
-                </text>
-              </g>
-            );
-          })}
-          {bars.map((bar, index) => {
-            const datum = data[index] as BarDatum;
-            return (
-              <g key={datum.label} class="bar" data-label={datum.label} data-value={datum.value}>
-                <title>{datum.description}</title>
-                <rect x={bar.x} y={bar.y} width={bar.width} height={Math.max(bar.height, datum.value > 0 ? 1 : 0)} rx={2} />
-                {datum.valueLabel && (
-                  <text x={bar.x + bar.width / 2} y={bar.y - 5} text-anchor="middle" class="value">
-                    {datum.valueLabel}
+        <svg
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          role="img"
+          aria-label={`${title}: ${data.map((datum) => datum.description).join('; ') || 'no data'}`}
+        >
+          <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+            {ticks.map((tick) => {
+              const y = plotHeight - (tick / top) * plotHeight;
+              return (
+                <g key={tick} class="tick">
+                  <line x1={0} x2={plotWidth} y1={y} y2={y} />
+                  <text x={-8} y={y} dy="0.32em" text-anchor="end">
+                    {formatTick(tick)}
                   </text>
-                )}
-                {index % everyNth === 0 && (
-                  <text x={bar.x + bar.width / 2} y={plotHeight + 18} text-anchor="middle" class="axis-label">
-                    {datum.label}
-                  </text>
-                )}
-              </g>
-            );
-          })}
-          <line class="axis" x1={0} x2={plotWidth} y1={plotHeight} y2={plotHeight} />
-        </g>
-      </svg>
+                </g>
+              );
+            })}
+            {bars.map((bar, index) => {
+              const datum = data[index] as BarDatum;
+              return (
+                <g key={datum.label} class="bar" data-label={datum.label} data-value={datum.value}>
+                  <title>{datum.description}</title>
+                  <rect x={bar.x} y={bar.y} width={bar.width} height={Math.max(bar.height, datum.value > 0 ? 1 : 0)} rx={2} />
+                  {datum.valueLabel && (
+                    <text x={bar.x + bar.width / 2} y={bar.y - 5} text-anchor="middle" class="value">
+                      {datum.valueLabel}
+                    </text>
+                  )}
+                  {index % everyNth === 0 && (
+                    <text x={bar.x + bar.width / 2} y={plotHeight + 18} text-anchor="middle" class="axis-label">
+                      {datum.label}
+                    </text>
+                  )}
+                </g>
+              );
+            })}
+            <line class="axis" x1={0} x2={plotWidth} y1={plotHeight} y2={plotHeight} />
+          </g>
+        </svg>
       )}
       {data.length === 0 && <p class="muted">No data yet.</p>}
       <figcaption>{title}</figcaption>

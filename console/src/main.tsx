@@ -47,7 +47,11 @@ function App() {
   useEffect(() => setUnauthorisedHandler(signOut), []);
 
   useEffect(() => {
-    if (session && resolveRoute(session.role, pathname).screen !== 'report' && !navigationFor(session.role).some((entry) => entry.path === pathname)) {
+    if (
+      session &&
+      resolveRoute(session.role, pathname).screen !== 'report' &&
+      !navigationFor(session.role).some((entry) => entry.path === pathname)
+    ) {
       navigate(homePath(session.role), true);
     }
   }, [session, pathname]);

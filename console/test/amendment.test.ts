@@ -22,7 +22,12 @@ describe('amendment form', () => {
   });
 
   it('sends a trimmed conclusion and leaves out an empty one', () => {
-    expect(amendmentBody({ ...draft, conclusion: '  Tibial shaft fracture. ' })).toEqual({ fracture: true, countClass: '2+', bodyPart: 'leg', conclusion: 'Tibial shaft fracture.' });
+    expect(amendmentBody({ ...draft, conclusion: '  Tibial shaft fracture. ' })).toEqual({
+      fracture: true,
+      countClass: '2+',
+      bodyPart: 'leg',
+      conclusion: 'Tibial shaft fracture.',
+    });
     expect(amendmentBody({ ...draft, conclusion: '   ' })).toEqual({ fracture: true, countClass: '2+', bodyPart: 'leg' });
   });
 });

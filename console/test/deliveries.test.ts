@@ -11,7 +11,11 @@ describe('delivery summary', () => {
       { deliveries: { fhir: state('failed') } },
       {},
     ]);
-    expect(summary.find((row) => row.channel === 'fhir')).toEqual({ channel: 'fhir', counts: { pending: 0, delivered: 1, failed: 1, dead: 0 }, none: 1 });
+    expect(summary.find((row) => row.channel === 'fhir')).toEqual({
+      channel: 'fhir',
+      counts: { pending: 0, delivered: 1, failed: 1, dead: 0 },
+      none: 1,
+    });
     expect(summary.find((row) => row.channel === 'portal')?.counts.dead).toBe(1);
     expect(summary.find((row) => row.channel === 'hl7')?.none).toBe(3);
   });

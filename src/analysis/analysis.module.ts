@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DicomModule } from '../dicom/dicom.module';
 import { InferenceModule } from '../inference/inference.module';
+import { OrdersModule } from '../orders/orders.module';
 import { ReportsModule } from '../reports/reports.module';
 import { AnalyseStudyHandler } from './analyse-study.handler';
 import { IMAGE_ANALYSER } from './image-analyser';
@@ -8,8 +9,8 @@ import { InferenceImageAnalyser } from './inference-image.analyser';
 import { StudyAssemblyService } from './study-assembly.service';
 
 @Module({
-  imports: [DicomModule, InferenceModule, ReportsModule],
+  imports: [DicomModule, InferenceModule, OrdersModule, ReportsModule],
   providers: [AnalyseStudyHandler, StudyAssemblyService, { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser }],
-  exports: [StudyAssemblyService, AnalyseStudyHandler],
+  exports: [StudyAssemblyService],
 })
 export class AnalysisModule {}

@@ -7,6 +7,3 @@ export interface ImageAnalyser {
 }
 
 export const IMAGE_ANALYSER = Symbol('IMAGE_ANALYSER');
-
-/** The image cannot be read by the model at all (bad pixel data): retrying will not help. */
-export class UnreadableImageError extends Error {}

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { InstanceRecord } from '../dicom/instance-record';
+import { ImagingException } from '../imaging/imaging.exception';
 import { InferenceException } from '../inference/inference.exception';
 import { InferenceService } from '../inference/inference.service';
 import type { ImageFindings } from '../reports/findings';
-import { UnreadableImageError, type ImageAnalyser } from './image-analyser';
+import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
+import type { ImageAnalyser } from './image-analyser';
 
 const COUNT_ORDER = ['0', '1', '2+'] as const;
 const BODY_PART_ORDER = ['hand', 'leg', 'hip', 'shoulder'] as const;
@@ -32,7 +34,9 @@ export class InferenceImageAnalyser implements ImageAnalyser {
         heatmapPng: result.heatmap.png,
       };
     } catch (error) {
-      if (error instanceof InferenceException && !error.retryable) throw new UnreadableImageError(error.message);
+      // Bad pixel data or a bad model will fail the same way again: the study goes on without this image.
+      if ((error instanceof ImagingException || error instanceof InferenceException) && !error.retryable)
+        throw new AnalysisException(AnalysisErrorCode.ImageUnreadable, error.message);
       throw error;
     }
   }

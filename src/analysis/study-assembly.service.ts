@@ -6,12 +6,10 @@ import { InstanceEvents } from '../dicom/instance-events';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { InstanceRepository } from '../dicom/instance.repository';
 import { JobQueueService } from '../jobs/job-queue.service';
+import { ORDER_CONTEXT, type OrderContextSource } from '../orders/order-context';
 import { ReportService } from '../reports/report.service';
 
 const CATCH_UP_WINDOW_MS = 7 * 24 * 3600 * 1000;
-
-/** How many images a study should have, when an order says so (HL7 ORM/OMI); else undefined. */
-export type ExpectedImageCountProvider = (record: InstanceRecord) => Promise<number | undefined>;
 
 export function analyseStudyKey(studyInstanceUid: string): string {
   return `analyse-study:${studyInstanceUid}`;
@@ -25,7 +23,6 @@ export function analyseStudyKey(studyInstanceUid: string): string {
 @Injectable()
 export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = moduleLogger('study-assembly');
-  private expectedImageCount: ExpectedImageCountProvider = async () => undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,6 +30,7 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
     private readonly queue: JobQueueService,
     private readonly instances: InstanceRepository,
     private readonly reports: ReportService,
+    @Inject(ORDER_CONTEXT) private readonly orders: OrderContextSource,
   ) {}
 
   onModuleInit(): void {
@@ -53,14 +51,10 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
     if (scheduled > 0) this.logger.info({ scheduled }, 'studies without an up-to-date report scheduled for analysis');
   }
 
-  /** The orders module tells us how many images to expect; then we need not wait idle. */
-  setExpectedImageCountProvider(provider: ExpectedImageCountProvider): void {
-    this.expectedImageCount = provider;
-  }
-
   private async instanceStored(record: InstanceRecord): Promise<void> {
     try {
-      const expected = await this.expectedImageCount(record);
+      // An order that says how many images to expect spares the idle wait.
+      const expected = await this.orders.expectedImageCount(record);
       const complete = expected !== undefined && (await this.instances.countSopInstancesInStudy(record.studyInstanceUid)) >= expected;
       await this.queue.schedule(
         'analyse-study',

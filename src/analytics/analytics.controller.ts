@@ -1,7 +1,8 @@
-import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Roles } from '../auth/auth.decorators';
+import { Roles } from '../access/access.decorators';
+import { parseInput } from '../common/invalid-input.exception';
 import type { DateRange } from '../reports/report-analytics.repository';
 import { AnalyticsService } from './analytics.service';
 
@@ -12,9 +13,7 @@ const rangeSchema = z.object({
 });
 
 function parseRange(raw: unknown): DateRange & { bucket: 'hour' | 'day' } {
-  const parsed = rangeSchema.safeParse(raw);
-  if (!parsed.success) throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-  return parsed.data;
+  return parseInput(rangeSchema, raw);
 }
 
 @ApiTags('analytics')

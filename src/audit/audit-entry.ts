@@ -1,4 +1,4 @@
-import type { Role } from '../auth/role';
+import type { Role } from '../access/role';
 
 export interface NewAuditEntry {
   readonly actorId: string;

@@ -1,6 +1,7 @@
-import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
+import { Roles } from '../access/access.decorators';
+import { InvalidInputException } from '../common/invalid-input.exception';
 import type { AuditEntry } from './audit-entry';
 import { parseAuditQuery } from './audit-query';
 import { AuditService } from './audit.service';
@@ -24,7 +25,7 @@ export class AuditController {
   @ApiOkResponse({ description: 'paged `{items, total}` of audit entries, newest first' })
   async search(@Query() raw: Record<string, string | undefined>): Promise<{ items: AuditEntry[]; total: number }> {
     const parsed = parseAuditQuery(raw);
-    if (!parsed.ok) throw new BadRequestException(parsed.error);
+    if (!parsed.ok) throw new InvalidInputException(parsed.error);
     return this.audit.search(parsed.query);
   }
 }

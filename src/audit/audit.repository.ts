@@ -39,7 +39,12 @@ export class AuditRepository {
       };
     }
     const [documents, total] = await Promise.all([
-      this.collection.find(filter as Filter<AuditDocument>).sort({ at: -1, _id: -1 }).skip(search.offset).limit(search.limit).toArray(),
+      this.collection
+        .find(filter as Filter<AuditDocument>)
+        .sort({ at: -1, _id: -1 })
+        .skip(search.offset)
+        .limit(search.limit)
+        .toArray(),
       this.collection.countDocuments(filter as Filter<AuditDocument>),
     ]);
     return { items: documents.map(toEntry), total };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import type { AuditEntry, AuditSearch } from './audit-entry';
 import { AuditRepository } from './audit.repository';
 

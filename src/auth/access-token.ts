@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isRole, type Role } from './role';
+import { isRole, type Role } from '../access/role';
 
 /** The claims Osteon puts in an access token (a compact JWS, HS256). */
 export interface AccessTokenClaims {
@@ -46,11 +46,7 @@ export function signAccessToken(
 }
 
 /** Checks the header (alg must be HS256: `none` and others are refused), signature, expiry and claim types. */
-export function verifyAccessToken(
-  token: string,
-  secret: string,
-  nowSeconds: number = Math.floor(Date.now() / 1000),
-): TokenVerification {
+export function verifyAccessToken(token: string, secret: string, nowSeconds: number = Math.floor(Date.now() / 1000)): TokenVerification {
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]+$/.test(part))) return { ok: false, reason: 'malformed' };
   const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];

@@ -1,6 +1,7 @@
-import { BadRequestException, Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { Public } from './auth.decorators';
+import { Public } from '../access/access.decorators';
+import { parseInput } from '../common/invalid-input.exception';
 import { AuthService, type LoginResult } from './auth.service';
 import { firstIssue, loginSchema } from './user-input';
 
@@ -12,12 +13,17 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(HttpStatus.OK)
-  @ApiBody({ schema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['username', 'password'],
+      properties: { username: { type: 'string' }, password: { type: 'string' } },
+    },
+  })
   @ApiOkResponse({ description: '`{accessToken, tokenType: "Bearer", expiresIn, role}`' })
   @ApiUnauthorizedResponse({ description: 'unknown user, wrong password or disabled account (one message for all)' })
   async login(@Body() body: unknown): Promise<LoginResult> {
-    const parsed = loginSchema.safeParse(body);
-    if (!parsed.success) throw new BadRequestException(firstIssue(parsed.error));
-    return this.auth.login(parsed.data.username, parsed.data.password);
+    const { username, password } = parseInput(loginSchema, body, firstIssue);
+    return this.auth.login(username, password);
   }
 }

@@ -1,10 +1,10 @@
 import { ForbiddenException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { AuthenticatedUser } from './authenticated-user';
-import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { PUBLIC_KEY, ROLES_KEY } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
+import type { Role } from '../access/role';
 import { AuthService } from './auth.service';
-import type { Role } from './role';
 
 type Access = { kind: 'public' } | { kind: 'roles'; roles: readonly Role[] } | { kind: 'undeclared' };
 

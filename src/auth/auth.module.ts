@@ -9,8 +9,9 @@ import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 /**
- * Installs the global guard. Other modules need not import this one to use `@Public()`,
- * `@Roles()` and `@CurrentUser()` (plain decorators); import it to inject AuthService or UsersService.
+ * Installs the global guard. The decorators it reads (`@Public()`, `@Roles()`, `@CurrentUser()`)
+ * live in access/, so other modules declare access without importing this one (nor the audit log
+ * it writes to); import it to inject AuthService or UsersService.
  */
 @Module({
   imports: [AuditModule],

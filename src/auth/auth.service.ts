@@ -1,13 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { OPERATOR_API_KEY_USER, type AuthenticatedUser } from '../access/authenticated-user';
+import type { Role } from '../access/role';
 import { AuditService } from '../audit/audit.service';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { signAccessToken, verifyAccessToken } from './access-token';
-import { OPERATOR_API_KEY_USER, type AuthenticatedUser } from './authenticated-user';
+import { AuthErrorCode, AuthException } from './auth.exception';
 import { UNKNOWN_USER_HASH, verifyPassword } from './password-hash';
-import type { Role } from './role';
 import type { UserRecord } from './user-record';
 import { UserRepository } from './user.repository';
 
@@ -62,7 +63,7 @@ export class AuthService {
     const passwordOk = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
     if (!user || !passwordOk || user.disabled) {
       this.logger.info({ userId: user?.id, reason: !user ? 'unknown' : !passwordOk ? 'password' : 'disabled' }, 'login refused');
-      throw new UnauthorizedException('invalid username or password');
+      throw new AuthException(AuthErrorCode.InvalidCredentials, 'invalid username or password');
     }
     const accessToken = signAccessToken({ sub: user.id, role: user.role, username: user.username }, this.secret, this.ttlSeconds);
     await this.audit.record({ actor: toAuthenticatedUser(user), action: 'auth.login', resourceType: 'user', resourceId: user.id });
@@ -72,17 +73,17 @@ export class AuthService {
   /** From an `Authorization` header value; throws 401 for anything but a valid, current credential. */
   async authenticate(authorization: string | undefined): Promise<AuthenticatedUser> {
     const match = /^Bearer +([^\s]+) *$/i.exec(authorization ?? '');
-    if (!match) throw new UnauthorizedException('a bearer credential is required');
+    if (!match) throw new AuthException(AuthErrorCode.CredentialRequired, 'a bearer credential is required');
     const credential = match[1] as string;
     if (this.operatorKeyDigest && timingSafeEqual(digest(credential), this.operatorKeyDigest)) return OPERATOR_API_KEY_USER;
     const verified = verifyAccessToken(credential, this.secret);
     if (!verified.ok) {
       this.logger.debug({ reason: verified.reason }, 'token refused');
-      throw new UnauthorizedException('invalid or expired token');
+      throw new AuthException(AuthErrorCode.InvalidToken, 'invalid or expired token');
     }
     // The stored user decides: a disabled account or a changed role takes effect at once.
     const user = await this.users.findById(verified.claims.sub);
-    if (!user || user.disabled) throw new UnauthorizedException('invalid or expired token');
+    if (!user || user.disabled) throw new AuthException(AuthErrorCode.InvalidToken, 'invalid or expired token');
     return toAuthenticatedUser(user);
   }
 }

@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { ROLES } from './role';
+import { ROLES } from '../access/role';
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
 
-const username = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(USERNAME_PATTERN, 'must be 3-64 characters: lower-case letters, digits, . _ @ -');
+const username = z.string().trim().toLowerCase().regex(USERNAME_PATTERN, 'must be 3-64 characters: lower-case letters, digits, . _ @ -');
 
 export const createUserSchema = z
   .object({

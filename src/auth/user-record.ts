@@ -1,4 +1,4 @@
-import type { Role } from './role';
+import type { Role } from '../access/role';
 
 export interface NewUserRecord {
   readonly username: string;

@@ -15,31 +15,22 @@ function toRecord(document: WithId<UserDocument>): UserRecord {
 /** The only code that touches the `users` collection. */
 @Injectable()
 export class UserRepository {
-  // The emulator does not enforce unique indexes: creates are serialised in this process and
-  // checked in code; the unique index (migration 2) covers several processes on a real mongod.
-  private createQueue: Promise<unknown> = Promise.resolve();
-
   constructor(private readonly database: DatabaseService) {}
 
   private get collection(): Collection<UserDocument> {
     return this.database.db.collection<UserDocument>('users');
   }
 
-  /** Inserts unless the username is taken; `undefined` means taken. */
-  insertIfUsernameFree(user: NewUserRecord): Promise<UserRecord | undefined> {
-    const next = this.createQueue.then(async () => {
-      if (await this.collection.findOne({ username: user.username }, { projection: { _id: 1 } })) return undefined;
-      const _id = new ObjectId();
-      try {
-        await this.collection.insertOne({ _id, ...user });
-      } catch (error) {
-        if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return undefined;
-        throw error;
-      }
-      return { id: _id.toHexString(), ...user };
-    });
-    this.createQueue = next.catch(() => undefined);
-    return next;
+  /** Inserts unless the username is taken (the unique index of migration 3 decides); `undefined` means taken. */
+  async insertIfUsernameFree(user: NewUserRecord): Promise<UserRecord | undefined> {
+    const _id = new ObjectId();
+    try {
+      await this.collection.insertOne({ _id, ...user });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return undefined;
+      throw error;
+    }
+    return { id: _id.toHexString(), ...user };
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
@@ -61,11 +52,7 @@ export class UserRepository {
   /** Returns the updated user, or `undefined` when there is none with this id. */
   async setDisabled(id: string, disabled: boolean): Promise<UserRecord | undefined> {
     if (!ObjectId.isValid(id)) return undefined;
-    const document = await this.collection.findOneAndUpdate(
-      { _id: new ObjectId(id) },
-      { $set: { disabled } },
-      { returnDocument: 'after' },
-    );
+    const document = await this.collection.findOneAndUpdate({ _id: new ObjectId(id) }, { $set: { disabled } }, { returnDocument: 'after' });
     return document ? toRecord(document) : undefined;
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { AuthenticatedUser } from './authenticated-user';
-import { CurrentUser, Roles } from './auth.decorators';
-import { ROLES } from './role';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
+import { ROLES } from '../access/role';
 import type { UserView } from './user-record';
 import { UsersService } from './users.service';
 

@@ -1,6 +1,8 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import type { AuthenticatedUser } from './authenticated-user';
+import { parseInput } from '../common/invalid-input.exception';
+import { AuthErrorCode, AuthException } from './auth.exception';
 import { hashPassword } from './password-hash';
 import { createUserSchema, firstIssue } from './user-input';
 import { toUserView, type UserView } from './user-record';
@@ -15,17 +17,21 @@ export class UsersService {
   ) {}
 
   async create(actor: AuthenticatedUser, input: unknown): Promise<UserView> {
-    const parsed = createUserSchema.safeParse(input);
-    if (!parsed.success) throw new BadRequestException(firstIssue(parsed.error));
-    const { password, ...fields } = parsed.data;
+    const { password, ...fields } = parseInput(createUserSchema, input, firstIssue);
     const created = await this.users.insertIfUsernameFree({
       ...fields,
       passwordHash: await hashPassword(password),
       createdAt: new Date(),
       disabled: false,
     });
-    if (!created) throw new ConflictException(`username ${fields.username} is taken`);
-    await this.audit.record({ actor, action: 'user.create', resourceType: 'user', resourceId: created.id, details: { role: created.role } });
+    if (!created) throw new AuthException(AuthErrorCode.UsernameTaken, `username ${fields.username} is taken`);
+    await this.audit.record({
+      actor,
+      action: 'user.create',
+      resourceType: 'user',
+      resourceId: created.id,
+      details: { role: created.role },
+    });
     return toUserView(created);
   }
 
@@ -35,7 +41,7 @@ export class UsersService {
 
   async disable(actor: AuthenticatedUser, id: string): Promise<UserView> {
     const user = await this.users.setDisabled(id, true);
-    if (!user) throw new NotFoundException(`user ${id} is not known`);
+    if (!user) throw new AuthException(AuthErrorCode.UserNotFound, `user ${id} is not known`);
     await this.audit.record({ actor, action: 'user.disable', resourceType: 'user', resourceId: user.id });
     return toUserView(user);
   }

@@ -1,15 +1,22 @@
 import type { LoggerService } from '@nestjs/common';
 import pino from 'pino';
+import { AsyncLogDestination } from './log-destination';
+
+/** stdout, written asynchronously: the engine never blocks on its own log. */
+export const logDestination = new AsyncLogDestination(1);
 
 /**
  * One structured logger for the process. Messages are fixed strings; data goes in the
  * object (UIDs and internal ids only, never names, birth dates or report text).
  */
-export const rootLogger = pino({
-  level: process.env.OSTEON_LOG_LEVEL ?? 'info',
-  base: { service: 'osteon' },
-  timestamp: pino.stdTimeFunctions.isoTime,
-});
+export const rootLogger = pino(
+  {
+    level: process.env.OSTEON_LOG_LEVEL ?? 'info',
+    base: { service: 'osteon' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  },
+  logDestination,
+);
 
 export type Logger = pino.Logger;
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException } from '../common/osteon.exception';
 import { environmentSchema, SECRET_VARIABLES, type Environment } from './config.schema';
 
 export interface AppConfig {
@@ -20,7 +22,9 @@ export interface AppConfig {
   readonly database: {
     readonly uri: string | undefined;
     readonly name: string;
-    readonly embedded: 'auto' | 'mongod' | 'emulator';
+    readonly embedded: 'embedded' | 'mongod';
+    /** Journal size after which the embedded database writes a new snapshot. */
+    readonly compactBytes: number;
   };
   readonly logLevel: string;
   readonly learning: {
@@ -87,7 +91,10 @@ export interface AppConfig {
   readonly fhir:
     | {
         readonly baseUrl: string;
-        readonly auth: { readonly kind: 'bearer'; readonly token: string } | { readonly kind: 'basic'; readonly username: string; readonly password: string } | { readonly kind: 'none' };
+        readonly auth:
+          | { readonly kind: 'bearer'; readonly token: string }
+          | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+          | { readonly kind: 'none' };
         readonly pollMs: number;
         readonly sweepMs: number;
         readonly timeoutMs: number;
@@ -108,7 +115,12 @@ export interface AppConfig {
     | undefined;
 }
 
-export class ConfigError extends Error {}
+/** A bad environment: the engine does not start (exit 78), and the message names the variable. */
+export class ConfigError extends OsteonException<'CONFIG_INVALID'> {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message, { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: false });
+  }
+}
 
 /** Validates the environment once; the message names the first bad variable on one line. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -117,9 +129,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
     const value = SECRET_VARIABLES.has(variable) && env[variable] ? '<redacted>' : env[variable];
-    throw new ConfigError(
-      `Invalid configuration: ${variable}=${JSON.stringify(value ?? '')} ${issue?.message ?? 'is invalid'}`,
-    );
+    throw new ConfigError(`Invalid configuration: ${variable}=${JSON.stringify(value ?? '')} ${issue?.message ?? 'is invalid'}`);
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.OSTEON_JWT_SECRET) {
@@ -141,7 +151,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { host: e.OSTEON_HTTP_HOST, port: e.OSTEON_HTTP_PORT },
     dataDir: path.resolve(e.OSTEON_DATA_DIR),
     stagingName: (e.OSTEON_WORKER_ID ?? os.hostname()).replace(/[^A-Za-z0-9._-]/g, '_'),
-    database: { uri: e.MONGODB_URI, name: e.OSTEON_MONGODB_DATABASE, embedded: e.OSTEON_EMBEDDED_DB },
+    database: {
+      uri: e.MONGODB_URI,
+      name: e.OSTEON_MONGODB_DATABASE,
+      embedded: e.OSTEON_EMBEDDED_DB,
+      compactBytes: e.OSTEON_DB_COMPACT_MB * 1024 * 1024,
+    },
     logLevel: e.OSTEON_LOG_LEVEL,
     learning: {
       trainerCommand: e.OSTEON_TRAINER_COMMAND,
@@ -226,9 +241,12 @@ function fhirConfig(e: Environment): AppConfig['fhir'] {
 
 function pacsConfig(e: Environment): AppConfig['pacs'] {
   const target = { OSTEON_PACS_AE: e.OSTEON_PACS_AE, OSTEON_PACS_HOST: e.OSTEON_PACS_HOST, OSTEON_PACS_PORT: e.OSTEON_PACS_PORT };
-  const missing = Object.entries(target).filter(([, value]) => value === undefined).map(([name]) => name);
+  const missing = Object.entries(target)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
   if (missing.length === 3) return undefined;
-  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set with the other OSTEON_PACS_* variables`);
+  if (missing.length > 0)
+    throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set with the other OSTEON_PACS_* variables`);
   return {
     calledAeTitle: e.OSTEON_PACS_AE as string,
     host: e.OSTEON_PACS_HOST as string,

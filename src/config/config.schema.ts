@@ -34,7 +34,12 @@ export const environmentSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
   OSTEON_MONGODB_DATABASE: z.string().min(1).default('osteon'),
-  OSTEON_EMBEDDED_DB: z.enum(['auto', 'mongod', 'emulator']).default('auto'),
+  // `auto` and `emulator` are the names earlier releases used for the embedded database.
+  OSTEON_EMBEDDED_DB: z
+    .enum(['embedded', 'mongod', 'auto', 'emulator'])
+    .default('embedded')
+    .transform((value) => (value === 'mongod' ? 'mongod' : 'embedded')),
+  OSTEON_DB_COMPACT_MB: z.coerce.number().int().min(1).max(4096).default(64),
   OSTEON_ALLOWED_AE: commaList.pipe(z.array(aeTitle)),
   OSTEON_MAX_PDU_LENGTH: z.coerce.number().int().min(4096).max(4_194_304).default(262_144),
   OSTEON_DICOM_ASSOCIATION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
@@ -50,7 +55,9 @@ export const environmentSchema = z.object({
   OSTEON_TRAINER_COMMAND: z
     .string()
     .min(1)
-    .default('/usr/bin/python3 training/train.py {data} --out {run} --finetune-from {active} --epochs 3 --lr 0.0003 --seed 42 --cache-dir ""'),
+    .default(
+      '/usr/bin/python3 training/train.py {data} --out {run} --finetune-from {active} --epochs 3 --lr 0.0003 --seed 42 --cache-dir ""',
+    ),
   OSTEON_TRAINER_TIMEOUT_MINUTES: z.coerce.number().int().min(1).default(180),
   OSTEON_BASE_DATASET_DIR: z.string().min(1).optional(),
   OSTEON_EVAL_DIR: z.string().min(1).optional(),
@@ -120,7 +127,10 @@ export const environmentSchema = z.object({
   OSTEON_FHIR_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   OSTEON_FHIR_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Base of the identifier systems Osteon writes (report, observation, model, codes); set per site. */
-  OSTEON_FHIR_SYSTEM: z.string().regex(/^(urn:[a-z0-9.-]+:|https?:\/\/\S+\/)$/i, 'must be a urn ending in ":" or an http(s) URL ending in "/"').default('urn:osteon:'),
+  OSTEON_FHIR_SYSTEM: z
+    .string()
+    .regex(/^(urn:[a-z0-9.-]+:|https?:\/\/\S+\/)$/i, 'must be a urn ending in ":" or an http(s) URL ending in "/"')
+    .default('urn:osteon:'),
   /** Identifier system of the hospital patient id (MRN); default: an Osteon-local system. */
   OSTEON_FHIR_PATIENT_ID_SYSTEM: z.string().min(1).default('urn:osteon:patient-id'),
 });
@@ -128,4 +138,11 @@ export const environmentSchema = z.object({
 export type Environment = z.infer<typeof environmentSchema>;
 
 /** Variables whose value must never appear in an error message or a log line. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['OSTEON_JWT_SECRET', 'OSTEON_OPERATOR_API_KEY', 'MONGODB_URI', 'OSTEON_PORTAL_SECRET', 'OSTEON_FHIR_TOKEN', 'OSTEON_FHIR_PASSWORD']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'OSTEON_JWT_SECRET',
+  'OSTEON_OPERATOR_API_KEY',
+  'MONGODB_URI',
+  'OSTEON_PORTAL_SECRET',
+  'OSTEON_FHIR_TOKEN',
+  'OSTEON_FHIR_PASSWORD',
+]);

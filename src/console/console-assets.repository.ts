@@ -29,9 +29,10 @@ export interface ConsoleAsset {
  */
 @Injectable()
 export class ConsoleAssetsRepository {
-  readonly root: string | undefined = [path.resolve(__dirname, '..', '..', '..', 'console', 'dist'), path.resolve(__dirname, '..', '..', 'console', 'dist')].find(
-    (candidate) => existsSync(path.join(candidate, 'index.html')),
-  );
+  readonly root: string | undefined = [
+    path.resolve(__dirname, '..', '..', '..', 'console', 'dist'),
+    path.resolve(__dirname, '..', '..', 'console', 'dist'),
+  ].find((candidate) => existsSync(path.join(candidate, 'index.html')));
 
   constructor() {
     if (!this.root) rootLogger.warn({}, 'console assets not found (console/dist); run npm run console:build');

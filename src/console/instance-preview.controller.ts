@@ -1,10 +1,11 @@
-import { BadRequestException, Controller, Get, Header, NotFoundException, Param, Query, StreamableFile, UnprocessableEntityException } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { InstancePreviewRepository } from './instance-preview.repository';
+import { parseInput } from '../common/invalid-input.exception';
+import { InstancePreviewService } from './instance-preview.service';
 
 const previewQuery = z.object({ maxSize: z.coerce.number().int().min(16).max(4096).default(1024) });
 
@@ -14,24 +15,20 @@ const previewQuery = z.object({ maxSize: z.coerce.number().int().min(16).max(409
 @Controller('api/instances')
 export class InstancePreviewController {
   constructor(
-    private readonly previews: InstancePreviewRepository,
+    private readonly previews: InstancePreviewService,
     private readonly audit: AuditService,
   ) {}
 
   @Get(':id/preview.png')
   @Roles('doctor', 'operator')
   @Header('Cache-Control', 'private, no-store')
-  async preview(@Param('id') id: string, @Query() raw: Record<string, string>, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
-    const parsed = previewQuery.safeParse(raw);
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-    let grey;
-    try {
-      grey = await this.previews.greyImage(id);
-    } catch (error) {
-      throw new UnprocessableEntityException(`instance ${id} cannot be rendered: ${(error as Error).message}`);
-    }
-    if (!grey) throw new NotFoundException(`instance ${id} not found`);
-    const png = await this.previews.png(grey, parsed.data.maxSize);
+  async preview(
+    @Param('id') id: string,
+    @Query() raw: Record<string, string>,
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StreamableFile> {
+    const { maxSize } = parseInput(previewQuery, raw);
+    const png = await this.previews.png(id, maxSize);
     await this.audit.record({ actor: user, action: 'instance.preview', resourceType: 'instance', resourceId: id });
     return new StreamableFile(png, { type: 'image/png', length: png.length });
   }

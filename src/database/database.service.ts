@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/config.tokens';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database';
 import { migrations } from './migrations';
 
-export type DatabaseKind = 'external' | 'mongod' | 'emulator';
+export type DatabaseKind = 'external' | 'mongod' | 'embedded';
 
 /** Owns the MongoDB connection; repositories get their collections from here. */
 @Injectable()
@@ -26,17 +26,37 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private async connect(): Promise<void> {
     let uri = this.config.database.uri;
     if (!uri) {
-      this.embedded = await startEmbeddedDatabase(this.config.database.embedded, this.config.dataDir, this.logger);
+      this.embedded = await startEmbeddedDatabase(
+        this.config.database.embedded,
+        this.config.dataDir,
+        this.logger,
+        this.config.database.compactBytes,
+      );
       uri = this.embedded.uri;
       this.databaseKind = this.embedded.kind;
     }
-    // Polling server monitoring: the streaming (awaitable hello) monitor stalls operations for
-    // ~500 ms now and then against the MongoDB-wire emulator; polling costs nothing measurable.
-    this.client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, ignoreUndefined: true, serverMonitoringMode: 'poll' });
+    // Acknowledged means journaled on a majority of the replica set (on the embedded database:
+    // fsynced to its journal). Polling server monitoring: the embedded database answers hello
+    // at once, and polling costs nothing measurable against a real server either.
+    this.client = new MongoClient(uri, {
+      serverSelectionTimeoutMS: 10_000,
+      ignoreUndefined: true,
+      serverMonitoringMode: 'poll',
+      writeConcern: { w: 'majority', journal: true },
+    });
     await this.client.connect();
     this.database = this.client.db(this.config.database.name);
     await this.migrate(this.database);
-    this.logger.info({ kind: this.databaseKind, database: this.config.database.name }, 'database connected');
+    this.logger.info(
+      { kind: this.databaseKind, database: this.config.database.name, location: this.embedded?.location },
+      'database connected',
+    );
+    if (this.databaseKind === 'embedded') {
+      this.logger.info(
+        { location: this.embedded?.location },
+        'embedded database: durable on this machine (journal fsynced before every acknowledgement); for production set MONGODB_URI to a MongoDB replica set for replication, scale and backups with standard tools',
+      );
+    }
   }
 
   get db(): Db {

@@ -1,81 +1,95 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../common/logger';
+import { Worker } from 'node:worker_threads';
+import { logDestination, type Logger } from '../common/logger';
+import type { OpenStats } from './embedded/embedded-store';
 
 export interface EmbeddedDatabase {
   readonly uri: string;
-  readonly kind: 'mongod' | 'emulator';
+  readonly kind: 'mongod' | 'embedded';
+  /** Where its files live. */
+  readonly location: string;
   stop(): Promise<void>;
 }
 
-// A real dynamic import survives the CommonJS build; smartmongo is ESM-only.
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
-
-interface CongoModule {
-  congodb: { CongoServer: new (options: { port: number; host?: string }) => CongoServer };
-}
-interface CongoServer {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  readonly port?: number;
+/** The embedded database could not open its files (damage, a lock held by another process). */
+export class EmbeddedDatabaseError extends Error {
+  override readonly name = 'EmbeddedDatabaseError';
 }
 
-/** Starts CongoDB, the in-process MongoDB-wire emulator, on a free loopback port. */
-export async function startEmulator(port = 0): Promise<EmbeddedDatabase> {
-  const { congodb } = (await importEsm('@push.rocks/smartmongo')) as CongoModule;
-  const chosenPort = port || (await findFreePort());
-  const server = new congodb.CongoServer({ port: chosenPort, host: '127.0.0.1' });
-  await server.start();
+type WorkerMessage =
+  | { type: 'ready'; port: number; stats: OpenStats }
+  | { type: 'failed'; message: string; name: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; data?: Record<string, unknown> }
+  | { type: 'stopped'; error?: string };
+
+/**
+ * Osteon's own durable embedded database (journal + snapshots under `<data>/database`),
+ * served over the MongoDB wire protocol from a worker thread on a loopback port.
+ */
+export async function startEmbeddedStore(dataDir: string, logger: Logger, compactBytes?: number): Promise<EmbeddedDatabase> {
+  const dir = path.resolve(dataDir, 'database');
+  // Under ts-node or ts-jest this file is TypeScript and the worker needs the same loader.
+  const extension = path.extname(__filename);
+  const execArgv = extension === '.ts' ? ['--require', require.resolve('ts-node/register/transpile-only')] : [];
+  const worker = new Worker(path.join(__dirname, 'embedded', `embedded-database.worker${extension}`), {
+    workerData: { dir, compactBytes },
+    execArgv,
+  });
+  const ready = await new Promise<{ port: number; stats: OpenStats }>((resolve, reject) => {
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'failed') reject(new EmbeddedDatabaseError(message.message));
+      else if (message.type === 'log') logger[message.level](message.data ?? {}, message.message);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new EmbeddedDatabaseError(`the embedded database stopped while opening (exit ${code})`)));
+  });
+  let stopping = false;
+  worker.on('exit', (code) => {
+    if (stopping) return;
+    // Nothing can be stored any more: stop the process so a supervisor restarts it whole.
+    logger.fatal({ code }, 'embedded database stopped unexpectedly');
+    void logDestination.flush().finally(() => process.exit(70));
+  });
+  logger.info({ location: dir, ...ready.stats }, 'embedded database opened');
   return {
-    uri: `mongodb://127.0.0.1:${chosenPort}/?directConnection=true`,
-    kind: 'emulator',
-    stop: () => server.stop(),
+    uri: `mongodb://127.0.0.1:${ready.port}/?directConnection=true`,
+    kind: 'embedded',
+    location: dir,
+    stop: () => stopWorker(worker, () => (stopping = true)),
   };
 }
 
-async function startMongod(dataDir: string): Promise<EmbeddedDatabase> {
+function stopWorker(worker: Worker, markStopping: () => void): Promise<void> {
+  markStopping();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 10_000);
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type !== 'stopped') return;
+      clearTimeout(timer);
+      void worker.terminate().then(() => resolve());
+    });
+    worker.postMessage({ type: 'stop' });
+  });
+}
+
+/** A real mongod run by mongodb-memory-server, persistent under `<data>/mongod` (must be installed or downloadable). */
+export async function startMongod(dataDir: string): Promise<EmbeddedDatabase> {
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  const dbPath = path.join(dataDir, 'mongod');
+  const dbPath = path.resolve(dataDir, 'mongod');
   await fs.mkdir(dbPath, { recursive: true });
   const server = await MongoMemoryServer.create({ instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' } });
-  return { uri: server.getUri(), kind: 'mongod', stop: async () => void (await server.stop({ doCleanup: false })) };
+  return { uri: server.getUri(), kind: 'mongod', location: dbPath, stop: async () => void (await server.stop({ doCleanup: false })) };
 }
 
-/**
- * The embedded default when MONGODB_URI is unset: a real mongod (persistent, under the data
- * dir) where its binary is present or can be fetched, else the in-memory emulator.
- */
+/** The database when MONGODB_URI is unset: the embedded store, or a local mongod when asked for. */
 export async function startEmbeddedDatabase(
-  mode: 'auto' | 'mongod' | 'emulator',
+  mode: 'embedded' | 'mongod',
   dataDir: string,
   logger: Logger,
+  compactBytes?: number,
 ): Promise<EmbeddedDatabase> {
-  if (mode !== 'emulator') {
-    try {
-      const mongod = await startMongod(dataDir);
-      logger.info({ kind: 'mongod' }, 'embedded mongod started');
-      return mongod;
-    } catch (error) {
-      if (mode === 'mongod') throw error;
-      logger.warn({ reason: (error as Error).message.split('\n')[0] }, 'embedded mongod unavailable');
-    }
-  }
-  const emulator = await startEmulator();
-  logger.warn(
-    { kind: 'emulator' },
-    'EMBEDDED DATABASE IS AN IN-MEMORY EMULATOR: records live in memory only and are rebuilt from the blob store at start-up; set MONGODB_URI for production',
-  );
-  return emulator;
-}
-
-async function findFreePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+  if (mode === 'mongod') return startMongod(dataDir);
+  return startEmbeddedStore(dataDir, logger, compactBytes);
 }

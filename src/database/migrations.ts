@@ -39,7 +39,6 @@ export const migrations: readonly Migration[] = [
     version: 3,
     description: 'user and audit indexes',
     async up(db) {
-      // Unique on a real mongod; the emulator ignores it, so UserRepository checks in code too.
       await db.collection('users').createIndex({ username: 1 }, { unique: true, name: 'username' });
       const audit = db.collection('audit');
       await audit.createIndex({ at: -1 }, { name: 'at' });
@@ -53,6 +52,31 @@ export const migrations: readonly Migration[] = [
     async up(db) {
       // Not unique: maps saved before this version may repeat and old reports still point at each copy.
       await db.collection('heatmaps').createIndex({ sha256: 1, modelVersion: 1 }, { name: 'content_model' });
+    },
+  },
+  {
+    version: 5,
+    description: "indexes for a year of data: a patient's reports, recently changed reports, recent arrivals",
+    async up(db) {
+      await db.collection('reports').createIndex({ 'patient.patientId': 1 }, { name: 'patient' });
+      await db.collection('reports').createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+      await db.collection('instances').createIndex({ receivedAt: 1 }, { name: 'received' });
+    },
+  },
+  {
+    version: 6,
+    description: 'reports keep the filler order number they are known by in the RIS (older ones: their database id, as sent)',
+    async up(db) {
+      const reports = db.collection('reports');
+      const legacy = await reports.find({ fillerOrderNumber: { $exists: false } }, { projection: { _id: 1 } }).toArray();
+      for (let start = 0; start < legacy.length; start += 500) {
+        await reports.bulkWrite(
+          legacy.slice(start, start + 500).map((report) => ({
+            updateOne: { filter: { _id: report._id }, update: { $set: { fillerOrderNumber: report._id.toHexString(), sequence: 1 } } },
+          })),
+        );
+      }
+      await reports.createIndex({ fillerOrderNumber: 1 }, { name: 'filler_order_number', unique: true, sparse: true });
     },
   },
 ];

@@ -5,13 +5,15 @@ import { Implementation, log as dimseLog } from 'dcmjs-dimse';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from '../imaging/dicom-file.constants';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
-import { FindStatus, OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
+import { FindStatus } from './dicom.constants';
 import { IngestService } from './ingest.service';
-import { storeStatusFor } from './store-status';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
-import { QueryRefusedError, QueryService } from './query.service';
+import { QueryErrorCode, QueryException } from './query.exception';
+import { QueryService } from './query.service';
+import { storeStatusFor } from './store-status';
 
 /**
  * The DICOM listener: owns the TCP server and hands each association to an OsteonScp.
@@ -93,9 +95,12 @@ export class DicomScpChannel {
     try {
       return { answers: await this.queries.find(sopClassUid, identifier), status: FindStatus.Success };
     } catch (error) {
-      const refused = error instanceof QueryRefusedError;
-      const status = !refused ? FindStatus.UnableToProcess : error.status === 'identifier' ? FindStatus.IdentifierDoesNotMatchSopClass : FindStatus.OutOfResources;
-      this.logger.warn({ correlationId, status: `0x${status.toString(16).toUpperCase()}`, reason: (error as Error).message }, 'C-FIND failed');
+      const refused = error instanceof QueryException;
+      const status = refused ? findStatusOf(error.code) : FindStatus.UnableToProcess;
+      this.logger.warn(
+        { correlationId, status: `0x${status.toString(16).toUpperCase()}`, reason: (error as Error).message },
+        'C-FIND failed',
+      );
       return { answers: [], status, errorComment: refused ? (error as Error).message : 'internal error' };
     }
   }
@@ -128,5 +133,14 @@ export class DicomScpChannel {
       );
       return outcome;
     }
+  }
+}
+
+function findStatusOf(code: QueryErrorCode): number {
+  switch (code) {
+    case QueryErrorCode.IdentifierInvalid:
+      return FindStatus.IdentifierDoesNotMatchSopClass;
+    case QueryErrorCode.TooManyMatches:
+      return FindStatus.OutOfResources;
   }
 }

@@ -1,10 +1,4 @@
-/** SOP classes Osteon stores: the radiograph classes plus Secondary Capture (standards.md). */
-export const StorageSopClass = {
-  DigitalXRayForPresentation: '1.2.840.10008.5.1.4.1.1.1.1',
-  DigitalXRayForProcessing: '1.2.840.10008.5.1.4.1.1.1.1.1',
-  ComputedRadiography: '1.2.840.10008.5.1.4.1.1.1',
-  SecondaryCapture: '1.2.840.10008.5.1.4.1.1.7',
-} as const;
+import { StorageSopClass, TransferSyntax } from '../imaging/dicom-file.constants';
 
 export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
 
@@ -17,17 +11,6 @@ export const QueryRootSopClass = {
 export const QUERY_SOP_CLASSES: ReadonlySet<string> = new Set(Object.values(QueryRootSopClass));
 
 export const ACCEPTED_STORAGE_SOP_CLASSES: ReadonlySet<string> = new Set(Object.values(StorageSopClass));
-
-export const TransferSyntax = {
-  ImplicitVrLittleEndian: '1.2.840.10008.1.2',
-  ExplicitVrLittleEndian: '1.2.840.10008.1.2.1',
-  JpegBaseline: '1.2.840.10008.1.2.4.50',
-  JpegLosslessSv1: '1.2.840.10008.1.2.4.70',
-  JpegLsLossless: '1.2.840.10008.1.2.4.80',
-  Jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
-  Jpeg2000: '1.2.840.10008.1.2.4.91',
-  RleLossless: '1.2.840.10008.1.2.5',
-} as const;
 
 /**
  * Preference when a modality proposes several syntaxes for one context: lossless compressed
@@ -54,9 +37,6 @@ export const ENCAPSULATED_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set([
   TransferSyntax.Jpeg2000,
   TransferSyntax.RleLossless,
 ]);
-
-export const OSTEON_IMPLEMENTATION_CLASS_UID = '2.25.135442520133568864033317150859433007786';
-export const OSTEON_IMPLEMENTATION_VERSION = 'OSTEON_010';
 
 /** C-FIND response statuses Osteon sends (PS3.4 C.4.1.1.4). */
 export const FindStatus = {

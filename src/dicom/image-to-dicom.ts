@@ -1,6 +1,11 @@
 import { data as dcmjsData } from 'dcmjs';
-import { StorageSopClass, TransferSyntax, OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom.constants';
-import { generateUid } from './uid';
+import {
+  StorageSopClass,
+  TransferSyntax,
+  OSTEON_IMPLEMENTATION_CLASS_UID,
+  OSTEON_IMPLEMENTATION_VERSION,
+} from '../imaging/dicom-file.constants';
+import { generateUid } from '../imaging/uid';
 
 export interface GreyImage {
   readonly width: number;
@@ -41,7 +46,11 @@ function dicomTime(date: Date): string {
  * Endian, MONOCHROME2, 8 bits), the way a digitiser would: used by the upload API and the
  * make-dicom tool, so both go through the same ingest path as C-STORE.
  */
-export function imageToDicom(image: GreyImage, patient: PatientIdentity, study: StudyContext = {}): {
+export function imageToDicom(
+  image: GreyImage,
+  patient: PatientIdentity,
+  study: StudyContext = {},
+): {
   part10: Buffer;
   sopInstanceUid: string;
   studyInstanceUid: string;

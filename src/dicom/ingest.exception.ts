@@ -1,3 +1,6 @@
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException, type ErrorKind } from '../common/osteon.exception';
+
 export enum IngestErrorCode {
   Unreadable = 'UNREADABLE',
   MissingAttribute = 'MISSING_ATTRIBUTE',
@@ -10,12 +13,27 @@ export enum IngestErrorCode {
   StorageFailure = 'STORAGE_FAILURE',
 }
 
+const REFUSED: ErrorKind = { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false };
+
+/** A stored file with bad content is refused for good; a storage failure may pass later. */
+const KINDS: Readonly<Record<IngestErrorCode, ErrorKind>> = {
+  [IngestErrorCode.Unreadable]: REFUSED,
+  [IngestErrorCode.MissingAttribute]: REFUSED,
+  [IngestErrorCode.InvalidUid]: REFUSED,
+  [IngestErrorCode.SopClassMismatch]: REFUSED,
+  [IngestErrorCode.SopInstanceMismatch]: REFUSED,
+  [IngestErrorCode.SopClassNotSupported]: REFUSED,
+  [IngestErrorCode.TransferSyntaxNotSupported]: REFUSED,
+  [IngestErrorCode.NoPixelData]: REFUSED,
+  [IngestErrorCode.StorageFailure]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true },
+};
+
 /** Why an instance was not stored; `reason` is safe to log (no patient data). */
-export class IngestException extends Error {
+export class IngestException extends OsteonException<IngestErrorCode> {
   constructor(
-    readonly code: IngestErrorCode,
+    code: IngestErrorCode,
     readonly reason: string,
   ) {
-    super(`${code}: ${reason}`);
+    super(code, `${code}: ${reason}`, KINDS[code]);
   }
 }

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from '../imaging/dataset-header.reader';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagedBlob } from '../storage/staging-writer';
-import { TransferSyntax, TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
-import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from './dataset-header.reader';
+import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
 import { IngestErrorCode, IngestException } from './ingest.exception';
 import { InstanceEvents } from './instance-events';
 import type { InstanceRecord, InstanceSource } from './instance-record';
 import { buildInstanceRecord } from './instance-record.factory';
-import { InstanceRepository } from './instance.repository';
 import { validateInstance, type ExpectedIdentity } from './instance-validation';
+import { InstanceRepository } from './instance.repository';
 
 export interface StagedInstance {
   readonly staged: StagedBlob;
@@ -136,4 +137,3 @@ export class IngestService {
     return new IngestException(IngestErrorCode.StorageFailure, (error as Error).message ?? String(error));
   }
 }
-

@@ -1,6 +1,6 @@
-import { Tag, type DatasetHeader } from './dataset-header.reader';
-import type { InstanceIdentity } from './instance-validation';
+import { Tag, type DatasetHeader } from '../imaging/dataset-header.reader';
 import type { InstanceSource, NewInstanceRecord } from './instance-record';
+import type { InstanceIdentity } from './instance-validation';
 
 export interface StoredBlobFacts {
   readonly sha256: string;

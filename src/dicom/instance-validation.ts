@@ -1,7 +1,7 @@
+import { Tag, type DatasetHeader } from '../imaging/dataset-header.reader';
+import { isValidUid } from '../imaging/uid';
 import { ACCEPTED_STORAGE_SOP_CLASSES } from './dicom.constants';
-import { Tag, type DatasetHeader } from './dataset-header.reader';
 import { IngestErrorCode, IngestException } from './ingest.exception';
-import { isValidUid } from './uid';
 
 export interface InstanceIdentity {
   readonly sopClassUid: string;
@@ -39,10 +39,7 @@ export function validateInstance(header: DatasetHeader, expected: ExpectedIdenti
     throw new IngestException(IngestErrorCode.SopClassMismatch, 'data set SOP Class UID differs from the command');
   }
   if (expected.sopInstanceUid !== undefined && expected.sopInstanceUid !== sopInstanceUid) {
-    throw new IngestException(
-      IngestErrorCode.SopInstanceMismatch,
-      'data set SOP Instance UID differs from the command',
-    );
+    throw new IngestException(IngestErrorCode.SopInstanceMismatch, 'data set SOP Instance UID differs from the command');
   }
   if (!ACCEPTED_STORAGE_SOP_CLASSES.has(sopClassUid)) {
     throw new IngestException(IngestErrorCode.SopClassNotSupported, `SOP class ${sopClassUid} is not stored`);

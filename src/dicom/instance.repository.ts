@@ -131,9 +131,15 @@ export class InstanceRepository {
     if (query.sopInstanceUids) filter.sopInstanceUid = { $in: query.sopInstanceUids };
     if (query.sopClassUids) filter.sopClassUid = { $in: query.sopClassUids };
     if (query.fromDay !== undefined || query.toDay !== undefined) {
-      filter.studyDay = { ...(query.fromDay !== undefined ? { $gte: query.fromDay } : {}), ...(query.toDay !== undefined ? { $lte: query.toDay } : {}) };
+      filter.studyDay = {
+        ...(query.fromDay !== undefined ? { $gte: query.fromDay } : {}),
+        ...(query.toDay !== undefined ? { $lte: query.toDay } : {}),
+      };
     }
-    const documents = await this.collection.find(filter as Filter<InstanceDocument>).limit(limit).toArray();
+    const documents = await this.collection
+      .find(filter as Filter<InstanceDocument>)
+      .limit(limit)
+      .toArray();
     return documents.map(toRecord);
   }
 

@@ -3,6 +3,8 @@ import type { Writable } from 'node:stream';
 import { type association as dimseAssociation, constants, Dataset, responses, Scp } from 'dcmjs-dimse';
 import type { requests } from 'dcmjs-dimse';
 import type { Logger } from '../common/logger';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { buildFileMetaHeader } from '../imaging/part10';
 import type { StagingWriter } from '../storage/staging-writer';
 import {
   ACCEPTED_STORAGE_SOP_CLASSES,
@@ -10,10 +12,8 @@ import {
   QUERY_SOP_CLASSES,
   StoreStatus,
   TRANSFER_SYNTAX_PREFERENCE,
-  TransferSyntax,
   VERIFICATION_SOP_CLASS,
 } from './dicom.constants';
-import { buildFileMetaHeader } from './part10';
 
 type Association = dimseAssociation.Association;
 type PresentationContext = dimseAssociation.PresentationContext;
@@ -30,7 +30,10 @@ export interface StoreOutcome {
 export interface ScpHandlers {
   isCallingAeAllowed(callingAeTitle: string): boolean;
   createStagingWriter(header: Buffer): StagingWriter;
-  store(writer: StagingWriter, context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string }): Promise<StoreOutcome>;
+  store(
+    writer: StagingWriter,
+    context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string },
+  ): Promise<StoreOutcome>;
   /** C-FIND: the answers (each becomes a pending response) and the final status. */
   find(sopClassUid: string, identifier: Record<string, unknown>): Promise<FindOutcome>;
   readonly logger: Logger;

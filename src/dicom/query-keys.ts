@@ -3,6 +3,8 @@
  * which keys the answer must carry. Pure functions; QueryService does the lookups.
  */
 
+import { QueryIdentifierError } from './query.exception';
+
 export type QueryLevel = 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE';
 
 export const QUERY_LEVELS: readonly QueryLevel[] = ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'];
@@ -42,8 +44,6 @@ export interface ParsedQuery {
   readonly matchers: ReadonlyMap<SupportedKey, Matcher>;
 }
 
-export class QueryIdentifierError extends Error {}
-
 const UID_KEYS: ReadonlySet<string> = new Set(['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'SOPClassUID']);
 const DATE_KEYS: ReadonlySet<string> = new Set(['StudyDate', 'PatientBirthDate']);
 const TIME_KEYS: ReadonlySet<string> = new Set(['StudyTime']);
@@ -77,13 +77,23 @@ export function parseQuery(identifier: Record<string, unknown>): ParsedQuery {
 }
 
 function matcherFor(key: string, text: string): Matcher {
-  if (UID_KEYS.has(key)) return { kind: 'uids', values: text.split('\\').map((uid) => uid.trim()).filter(Boolean) };
+  if (UID_KEYS.has(key))
+    return {
+      kind: 'uids',
+      values: text
+        .split('\\')
+        .map((uid) => uid.trim())
+        .filter(Boolean),
+    };
   if ((DATE_KEYS.has(key) || TIME_KEYS.has(key)) && text.includes('-')) {
     const [from, to] = text.split('-', 2).map((part) => part.trim());
     return { kind: 'range', from: from || undefined, to: to || undefined };
   }
   if (!NO_WILDCARD_KEYS.has(key) && /[*?]/.test(text)) {
-    const escaped = text.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const escaped = text
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     // PN matching is case-insensitive in practice (most PACS); other keys are exact.
     return { kind: 'wildcard', pattern: new RegExp(`^${escaped}$`, key === 'PatientName' ? 'i' : '') };
   }

@@ -6,19 +6,11 @@ import type { InstanceRecord } from './instance-record';
 import { InstanceRepository, type InstanceQuery } from './instance.repository';
 import { matches, parseQuery, valueText, type Matcher, type ParsedQuery, type QueryLevel, type SupportedKey } from './query-keys';
 import { QueryRootSopClass } from './dicom.constants';
+import { QueryErrorCode, QueryException } from './query.exception';
 
 /** More than this many answers is refused with "out of resources": narrow the query. */
 export const MAX_QUERY_MATCHES = 1000;
 const MAX_RECORDS_READ = 50_000;
-
-export class QueryRefusedError extends Error {
-  constructor(
-    readonly status: 'identifier' | 'too-many',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const LEVEL_RANK: Record<QueryLevel, number> = { PATIENT: 0, STUDY: 1, SERIES: 2, IMAGE: 3 };
 
@@ -76,21 +68,23 @@ export class QueryService {
     try {
       query = parseQuery(identifier);
     } catch (error) {
-      throw new QueryRefusedError('identifier', (error as Error).message);
+      throw error instanceof QueryException ? error : new QueryException(QueryErrorCode.IdentifierInvalid, (error as Error).message);
     }
     if (query.level === 'PATIENT' && sopClassUid !== QueryRootSopClass.PatientRootFind) {
-      throw new QueryRefusedError('identifier', 'PATIENT level needs the Patient Root information model');
+      throw new QueryException(QueryErrorCode.IdentifierInvalid, 'PATIENT level needs the Patient Root information model');
     }
     const matchers = new Map([...query.matchers].filter(([key]) => LEVEL_RANK[KEY_LEVEL[key] ?? 'IMAGE'] <= LEVEL_RANK[query.level]));
     const records = await this.instances.findMatching(databaseQuery(matchers), MAX_RECORDS_READ);
-    if (records.length >= MAX_RECORDS_READ) throw new QueryRefusedError('too-many', 'the query matches too many instances: narrow it');
+    if (records.length >= MAX_RECORDS_READ)
+      throw new QueryException(QueryErrorCode.TooManyMatches, 'the query matches too many instances: narrow it');
     const groups = groupBy(newestVersions(records), GROUP_KEY[query.level]);
     const answers: Array<Record<string, unknown>> = [];
     for (const group of groups.values()) {
       const values = valuesOf(group, query.level);
       if (![...matchers].every(([key, matcher]) => matches(matcher, values[key]))) continue;
       answers.push(this.answer(query, values));
-      if (answers.length > MAX_QUERY_MATCHES) throw new QueryRefusedError('too-many', `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
+      if (answers.length > MAX_QUERY_MATCHES)
+        throw new QueryException(QueryErrorCode.TooManyMatches, `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
     }
     this.logger.info({ level: query.level, keys: [...matchers.keys()], matches: answers.length }, 'C-FIND answered');
     return answers;
@@ -121,7 +115,8 @@ function databaseQuery(matchers: ReadonlyMap<SupportedKey, Matcher>): InstanceQu
     return matcher?.kind === 'uids' ? matcher.values : undefined;
   };
   const date = matchers.get('StudyDate');
-  const day = (value: string | undefined): string | undefined => (value && /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : undefined);
+  const day = (value: string | undefined): string | undefined =>
+    value && /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}` : undefined;
   return {
     patientId: exact('PatientID'),
     accessionNumber: exact('AccessionNumber'),
@@ -152,7 +147,8 @@ function groupBy(records: readonly InstanceRecord[], key: (record: InstanceRecor
 
 function valuesOf(group: readonly InstanceRecord[], level: QueryLevel): Values {
   const first = group[0]!;
-  const distinct = (pick: (record: InstanceRecord) => string | undefined): string[] => [...new Set(group.map(pick).filter((value): value is string => !!value))].sort();
+  const distinct = (pick: (record: InstanceRecord) => string | undefined): string[] =>
+    [...new Set(group.map(pick).filter((value): value is string => !!value))].sort();
   const values: Values = {
     PatientID: first.patientId ?? '',
     PatientName: first.patientName ?? '',

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { DatasetHeaderReader } from '../imaging/dataset-header.reader';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { readFileMeta } from '../imaging/part10';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
-import { TransferSyntax } from './dicom.constants';
-import { DatasetHeaderReader } from './dataset-header.reader';
 import { InstanceEvents } from './instance-events';
 import { buildInstanceRecord } from './instance-record.factory';
-import { InstanceRepository } from './instance.repository';
 import { validateInstance } from './instance-validation';
-import { readFileMeta } from './part10';
+import { InstanceRepository } from './instance.repository';
 
 /**
  * The blob store is the source of truth: at start-up every blob without an index record (a

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { DeliveryScheduler } from '../reports/delivery-scheduler';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { FHIR_CHANNEL, FhirDeliveryService } from './fhir-delivery.service';
 import { FhirVerdictService } from './fhir-verdict.service';
 

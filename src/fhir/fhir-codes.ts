@@ -55,6 +55,9 @@ export function countClassOf(quantity: { value?: number; comparator?: string } |
 }
 
 /** Every system under the site's base: `urn:osteon:` + `report` or `https://x/fhir/` + `report`. */
-export function osteonSystem(base: string, name: 'report' | 'observation' | 'model' | 'code' | 'urgency' | 'user' | 'patient-without-id'): string {
+export function osteonSystem(
+  base: string,
+  name: 'report' | 'observation' | 'model' | 'code' | 'urgency' | 'user' | 'patient-without-id',
+): string {
   return `${base}${name}`;
 }

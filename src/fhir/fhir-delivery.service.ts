@@ -5,9 +5,9 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InstanceRepository } from '../dicom/instance.repository';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import { runDelivery } from '../deliveries/delivery-runner';
 import type { DeliveryState, Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { mergeDiagnosticReport, mergeOwnedResource, serverDecisionWins } from './fhir-conflict.policy';
 import { buildResources, OWNED_SLOTS, typeOf, type PlannedResource, type SeriesInfo, type Slot } from './fhir-resources.builder';
@@ -32,19 +32,21 @@ export function fhirReferencesOf(report: Report): FhirReferences {
   return { ids: { ...(references?.ids ?? {}) }, versions: { ...(references?.versions ?? {}) }, written: [...(references?.written ?? [])] };
 }
 
-interface Attempt {
-  readonly reportId: string;
-  readonly attempt: number;
-  readonly maxAttempts: number;
+/** What a publication needs beyond the report: its series, and the server ids and versions known so far. */
+interface FhirPublication {
+  readonly series: SeriesInfo[];
+  readonly stored: FhirReferences;
 }
 
 /**
  * Publishes a report's current content as one transaction: Patient and Device created only if
  * absent, Osteon's resources created by identifier the first time and updated with If-Match on
  * the stored version after that. A 412 re-reads, merges (fhir-conflict.policy) and tries again.
+ * A 4xx (FhirException Rejected) is permanent; 5xx and no answer are retried (delivery-runner.ts).
  */
 @Injectable()
-export class FhirDeliveryService {
+export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
+  readonly channel = FHIR_CHANNEL;
   private readonly logger = moduleLogger('fhir');
 
   constructor(
@@ -58,42 +60,28 @@ export class FhirDeliveryService {
     return this.config.fhir !== undefined;
   }
 
-  async deliver(attempt: Attempt): Promise<void> {
-    const report = await this.load(attempt.reportId);
-    const previous = report.deliveries[FHIR_CHANNEL] as DeliveryState | undefined;
-    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) return;
-    const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
-    const base = { contentVersion: report.contentVersion, attempts, lastAttemptAt: new Date(), deliveredAt: previous?.deliveredAt };
-    const references = fhirReferencesOf(report);
-    try {
-      const published = await this.publish(report, references);
-      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: 'delivered', deliveredAt: new Date(), error: undefined, references: { ...published } });
-      this.logger.info({ reportId: report.id, status: report.status, contentVersion: report.contentVersion, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
-    } catch (error) {
-      const unrecoverable = error instanceof FhirException && error.code === FhirErrorCode.Rejected;
-      const message = (error as Error).message;
-      const dead = unrecoverable || attempt.attempt >= attempt.maxAttempts;
-      await this.reports.recordDelivery(report.id, FHIR_CHANNEL, { ...base, status: dead ? 'dead' : 'failed', error: message, references: { ...references } });
-      this.logger.warn({ reportId: report.id, err: message, dead }, 'FHIR delivery failed');
-      if (unrecoverable) throw new UnrecoverableJobError(message);
-      throw error;
-    }
+  deliver(attempt: DeliveryAttempt): Promise<void> {
+    return runDelivery(this.reports, this, attempt);
   }
 
-  private async load(reportId: string): Promise<Report> {
-    try {
-      return await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(error.message);
-      throw error;
-    }
+  async build(context: DeliveryContext): Promise<FhirPublication> {
+    const stored = fhirReferencesOf(context.report);
+    context.references = { ...stored };
+    return { series: await this.seriesOf(context.report), stored };
   }
 
-  private async publish(report: Report, stored: FhirReferences): Promise<FhirReferences> {
-    const series = await this.seriesOf(report);
+  async send(publication: FhirPublication, context: DeliveryContext): Promise<Sent> {
+    const { report } = context;
+    const published = await this.publish(report, publication);
+    this.logger.info({ reportId: report.id, status: report.status, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
+    return { references: { ...published } };
+  }
+
+  private async publish(report: Report, { series, stored }: FhirPublication): Promise<FhirReferences> {
     let ids = { ...stored.ids };
     let versions = { ...stored.versions };
     let overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
+    let keepsDoctorDecision = false;
     const written = [...stored.written];
     for (let round = 0; ; round += 1) {
       const urns = new Map<Slot, string>();
@@ -110,17 +98,26 @@ export class FhirDeliveryService {
         const outcome = this.readResponse(response, slots);
         ids = { ...ids, ...outcome.ids };
         versions = { ...versions, ...outcome.versions };
-        if (outcome.versions.report) written.push(outcome.versions.report);
-        // An identifier search found resources from an earlier attempt whose answer was lost:
-        // they may hold older content, so they are updated in one more round.
+        // A conditional create that found the resource (200) wrote nothing: that version is not ours.
         const found = creates.filter((slot) => outcome.statuses[slot] === 200);
+        // A version that carries the server's doctor decision is not Osteon's own: the verdict poll
+        // must still take it in (after a lost database the poll may have passed it before the
+        // re-read report existed).
+        if (outcome.versions.report && !found.includes('report') && !keepsDoctorDecision) written.push(outcome.versions.report);
         if (found.length === 0 || round >= MAX_MERGES) return { ids, versions, written: written.slice(-KEEP_WRITTEN) };
-        overrides = {};
+        // The server already holds this study's resources: from an attempt whose answer was lost,
+        // or from before this database was lost or restored. They are merged in one more round, so
+        // a doctor's final report there is never overwritten by a re-analysis' preliminary draft.
+        ({
+          versions,
+          overrides,
+          doctorWins: keepsDoctorDecision,
+        } = await this.merge(report, planned, ids, versions, written, new Set(found)));
         continue;
       } catch (error) {
         if (!(error instanceof FhirException && error.code === FhirErrorCode.VersionConflict) || round >= MAX_MERGES) throw error;
         this.logger.info({ reportId: report.id, round }, 'FHIR version conflict: re-reading and merging');
-        ({ versions, overrides } = await this.merge(report, planned, ids, versions));
+        ({ versions, overrides, doctorWins: keepsDoctorDecision } = await this.merge(report, planned, ids, versions, written, new Set()));
       }
     }
   }
@@ -131,26 +128,33 @@ export class FhirDeliveryService {
     planned: readonly PlannedResource[],
     ids: Partial<Record<Slot, string>>,
     versions: Partial<Record<Slot, string>>,
-  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>> }> {
+    written: readonly string[],
+    /** Slots a conditional create found on the server: their content is not known to be Osteon's. */
+    found: ReadonlySet<Slot>,
+  ): Promise<{ versions: Partial<Record<Slot, string>>; overrides: Partial<Record<Slot, R4.FhirResource | null>>; doctorWins: boolean }> {
     const current: Partial<Record<Slot, R4.FhirResource>> = {};
     for (const slot of OWNED_SLOTS) {
       const id = ids[slot];
       if (id) current[slot] = await this.server.read<R4.FhirResource>(typeOf(slot), id);
     }
     const serverReport = current.report as R4.DiagnosticReport | undefined;
-    const doctorWins = serverReport !== undefined && serverReport.meta?.versionId !== versions.report && serverDecisionWins(report, serverReport);
+    // The server's copy is someone else's when Osteon did not write that version.
+    const versionId = serverReport?.meta?.versionId;
+    const doctorWins =
+      serverReport !== undefined && (versionId === undefined || !written.includes(versionId)) && serverDecisionWins(report, serverReport);
     const nextVersions = { ...versions };
     const overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
     for (const item of planned) {
       const server = current[item.slot];
       if (!server) continue;
-      const changedByOthers = server.meta?.versionId !== versions[item.slot];
+      const changedByOthers = found.has(item.slot) || server.meta?.versionId !== versions[item.slot];
       nextVersions[item.slot] = server.meta?.versionId;
       if (!changedByOthers) continue;
-      if (item.slot === 'report') overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
+      if (item.slot === 'report')
+        overrides.report = mergeDiagnosticReport(item.resource as R4.DiagnosticReport, server as R4.DiagnosticReport, doctorWins);
       else overrides[item.slot] = mergeOwnedResource(item.resource, server, doctorWins) ?? null;
     }
-    return { versions: nextVersions, overrides };
+    return { versions: nextVersions, overrides, doctorWins };
   }
 
   private transactionOf(
@@ -170,9 +174,17 @@ export class FhirDeliveryService {
         const override = overrides[item.slot];
         if (override === null) continue; // the doctor's copy stays as it is
         const resource = { ...(override ?? item.resource), id } as R4.FhirResource;
-        entry.push({ fullUrl: ref(item.slot), resource, request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` } });
+        entry.push({
+          fullUrl: ref(item.slot),
+          resource,
+          request: { method: 'PUT', url: `${type}/${id}`, ifMatch: `W/"${versions[item.slot]}"` },
+        });
       } else {
-        entry.push({ fullUrl: ref(item.slot), resource: item.resource, request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery } });
+        entry.push({
+          fullUrl: ref(item.slot),
+          resource: item.resource,
+          request: { method: 'POST', url: type, ifNoneExist: item.identifierQuery },
+        });
         if (OWNED_SLOTS.includes(item.slot)) creates.push(item.slot);
       }
       slots.push(item.slot);
@@ -213,10 +225,19 @@ export class FhirDeliveryService {
       seen.add(record.sopInstanceUid);
       let series = bySeries.get(record.seriesInstanceUid);
       if (!series) {
-        series = { seriesInstanceUid: record.seriesInstanceUid, modality: record.modality, bodyPartExamined: record.bodyPartExamined, instances: [] };
+        series = {
+          seriesInstanceUid: record.seriesInstanceUid,
+          modality: record.modality,
+          bodyPartExamined: record.bodyPartExamined,
+          instances: [],
+        };
         bySeries.set(record.seriesInstanceUid, series);
       }
-      series.instances.push({ sopInstanceUid: record.sopInstanceUid, sopClassUid: record.sopClassUid, instanceNumber: record.instanceNumber });
+      series.instances.push({
+        sopInstanceUid: record.sopInstanceUid,
+        sopClassUid: record.sopClassUid,
+        instanceNumber: record.instanceNumber,
+      });
     }
     return [...bySeries.values()];
   }

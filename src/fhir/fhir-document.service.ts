@@ -4,10 +4,12 @@ import type * as R4 from 'fhir/r4';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { runDelivery } from '../deliveries/delivery-runner';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { PatientPdfService } from '../portal/patient-pdf.service';
-import { DeliveryScheduler, type DeliveryAttempt } from '../reports/delivery-scheduler';
 import type { DeliveryState, Report } from '../reports/report';
+import { reportKey } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { REPORT_CODE, osteonSystem } from './fhir-codes';
 import { fhirReferencesOf } from './fhir-delivery.service';
@@ -23,7 +25,8 @@ export const FHIR_DOCUMENT_CHANNEL = 'fhir-document';
  * goes out, as with every patient-facing delivery.
  */
 @Injectable()
-export class FhirDocumentService implements OnModuleInit {
+export class FhirDocumentService implements OnModuleInit, DeliveryChannel<R4.DocumentReference> {
+  readonly channel = FHIR_DOCUMENT_CHANNEL;
   private readonly logger = moduleLogger('fhir');
 
   constructor(
@@ -45,39 +48,50 @@ export class FhirDocumentService implements OnModuleInit {
     });
   }
 
-  async deliver(attempt: DeliveryAttempt): Promise<void> {
-    const report = await this.reports.get(attempt.reportId).catch(() => {
-      throw new JobTargetGoneError(`report ${attempt.reportId} not found`);
-    });
-    const previous = report.deliveries[FHIR_DOCUMENT_CHANNEL] as DeliveryState | undefined;
-    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) return;
-    // A report withdrawn before anyone signed it never had a document.
-    if (report.status === 'entered-in-error' && !previous) {
-      await this.record(report, previous, { status: 'delivered', error: undefined, references: { skipped: 'never signed' } });
-      return;
-    }
-    try {
-      const references = await this.publish(report, previous);
-      await this.record(report, previous, { status: 'delivered', error: undefined, references });
-      this.logger.info({ reportId: report.id, contentVersion: report.contentVersion, documentReferenceId: references.id }, 'FHIR DocumentReference delivered');
-    } catch (error) {
-      const rejected = error instanceof FhirException && error.code === FhirErrorCode.Rejected;
-      const dead = rejected || attempt.attempt >= attempt.maxAttempts;
-      await this.record(report, previous, { status: dead ? 'dead' : 'failed', error: (error as Error).message, references: previous?.references ?? {} });
-      if (rejected) throw new UnrecoverableJobError((error as Error).message);
-      throw error;
-    }
+  deliver(attempt: DeliveryAttempt): Promise<void> {
+    return runDelivery(this.reports, this, attempt);
   }
 
-  private async publish(report: Report, previous: DeliveryState | undefined): Promise<{ id: string; version: string }> {
-    const document = await this.documentOf(report);
+  /** A report withdrawn before anyone signed it never had a document. */
+  settle(report: Report, previous: DeliveryState | undefined): Settlement | undefined {
+    return report.status === 'entered-in-error' && !previous
+      ? { kind: 'nothing-to-send', references: { skipped: 'never signed' } }
+      : undefined;
+  }
+
+  async build(context: DeliveryContext): Promise<R4.DocumentReference> {
+    return this.documentOf(context.report);
+  }
+
+  async send(document: R4.DocumentReference, context: DeliveryContext): Promise<Sent> {
+    const { report } = context;
+    const references = await this.publish(report, context.previous, document);
+    this.logger.info(
+      { reportId: report.id, contentVersion: report.contentVersion, documentReferenceId: references.id },
+      'FHIR DocumentReference delivered',
+    );
+    return { references };
+  }
+
+  private async publish(
+    report: Report,
+    previous: DeliveryState | undefined,
+    document: R4.DocumentReference,
+  ): Promise<{ id: string; version: string }> {
     const stored = previous?.references as { id?: string; version?: string } | undefined;
     const known: { id?: string; version?: string } = { id: stored?.id, version: stored?.version };
     for (let round = 0; round < 3; round += 1) {
       const entry: R4.BundleEntry =
         known.id && known.version
-          ? { resource: { ...document, id: known.id }, request: { method: 'PUT', url: `DocumentReference/${known.id}`, ifMatch: `W/"${known.version}"` } }
-          : { fullUrl: 'urn:uuid:osteon-document', resource: document, request: { method: 'POST', url: 'DocumentReference', ifNoneExist: this.identifierQuery(report) } };
+          ? {
+              resource: { ...document, id: known.id },
+              request: { method: 'PUT', url: `DocumentReference/${known.id}`, ifMatch: `W/"${known.version}"` },
+            }
+          : {
+              fullUrl: 'urn:uuid:osteon-document',
+              resource: document,
+              request: { method: 'POST', url: 'DocumentReference', ifNoneExist: this.identifierQuery(report) },
+            };
       try {
         const response = await this.server.transaction({ resourceType: 'Bundle', type: 'transaction', entry: [entry] });
         const answer = response.entry?.[0];
@@ -109,7 +123,7 @@ export class FhirDocumentService implements OnModuleInit {
     const diagnosticReportId = fhirReferencesOf(report).ids.report;
     return {
       resourceType: 'DocumentReference',
-      identifier: [{ system: osteonSystem(fhir.system, 'report'), value: `${report.id}/patient-pdf` }],
+      identifier: [{ system: osteonSystem(fhir.system, 'report'), value: `${reportKey(report)}/patient-pdf` }],
       status: withdrawn ? 'entered-in-error' : 'current',
       docStatus: report.status === 'amended' || report.reviews.length > 1 ? 'amended' : 'final',
       type: { coding: [{ ...REPORT_CODE }], text: 'Patient radiology report (PDF)' },
@@ -132,7 +146,7 @@ export class FhirDocumentService implements OnModuleInit {
         related: [
           diagnosticReportId
             ? { reference: `DiagnosticReport/${diagnosticReportId}` }
-            : { identifier: { system: osteonSystem(fhir.system, 'report'), value: report.id } },
+            : { identifier: { system: osteonSystem(fhir.system, 'report'), value: reportKey(report) } },
         ],
       },
     };
@@ -140,17 +154,6 @@ export class FhirDocumentService implements OnModuleInit {
 
   private identifierQuery(report: Report): string {
     const fhir = this.config.fhir as NonNullable<AppConfig['fhir']>;
-    return `identifier=${encodeURIComponent(osteonSystem(fhir.system, 'report'))}|${encodeURIComponent(`${report.id}/patient-pdf`)}`;
-  }
-
-  private async record(report: Report, previous: DeliveryState | undefined, state: Pick<DeliveryState, 'status' | 'error' | 'references'>): Promise<void> {
-    const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
-    await this.reports.recordDelivery(report.id, FHIR_DOCUMENT_CHANNEL, {
-      ...state,
-      contentVersion: report.contentVersion,
-      attempts,
-      lastAttemptAt: new Date(),
-      deliveredAt: state.status === 'delivered' ? new Date() : previous?.deliveredAt,
-    });
+    return `identifier=${encodeURIComponent(osteonSystem(fhir.system, 'report'))}|${encodeURIComponent(`${reportKey(report)}/patient-pdf`)}`;
   }
 }

@@ -1,5 +1,6 @@
 import type * as R4 from 'fhir/r4';
 import type { Report } from '../reports/report';
+import { reportKey } from '../reports/report-identity';
 import {
   BODY_SITES,
   countQuantity,
@@ -26,7 +27,11 @@ export interface SeriesInfo {
   readonly seriesInstanceUid: string;
   readonly modality: string | undefined;
   readonly bodyPartExamined: string | undefined;
-  readonly instances: ReadonlyArray<{ readonly sopInstanceUid: string; readonly sopClassUid: string; readonly instanceNumber: number | undefined }>;
+  readonly instances: ReadonlyArray<{
+    readonly sopInstanceUid: string;
+    readonly sopClassUid: string;
+    readonly instanceNumber: number | undefined;
+  }>;
 }
 
 export interface FhirSite {
@@ -69,7 +74,12 @@ function gender(sex: string | undefined): R4.Patient['gender'] {
 }
 
 /** What the report says now: the doctor's verdict once reviewed, else the AI draft. */
-export function currentVerdict(report: Report): { fracture: boolean; countClass: Report['findings']['countClass']; bodyPart: Report['findings']['bodyPart']; conclusion: string } {
+export function currentVerdict(report: Report): {
+  fracture: boolean;
+  countClass: Report['findings']['countClass'];
+  bodyPart: Report['findings']['bodyPart'];
+  conclusion: string;
+} {
   const verdict = report.review?.verdict;
   const fracture = verdict?.fracture ?? report.findings.fracture;
   const countClass = verdict?.countClass ?? report.findings.countClass;
@@ -86,8 +96,14 @@ export function currentVerdict(report: Report): { fracture: boolean; countClass:
 export function buildResources(report: Report, series: readonly SeriesInfo[], site: FhirSite, ref: ReferenceOf): PlannedResource[] {
   const status = report.status;
   const verdict = currentVerdict(report);
-  const code = (name: OsteonCode, display: string): R4.CodeableConcept => ({ coding: [{ system: osteonSystem(site.system, 'code'), code: name, display }], text: display });
-  const observationId = (name: string): R4.Identifier => ({ system: osteonSystem(site.system, 'observation'), value: `${report.id}-${name}` });
+  const code = (name: OsteonCode, display: string): R4.CodeableConcept => ({
+    coding: [{ system: osteonSystem(site.system, 'code'), code: name, display }],
+    text: display,
+  });
+  const observationId = (name: string): R4.Identifier => ({
+    system: osteonSystem(site.system, 'observation'),
+    value: `${reportKey(report)}-${name}`,
+  });
   const observationBase = (slot: Slot, name: string): Omit<R4.Observation, 'code'> => ({
     resourceType: 'Observation',
     meta: { profile: [`${PROFILE_BASE}osteon-${slot === 'fracture' ? 'fracture' : 'finding'}-observation`] },
@@ -131,7 +147,10 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     subject: { reference: ref('patient') },
     started: report.firstReceivedAt.toISOString(),
     numberOfSeries: series.length,
-    numberOfInstances: series.reduce((sum, one) => sum + one.instances.filter((instance) => sopUids.has(instance.sopInstanceUid)).length, 0),
+    numberOfInstances: series.reduce(
+      (sum, one) => sum + one.instances.filter((instance) => sopUids.has(instance.sopInstanceUid)).length,
+      0,
+    ),
     series: series.map((one) => ({
       uid: one.seriesInstanceUid,
       modality: { system: DICOM_MODALITY, code: one.modality ?? 'DX' },
@@ -144,7 +163,11 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
       })),
     })),
   };
-  if (report.accessionNumber) imagingStudy.identifier?.push({ type: { coding: [{ system: V2_0074.replace('0074', '0203'), code: 'ACSN' }] }, value: report.accessionNumber });
+  if (report.accessionNumber)
+    imagingStudy.identifier?.push({
+      type: { coding: [{ system: V2_0074.replace('0074', '0203'), code: 'ACSN' }] },
+      value: report.accessionNumber,
+    });
 
   const fracture: R4.Observation = {
     ...observationBase('fracture', 'fracture'),
@@ -171,21 +194,29 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
   const urgency: R4.Observation = {
     ...observationBase('urgency', 'urgency'),
     code: code('triage-urgency', 'Triage urgency'),
-    valueCodeableConcept: { coding: [{ system: osteonSystem(site.system, 'urgency'), code: report.urgency, display: URGENCY_DISPLAY[report.urgency] }] },
+    valueCodeableConcept: {
+      coding: [{ system: osteonSystem(site.system, 'urgency'), code: report.urgency, display: URGENCY_DISPLAY[report.urgency] }],
+    },
   };
 
   const reviewer = report.review?.by;
   const diagnosticReport: R4.DiagnosticReport = {
     resourceType: 'DiagnosticReport',
     meta: { profile: [`${PROFILE_BASE}osteon-diagnostic-report`] },
-    identifier: [{ system: osteonSystem(site.system, 'report'), value: report.id }],
+    identifier: [{ system: osteonSystem(site.system, 'report'), value: reportKey(report) }],
     status,
     category: [{ coding: [{ system: V2_0074, code: 'RAD', display: 'Radiology' }] }],
     code: { coding: [{ ...REPORT_CODE }] },
     subject: { reference: ref('patient') },
     effectiveDateTime: report.firstReceivedAt.toISOString(),
     issued: (report.finalAt ?? report.analysedAt).toISOString(),
-    ...(reviewer ? { resultsInterpreter: [{ display: reviewer.username, identifier: { system: osteonSystem(site.system, 'user'), value: reviewer.id } }] } : {}),
+    ...(reviewer
+      ? {
+          resultsInterpreter: [
+            { display: reviewer.username, identifier: { system: osteonSystem(site.system, 'user'), value: reviewer.id } },
+          ],
+        }
+      : {}),
     imagingStudy: [{ reference: ref('imagingStudy') }],
     result: [{ reference: ref('fracture') }, { reference: ref('count') }, { reference: ref('bodySite') }, { reference: ref('urgency') }],
     conclusion: verdict.conclusion,
@@ -196,7 +227,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     ],
   };
 
-  const observationQuery = (name: string): string => query(osteonSystem(site.system, 'observation'), `${report.id}-${name}`);
+  const observationQuery = (name: string): string => query(osteonSystem(site.system, 'observation'), `${reportKey(report)}-${name}`);
   return [
     { slot: 'patient', resource: patient, identifierQuery: query(patientIdentifier.system as string, patientIdentifier.value as string) },
     { slot: 'device', resource: device, identifierQuery: query(modelSystem, report.modelVersion) },
@@ -205,7 +236,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     { slot: 'count', resource: count, identifierQuery: observationQuery('count') },
     { slot: 'bodySite', resource: bodySite, identifierQuery: observationQuery('body-site') },
     { slot: 'urgency', resource: urgency, identifierQuery: observationQuery('urgency') },
-    { slot: 'report', resource: diagnosticReport, identifierQuery: query(osteonSystem(site.system, 'report'), report.id) },
+    { slot: 'report', resource: diagnosticReport, identifierQuery: query(osteonSystem(site.system, 'report'), reportKey(report)) },
   ];
 }
 

@@ -54,11 +54,16 @@ export class FhirServerClient {
     const status = response?.status;
     if (status === undefined) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return new FhirException(FhirErrorCode.Unavailable, `FHIR server unreachable: ${cause ?? (error as Error).name ?? 'error'} ${(error as Error).message ?? ''}`.trim());
+      return new FhirException(
+        FhirErrorCode.Unavailable,
+        `FHIR server unreachable: ${cause ?? (error as Error).name ?? 'error'} ${(error as Error).message ?? ''}`.trim(),
+      );
     }
     const text = outcomeText(response?.data);
-    if (status === 412) return new FhirException(FhirErrorCode.VersionConflict, `FHIR server: 412 precondition failed ${text}`.trim(), status);
-    if (status >= 500 || status === 408 || status === 429) return new FhirException(FhirErrorCode.Unavailable, `FHIR server: ${status} ${text}`.trim(), status);
+    if (status === 412)
+      return new FhirException(FhirErrorCode.VersionConflict, `FHIR server: 412 precondition failed ${text}`.trim(), status);
+    if (status >= 500 || status === 408 || status === 429)
+      return new FhirException(FhirErrorCode.Unavailable, `FHIR server: ${status} ${text}`.trim(), status);
     return new FhirException(FhirErrorCode.Rejected, `FHIR server rejected the request: ${status} ${text}`.trim(), status);
   }
 
@@ -75,7 +80,10 @@ export class FhirServerClient {
       case 'bearer':
         return new Client({ baseUrl: settings.baseUrl, bearerToken: auth.token });
       case 'basic':
-        return new Client({ baseUrl: settings.baseUrl, customHeaders: { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } });
+        return new Client({
+          baseUrl: settings.baseUrl,
+          customHeaders: { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` },
+        });
       case 'none':
         return new Client({ baseUrl: settings.baseUrl });
     }

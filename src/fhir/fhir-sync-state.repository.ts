@@ -4,7 +4,7 @@ import { DatabaseService } from '../database/database.service';
 
 interface SyncStateDocument {
   readonly name: string;
-  /** ISO instant as the FHIR server wrote it (kept as a string: the emulator corrupts Dates on disk). */
+  /** The instant exactly as the FHIR server wrote it (its precision and offset kept for the next `_lastUpdated=gt`). */
   readonly lastUpdated: string;
   readonly updatedAt: Date;
 }

@@ -4,13 +4,19 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { osteonSystem } from './fhir-codes';
 import { fhirReferencesOf } from './fhir-delivery.service';
 import { FhirServerClient } from './fhir-server.client';
 import { FhirSyncStateRepository } from './fhir-sync-state.repository';
-import { decideVerdict, type ServerObservations, type VerdictAction } from './fhir-verdict';
+import { decideVerdict, reportsIn, type ServerObservations, type VerdictAction } from './fhir-verdict';
+import { FhirErrorCode, FhirException } from './fhir.exception';
+
+export interface NotificationResult {
+  readonly id: string | undefined;
+  readonly action: VerdictAction['kind'];
+  readonly reason?: string;
+}
 
 const POLL_STATE = 'diagnostic-report-poll';
 const PAGE = 100;
@@ -39,7 +45,9 @@ export class FhirVerdictService {
       const params: Record<string, string> = { identifier: `${system}|`, _sort: '_lastUpdated', _count: String(PAGE) };
       if (since) params._lastUpdated = `gt${since}`;
       const bundle = await this.server.search('DiagnosticReport', params);
-      const found = (bundle.entry ?? []).map((entry) => entry.resource).filter((resource): resource is R4.DiagnosticReport => resource?.resourceType === 'DiagnosticReport');
+      const found = (bundle.entry ?? [])
+        .map((entry) => entry.resource)
+        .filter((resource): resource is R4.DiagnosticReport => resource?.resourceType === 'DiagnosticReport');
       for (const report of found) {
         if ((await this.process(report)).kind !== 'ignore') applied += 1;
         if (report.meta?.lastUpdated) await this.state.advance(POLL_STATE, report.meta.lastUpdated);
@@ -47,6 +55,20 @@ export class FhirVerdictService {
       if (found.length < PAGE) break;
     }
     return applied;
+  }
+
+  /** A rest-hook notification: each DiagnosticReport it names is re-read and processed. */
+  async notification(body: unknown): Promise<NotificationResult[]> {
+    if (!this.config.fhir) throw new FhirException(FhirErrorCode.NotConfigured, 'the FHIR channel is not configured (OSTEON_FHIR_URL)');
+    const reports = reportsIn(body);
+    if (reports.length === 0)
+      throw new FhirException(FhirErrorCode.InvalidRequest, 'expected a DiagnosticReport or a Bundle with DiagnosticReports');
+    const processed: NotificationResult[] = [];
+    for (const report of reports) {
+      const action = await this.notified(report);
+      processed.push({ id: report.id, action: action.kind, ...(action.kind === 'ignore' ? { reason: action.reason } : {}) });
+    }
+    return processed;
   }
 
   /** A pushed DiagnosticReport (or only its id): the server's current copy is what counts. */
@@ -57,15 +79,10 @@ export class FhirVerdictService {
 
   async process(server: R4.DiagnosticReport): Promise<VerdictAction> {
     const system = osteonSystem(this.settings().system, 'report');
-    const reportId = server.identifier?.find((identifier) => identifier.system === system)?.value;
-    if (!reportId) return { kind: 'ignore', reason: 'not an Osteon report' };
-    let report: Report;
-    try {
-      report = await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) return { kind: 'ignore', reason: 'unknown report' };
-      throw error;
-    }
+    const key = server.identifier?.find((identifier) => identifier.system === system)?.value;
+    if (!key) return { kind: 'ignore', reason: 'not an Osteon report' };
+    const report = await this.reports.findByKey(key);
+    if (!report) return { kind: 'ignore', reason: 'unknown report' };
     const { written } = fhirReferencesOf(report);
     const userSystem = osteonSystem(this.settings().system, 'user');
     const quick = decideVerdict(report, server, {}, written, userSystem);
@@ -86,7 +103,10 @@ export class FhirVerdictService {
         return action;
       case 'verdict': {
         const updated = await this.reports.applyExternalVerdict(report.id, action.doctor, action.verdict, 'fhir');
-        this.logger.info({ ...log, doctorId: action.doctor.id, status: updated.status, agreed: updated.review?.agreed }, 'doctor verdict taken from the FHIR server');
+        this.logger.info(
+          { ...log, doctorId: action.doctor.id, status: updated.status, agreed: updated.review?.agreed },
+          'doctor verdict taken from the FHIR server',
+        );
         return action;
       }
     }
@@ -108,7 +128,7 @@ export class FhirVerdictService {
   }
 
   private settings(): NonNullable<AppConfig['fhir']> {
-    if (!this.config.fhir) throw new Error('the FHIR channel is not configured');
+    if (!this.config.fhir) throw new FhirException(FhirErrorCode.NotConfigured, 'the FHIR channel is not configured');
     return this.config.fhir;
   }
 }

@@ -95,3 +95,15 @@ export function decideVerdict(
   if (unchanged) return { kind: 'ignore', reason: 'Osteon already holds this verdict' };
   return { kind: 'verdict', doctor, verdict };
 }
+
+/** The DiagnosticReports a notification carries: one resource, or a (subscription) Bundle. */
+export function reportsIn(body: unknown): R4.DiagnosticReport[] {
+  const resource = body as R4.Resource | undefined;
+  if (resource?.resourceType === 'DiagnosticReport') return [resource as R4.DiagnosticReport];
+  if (resource?.resourceType === 'Bundle') {
+    return ((resource as R4.Bundle).entry ?? [])
+      .map((entry) => entry.resource)
+      .filter((item): item is R4.DiagnosticReport => item?.resourceType === 'DiagnosticReport');
+  }
+  return [];
+}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { AuditModule } from '../audit/audit.module';
 import { DicomModule } from '../dicom/dicom.module';
 import { PortalModule } from '../portal/portal.module';
@@ -7,14 +8,23 @@ import { DeliverFhirHandler } from './deliver-fhir.handler';
 import { FhirDeliveryService } from './fhir-delivery.service';
 import { FhirDocumentService } from './fhir-document.service';
 import { FhirFacadeController } from './fhir-facade.controller';
+import { FhirFacadeService } from './fhir-facade.service';
 import { FhirNotifyController } from './fhir-notify.controller';
 import { FhirServerClient } from './fhir-server.client';
 import { FhirSyncStateRepository } from './fhir-sync-state.repository';
 import { FhirVerdictService } from './fhir-verdict.service';
 
 @Module({
-  imports: [AuditModule, DicomModule, ReportsModule, PortalModule],
+  imports: [DeliveriesModule, AuditModule, DicomModule, ReportsModule, PortalModule],
   controllers: [FhirFacadeController, FhirNotifyController],
-  providers: [FhirServerClient, FhirDeliveryService, FhirVerdictService, FhirSyncStateRepository, DeliverFhirHandler, FhirDocumentService],
+  providers: [
+    FhirServerClient,
+    FhirDeliveryService,
+    FhirVerdictService,
+    FhirSyncStateRepository,
+    DeliverFhirHandler,
+    FhirDocumentService,
+    FhirFacadeService,
+  ],
 })
 export class FhirModule {}

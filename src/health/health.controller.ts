@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../access/access.decorators';
 import { DatabaseService } from '../database/database.service';
 import { DicomScpChannel } from '../dicom/dicom-scp.channel';
 

@@ -22,13 +22,29 @@ function ackControlId(): string {
 }
 
 function escapeText(text: string): string {
-  return text.replace(/\\/g, '\\E\\').replace(/\|/g, '\\F\\').replace(/\^/g, '\\S\\').replace(/&/g, '\\T\\').replace(/~/g, '\\R\\').replace(/[\r\n]+/g, ' ');
+  return text
+    .replace(/\\/g, '\\E\\')
+    .replace(/\|/g, '\\F\\')
+    .replace(/\^/g, '\\S\\')
+    .replace(/&/g, '\\T\\')
+    .replace(/~/g, '\\R\\')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 function errSegment(content: AckContent): Hl7Segment | undefined {
   if (!content.errorCondition) return undefined;
   // ERR-3 error code, ERR-4 severity E, ERR-8 user message.
-  return new Hl7Segment(['ERR', '', '', `${content.errorCondition.code}^${content.errorCondition.text}^HL70357`, 'E', '', '', '', escapeText(content.text)]);
+  return new Hl7Segment([
+    'ERR',
+    '',
+    '',
+    `${content.errorCondition.code}^${content.errorCondition.text}^HL70357`,
+    'E',
+    '',
+    '',
+    '',
+    escapeText(content.text),
+  ]);
 }
 
 /** ACK for a message that parsed: @medplum/core's buildAck, with a unique id, our names and the reason. */
@@ -44,7 +60,20 @@ export function ackFor(message: Hl7Message, content: AckContent, parties: AckPar
 /** NAK for bytes that are no HL7 message: there is no MSH to answer, so MSA-2 stays empty. */
 export function nakForUnreadable(content: AckContent, parties: AckParties, now = new Date()): string {
   const segments = [
-    new Hl7Segment(['MSH', '^~\\&', parties.sendingApplication, parties.sendingFacility, '', '', hl7Timestamp(now), '', 'ACK', ackControlId(), 'P', '2.5.1']),
+    new Hl7Segment([
+      'MSH',
+      '^~\\&',
+      parties.sendingApplication,
+      parties.sendingFacility,
+      '',
+      '',
+      hl7Timestamp(now),
+      '',
+      'ACK',
+      ackControlId(),
+      'P',
+      '2.5.1',
+    ]),
     new Hl7Segment(['MSA', content.code, '', escapeText(content.text)]),
   ];
   const err = errSegment(content);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { DeliveryScheduler } from '../reports/delivery-scheduler';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { HL7_CHANNEL, Hl7DeliveryService } from './hl7-delivery.service';
 
 /** deliver-hl7: every state goes to the RIS: the AI draft (P), sign-off (F), amendment (C), withdrawal (X). */

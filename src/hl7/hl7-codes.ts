@@ -100,7 +100,9 @@ const BODY_PART_WORDS: ReadonlyArray<readonly [BodyPart, RegExp]> = [
 
 /** Our SNOMED code, our own name (hand/leg/hip/shoulder), or a body-part word in free text. */
 export function bodyPartFromCode(code: string, text: string): BodyPart | undefined {
-  const byCode = (Object.keys(BODY_PART_CODES) as BodyPart[]).find((key) => matches(BODY_PART_CODES[key], code, text) || key === code.toLowerCase());
+  const byCode = (Object.keys(BODY_PART_CODES) as BodyPart[]).find(
+    (key) => matches(BODY_PART_CODES[key], code, text) || key === code.toLowerCase(),
+  );
   if (byCode) return byCode;
   return bodyPartFromText(`${code} ${text}`);
 }

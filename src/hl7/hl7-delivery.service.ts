@@ -1,30 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { Message } from 'node-hl7-client';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { runDelivery } from '../deliveries/delivery-runner';
+import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
+import { OrderRepository } from '../orders/order.repository';
 import { PatientPdfService } from '../portal/patient-pdf.service';
 import type { DeliveryState, Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
+import { messageControlId } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { resultStatusOf } from './hl7-codes';
-import { OrderRepository } from './order.repository';
 import { buildResultMessage } from './result-message.builder';
 import { RisClient } from './ris.client';
 
 export const HL7_CHANNEL = 'hl7';
 
-export interface Hl7DeliveryRequest {
-  readonly reportId: string;
-  /** The job's attempt number and budget: the last failed attempt is recorded as dead. */
-  readonly attempt: number;
-  readonly maxAttempts: number;
-}
-
-/** MSH-10: unique per message, also across retries of the same report content; 19 characters (ST, at most 20 in v2.5.1). */
-export function newControlId(): string {
-  return `OST${Date.now().toString(36).toUpperCase().padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
+/** An ORU^R01 ready for the RIS, and the control id its ACK must quote. */
+interface ResultMessage {
+  readonly message: Message;
+  readonly controlId: string;
 }
 
 /**
@@ -33,7 +29,8 @@ export function newControlId(): string {
  * AR → dead at once with the RIS's text (a replay sends the then-current content again).
  */
 @Injectable()
-export class Hl7DeliveryService {
+export class Hl7DeliveryService implements DeliveryChannel<ResultMessage> {
+  readonly channel = HL7_CHANNEL;
   private readonly logger = moduleLogger('hl7');
 
   constructor(
@@ -48,82 +45,60 @@ export class Hl7DeliveryService {
     return this.config.hl7.ris !== undefined;
   }
 
-  async deliver(request: Hl7DeliveryRequest): Promise<void> {
-    const report = await this.load(request.reportId);
-    const previous = report.deliveries[HL7_CHANNEL] as DeliveryState | undefined;
-    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) return;
-    if (report.status !== 'preliminary' && report.review?.source === 'hl7') {
-      // The RIS sent this verdict: echoing it back as our own result would only loop.
-      await this.reports.recordDelivery(report.id, HL7_CHANNEL, {
-        status: 'delivered',
-        contentVersion: report.contentVersion,
-        attempts: 0,
-        lastAttemptAt: previous?.lastAttemptAt,
-        deliveredAt: previous?.deliveredAt,
-        error: undefined,
-        references: { ...(previous?.references ?? {}), notSent: 'the verdict came from the RIS' },
-      });
-      return;
-    }
-    const order = report.accessionNumber ? await this.orders.findByAccession(report.accessionNumber) : await this.orders.findByStudy(report.studyInstanceUid);
-    const controlId = newControlId();
-    const sameVersion = previous?.contentVersion === report.contentVersion;
-    const sentControlIds = [...((previous?.references.messageControlIds as string[] | undefined) ?? []), controlId].slice(-20);
-    const base = {
-      contentVersion: report.contentVersion,
-      attempts: sameVersion && previous ? previous.attempts + 1 : 1,
-      lastAttemptAt: new Date(),
-      deliveredAt: previous?.deliveredAt,
-      references: { messageControlId: controlId, messageControlIds: sentControlIds, resultStatus: resultStatusOf(report.status) },
-    };
-    const log = this.logger.child({ reportId: report.id, controlId, contentVersion: report.contentVersion });
-    const lastAttempt = request.attempt >= request.maxAttempts;
+  deliver(attempt: DeliveryAttempt): Promise<void> {
+    return runDelivery(this.reports, this, attempt);
+  }
+
+  /** The RIS sent this verdict: echoing it back as our own result would only loop. */
+  settle(report: Report, previous: DeliveryState | undefined): Settlement | undefined {
+    if (report.status === 'preliminary' || report.review?.source !== 'hl7') return undefined;
+    return { kind: 'not-sent', references: { ...(previous?.references ?? {}), notSent: 'the verdict came from the RIS' } };
+  }
+
+  async build(context: DeliveryContext): Promise<ResultMessage> {
+    const { report, previous } = context;
+    // One control id per content version: a re-send after a crash or an outage is the same
+    // message, which a RIS that already took it recognises as a duplicate.
+    const controlId = messageControlId(report, report.contentVersion);
+    const earlier = ((previous?.references.messageControlIds as string[] | undefined) ?? []).filter((id) => id !== controlId);
+    const sentControlIds = [...earlier, controlId].slice(-20);
+    context.references = { messageControlId: controlId, messageControlIds: sentControlIds, resultStatus: resultStatusOf(report.status) };
+    const order = report.accessionNumber
+      ? await this.orders.findByAccession(report.accessionNumber)
+      : await this.orders.findByStudy(report.studyInstanceUid);
     let pdf: Buffer | undefined;
     try {
       pdf = await this.signedPdf(report);
     } catch (error) {
       const reason = `patient PDF for the ORU could not be rendered: ${(error as Error).message}`;
-      await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: lastAttempt ? 'dead' : 'failed', error: reason });
-      throw new Error(reason);
+      throw new DeliveryException(DeliveryErrorCode.ContentNotReady, reason, { cause: error });
     }
-    let message;
     try {
-      message = buildResultMessage(report, order, controlId, this.config.hl7, new Date(), pdf);
+      return { message: buildResultMessage(report, order, controlId, this.config.hl7, new Date(), pdf), controlId };
     } catch (error) {
       // The same report content builds the same way every time: retrying cannot help.
-      const reason = `ORU could not be built: ${(error as Error).message}`;
-      await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: 'dead', error: reason });
-      throw new UnrecoverableJobError(reason);
+      throw new DeliveryException(DeliveryErrorCode.ContentUnbuildable, `ORU could not be built: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
-    let ack;
-    try {
-      ack = await this.ris.send(message, controlId);
-    } catch (error) {
-      const reason = (error as Error).message;
-      await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: lastAttempt ? 'dead' : 'failed', error: reason });
-      log.warn({ err: reason }, 'ORU not delivered: will retry');
-      throw new Error(reason);
-    }
+  }
+
+  async send({ message, controlId }: ResultMessage, context: DeliveryContext): Promise<Sent> {
+    const ack = await this.ris.send(message, controlId);
     const detail = ack.text ? `: ${ack.text}` : '';
     switch (ack.code) {
       case 'AA':
       case 'CA':
-        await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: 'delivered', deliveredAt: new Date(), error: undefined });
-        log.info({ ack: ack.code }, 'ORU delivered to the RIS');
-        return;
+        this.logger.info({ reportId: context.report.id, controlId, ack: ack.code }, 'ORU delivered to the RIS');
+        return { references: context.references };
       case 'AR':
-      case 'CR': {
-        const reason = `RIS rejected the ORU (${ack.code})${detail}`;
-        await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: 'dead', error: reason });
-        log.error({ ack: ack.code }, 'ORU rejected by the RIS: dead-lettered');
-        throw new UnrecoverableJobError(reason);
-      }
-      default: {
-        const reason = `RIS could not process the ORU (${ack.code || 'no MSA-1'})${detail}`;
-        await this.reports.recordDelivery(report.id, HL7_CHANNEL, { ...base, status: lastAttempt ? 'dead' : 'failed', error: reason });
-        log.warn({ ack: ack.code }, 'ORU not accepted by the RIS: will retry');
-        throw new Error(reason);
-      }
+      case 'CR':
+        throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, `RIS rejected the ORU (${ack.code})${detail}`);
+      default:
+        throw new DeliveryException(
+          DeliveryErrorCode.ReceiverUnavailable,
+          `RIS could not process the ORU (${ack.code || 'no MSA-1'})${detail}`,
+        );
     }
   }
 
@@ -131,14 +106,5 @@ export class Hl7DeliveryService {
   private async signedPdf(report: Report): Promise<Buffer | undefined> {
     if (!this.config.hl7.embedPdf || (report.status !== 'final' && report.status !== 'amended')) return undefined;
     return (await this.pdfs.render(report)).pdf;
-  }
-
-  private async load(reportId: string): Promise<Report> {
-    try {
-      return await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(error.message);
-      throw error;
-    }
   }
 }

@@ -9,7 +9,10 @@ export function unescapeHl7(value: string): string {
 export function component(segment: Hl7Segment | undefined, field: number, componentIndex = 1, subcomponent?: number): string {
   if (!segment) return '';
   // @medplum/core counts components from 1 but subcomponents from 0.
-  const raw = subcomponent === undefined ? segment.getComponent(field, componentIndex) : segment.getComponent(field, componentIndex, subcomponent - 1);
+  const raw =
+    subcomponent === undefined
+      ? segment.getComponent(field, componentIndex)
+      : segment.getComponent(field, componentIndex, subcomponent - 1);
   return unescapeHl7(raw ?? '').trim();
 }
 

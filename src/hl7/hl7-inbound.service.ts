@@ -35,7 +35,10 @@ export class Hl7InboundService {
 
   /** The NAK for bytes that never became a frame (garbage, a frame cut off). */
   unframed(reason: string): string {
-    return nakForUnreadable(refusal(new Hl7Exception(Hl7ErrorCode.Malformed, `not an MLLP-framed HL7 message: ${reason}`)), this.config.hl7);
+    return nakForUnreadable(
+      refusal(new Hl7Exception(Hl7ErrorCode.Malformed, `not an MLLP-framed HL7 message: ${reason}`)),
+      this.config.hl7,
+    );
   }
 
   async handle(text: string): Promise<string> {
@@ -44,24 +47,36 @@ export class Hl7InboundService {
       message = Hl7Message.parse(text.replace(/\r?\n/g, '\r').replace(/\r+$/, ''));
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'unreadable HL7 message: NAK');
-      return nakForUnreadable(refusal(new Hl7Exception(Hl7ErrorCode.Malformed, 'the frame holds no HL7 message starting with MSH')), this.config.hl7);
+      return nakForUnreadable(
+        refusal(new Hl7Exception(Hl7ErrorCode.Malformed, 'the frame holds no HL7 message starting with MSH')),
+        this.config.hl7,
+      );
     }
     const header = headerOf(message);
     const content = await this.process(message, header);
-    this.logger.info({ controlId: header.controlId, type: `${header.messageCode}^${header.triggerEvent}`, ack: content.code }, 'HL7 message acknowledged');
+    this.logger.info(
+      { controlId: header.controlId, type: `${header.messageCode}^${header.triggerEvent}`, ack: content.code },
+      'HL7 message acknowledged',
+    );
     return ackFor(message, content, this.config.hl7);
   }
 
   private async process(message: Hl7Message, header: MessageHeader): Promise<AckContent> {
     const type = `${header.messageCode}^${header.triggerEvent}`;
     if (!ACCEPTED.includes(type)) {
-      return refusal(new Hl7Exception(Hl7ErrorCode.UnsupportedMessageType, `message type ${type} is not accepted; Osteon accepts ${ACCEPTED.join(', ')}`));
+      return refusal(
+        new Hl7Exception(
+          Hl7ErrorCode.UnsupportedMessageType,
+          `message type ${type} is not accepted; Osteon accepts ${ACCEPTED.join(', ')}`,
+        ),
+      );
     }
     if (header.controlId === '') return refusal(new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'MSH-10 message control id is empty'));
     const key = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}`;
     const earlier = await this.processed.claim(key, type);
     if (earlier?.state === 'processed') return { code: 'AA', text: `message ${header.controlId} was already processed; not applied again` };
-    if (earlier) return refusal(new Hl7Exception(Hl7ErrorCode.InProgress, `message ${header.controlId} is being processed; send it again later`));
+    if (earlier)
+      return refusal(new Hl7Exception(Hl7ErrorCode.InProgress, `message ${header.controlId} is being processed; send it again later`));
     try {
       const text = await this.apply(type as Accepted, message);
       await this.processed.markProcessed(key);

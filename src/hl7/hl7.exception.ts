@@ -1,3 +1,6 @@
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException, type ErrorKind } from '../common/osteon.exception';
+
 /** Why Osteon refused an inbound message; each code decides the ACK code and the ERR-3 code. */
 export enum Hl7ErrorCode {
   Malformed = 'malformed',
@@ -11,12 +14,24 @@ export enum Hl7ErrorCode {
   Internal = 'internal',
 }
 
-export class Hl7Exception extends Error {
-  constructor(
-    readonly code: Hl7ErrorCode,
-    message: string,
-  ) {
-    super(message);
+const REFUSED: ErrorKind = { httpStatus: HttpStatus.BAD_REQUEST, retryable: false };
+
+/** The sender may send again what was busy or failed inside Osteon; the rest is refused for good. */
+const KINDS: Readonly<Record<Hl7ErrorCode, ErrorKind>> = {
+  [Hl7ErrorCode.Malformed]: REFUSED,
+  [Hl7ErrorCode.UnsupportedMessageType]: REFUSED,
+  [Hl7ErrorCode.UnsupportedResultStatus]: REFUSED,
+  [Hl7ErrorCode.RequiredFieldMissing]: REFUSED,
+  [Hl7ErrorCode.UnknownValue]: REFUSED,
+  [Hl7ErrorCode.UnknownReport]: { httpStatus: HttpStatus.NOT_FOUND, retryable: false },
+  [Hl7ErrorCode.ReportNotUpdatable]: { httpStatus: HttpStatus.CONFLICT, retryable: false },
+  [Hl7ErrorCode.InProgress]: { httpStatus: HttpStatus.CONFLICT, retryable: true },
+  [Hl7ErrorCode.Internal]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true },
+};
+
+export class Hl7Exception extends OsteonException<Hl7ErrorCode> {
+  constructor(code: Hl7ErrorCode, message: string) {
+    super(code, message, KINDS[code]);
   }
 }
 

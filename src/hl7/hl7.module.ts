@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AnalysisModule } from '../analysis/analysis.module';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { OrdersModule } from '../orders/orders.module';
 import { PortalModule } from '../portal/portal.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverHl7Handler } from './deliver-hl7.handler';
@@ -8,18 +9,16 @@ import { Hl7InboundService } from './hl7-inbound.service';
 import { InboundMessageRepository } from './inbound-message.repository';
 import { MllpListener } from './mllp.listener';
 import { OrderIntakeService } from './order-intake.service';
-import { OrderRepository } from './order.repository';
 import { ResultIntakeService } from './result-intake.service';
 import { RisClient } from './ris.client';
 
-/** HL7 v2 over MLLP: ORU^R01 results to the RIS; orders and final results from it. */
+/** HL7 v2 over MLLP: ORU^R01 results to the RIS; orders (kept in orders/) and final results from it. */
 @Module({
-  imports: [ReportsModule, AnalysisModule, PortalModule],
+  imports: [DeliveriesModule, OrdersModule, ReportsModule, PortalModule],
   providers: [
     RisClient,
     Hl7DeliveryService,
     DeliverHl7Handler,
-    OrderRepository,
     InboundMessageRepository,
     OrderIntakeService,
     ResultIntakeService,

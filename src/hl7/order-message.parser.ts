@@ -1,8 +1,8 @@
 import type { Hl7Message } from '@medplum/core';
+import type { OrderInput, OrderPriority } from '../orders/order';
 import { bodyPartFromCode, bodyPartFromText } from './hl7-codes';
 import { component, headerOf } from './hl7-fields';
 import { Hl7ErrorCode, Hl7Exception } from './hl7.exception';
-import type { OrderInput, OrderPriority } from './order';
 
 const PRIORITIES: readonly OrderPriority[] = ['S', 'A', 'R', 'P', 'C', 'T'];
 const CANCEL_CONTROLS = new Set(['CA', 'OC', 'DC', 'CR']);
@@ -37,7 +37,8 @@ export function parseOrderMessage(message: Hl7Message): OrderInput {
   if (!obr) throw new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'the order has no OBR segment');
   const fillerOrderNumber = firstOf(component(orc, 3), component(obr, 3));
   const accessionNumber = firstOf(component(ipc, 1), component(obr, 18), fillerOrderNumber);
-  if (accessionNumber === '') throw new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'no accession number (IPC-1, OBR-18 or filler order number ORC-3/OBR-3)');
+  if (accessionNumber === '')
+    throw new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'no accession number (IPC-1, OBR-18 or filler order number ORC-3/OBR-3)');
   const priorityText = firstOf(component(tq1, 9), component(orc, 7, 6), component(obr, 27, 6), component(obr, 5)).toUpperCase();
   if (priorityText !== '' && !PRIORITIES.includes(priorityText as OrderPriority)) {
     throw new Hl7Exception(Hl7ErrorCode.UnknownValue, `priority "${priorityText}" is not in HL7 table 0027`);
@@ -46,7 +47,8 @@ export function parseOrderMessage(message: Hl7Message): OrderInput {
   const procedureText = component(obr, 4, 2);
   const bodySite = component(obr, 15, 4, 1);
   const bodySiteText = component(obr, 15, 4, 2);
-  const bodyPart = (bodySite !== '' || bodySiteText !== '' ? bodyPartFromCode(bodySite, bodySiteText) : undefined) ?? bodyPartFromText(procedureText);
+  const bodyPart =
+    (bodySite !== '' || bodySiteText !== '' ? bodyPartFromCode(bodySite, bodySiteText) : undefined) ?? bodyPartFromText(procedureText);
   const orderControl = component(orc, 1).toUpperCase();
   return {
     accessionNumber,

@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import type { Hl7Message } from '@medplum/core';
+import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { OrderRepository } from '../orders/order.repository';
 import type { DoctorVerdict } from '../reports/findings';
 import type { PersonRef, Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { headerOf } from './hl7-fields';
 import { Hl7ErrorCode, Hl7Exception } from './hl7.exception';
-import { OrderRepository } from './order.repository';
 import { parseResultMessage, type ExternalResult } from './result-message.parser';
 
 /** The doctor named in OBR-32, else the RIS itself (the verdict is still a doctor's, signed there). */
@@ -42,20 +42,26 @@ export class ResultIntakeService {
       conclusion: result.conclusion,
     };
     try {
-      const updated = await this.reports.applyExternalVerdict(report.id, interpreterOf(result, headerOf(message).sendingApplication), verdict, 'hl7');
+      const updated = await this.reports.applyExternalVerdict(
+        report.id,
+        interpreterOf(result, headerOf(message).sendingApplication),
+        verdict,
+        'hl7',
+      );
       this.logger.info({ reportId: updated.id, status: updated.status, resultStatus: result.resultStatus }, 'verdict from the RIS applied');
       return updated;
     } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.InvalidTransition) throw new Hl7Exception(Hl7ErrorCode.ReportNotUpdatable, error.message);
+      if (error instanceof ReportException && error.code === ReportErrorCode.InvalidTransition)
+        throw new Hl7Exception(Hl7ErrorCode.ReportNotUpdatable, error.message);
       throw error;
     }
   }
 
-  /** By OBR-3 (the report id Osteon sent), else by accession (OBR-18 or OBR-3) through the order, else by ZDS-1. */
+  /** By OBR-3 (the filler order number Osteon sent), else by accession (OBR-18 or OBR-3) through the order, else by ZDS-1. */
   private async findReport(result: ExternalResult): Promise<Report> {
     if (result.fillerOrderNumber) {
-      const byId = await this.reports.get(result.fillerOrderNumber).catch(() => undefined);
-      if (byId) return byId;
+      const byFiller = await this.reports.findByFillerOrderNumber(result.fillerOrderNumber);
+      if (byFiller) return byFiller;
     }
     for (const accession of [result.accessionNumber, result.fillerOrderNumber].filter((value) => value !== '')) {
       const order = await this.orders.findByAccession(accession);
@@ -64,6 +70,9 @@ export class ResultIntakeService {
     }
     const byStudy = result.studyInstanceUid ? await this.reports.findByStudy(result.studyInstanceUid) : undefined;
     if (byStudy) return byStudy;
-    throw new Hl7Exception(Hl7ErrorCode.UnknownReport, `no Osteon report for filler order number "${result.fillerOrderNumber}" / accession "${result.accessionNumber}"`);
+    throw new Hl7Exception(
+      Hl7ErrorCode.UnknownReport,
+      `no Osteon report for filler order number "${result.fillerOrderNumber}" / accession "${result.accessionNumber}"`,
+    );
   }
 }

@@ -1,7 +1,9 @@
 import { Message } from 'node-hl7-client';
 import { HL7_2_5_1 } from 'node-hl7-client/hl7';
+import type { Order } from '../orders/order';
 import type { BodyPart, CountClass, Urgency } from '../reports/findings';
 import type { Report } from '../reports/report';
+import { fillerOrderNumber as derivedFillerOrderNumber } from '../reports/report-identity';
 import {
   BODY_PART_CODES,
   COUNT_CODES,
@@ -13,7 +15,6 @@ import {
   URGENCY_CODES,
   type CodedValue,
 } from './hl7-codes';
-import type { Order } from './order';
 
 export interface MessageParties {
   readonly sendingApplication: string;
@@ -46,14 +47,23 @@ function reportedFindings(report: Report): ReportedFindings {
   const fracture = verdict?.fracture ?? ai.fracture;
   const countClass = verdict?.countClass ?? ai.countClass;
   const bodyPart = verdict?.bodyPart ?? ai.bodyPart;
-  const finding = fracture ? `Fracture (${COUNT_CODES[countClass].text.toLowerCase()}) of the ${bodyPart}.` : `No fracture seen (${bodyPart}).`;
+  const finding = fracture
+    ? `Fracture (${COUNT_CODES[countClass].text.toLowerCase()}) of the ${bodyPart}.`
+    : `No fracture seen (${bodyPart}).`;
   const prefix: Record<Report['status'], string> = {
     preliminary: `AI draft, not reviewed by a doctor (model ${report.modelVersion}, fracture probability ${ai.probability.toFixed(3)}):`,
     final: 'Reviewed by a doctor:',
     amended: 'Corrected by a doctor:',
     'entered-in-error': 'Withdrawn, entered in error:',
   };
-  return { fracture, probability: ai.probability, countClass, bodyPart, urgency: report.urgency, conclusion: verdict?.conclusion ?? `${prefix[report.status]} ${finding}` };
+  return {
+    fracture,
+    probability: ai.probability,
+    countClass,
+    bodyPart,
+    urgency: report.urgency,
+    conclusion: verdict?.conclusion ?? `${prefix[report.status]} ${finding}`,
+  };
 }
 
 function dicomDateToHl7(value: string | undefined): string {
@@ -79,6 +89,8 @@ export function buildResultMessage(
   now = new Date(),
   pdf?: Buffer,
 ): Message {
+  // The RIS's key for this result: the same order across versions, restarts and a lost database.
+  const fillerOrderNumber = report.fillerOrderNumber ?? derivedFillerOrderNumber(report);
   const message = new Message({
     specification: new HL7_2_5_1(),
     messageHeader: { msh_9_1: 'ORU', msh_9_2: 'R01', msh_9_3: 'ORU_R01', msh_10: controlId, msh_11_1: 'P' },
@@ -93,7 +105,10 @@ export function buildResultMessage(
   pid.set('1', '1');
   pid.set('3.1', report.patient.patientId ?? order?.patientId ?? '');
   // DICOM PN and HL7 XPN share the order family^given^middle^prefix^suffix.
-  (report.patient.name ?? '').split('^').slice(0, 5).forEach((part, index) => pid.set(`5.${index + 1}`, part.trim()));
+  (report.patient.name ?? '')
+    .split('^')
+    .slice(0, 5)
+    .forEach((part, index) => pid.set(`5.${index + 1}`, part.trim()));
   pid.set('7', dicomDateToHl7(report.patient.birthDate));
   pid.set('8', sexToHl7(report.patient.sex));
 
@@ -102,7 +117,7 @@ export function buildResultMessage(
   const orc = message.addSegment('ORC');
   orc.set('1', 'RE');
   orc.set('2', order?.placerOrderNumber ?? '');
-  orc.set('3.1', report.id);
+  orc.set('3.1', fillerOrderNumber);
   orc.set('3.2', parties.sendingApplication);
   orc.set('5', { P: 'A', F: 'CM', C: 'CM', X: 'CA' }[resultStatus]);
   orc.set('7.6', priority);
@@ -111,7 +126,7 @@ export function buildResultMessage(
   const obr = message.addSegment('OBR');
   obr.set('1', '1');
   obr.set('2', order?.placerOrderNumber ?? '');
-  obr.set('3.1', report.id);
+  obr.set('3.1', fillerOrderNumber);
   obr.set('3.2', parties.sendingApplication);
   obr.set('4.1', procedure.code);
   obr.set('4.2', procedure.text);
@@ -130,7 +145,12 @@ export function buildResultMessage(
   const observationStatus = observationStatusOf(report.status);
   let setId = 0;
   /** A string is one value; an array is the value's components (OBX-5.1, 5.2, ...). */
-  const addObservation = (valueType: 'CWE' | 'NM' | 'TX' | 'ED', identifier: CodedValue, value: CodedValue | string | readonly string[], units?: CodedValue): void => {
+  const addObservation = (
+    valueType: 'CWE' | 'NM' | 'TX' | 'ED',
+    identifier: CodedValue,
+    value: CodedValue | string | readonly string[],
+    units?: CodedValue,
+  ): void => {
     setId += 1;
     const obx = message.addSegment('OBX');
     obx.set('1', String(setId));

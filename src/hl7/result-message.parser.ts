@@ -27,7 +27,10 @@ export function parseResultMessage(message: Hl7Message): ExternalResult {
   if (!obr) throw new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'the result has no OBR segment');
   const status = component(obr, 25).toUpperCase();
   if (status !== 'F' && status !== 'C') {
-    throw new Hl7Exception(Hl7ErrorCode.UnsupportedResultStatus, `only final (F) or corrected (C) results are accepted; OBR-25 is "${status}"`);
+    throw new Hl7Exception(
+      Hl7ErrorCode.UnsupportedResultStatus,
+      `only final (F) or corrected (C) results are accepted; OBR-25 is "${status}"`,
+    );
   }
   let fracture: boolean | undefined;
   let countClass: CountClass | undefined;
@@ -51,7 +54,11 @@ export function parseResultMessage(message: Hl7Message): ExternalResult {
       conclusion.push((obx.getField(5)?.toString() ?? '').split('~').map(unescapeHl7).join('\n'));
     }
   }
-  if (fracture === undefined) throw new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, `no coded fracture finding (OBX-3 ${OBSERVATION.finding.code}^^${OBSERVATION.finding.system})`);
+  if (fracture === undefined)
+    throw new Hl7Exception(
+      Hl7ErrorCode.RequiredFieldMissing,
+      `no coded fracture finding (OBX-3 ${OBSERVATION.finding.code}^^${OBSERVATION.finding.system})`,
+    );
   const interpreterId = component(obr, 32, 1, 1);
   const family = component(obr, 32, 1, 2);
   return {

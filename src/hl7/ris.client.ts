@@ -90,7 +90,9 @@ export class RisClient implements OnApplicationShutdown {
     if (!ris) return Promise.reject(new Error('no RIS is configured (OSTEON_RIS_HOST / OSTEON_RIS_PORT)'));
     return new Promise<OpenConnection>((resolve, reject) => {
       const client = new Client({ host: ris.host });
-      const connection = client.createConnection({ port: ris.port, waitAck: true, maxConnectionAttempts: 1 }, async (response) => this.acknowledged(response));
+      const connection = client.createConnection({ port: ris.port, waitAck: true, maxConnectionAttempts: 1 }, async (response) =>
+        this.acknowledged(response),
+      );
       // autoConnect opened the socket in the constructor; the library keeps it private.
       const socket = (connection as unknown as { _socket: Socket })._socket;
       socket.setNoDelay(true);

@@ -1,7 +1,16 @@
 import type { Box, LabelledImage } from './evaluation-labels';
 import { pointInBox } from './evaluation-labels';
 import type { FractureBox } from './fracture-boxes';
-import { auroc, averagePrecision, binaryAtThreshold, detectionAveragePrecision, expectedCalibrationError, macroF1, type CalibrationBin, type Rect } from './metrics';
+import {
+  auroc,
+  averagePrecision,
+  binaryAtThreshold,
+  detectionAveragePrecision,
+  expectedCalibrationError,
+  macroF1,
+  type CalibrationBin,
+  type Rect,
+} from './metrics';
 import { BODY_PARTS, COUNT_CLASSES, type BodyPart, type CountClass } from './model-card';
 
 export interface ImagePrediction {
@@ -102,10 +111,18 @@ export function evaluate(
     sensitivity: atThreshold.sensitivity,
     specificity: atThreshold.specificity,
     accuracy: atThreshold.accuracy,
-    confusion: { tp: atThreshold.truePositives, fp: atThreshold.falsePositives, tn: atThreshold.trueNegatives, fn: atThreshold.falseNegatives },
+    confusion: {
+      tp: atThreshold.truePositives,
+      fp: atThreshold.falsePositives,
+      tn: atThreshold.trueNegatives,
+      fn: atThreshold.falseNegatives,
+    },
     countMacroF1: count.macroF1,
     countN: counted.length,
-    bodyPartAccuracy: share(withParts.filter(({ label, prediction }) => label.bodyParts.has(prediction.modelBodyPart)).length, withParts.length),
+    bodyPartAccuracy: share(
+      withParts.filter(({ label, prediction }) => label.bodyParts.has(prediction.modelBodyPart)).length,
+      withParts.length,
+    ),
     bodyPartN: withParts.length,
     auroc_noHardware: auroc(
       noHardware.map(({ label }) => label.fractured),
@@ -121,7 +138,16 @@ export function evaluate(
     count2PlusRecall: share(twoPlus.filter(({ prediction }) => prediction.countClass === '2+').length, twoPlus.length),
     count2PlusN: twoPlus.length,
     ...(Object.fromEntries(BODY_PARTS.map((part) => [`auroc_${part}`, partAuroc(part)])) as Record<`auroc_${BodyPart}`, number | null>),
-    latencyMs: { p50: percentile(rows.map(({ prediction }) => prediction.totalMs), 0.5), p95: percentile(rows.map(({ prediction }) => prediction.totalMs), 0.95) },
+    latencyMs: {
+      p50: percentile(
+        rows.map(({ prediction }) => prediction.totalMs),
+        0.5,
+      ),
+      p95: percentile(
+        rows.map(({ prediction }) => prediction.totalMs),
+        0.95,
+      ),
+    },
   };
   if (!boxes) return report;
   const boxed = rows.filter(({ label }) => label.fractured === 1 && (boxes.get(label.imageId)?.length ?? 0) > 0);
@@ -135,7 +161,11 @@ export function evaluate(
     const point = where(prediction);
     return point !== undefined && boxes.get(label.imageId)!.some((box) => pointInBox(point, box));
   }).length;
-  const pointing = { pointingGame: share(hits, boxed.length), pointingGameN: boxed.length, pointingGameRule: modelHasBoxes ? ('top-box-centre' as const) : ('heatmap-peak' as const) };
+  const pointing = {
+    pointingGame: share(hits, boxed.length),
+    pointingGameN: boxed.length,
+    pointingGameRule: modelHasBoxes ? ('top-box-centre' as const) : ('heatmap-peak' as const),
+  };
   if (!modelHasBoxes) return { ...report, ...pointing };
   // AP50 over the images whose localisation is known: not fractured (no box) or fractured with boxes.
   const localised = known.filter(({ label }) => label.fractured === 0 || (boxes.get(label.imageId)?.length ?? 0) > 0);
@@ -151,7 +181,12 @@ function topBox(boxes: readonly FractureBox[]): FractureBox | undefined {
 }
 
 function boxCorners(box: Box): Rect {
-  return { x1: box.xCenter - box.width / 2, y1: box.yCenter - box.height / 2, x2: box.xCenter + box.width / 2, y2: box.yCenter + box.height / 2 };
+  return {
+    x1: box.xCenter - box.width / 2,
+    y1: box.yCenter - box.height / 2,
+    x2: box.xCenter + box.width / 2,
+    y2: box.yCenter + box.height / 2,
+  };
 }
 
 function share(part: number, whole: number): number | null {

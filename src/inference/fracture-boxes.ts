@@ -1,4 +1,4 @@
-import { letterboxGeometry } from './preprocess';
+import { letterboxGeometry } from '../imaging/preprocess';
 
 /**
  * One fracture box from the model's box head, on the original image: corners as fractions of

@@ -22,5 +22,11 @@ export interface FractureFindings {
   readonly boxes?: readonly FractureBox[];
   /** Size of the analysed image (first frame). */
   readonly image: { readonly width: number; readonly height: number };
-  readonly timingsMs: { readonly read: number; readonly decode: number; readonly preprocess: number; readonly inference: number; readonly total: number };
+  readonly timingsMs: {
+    readonly read: number;
+    readonly decode: number;
+    readonly preprocess: number;
+    readonly inference: number;
+    readonly total: number;
+  };
 }

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
+import { letterboxGeometry } from '../imaging/preprocess';
 import { heatmapPeak, type PeakMethod } from './heatmap-peak';
-import { letterboxGeometry } from './preprocess';
 
 export interface HeatmapImage {
   /** Pixels of the PNG: the original image's aspect, longest side at most 256. */
@@ -43,7 +43,10 @@ export async function renderHeatmap(
       pixels[y * width + x] = Math.round(255 * clamp01(bilinear(cells, grid, gx, gy)));
     }
   }
-  const png = await sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
+  const png = await sharp(pixels, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 9 })
+    .toBuffer();
   return { width, height, png, peak };
 }
 

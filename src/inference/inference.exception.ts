@@ -1,49 +1,25 @@
+import { HttpStatus } from '@nestjs/common';
+import { OsteonException, type ErrorKind } from '../common/osteon.exception';
+
 export enum InferenceErrorCode {
   ModelNotAvailable = 'MODEL_NOT_AVAILABLE',
   ModelInvalid = 'MODEL_INVALID',
-  NotDicom = 'NOT_DICOM',
-  NoPixelData = 'NO_PIXEL_DATA',
-  MissingAttribute = 'MISSING_ATTRIBUTE',
-  UnsupportedTransferSyntax = 'UNSUPPORTED_TRANSFER_SYNTAX',
-  UnsupportedPhotometric = 'UNSUPPORTED_PHOTOMETRIC',
-  UnsupportedBitDepth = 'UNSUPPORTED_BIT_DEPTH',
-  UnsupportedFrameLayout = 'UNSUPPORTED_FRAME_LAYOUT',
-  InvalidPixelData = 'INVALID_PIXEL_DATA',
-  DecodeFailed = 'DECODE_FAILED',
-  ImageUnreadable = 'IMAGE_UNREADABLE',
   InferenceFailed = 'INFERENCE_FAILED',
 }
 
-/**
- * Why an image could not be analysed. `reason` is safe to log (no patient data). Bad input
- * (everything but the model and runtime codes) will fail the same way again: do not retry.
- */
-export class InferenceException extends Error {
+/** A missing model may be installed and a failed run may pass; an invalid model stays invalid. Image decoding errors are ImagingException. */
+const KINDS: Readonly<Record<InferenceErrorCode, ErrorKind>> = {
+  [InferenceErrorCode.ModelNotAvailable]: { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, retryable: true },
+  [InferenceErrorCode.InferenceFailed]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true },
+  [InferenceErrorCode.ModelInvalid]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: false },
+};
+
+/** Why the model could not analyse an image. `reason` is safe to log (no patient data). */
+export class InferenceException extends OsteonException<InferenceErrorCode> {
   constructor(
-    readonly code: InferenceErrorCode,
+    code: InferenceErrorCode,
     readonly reason: string,
   ) {
-    super(`${code}: ${reason}`);
-    this.name = 'InferenceException';
-  }
-
-  get retryable(): boolean {
-    switch (this.code) {
-      case InferenceErrorCode.ModelNotAvailable:
-      case InferenceErrorCode.InferenceFailed:
-        return true;
-      case InferenceErrorCode.ModelInvalid:
-      case InferenceErrorCode.NotDicom:
-      case InferenceErrorCode.NoPixelData:
-      case InferenceErrorCode.MissingAttribute:
-      case InferenceErrorCode.UnsupportedTransferSyntax:
-      case InferenceErrorCode.UnsupportedPhotometric:
-      case InferenceErrorCode.UnsupportedBitDepth:
-      case InferenceErrorCode.UnsupportedFrameLayout:
-      case InferenceErrorCode.InvalidPixelData:
-      case InferenceErrorCode.DecodeFailed:
-      case InferenceErrorCode.ImageUnreadable:
-        return false;
-    }
+    super(code, `${code}: ${reason}`, KINDS[code]);
   }
 }

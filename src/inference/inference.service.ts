@@ -1,19 +1,18 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import type { ByteSource } from '../dicom/dataset-header.reader';
 import type { InstanceRecord } from '../dicom/instance-record';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
+import type { GreyPixels } from '../imaging/grey-image';
+import { decodeImageFile } from '../imaging/image-file.decoder';
+import { ImageService } from '../imaging/image.service';
+import type { PrepareTask } from '../imaging/pixel-task';
+import type { ByteSource } from '../storage/byte-source';
 import { bodyPartFromDicom } from './body-part';
-import { readPixelFrame } from './dicom-pixel.reader';
 import { boxesOnImage } from './fracture-boxes';
 import type { FractureFindings } from './fracture-findings';
-import type { GreyPixels } from './grey-image';
 import { renderHeatmap } from './heatmap.renderer';
-import { decodeImageFile } from './image-file.decoder';
 import type { BodyPart, CountClass, ModelDescription } from './model-card';
-import { ModelRepository, type ModelOutputs } from './model.repository';
-import type { PixelTask } from './pixel-task';
-import { PixelWorkerPool } from './pixel-worker.pool';
+import type { ModelOutputs } from './model-outputs';
+import { ModelRepository } from './model.repository';
 
 const logger = moduleLogger('inference');
 
@@ -24,39 +23,45 @@ export interface ImageContext {
 
 /** Runs the fracture model on stored instances and on plain images (upload, evaluation). */
 @Injectable()
-export class InferenceService implements OnModuleDestroy {
+export class InferenceService {
   constructor(
     private readonly models: ModelRepository,
-    private readonly pixels: PixelWorkerPool,
-    private readonly blobs: BlobStoreRepository,
+    private readonly images: ImageService,
   ) {}
-
-  async onModuleDestroy(): Promise<void> {
-    await this.pixels.close();
-  }
 
   describeModel(): Promise<ModelDescription> {
     return this.models.describe();
   }
 
   async analyseInstance(record: InstanceRecord): Promise<FractureFindings> {
-    const source = await this.blobs.open(record.blobKey);
-    try {
+    return this.images.withStored(record.blobKey, async (source) => {
       const findings = await this.analyseDicom(source, { bodyPartExamined: record.bodyPartExamined });
-      logger.debug({ instanceId: record.id, sopInstanceUid: record.sopInstanceUid, modelVersion: findings.modelVersion, totalMs: findings.timingsMs.total }, 'instance analysed');
+      logger.debug(
+        {
+          instanceId: record.id,
+          sopInstanceUid: record.sopInstanceUid,
+          modelVersion: findings.modelVersion,
+          totalMs: findings.timingsMs.total,
+        },
+        'instance analysed',
+      );
       return findings;
-    } finally {
-      await source.close();
-    }
+    });
   }
 
   /** A Part 10 file; the context's body part wins over the file's own header. */
   async analyseDicom(source: ByteSource, context: ImageContext = {}): Promise<FractureFindings> {
     const started = performance.now();
     const model = await this.models.describe();
-    const frame = await readPixelFrame(source);
+    const frame = await this.images.readFrame(source);
     const read = performance.now() - started;
-    return this.analyse({ kind: 'dicom', frame, size: model.inputSize }, model, { bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined }, started, read);
+    return this.analyse(
+      { kind: 'dicom', frame, size: model.inputSize },
+      model,
+      { bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined },
+      started,
+      read,
+    );
   }
 
   /** A JPEG or PNG, decoded to grey exactly as the model was trained. */
@@ -73,8 +78,14 @@ export class InferenceService implements OnModuleDestroy {
     return this.analyse({ kind: 'grey', image, size: model.inputSize }, model, context, started, 0);
   }
 
-  private async analyse(task: PixelTask, model: ModelDescription, context: ImageContext, started: number, read: number): Promise<FractureFindings> {
-    const prepared = await this.pixels.run(task);
+  private async analyse(
+    task: PrepareTask,
+    model: ModelDescription,
+    context: ImageContext,
+    started: number,
+    read: number,
+  ): Promise<FractureFindings> {
+    const prepared = await this.images.prepare(task);
     const inferenceStarted = performance.now();
     const outputs = await this.models.run(prepared.tensor, 1);
     const inference = performance.now() - inferenceStarted;
@@ -96,8 +107,13 @@ function toFindings(
   context: ImageContext,
 ): Omit<FractureFindings, 'heatmap' | 'image' | 'timingsMs'> {
   const fractureProbability = outputs.fracture[0]!;
-  const countProbabilities = Object.fromEntries(model.countClasses.map((label, k) => [label, outputs.countProbabilities[k]!])) as Record<CountClass, number>;
-  const bodyPartProbabilities = Object.fromEntries(model.bodyPartOrder.map((part, k) => [part, outputs.bodyPartProbabilities[k]!])) as Record<BodyPart, number>;
+  const countProbabilities = Object.fromEntries(model.countClasses.map((label, k) => [label, outputs.countProbabilities[k]!])) as Record<
+    CountClass,
+    number
+  >;
+  const bodyPartProbabilities = Object.fromEntries(
+    model.bodyPartOrder.map((part, k) => [part, outputs.bodyPartProbabilities[k]!]),
+  ) as Record<BodyPart, number>;
   const countClass = argmax(model.countClasses, (label) => countProbabilities[label]);
   const modelBodyPart = argmax(model.bodyPartOrder, (part) => bodyPartProbabilities[part]);
   const fromDicom = bodyPartFromDicom(context.bodyPartExamined);

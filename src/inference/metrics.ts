@@ -11,7 +11,7 @@ export function auroc(labels: readonly number[], scores: readonly number[]): num
   if (positives === 0 || negatives === 0) return null;
   const order = scores.map((_, index) => index).sort((a, b) => scores[a]! - scores[b]!);
   const ranks = new Float64Array(scores.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j += 1;
     for (let k = i; k <= j; k += 1) ranks[order[k]!] = (i + j) / 2 + 1;
@@ -81,7 +81,11 @@ export function binaryAtThreshold(labels: readonly number[], scores: readonly nu
  * Macro-F1 over classes 0..k-1: the mean F1 of the classes where it is defined (a class
  * neither present nor predicted is left out, as in the trainer).
  */
-export function macroF1(truth: readonly number[], predicted: readonly number[], classes: number): { macroF1: number | null; perClass: Array<number | null>; confusion: number[][] } {
+export function macroF1(
+  truth: readonly number[],
+  predicted: readonly number[],
+  classes: number,
+): { macroF1: number | null; perClass: Array<number | null>; confusion: number[][] } {
   assertSameLength(truth, predicted);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   truth.forEach((label, index) => {
@@ -110,7 +114,11 @@ export interface CalibrationBin {
  * by their share of images, of |observed fraction of positives - mean predicted probability|.
  * Null without labels.
  */
-export function expectedCalibrationError(labels: readonly number[], probabilities: readonly number[], bins = 10): { ece: number | null; bins: CalibrationBin[] } {
+export function expectedCalibrationError(
+  labels: readonly number[],
+  probabilities: readonly number[],
+  bins = 10,
+): { ece: number | null; bins: CalibrationBin[] } {
   assertSameLength(labels, probabilities);
   const n = new Array<number>(bins).fill(0);
   const predicted = new Array<number>(bins).fill(0);
@@ -167,10 +175,15 @@ export function detectionAveragePrecision(
   for (const boxes of truth.values()) groundTruth += boxes.length;
   if (groundTruth === 0) return null;
   const detections: Array<{ image: string; box: Rect; score: number; order: number }> = [];
-  for (const [image, boxes] of predicted) for (const box of boxes) detections.push({ image, box, score: box.score, order: detections.length });
+  for (const [image, boxes] of predicted)
+    for (const box of boxes) detections.push({ image, box, score: box.score, order: detections.length });
   detections.sort((a, b) => b.score - a.score || a.order - b.order);
   const matched = new Map<string, boolean[]>();
-  for (const [image, boxes] of truth) matched.set(image, boxes.map(() => false));
+  for (const [image, boxes] of truth)
+    matched.set(
+      image,
+      boxes.map(() => false),
+    );
   const precisions: number[] = [];
   const recalls: number[] = [];
   let truePositives = 0;

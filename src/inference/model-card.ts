@@ -6,7 +6,10 @@ export const currentModelSchema = z.object({
   version: z.string().min(1).optional(),
   model: z.string().min(1),
   card: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 /** The parts of the model card (osteon-fracture-<version>.card.json) the engine relies on. */
@@ -15,17 +18,33 @@ export const modelCardSchema = z.object({
   version: z.string().min(1),
   preprocessing: z.object({ S: z.number().int().positive() }),
   threshold: z.object({ value: z.number().gt(0).max(1) }),
-  inputs: z.array(z.object({ name: z.string().min(1) })).min(1).optional(),
+  inputs: z
+    .array(z.object({ name: z.string().min(1) }))
+    .min(1)
+    .optional(),
   outputs: z.array(z.object({ name: z.string().min(1) })),
   /** How the heat map's "where" point is found; cards before 1.1.0 have none (cell centre). */
   heatmap_peak: z.object({ method: z.enum(PEAK_METHODS) }).optional(),
-  files: z.object({ onnx_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).optional(),
+  files: z
+    .object({
+      onnx_sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
+    })
+    .optional(),
   validation: z
     .object({
       metrics: z
         .object({
-          body_part: z.object({ order: z.array(z.string()).length(4) }).partial().optional(),
-          count: z.object({ classes: z.array(z.string()).length(3) }).partial().optional(),
+          body_part: z
+            .object({ order: z.array(z.string()).length(4) })
+            .partial()
+            .optional(),
+          count: z
+            .object({ classes: z.array(z.string()).length(3) })
+            .partial()
+            .optional(),
         })
         .partial()
         .optional(),

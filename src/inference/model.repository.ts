@@ -4,25 +4,15 @@ import path from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ZodType } from 'zod';
 import { moduleLogger } from '../common/logger';
+import { startWorker } from '../common/worker-thread';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
-import { BOX_OUTPUT_NAMES, currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
+import { currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
+import { readOutputs, type ModelOutputs } from './model-outputs';
 import type { ModelWorkerData, ModelWorkerMessage, ModelWorkerRun, TensorMessage } from './model.worker';
-import { startWorker } from './worker-thread';
 
 const logger = moduleLogger('inference');
-
-/** Raw model outputs for a batch of N images, row-major. */
-export interface ModelOutputs {
-  readonly count: number;
-  readonly fracture: Float32Array;
-  readonly countProbabilities: Float32Array;
-  readonly bodyPartProbabilities: Float32Array;
-  readonly heatmap: { readonly data: Float32Array; readonly height: number; readonly width: number };
-  /** Models with a box head: `perImage` boxes per image (corners in the letterboxed square) and their scores. */
-  readonly boxes?: { readonly corners: Float32Array; readonly scores: Float32Array; readonly perImage: number };
-}
 
 interface LoadedModel {
   readonly description: ModelDescription;
@@ -79,7 +69,10 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
       const { card } = await this.readRelease();
       logger.info({ modelsDir: this.modelsDir, version: card.version }, 'fracture model found; it loads on first use');
     } catch (error) {
-      logger.warn({ modelsDir: this.modelsDir, reason: reasonOf(error) }, 'no usable fracture model; analysis is unavailable until one is installed');
+      logger.warn(
+        { modelsDir: this.modelsDir, reason: reasonOf(error) },
+        'no usable fracture model; analysis is unavailable until one is installed',
+      );
     }
   }
 
@@ -95,12 +88,20 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     const loaded = await this.load();
     const size = loaded.description.inputSize;
     if (batch.length !== count * size * size) {
-      throw new InferenceException(InferenceErrorCode.InferenceFailed, `input has ${batch.length} values, expected ${count}x${size}x${size}`);
+      throw new InferenceException(
+        InferenceErrorCode.InferenceFailed,
+        `input has ${batch.length} values, expected ${count}x${size}x${size}`,
+      );
     }
     const id = this.nextRunId++;
     const outputs = await new Promise<Readonly<Record<string, TensorMessage>>>((resolve, reject) => {
       loaded.pending.set(id, { resolve, reject });
-      loaded.worker.postMessage({ id, inputName: loaded.description.inputName, input: batch, dims: [count, 1, size, size] } satisfies ModelWorkerRun);
+      loaded.worker.postMessage({
+        id,
+        inputName: loaded.description.inputName,
+        input: batch,
+        dims: [count, 1, size, size],
+      } satisfies ModelWorkerRun);
     });
     return readOutputs(outputs, count);
   }
@@ -130,7 +131,10 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     });
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (expectedSha256.some((expected) => expected !== sha256)) {
-      throw new InferenceException(InferenceErrorCode.ModelInvalid, `${modelPath} has SHA-256 ${sha256}, its release says ${expectedSha256.join(' / ')}`);
+      throw new InferenceException(
+        InferenceErrorCode.ModelInvalid,
+        `${modelPath} has SHA-256 ${sha256}, its release says ${expectedSha256.join(' / ')}`,
+      );
     }
     let description: ModelDescription;
     try {
@@ -140,7 +144,14 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const loaded = await this.startSession(bytes, description, modelPath);
     logger.info(
-      { version: description.version, sha256, inputSize: description.inputSize, threshold: description.threshold, threads: this.config.inference.threads, loadMs: Math.round(performance.now() - started) },
+      {
+        version: description.version,
+        sha256,
+        inputSize: description.inputSize,
+        threshold: description.threshold,
+        threads: this.config.inference.threads,
+        loadMs: Math.round(performance.now() - started),
+      },
       'fracture model loaded',
     );
     return loaded;
@@ -148,7 +159,9 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
 
   private startSession(bytes: Buffer, description: ModelDescription, modelPath: string): Promise<LoadedModel> {
     const model = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const worker = startWorker('model.worker', { workerData: { model, threads: this.config.inference.threads } satisfies ModelWorkerData });
+    const worker = startWorker(__dirname, 'model.worker', {
+      workerData: { model, threads: this.config.inference.threads } satisfies ModelWorkerData,
+    });
     const loaded: LoadedModel = { description, worker, pending: new Map() };
     return new Promise<LoadedModel>((resolve, reject) => {
       const failAll = (reason: string): void => {
@@ -198,7 +211,11 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async readRelease(): Promise<{ card: ModelCard; modelPath: string; expectedSha256: string[] }> {
-    const current = await this.readJson(path.join(this.modelsDir, 'current.json'), currentModelSchema, InferenceErrorCode.ModelNotAvailable);
+    const current = await this.readJson(
+      path.join(this.modelsDir, 'current.json'),
+      currentModelSchema,
+      InferenceErrorCode.ModelNotAvailable,
+    );
     const card = await this.readJson(this.inside(current.card), modelCardSchema, InferenceErrorCode.ModelInvalid);
     const expectedSha256 = [current.sha256, card.files?.onnx_sha256].filter((value): value is string => value !== undefined);
     return { card, modelPath: this.inside(current.model), expectedSha256 };
@@ -228,7 +245,10 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new InferenceException(InferenceErrorCode.ModelInvalid, `${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+      throw new InferenceException(
+        InferenceErrorCode.ModelInvalid,
+        `${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`,
+      );
     }
     return parsed.data;
   }
@@ -241,42 +261,6 @@ function retireWhenIdle(old: LoadedModel): void {
     else setTimeout(check, 250).unref();
   };
   setTimeout(check, 1000).unref();
-}
-
-function readOutputs(outputs: Readonly<Record<string, TensorMessage>>, count: number): ModelOutputs {
-  const tensor = (name: string, perImage?: number): { data: Float32Array; dims: readonly number[] } => {
-    const value = outputs[name];
-    if (!value || value.type !== 'float32' || value.dims[0] !== count) {
-      throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} is missing or not float32 [${count}, ...]`);
-    }
-    if (perImage !== undefined && value.data.length !== count * perImage) {
-      throw new InferenceException(InferenceErrorCode.InferenceFailed, `output ${name} has shape [${value.dims.join(',')}], expected ${perImage} values per image`);
-    }
-    return { data: value.data, dims: value.dims };
-  };
-  const heat = tensor(OUTPUT_NAMES.heatmap);
-  const height = heat.dims[heat.dims.length - 2] ?? 0;
-  const width = heat.dims[heat.dims.length - 1] ?? 0;
-  if (heat.dims.length < 3 || height * width * count !== heat.data.length) {
-    throw new InferenceException(InferenceErrorCode.InferenceFailed, `output heatmap has shape [${heat.dims.join(',')}], expected [N, h, w]`);
-  }
-  return {
-    count,
-    fracture: tensor(OUTPUT_NAMES.fracture, 1).data,
-    countProbabilities: tensor(OUTPUT_NAMES.count, 3).data,
-    bodyPartProbabilities: tensor(OUTPUT_NAMES.bodyPart, 4).data,
-    heatmap: { data: heat.data, height, width },
-    ...(outputs[BOX_OUTPUT_NAMES.boxes] ? { boxes: readBoxes(tensor, count) } : {}),
-  };
-}
-
-function readBoxes(tensor: (name: string, perImage?: number) => { data: Float32Array; dims: readonly number[] }, count: number): NonNullable<ModelOutputs['boxes']> {
-  const corners = tensor(BOX_OUTPUT_NAMES.boxes);
-  const perImage = corners.dims.length === 3 && corners.dims[2] === 4 ? corners.dims[1]! : -1;
-  if (perImage < 0 || corners.data.length !== count * perImage * 4) {
-    throw new InferenceException(InferenceErrorCode.InferenceFailed, `output boxes has shape [${corners.dims.join(',')}], expected [N, K, 4]`);
-  }
-  return { corners: corners.data, scores: tensor(BOX_OUTPUT_NAMES.scores, perImage).data, perImage };
 }
 
 function reasonOf(error: unknown): string {

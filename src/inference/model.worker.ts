@@ -33,9 +33,15 @@ export type ModelWorkerMessage =
 const port = parentPort;
 if (port) {
   const { model, threads } = workerData as ModelWorkerData;
-  const ready = InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const ready = InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
   ready.then(
-    (session) => port.postMessage({ kind: 'ready', inputNames: session.inputNames, outputNames: session.outputNames } satisfies ModelWorkerMessage),
+    (session) =>
+      port.postMessage({ kind: 'ready', inputNames: session.inputNames, outputNames: session.outputNames } satisfies ModelWorkerMessage),
     (error: unknown) => port.postMessage({ kind: 'load-failed', message: messageOf(error) } satisfies ModelWorkerMessage),
   );
   port.on('message', (request: ModelWorkerRun) => {
@@ -45,10 +51,12 @@ if (port) {
         (results) => {
           // Outputs are small (a few hundred values per image): copied, not transferred.
           const outputs: Record<string, TensorMessage> = {};
-          for (const [name, value] of Object.entries(results)) outputs[name] = { type: value.type, dims: value.dims, data: value.data as Float32Array };
+          for (const [name, value] of Object.entries(results))
+            outputs[name] = { type: value.type, dims: value.dims, data: value.data as Float32Array };
           port.postMessage({ kind: 'result', id: request.id, outputs } satisfies ModelWorkerMessage);
         },
-        (error: unknown) => port.postMessage({ kind: 'run-failed', id: request.id, message: messageOf(error) } satisfies ModelWorkerMessage),
+        (error: unknown) =>
+          port.postMessage({ kind: 'run-failed', id: request.id, message: messageOf(error) } satisfies ModelWorkerMessage),
       );
   });
 }

@@ -2,12 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { JobPayload, JobRecord, JobStatus, JobType } from './job';
+import { JobErrorCode, JobException } from './job.exception';
 import { JobRepository } from './job.repository';
-
-/** Exponential back-off with a cap, so a failing downstream is retried, not hammered. */
-export function backoffDelay(attempts: number, baseMs: number, capMs = 15 * 60_000): number {
-  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
-}
 
 @Injectable()
 export class JobQueueService {
@@ -32,15 +28,24 @@ export class JobQueueService {
     return this.jobs.hasOpenJob(key);
   }
 
-  async list(filter: { status?: JobStatus; type?: JobType; key?: string }, offset: number, limit: number): Promise<{ items: JobRecord[]; total: number }> {
+  async list(
+    filter: { status?: JobStatus; type?: JobType; key?: string },
+    offset: number,
+    limit: number,
+  ): Promise<{ items: JobRecord[]; total: number }> {
     return this.jobs.list(filter, offset, limit);
   }
 
-  async get(id: string): Promise<JobRecord | undefined> {
-    return this.jobs.findById(id);
+  async get(id: string): Promise<JobRecord> {
+    const job = await this.jobs.findById(id);
+    if (!job) throw new JobException(JobErrorCode.NotFound, `job ${id} not found`);
+    return job;
   }
 
-  async replay(id: string): Promise<JobRecord | undefined> {
-    return this.jobs.replay(id);
+  /** A dead-lettered job goes back to pending with a fresh attempt budget. */
+  async replay(id: string): Promise<JobRecord> {
+    const job = await this.jobs.replay(id);
+    if (!job) throw new JobException(JobErrorCode.NotReplayable, `job ${id} is not a dead-lettered job`);
+    return job;
   }
 }

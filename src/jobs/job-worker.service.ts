@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import os from 'node:os';
 import { moduleLogger } from '../common/logger';
+import { isProcessRunning } from '../common/process-alive';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { JOB_TYPES, type JobRecord } from './job';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { backoffDelay } from './job-queue.service';
 import { JobRepository } from './job.repository';
+import { backoffDelay, failureOutcome } from './retry.policy';
 
 const POLL_INTERVAL = 'job-worker-poll';
 
@@ -30,11 +32,29 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.handlers.assertComplete();
+    await this.releaseOrphans();
     const interval = setInterval(() => void this.poll(), this.config.jobs.pollMs);
     this.scheduler.addInterval(POLL_INTERVAL, interval);
     this.logger.info({ workerId: this.config.jobs.workerId, concurrency: this.config.jobs.concurrency }, 'job worker started');
+  }
+
+  /**
+   * Jobs this machine's workers were running when they died (kill -9, a power cut) go back to the
+   * queue now instead of waiting out their lease: a worker named host-pid whose pid is gone, or one
+   * with this process's own explicit OSTEON_WORKER_ID (its previous life).
+   */
+  private async releaseOrphans(): Promise<void> {
+    const workerId = this.config.jobs.workerId;
+    const host = `${os.hostname()}-`;
+    const owners = (await this.jobs.runningOwners(workerId.startsWith(host) ? host : workerId)).filter((owner) => {
+      if (owner === workerId) return true;
+      const pid = Number(owner.slice(host.length));
+      return owner.startsWith(host) && Number.isInteger(pid) && pid > 0 && !isProcessRunning(pid);
+    });
+    const released = await this.jobs.releaseLeases(owners);
+    if (released > 0) this.logger.warn({ released, owners }, 'jobs interrupted by a crash put back in the queue');
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -70,7 +90,10 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     const handler = this.handlers.get(job.type);
-    const heartbeat = setInterval(() => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs), Math.max(500, this.config.jobs.leaseMs / 3));
+    const heartbeat = setInterval(
+      () => void this.jobs.extendLease(job.id, owner, this.config.jobs.leaseMs),
+      Math.max(500, this.config.jobs.leaseMs / 3),
+    );
     const started = Date.now();
     try {
       if (!handler) throw new UnrecoverableJobError(`no handler for ${job.type}`);
@@ -91,10 +114,10 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       log.info({ reason: error.message }, 'job target gone: skipped');
       return;
     }
-    const exhausted = job.attempts >= job.maxAttempts;
-    if (error instanceof UnrecoverableJobError || exhausted) {
+    const outcome = failureOutcome(error, { attempt: job.attempts, maxAttempts: job.maxAttempts });
+    if (outcome.kind === 'dead') {
       await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
-      log.error({ err: error.message, exhausted }, 'job dead-lettered');
+      log.error({ err: error.message, exhausted: outcome.reason === 'exhausted' }, 'job dead-lettered');
       return;
     }
     const delay = backoffDelay(job.attempts, this.config.jobs.backoffMs);

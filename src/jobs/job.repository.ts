@@ -82,6 +82,23 @@ export class JobRepository {
     return other !== null;
   }
 
+  /** Owners of running jobs whose names start with `prefix` (this host's workers). */
+  async runningOwners(prefix: string): Promise<string[]> {
+    const owners = await this.collection.distinct('leaseOwner', { status: 'running' });
+    return owners.filter((owner): owner is string => typeof owner === 'string' && owner.startsWith(prefix));
+  }
+
+  /** Puts the running jobs of these (dead) owners back in the queue at once, their attempt counted. */
+  async releaseLeases(owners: readonly string[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    const now = new Date();
+    const result = await this.collection.updateMany(
+      { status: 'running', leaseOwner: { $in: [...owners] } },
+      { $set: { status: 'pending', runAt: now, updatedAt: now }, $unset: { leaseOwner: '', leaseExpiresAt: '' } },
+    );
+    return result.modifiedCount;
+  }
+
   async extendLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const result = await this.collection.updateOne(
       { _id: new ObjectId(id), leaseOwner: owner, status: 'running' },
@@ -120,7 +137,11 @@ export class JobRepository {
     return document ? toRecord(document) : undefined;
   }
 
-  async list(filter: { status?: JobStatus; type?: JobType; key?: string }, offset: number, limit: number): Promise<{ items: JobRecord[]; total: number }> {
+  async list(
+    filter: { status?: JobStatus; type?: JobType; key?: string },
+    offset: number,
+    limit: number,
+  ): Promise<{ items: JobRecord[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.status) query.status = filter.status;
     if (filter.type) query.type = filter.type;

@@ -1,5 +1,14 @@
 /** Every job type the engine runs; boot fails if one has no registered handler. */
-export const JOB_TYPES = ['analyse-study', 'retrain-model', 'deliver-fhir-document', 'deliver-portal', 'deliver-fhir', 'deliver-hl7', 'deliver-pacs'] as const;
+export const JOB_TYPES = [
+  'analyse-study',
+  'retrain-model',
+  'deliver-fhir-document',
+  'deliver-portal',
+  'deliver-fhir',
+  'deliver-hl7',
+  'deliver-pacs',
+  'shadow-analysis',
+] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export type JobStatus = 'pending' | 'running' | 'done' | 'dead';

@@ -1,7 +1,8 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
 import { z } from 'zod';
+import { Roles } from '../access/access.decorators';
+import { parseInput } from '../common/invalid-input.exception';
 import { JOB_TYPES, type JobRecord } from './job';
 import { JobQueueService } from './job-queue.service';
 
@@ -22,23 +23,17 @@ export class JobsController {
 
   @Get()
   async list(@Query() raw: Record<string, string | undefined>): Promise<{ items: JobRecord[]; total: number }> {
-    const parsed = listQuery.safeParse(raw);
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message ?? 'invalid query');
-    const { offset, limit, ...filter } = parsed.data;
+    const { offset, limit, ...filter } = parseInput(listQuery, raw);
     return this.queue.list(filter, offset, limit);
   }
 
   @Get(':id')
   async get(@Param('id') id: string): Promise<JobRecord> {
-    const job = await this.queue.get(id);
-    if (!job) throw new NotFoundException(`job ${id} not found`);
-    return job;
+    return this.queue.get(id);
   }
 
   @Post(':id/replay')
   async replay(@Param('id') id: string): Promise<JobRecord> {
-    const job = await this.queue.replay(id);
-    if (!job) throw new NotFoundException(`job ${id} is not a dead-lettered job`);
-    return job;
+    return this.queue.replay(id);
   }
 }

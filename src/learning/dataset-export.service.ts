@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { greyPng } from '../imaging/grey-png';
+import { ImageService } from '../imaging/image.service';
 import type { TrainingLabel } from '../training-labels/training-label';
 import { TrainingLabelService } from '../training-labels/training-label.service';
 import { effectiveLabels, splitHoldout } from './effective-labels';
@@ -42,6 +44,7 @@ export class DatasetExportService {
   constructor(
     private readonly labels: TrainingLabelService,
     private readonly files: LearningFilesRepository,
+    private readonly images: ImageService,
   ) {}
 
   async export(outDir: string, options: { since?: Date; holdoutFraction?: number } = {}): Promise<ExportResult> {
@@ -56,7 +59,9 @@ export class DatasetExportService {
 
   private async writeFolder(dir: string, labels: readonly TrainingLabel[]): Promise<void> {
     for (const label of labels) {
-      await this.files.writeImagePng(label.blobKey, path.join(dir, 'images', exportedImageId(label.imageSha256)));
+      // Pixels only (decoded in the pixel worker), no header: nothing identifying travels with them.
+      const png = await greyPng(await this.images.greyOfStored(label.blobKey));
+      await this.files.writeBytes(path.join(dir, 'images', exportedImageId(label.imageSha256)), png);
     }
     await this.files.writeText(path.join(dir, 'labels.csv'), [CSV_HEADER, ...labels.map(csvRow)].join('\n') + '\n');
     const manifest = labels.map((label) => ({
@@ -67,6 +72,9 @@ export class DatasetExportService {
       source: label.source,
       modelVersion: label.modelVersion,
     }));
-    await this.files.writeText(path.join(dir, 'manifest.json'), `${JSON.stringify({ format: 'osteon-training-export/1', images: manifest }, null, 2)}\n`);
+    await this.files.writeText(
+      path.join(dir, 'manifest.json'),
+      `${JSON.stringify({ format: 'osteon-training-export/1', images: manifest }, null, 2)}\n`,
+    );
   }
 }

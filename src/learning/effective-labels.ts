@@ -10,7 +10,9 @@ export function effectiveLabels(labels: readonly TrainingLabel[]): TrainingLabel
     const seen = latest.get(label.imageSha256);
     if (!seen || label.labelledAt.getTime() >= seen.labelledAt.getTime()) latest.set(label.imageSha256, label);
   }
-  return [...latest.values()].filter((label) => label.verdict !== 'withdrawn').sort((a, b) => a.labelledAt.getTime() - b.labelledAt.getTime());
+  return [...latest.values()]
+    .filter((label) => label.verdict !== 'withdrawn')
+    .sort((a, b) => a.labelledAt.getTime() - b.labelledAt.getTime());
 }
 
 /** The newest `fraction` of labels are held out of training to judge the candidate on. */

@@ -22,17 +22,23 @@ export function decideGate(
   const activeAuroc = frozen.active.auroc;
   if (candidateAuroc === null) reasons.push('frozen set: candidate ROC-AUC undefined (one class only)');
   else if (activeAuroc !== null && candidateAuroc < activeAuroc - policy.aurocMargin) {
-    reasons.push(`frozen set: ROC-AUC ${candidateAuroc.toFixed(3)} is more than ${policy.aurocMargin} below the active ${activeAuroc.toFixed(3)}`);
+    reasons.push(
+      `frozen set: ROC-AUC ${candidateAuroc.toFixed(3)} is more than ${policy.aurocMargin} below the active ${activeAuroc.toFixed(3)}`,
+    );
   }
   if (frozen.candidate.sensitivity === null || frozen.candidate.sensitivity < policy.sensitivityFloor) {
-    reasons.push(`frozen set: sensitivity ${frozen.candidate.sensitivity?.toFixed(3) ?? 'n/a'} is below the floor ${policy.sensitivityFloor}`);
+    reasons.push(
+      `frozen set: sensitivity ${frozen.candidate.sensitivity?.toFixed(3) ?? 'n/a'} is below the floor ${policy.sensitivityFloor}`,
+    );
   }
   if (!newLabels || newLabels.candidate.n === 0) {
     reasons.push('no held-out doctor labels to show an improvement on');
   } else if (newLabels.candidate.auroc === null || newLabels.active.auroc === null) {
     reasons.push('held-out doctor labels: ROC-AUC undefined (one class only)');
   } else if (newLabels.candidate.auroc <= newLabels.active.auroc) {
-    reasons.push(`held-out doctor labels: ROC-AUC ${newLabels.candidate.auroc.toFixed(3)} does not beat the active ${newLabels.active.auroc.toFixed(3)}`);
+    reasons.push(
+      `held-out doctor labels: ROC-AUC ${newLabels.candidate.auroc.toFixed(3)} does not beat the active ${newLabels.active.auroc.toFixed(3)}`,
+    );
   }
   return { passed: reasons.length === 0, reasons, frozen, newLabels };
 }

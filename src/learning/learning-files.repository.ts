@@ -3,12 +3,8 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import sharp from 'sharp';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { decodeToGrey, initialiseCodecs } from '../inference/dicom-pixel.decoder';
-import { readPixelFrame } from '../inference/dicom-pixel.reader';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
 
 export interface CommandOutcome {
   readonly code: number | null;
@@ -32,10 +28,7 @@ const REPO_ROOT = findRepoRoot();
 export class LearningFilesRepository {
   readonly root: string;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly blobs: BlobStoreRepository,
-  ) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.root = path.join(config.dataDir, 'learning');
   }
 
@@ -50,19 +43,9 @@ export class LearningFilesRepository {
     return path.join(this.root, 'models', version);
   }
 
-  /** Decodes a stored instance to 8-bit grey and writes it as PNG: pixels only, no header. */
-  async writeImagePng(blobKey: string, target: string): Promise<void> {
-    await initialiseCodecs();
-    const source = await this.blobs.open(blobKey);
-    try {
-      const grey = decodeToGrey(await readPixelFrame(source));
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), { raw: { width: grey.width, height: grey.height, channels: 1 } })
-        .png()
-        .toFile(target);
-    } finally {
-      await source.close();
-    }
+  async writeBytes(target: string, bytes: Buffer): Promise<void> {
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, bytes);
   }
 
   async writeText(target: string, text: string): Promise<void> {
@@ -105,7 +88,9 @@ export class LearningFilesRepository {
     const args = (await this.exists(compiled))
       ? [compiled]
       : ['--require', 'ts-node/register/transpile-only', path.join(this.repoRoot(), 'tools', 'evaluate.ts')];
-    const quoted = [process.execPath, ...args, '--images', imagesDir, '--labels', labelsCsv, '--json', jsonOut, '--models', modelsDir].map(shellQuote).join(' ');
+    const quoted = [process.execPath, ...args, '--images', imagesDir, '--labels', labelsCsv, '--json', jsonOut, '--models', modelsDir]
+      .map(shellQuote)
+      .join(' ');
     const outcome = await this.runShell(quoted, timeoutMs);
     if (outcome.code !== 0) throw new Error(`evaluation of ${path.basename(modelsDir)} failed: ${outcome.outputTail.slice(-500)}`);
     return this.readJson(jsonOut);

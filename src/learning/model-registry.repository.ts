@@ -20,7 +20,11 @@ export class ModelRegistryRepository {
   }
 
   async insertIfAbsent(document: ModelDocument): Promise<ModelVersion> {
-    const result = await this.collection.findOneAndUpdate({ version: document.version }, { $setOnInsert: document }, { upsert: true, returnDocument: 'after' });
+    const result = await this.collection.findOneAndUpdate(
+      { version: document.version },
+      { $setOnInsert: document },
+      { upsert: true, returnDocument: 'after' },
+    );
     if (!result) throw new Error('model version upsert returned nothing');
     return toVersion(result);
   }
@@ -38,7 +42,14 @@ export class ModelRegistryRepository {
     return (await this.collection.find({}).sort({ createdAt: -1 }).toArray()).map(toVersion);
   }
 
-  async setStatus(id: string, from: readonly ModelStatus[], status: ModelStatus, by: string, reason: string, gate?: GateResult): Promise<ModelVersion | undefined> {
+  async setStatus(
+    id: string,
+    from: readonly ModelStatus[],
+    status: ModelStatus,
+    by: string,
+    reason: string,
+    gate?: GateResult,
+  ): Promise<ModelVersion | undefined> {
     const result = await this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), status: { $in: [...from] } },
       { $set: { status, ...(gate ? { gate } : {}) }, $push: { history: { status, at: new Date(), by, reason } } },

@@ -4,11 +4,10 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { ModelRepository } from '../inference/model.repository';
+import { LearningErrorCode, LearningException } from './learning.exception';
 import { LearningFilesRepository } from './learning-files.repository';
 import { ModelRegistryRepository } from './model-registry.repository';
 import type { GateResult, ModelStatus, ModelVersion } from './model-version';
-
-export class ModelRegistryError extends Error {}
 
 /**
  * Which model version is active, shadow, candidate, retired or rejected, and who decided.
@@ -68,8 +67,15 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
   async recordGate(version: string, gate: GateResult): Promise<ModelVersion> {
     const model = await this.require(version);
     const status: ModelStatus = gate.passed ? 'candidate' : 'rejected';
-    const updated = await this.registry.setStatus(model.id, ['candidate'], status, 'evaluation-gate', gate.passed ? 'passed the gate' : gate.reasons.join('; '), gate);
-    if (!updated) throw new ModelRegistryError(`model ${version} is no longer a candidate`);
+    const updated = await this.registry.setStatus(
+      model.id,
+      ['candidate'],
+      status,
+      'evaluation-gate',
+      gate.passed ? 'passed the gate' : gate.reasons.join('; '),
+      gate,
+    );
+    if (!updated) throw new LearningException(LearningErrorCode.ModelChangedMeanwhile, `model ${version} is no longer a candidate`);
     return updated;
   }
 
@@ -77,9 +83,13 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
   async promote(version: string, by: string, reason: string): Promise<ModelVersion> {
     const model = await this.require(version);
     if (model.status === 'active') return model;
-    if (model.status === 'rejected') throw new ModelRegistryError(`model ${version} was rejected by the gate and cannot be promoted`);
+    if (model.status === 'rejected')
+      throw new LearningException(
+        LearningErrorCode.ModelStatusConflict,
+        `model ${version} was rejected by the gate and cannot be promoted`,
+      );
     if (model.status === 'candidate' && model.source === 'retrained' && !model.gate?.passed) {
-      throw new ModelRegistryError(`model ${version} has not passed the evaluation gate`);
+      throw new LearningException(LearningErrorCode.ModelStatusConflict, `model ${version} has not passed the evaluation gate`);
     }
     // Load it first: a model that cannot load never becomes active.
     await this.models.useModelsDir(model.dir);
@@ -88,7 +98,7 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
       await this.registry.setStatus(previous.id, ['active'], 'retired', by, `replaced by ${version}`);
     }
     const promoted = await this.registry.setStatus(model.id, ['candidate', 'shadow', 'retired'], 'active', by, reason);
-    if (!promoted) throw new ModelRegistryError(`model ${version} changed status meanwhile`);
+    if (!promoted) throw new LearningException(LearningErrorCode.ModelChangedMeanwhile, `model ${version} changed status meanwhile`);
     this.logger.info({ version, by }, 'model promoted to active');
     return promoted;
   }
@@ -96,19 +106,20 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
   /** Runs a candidate beside the active model on live studies; only one shadow at a time. */
   async startShadow(version: string, by: string): Promise<ModelVersion> {
     const model = await this.require(version);
-    if (model.status !== 'candidate' && model.status !== 'retired') throw new ModelRegistryError(`model ${version} is ${model.status}, not a candidate`);
+    if (model.status !== 'candidate' && model.status !== 'retired')
+      throw new LearningException(LearningErrorCode.ModelStatusConflict, `model ${version} is ${model.status}, not a candidate`);
     for (const previous of await this.registry.findByStatus('shadow')) {
       await this.registry.setStatus(previous.id, ['shadow'], 'candidate', by, `shadow replaced by ${version}`);
     }
     const updated = await this.registry.setStatus(model.id, ['candidate', 'retired'], 'shadow', by, 'shadow mode');
-    if (!updated) throw new ModelRegistryError(`model ${version} changed status meanwhile`);
+    if (!updated) throw new LearningException(LearningErrorCode.ModelChangedMeanwhile, `model ${version} changed status meanwhile`);
     return updated;
   }
 
   async stopShadow(version: string, by: string): Promise<ModelVersion> {
     const model = await this.require(version);
     const updated = await this.registry.setStatus(model.id, ['shadow'], 'candidate', by, 'shadow mode ended');
-    if (!updated) throw new ModelRegistryError(`model ${version} is not in shadow mode`);
+    if (!updated) throw new LearningException(LearningErrorCode.ModelStatusConflict, `model ${version} is not in shadow mode`);
     return updated;
   }
 
@@ -147,7 +158,7 @@ export class ModelRegistryService implements OnApplicationBootstrap, OnApplicati
 
   private async require(version: string): Promise<ModelVersion> {
     const model = await this.registry.findByVersion(version);
-    if (!model) throw new ModelRegistryError(`model ${version} is not in the registry`);
+    if (!model) throw new LearningException(LearningErrorCode.ModelNotFound, `model ${version} is not in the registry`);
     return model;
   }
 }

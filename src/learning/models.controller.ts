@@ -1,15 +1,15 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { ReportAnalyticsRepository } from '../reports/report-analytics.repository';
+import { parseInput } from '../common/invalid-input.exception';
 import { TrainingLabelService } from '../training-labels/training-label.service';
-import { ModelRegistryError, ModelRegistryService } from './model-registry.service';
+import { ModelAgreementService, type ModelAgreement } from './model-agreement.service';
+import { ModelRegistryService } from './model-registry.service';
 import type { ModelVersion } from './model-version';
 import { RetrainModelHandler } from './retrain-model.handler';
-import { ShadowAnalysisService } from './shadow-analysis.service';
 
 const reasonSchema = z.object({ reason: z.string().trim().min(1).max(500).default('operator decision') });
 const labelsQuery = z.object({
@@ -17,11 +17,6 @@ const labelsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-
-function httpError(error: unknown): unknown {
-  if (error instanceof ModelRegistryError) return /not in the registry/.test(error.message) ? new NotFoundException(error.message) : new ConflictException(error.message);
-  return error;
-}
 
 /** The operator's view of the learning loop: labels, model versions, retraining, promotion. */
 @ApiTags('learning')
@@ -32,17 +27,15 @@ export class ModelsController {
   constructor(
     private readonly registry: ModelRegistryService,
     private readonly retrain: RetrainModelHandler,
-    private readonly shadow: ShadowAnalysisService,
+    private readonly agreements: ModelAgreementService,
     private readonly labels: TrainingLabelService,
     private readonly audit: AuditService,
-    private readonly reportAnalytics: ReportAnalyticsRepository,
   ) {}
 
   @Get('training/labels')
   async listLabels(@Query() raw: Record<string, string>): Promise<unknown> {
-    const parsed = labelsQuery.safeParse(raw);
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
-    return this.labels.list(parsed.data.since, parsed.data.offset, parsed.data.limit);
+    const { since, offset, limit } = parseInput(labelsQuery, raw);
+    return this.labels.list(since, offset, limit);
   }
 
   @Get('models')
@@ -52,13 +45,8 @@ export class ModelsController {
 
   /** Agreement with the doctors: the active (drafting) model versions beside the shadow ones. */
   @Get('models/agreement')
-  async agreement(): Promise<unknown> {
-    const drafting = (await this.reportAnalytics.agreementByModelVersion()).map((row) => ({
-      ...row,
-      role: 'drafting' as const,
-      rate: row.reviewed ? row.agreed / row.reviewed : 0,
-    }));
-    return { items: [...drafting, ...(await this.shadow.agreement())] };
+  async agreement(): Promise<{ items: ModelAgreement[] }> {
+    return { items: await this.agreements.agreement() };
   }
 
   @Post('models/retrain')
@@ -78,7 +66,13 @@ export class ModelsController {
   @Post('models/:version/rollback')
   @HttpCode(200)
   async rollback(@Param('version') version: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<ModelVersion> {
-    return this.decide(user, version, 'model.rollback', (reason) => this.registry.promote(version, user.username, `rollback: ${reason}`), body);
+    return this.decide(
+      user,
+      version,
+      'model.rollback',
+      (reason) => this.registry.promote(version, user.username, `rollback: ${reason}`),
+      body,
+    );
   }
 
   @Post('models/:version/shadow')
@@ -93,15 +87,16 @@ export class ModelsController {
     return this.decide(user, version, 'model.shadow.stop', () => this.registry.stopShadow(version, user.username), {});
   }
 
-  private async decide(user: AuthenticatedUser, version: string, action: string, run: (reason: string) => Promise<ModelVersion>, body: unknown): Promise<ModelVersion> {
-    const parsed = reasonSchema.safeParse(body ?? {});
-    if (!parsed.success) throw new BadRequestException(parsed.error.issues[0]?.message);
-    try {
-      const model = await run(parsed.data.reason);
-      await this.audit.record({ actor: user, action, resourceType: 'model', resourceId: version });
-      return model;
-    } catch (error) {
-      throw httpError(error);
-    }
+  private async decide(
+    user: AuthenticatedUser,
+    version: string,
+    action: string,
+    run: (reason: string) => Promise<ModelVersion>,
+    body: unknown,
+  ): Promise<ModelVersion> {
+    const { reason } = parseInput(reasonSchema, body ?? {});
+    const model = await run(reason);
+    await this.audit.record({ actor: user, action, resourceType: 'model', resourceId: version });
+    return model;
   }
 }

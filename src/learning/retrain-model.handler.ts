@@ -2,10 +2,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { UnrecoverableJobError } from '../jobs/job.exception';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
 import { JobQueueService } from '../jobs/job-queue.service';
-import { RetrainingError, RetrainingService } from './retraining.service';
+import { RetrainingService } from './retraining.service';
 
 export const RETRAIN_KEY = 'retrain-model';
 
@@ -23,14 +22,9 @@ export class RetrainModelHandler implements OnModuleInit, OnApplicationBootstrap
   ) {}
 
   onModuleInit(): void {
+    // A failed run (bad trainer command, no labels, no frozen set) is a permanent LearningException: dead-lettered at once.
     this.registry.register('retrain-model', async () => {
-      try {
-        await this.retraining.retrain();
-      } catch (error) {
-        // A failed run (bad trainer command, no labels, no frozen set) will fail the same way.
-        if (error instanceof RetrainingError) throw new UnrecoverableJobError(error.message);
-        throw error;
-      }
+      await this.retraining.retrain();
     });
   }
 

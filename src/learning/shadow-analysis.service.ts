@@ -1,103 +1,80 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ObjectId, type Collection } from 'mongodb';
-import { moduleLogger } from '../common/logger';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { DatabaseService } from '../database/database.service';
 import { InstanceRepository } from '../dicom/instance.repository';
+import { ImageService } from '../imaging/image.service';
 import { InferenceService } from '../inference/inference.service';
 import { ModelRepository } from '../inference/model.repository';
-import { PixelWorkerPool } from '../inference/pixel-worker.pool';
+import { JobTargetGoneError } from '../jobs/job.exception';
 import type { Report } from '../reports/report';
-import { ReportEvents } from '../reports/report-events';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { ReportErrorCode, ReportException } from '../reports/report.exception';
+import { ReportService } from '../reports/report.service';
 import { ModelRegistryService } from './model-registry.service';
-
-export interface ShadowResult {
-  readonly reportId: string;
-  readonly studyInstanceUid: string;
-  readonly modelVersion: string;
-  readonly fracture: boolean;
-  readonly probability: number;
-  readonly analysedAt: Date;
-}
+import { ShadowResultRepository, type ShadowResult } from './shadow-result.repository';
 
 /**
- * Shadow mode: the shadow model reads every new or re-analysed study beside the active one.
- * Its results go to `shadow_results` only, never into the report, so they cannot reach FHIR,
- * HL7, the PACS or the patient; analytics compares them with the doctors' verdicts.
+ * Shadow mode: the shadow model reads every new or re-analysed study beside the active one, as a
+ * shadow-analysis job (ShadowAnalysisHandler). Its results go to `shadow_results` only, never into
+ * the report, so they cannot reach FHIR, HL7, the PACS or the patient; the agreement view compares
+ * them with the doctors' verdicts.
  */
 @Injectable()
-export class ShadowAnalysisService implements OnModuleInit {
-  private readonly logger = moduleLogger('shadow');
+export class ShadowAnalysisService {
   private engine: { version: string; models: ModelRepository; inference: InferenceService } | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly events: ReportEvents,
+    private readonly reports: ReportService,
     private readonly registry: ModelRegistryService,
     private readonly instances: InstanceRepository,
-    private readonly blobs: BlobStoreRepository,
-    private readonly pixels: PixelWorkerPool,
-    private readonly database: DatabaseService,
+    private readonly images: ImageService,
+    private readonly results: ShadowResultRepository,
   ) {}
 
-  private get results(): Collection<Omit<ShadowResult, 'reportId'> & { reportId: ObjectId }> {
-    return this.database.db.collection('shadow_results');
+  /** Reads the report's analysed images with the shadow model; nothing to do while none is in shadow mode. */
+  async analyse(reportId: string): Promise<ShadowResult | undefined> {
+    const report = await this.load(reportId);
+    const shadow = await this.registry.shadow();
+    if (!shadow) return undefined;
+    const inference = await this.inferenceFor(shadow.version, shadow.dir);
+    const records = await this.instances.findByStudy(report.studyInstanceUid);
+    const analysed = report.images
+      .map((image) => records.find((record) => record.id === image.instanceId))
+      .filter((record) => record !== undefined);
+    let best = { fracture: false, probability: 0 };
+    for (const record of analysed) {
+      const findings = await inference.analyseInstance(record);
+      if (findings.fractureProbability >= best.probability)
+        best = { fracture: best.fracture || findings.fracture, probability: findings.fractureProbability };
+      else best = { ...best, fracture: best.fracture || findings.fracture };
+    }
+    const result: ShadowResult = {
+      reportId: report.id,
+      studyInstanceUid: report.studyInstanceUid,
+      modelVersion: shadow.version,
+      ...best,
+      analysedAt: new Date(),
+    };
+    await this.results.save(result);
+    return result;
   }
 
-  onModuleInit(): void {
-    this.events.onChanged((report, change) => {
-      if (change === 'created' || change === 'reanalysed') void this.analyse(report);
-    });
-  }
-
-  async analyse(report: Report): Promise<ShadowResult | undefined> {
+  private async load(reportId: string): Promise<Report> {
     try {
-      const shadow = await this.registry.shadow();
-      if (!shadow) return undefined;
-      const inference = await this.inferenceFor(shadow.version, shadow.dir);
-      const records = await this.instances.findByStudy(report.studyInstanceUid);
-      const analysed = report.images.map((image) => records.find((record) => record.id === image.instanceId)).filter((record) => record !== undefined);
-      let best = { fracture: false, probability: 0 };
-      for (const record of analysed) {
-        const findings = await inference.analyseInstance(record);
-        if (findings.fractureProbability >= best.probability) best = { fracture: best.fracture || findings.fracture, probability: findings.fractureProbability };
-        else best = { ...best, fracture: best.fracture || findings.fracture };
-      }
-      const result: ShadowResult = { reportId: report.id, studyInstanceUid: report.studyInstanceUid, modelVersion: shadow.version, ...best, analysedAt: new Date() };
-      await this.results.updateOne(
-        { reportId: new ObjectId(report.id), modelVersion: shadow.version },
-        { $set: { ...result, reportId: new ObjectId(report.id) } },
-        { upsert: true },
-      );
-      return result;
+      return await this.reports.get(reportId);
     } catch (error) {
-      this.logger.warn({ reportId: report.id, err: (error as Error).message }, 'shadow analysis failed');
-      return undefined;
+      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(error.message);
+      throw error;
     }
   }
 
-  /** Agreement of the shadow model(s) with the doctors on reviewed reports, beside the active model's. */
-  async agreement(): Promise<Array<{ modelVersion: string; role: 'shadow'; reviewed: number; agreed: number; rate: number }>> {
-    const rows = await this.results
-      .aggregate<{ _id: string; reviewed: number; agreed: number }>([
-        { $lookup: { from: 'reports', localField: 'reportId', foreignField: '_id', as: 'report' } },
-        { $unwind: '$report' },
-        { $match: { 'report.status': { $in: ['final', 'amended'] } } },
-        { $group: { _id: '$modelVersion', reviewed: { $sum: 1 }, agreed: { $sum: { $cond: [{ $eq: ['$fracture', '$report.review.verdict.fracture'] }, 1, 0] } } } },
-        { $sort: { _id: 1 } },
-      ])
-      .toArray();
-    return rows.map((row) => ({ modelVersion: row._id, role: 'shadow', reviewed: row.reviewed, agreed: row.agreed, rate: row.reviewed ? row.agreed / row.reviewed : 0 }));
-  }
-
+  /** One engine for the current shadow version, replaced when another version goes into shadow mode. */
   private async inferenceFor(version: string, dir: string): Promise<InferenceService> {
     if (this.engine?.version === version) return this.engine.inference;
     const models = new ModelRepository(this.config);
     await models.useModelsDir(dir);
     const previous = this.engine;
-    this.engine = { version, models, inference: new InferenceService(models, this.pixels, this.blobs) };
+    this.engine = { version, models, inference: new InferenceService(models, this.images) };
     await previous?.models.close();
     return this.engine.inference;
   }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import type { GreyPixels } from '../inference/grey-image';
+import type { GreyPixels } from '../imaging/grey-image';
+import { PacsErrorCode, PacsException } from './pacs.exception';
 
 export interface RgbImage {
   readonly width: number;
@@ -22,8 +23,6 @@ const HEAT_FLOOR = 0.5;
 const MAX_OPACITY = 0.6;
 const BANNER_INK = { r: 255, g: 221, b: 0 };
 
-export class BannerRenderError extends Error {}
-
 /** The original in grey, the heat map as a yellow-to-red overlay, and the banner on top. */
 export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotation): Promise<RgbImage> {
   const scale = Math.min(1, MAX_SIDE / Math.max(grey.width, grey.height));
@@ -32,7 +31,10 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
   const base =
     scale === 1
       ? Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength)
-      : await sharp(Buffer.from(grey.pixels), { raw: { width: grey.width, height: grey.height, channels: 1 } }).resize(width, height).raw().toBuffer();
+      : await sharp(Buffer.from(grey.pixels), { raw: { width: grey.width, height: grey.height, channels: 1 } })
+          .resize(width, height)
+          .raw()
+          .toBuffer();
   const heat = annotation.heatmapPng
     ? await sharp(annotation.heatmapPng).toColourspace('b-w').resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer()
     : undefined;
@@ -76,14 +78,18 @@ async function renderBanner(lines: readonly [string, string], width: number): Pr
   const height = lineHeight * 2 + Math.round(fontSize * 0.5);
   const fill = `rgb(${BANNER_INK.r},${BANNER_INK.g},${BANNER_INK.b})`;
   const text = lines
-    .map((line, k) => `<text x="${Math.round(fontSize * 0.4)}" y="${lineHeight * (k + 1)}" font-family="DejaVu Sans, Liberation Sans, Noto Sans, sans-serif" font-size="${fontSize}" fill="${fill}">${escapeXml(line)}</text>`)
+    .map(
+      (line, k) =>
+        `<text x="${Math.round(fontSize * 0.4)}" y="${lineHeight * (k + 1)}" font-family="DejaVu Sans, Liberation Sans, Noto Sans, sans-serif" font-size="${fontSize}" fill="${fill}">${escapeXml(line)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="black" fill-opacity="0.75"/>${text}</svg>`;
   const rendered = sharp(Buffer.from(svg));
   const { data } = await rendered.clone().raw().toBuffer({ resolveWithObject: true });
   let ink = 0;
   for (let i = 0; i < data.length; i += 4) if (data[i]! > 128 && data[i + 1]! > 128 && data[i + 2]! < 100) ink += 1;
-  if (ink === 0) throw new BannerRenderError('banner text rendered empty: no usable font (install fonts-dejavu-core)');
+  if (ink === 0)
+    throw new PacsException(PacsErrorCode.BannerUnrenderable, 'banner text rendered empty: no usable font (install fonts-dejavu-core)');
   return { png: await rendered.png().toBuffer() };
 }
 

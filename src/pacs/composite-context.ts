@@ -18,7 +18,17 @@ const PATIENT_STUDY_ATTRIBUTES = [
 ] as const;
 
 /** Type 2 attributes: present (empty when the original had none). */
-const REQUIRED_EMPTY = ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'StudyID', 'AccessionNumber', 'ReferringPhysicianName'];
+const REQUIRED_EMPTY = [
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'StudyDate',
+  'StudyTime',
+  'StudyID',
+  'AccessionNumber',
+  'ReferringPhysicianName',
+];
 
 /**
  * The same patient and study as the original, so the PACS files the object beside it. Text
@@ -31,7 +41,8 @@ export function compositeContextOf(original: Readonly<Record<string, unknown>>):
     const value = original[keyword];
     if (value !== undefined && value !== null) context[keyword] = value;
   }
-  if (typeof context.StudyInstanceUID !== 'string' || context.StudyInstanceUID === '') throw new Error('the original has no Study Instance UID');
+  if (typeof context.StudyInstanceUID !== 'string' || context.StudyInstanceUID === '')
+    throw new Error('the original has no Study Instance UID');
   return context;
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { DeliveryScheduler } from '../reports/delivery-scheduler';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { PACS_CHANNEL, PacsDeliveryService } from './pacs-delivery.service';
 
 /** deliver-pacs: every state is sent: the AI draft as soon as it exists, then each review and a withdrawal. */

@@ -1,5 +1,5 @@
 import { data as dcmjsData } from 'dcmjs';
-import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION, TransferSyntax } from '../dicom/dicom.constants';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION, TransferSyntax } from '../imaging/dicom-file.constants';
 
 export interface CodedConcept {
   readonly CodeValue: string;

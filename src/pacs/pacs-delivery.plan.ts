@@ -60,29 +60,47 @@ export function analysisKeyOf(image: Report['images'][number]): string {
   return `${image.heatmapId ?? 'no-heatmap'}:${image.findings.fractureProbability.toFixed(6)}`;
 }
 
-/** The objects to send for the report's current content (pure: UIDs come from `newUid`). */
-export function planDelivery(report: Report, previous: PacsReferences, newUid: () => string): DeliveryPlan {
+/** Names the UID of one role of the report's results (report-identity.ts derives it from the study). */
+export type UidFor = (...role: ReadonlyArray<string | number>) => string;
+
+/**
+ * The objects to send for the report's current content (pure: UIDs come from `uidFor`, by role,
+ * so the same study gets the same UIDs again even after its records were lost).
+ */
+export function planDelivery(report: Report, previous: PacsReferences, uidFor: UidFor): DeliveryPlan {
   if (previous.planned && previous.planned.contentVersion === report.contentVersion) return previous.planned;
   if (report.status === 'entered-in-error') {
     const rejected = new Map<string, SentObject>();
     for (const version of previous.versions ?? []) {
       for (const object of version.objects) if (object.role !== 'rejection-note') rejected.set(object.sopInstanceUid, object);
     }
-    return { kind: 'withdrawal', contentVersion: report.contentVersion, noteSeriesInstanceUid: newUid(), noteInstanceUid: newUid(), rejected: [...rejected.values()] };
+    return {
+      kind: 'withdrawal',
+      contentVersion: report.contentVersion,
+      noteSeriesInstanceUid: uidFor('rejection-series', report.contentVersion),
+      noteInstanceUid: uidFor('rejection', report.contentVersion),
+      rejected: [...rejected.values()],
+    };
   }
   const known = previous.captures ?? [];
   const captures = report.images.map((image): PlannedCapture => {
     const analysisKey = analysisKeyOf(image);
     const same = known.find((capture) => capture.sourceSopInstanceUid === image.sopInstanceUid && capture.analysisKey === analysisKey);
-    return same ?? { sourceSopInstanceUid: image.sopInstanceUid, analysisKey, sopInstanceUid: newUid() };
+    return (
+      same ?? {
+        sourceSopInstanceUid: image.sopInstanceUid,
+        analysisKey,
+        sopInstanceUid: uidFor('capture', image.sopInstanceUid, analysisKey),
+      }
+    );
   });
   return {
     kind: 'results',
     contentVersion: report.contentVersion,
-    captureSeriesInstanceUid: previous.captureSeriesInstanceUid ?? newUid(),
-    reportSeriesInstanceUid: previous.reportSeriesInstanceUid ?? newUid(),
+    captureSeriesInstanceUid: previous.captureSeriesInstanceUid ?? uidFor('capture-series'),
+    reportSeriesInstanceUid: previous.reportSeriesInstanceUid ?? uidFor('report-series'),
     captures,
-    reportInstanceUid: newUid(),
+    reportInstanceUid: uidFor('structured-report', report.contentVersion),
     predecessor: previous.latestReport,
   };
 }
@@ -92,12 +110,17 @@ export function referencesAfterDelivery(previous: PacsReferences, plan: Delivery
   const versions = [...(previous.versions ?? []).filter((version) => version.contentVersion !== sent.contentVersion), sent];
   if (plan.kind === 'withdrawal') return { ...previous, versions, planned: undefined };
   const report = sent.objects.find((object) => object.role === 'structured-report');
-  const captures = [...(previous.captures ?? []).filter((old) => !plan.captures.some((capture) => capture.sopInstanceUid === old.sopInstanceUid)), ...plan.captures];
+  const captures = [
+    ...(previous.captures ?? []).filter((old) => !plan.captures.some((capture) => capture.sopInstanceUid === old.sopInstanceUid)),
+    ...plan.captures,
+  ];
   return {
     captureSeriesInstanceUid: plan.captureSeriesInstanceUid,
     reportSeriesInstanceUid: plan.reportSeriesInstanceUid,
     captures,
-    latestReport: report ? { sopClassUid: report.sopClassUid, sopInstanceUid: report.sopInstanceUid, seriesInstanceUid: report.seriesInstanceUid } : previous.latestReport,
+    latestReport: report
+      ? { sopClassUid: report.sopClassUid, sopInstanceUid: report.sopInstanceUid, seriesInstanceUid: report.seriesInstanceUid }
+      : previous.latestReport,
     versions,
     planned: undefined,
   };

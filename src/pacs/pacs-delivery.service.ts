@@ -2,23 +2,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { generateUid } from '../dicom/uid';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
-import type { DeliveryState, Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import { runDelivery } from '../deliveries/delivery-runner';
+import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
+import { JobTargetGoneError } from '../jobs/job.exception';
+import { derivedUid } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { planDelivery, referencesAfterDelivery, type DeliveryPlan, type PacsReferences } from './pacs-delivery.plan';
-import { ResultObjectsError, ResultObjectsFactory } from './result-objects.factory';
+import { ResultObjectsFactory, type ResultObjects } from './result-objects.factory';
 import { deliveryOutcomeOf } from './store-outcome';
 import { StoreScuClient } from './store-scu.client';
 
 export const PACS_CHANNEL = 'pacs';
 
-export interface PacsDeliveryAttempt {
-  readonly reportId: string;
-  /** The job's attempt number and budget: the last failed attempt is recorded as dead. */
-  readonly attempt: number;
-  readonly maxAttempts: number;
+/** The plan for this content version and the objects made from it. */
+interface PacsShipment {
+  readonly previous: PacsReferences;
+  readonly plan: DeliveryPlan;
+  readonly objects: ResultObjects;
 }
 
 /**
@@ -27,7 +28,8 @@ export interface PacsDeliveryAttempt {
  * on A7xx and network errors, dead-lettered on refusals.
  */
 @Injectable()
-export class PacsDeliveryService {
+export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
+  readonly channel = PACS_CHANNEL;
   private readonly logger = moduleLogger('pacs');
 
   constructor(
@@ -41,101 +43,65 @@ export class PacsDeliveryService {
     return this.config.pacs !== undefined;
   }
 
-  async deliver(attempt: PacsDeliveryAttempt): Promise<void> {
-    const target = this.config.pacs;
-    if (!target) throw new JobTargetGoneError('the PACS channel is not configured');
-    const report = await this.load(attempt.reportId);
-    const previous = report.deliveries[PACS_CHANNEL] as DeliveryState | undefined;
-    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) {
-      this.logger.debug({ reportId: report.id, contentVersion: report.contentVersion, deliveredVersion: previous.contentVersion }, 'PACS already has this content');
-      return;
-    }
-    const references = (previous?.references ?? {}) as PacsReferences;
-    const plan = planDelivery(report, references, generateUid);
-    const attempts = previous?.contentVersion === report.contentVersion ? previous.attempts + 1 : 1;
-    const base = { contentVersion: report.contentVersion, attempts, lastAttemptAt: new Date(), deliveredAt: previous?.deliveredAt };
+  deliver(attempt: DeliveryAttempt): Promise<void> {
+    return runDelivery(this.reports, this, attempt);
+  }
+
+  async build(context: DeliveryContext): Promise<PacsShipment> {
+    if (!this.config.pacs) throw new JobTargetGoneError('the PACS channel is not configured');
+    const { report } = context;
+    const previous = (context.previous?.references ?? {}) as PacsReferences;
+    const plan = planDelivery(report, previous, (...role) => derivedUid(report, ...role));
+    context.references = { ...previous, planned: plan };
     // The plan (its UIDs) is durable before anything is sent: a retry re-sends the same objects.
-    await this.reports.recordDelivery(report.id, PACS_CHANNEL, { ...base, status: 'pending', error: undefined, references: { ...references, planned: plan } });
-    const log = this.logger.child({ reportId: report.id, studyInstanceUid: report.studyInstanceUid, contentVersion: report.contentVersion, plan: plan.kind });
-
-    let built;
-    try {
-      built = await this.factory.build(report, plan, new Date());
-    } catch (error) {
-      const message = (error as Error).message;
-      const unrecoverable = error instanceof ResultObjectsError;
-      await this.fail(report, base, references, plan, message, unrecoverable || attempt.attempt >= attempt.maxAttempts);
-      log.error({ err: message }, 'PACS objects could not be made');
-      throw unrecoverable ? new UnrecoverableJobError(message) : error;
-    }
-
-    if (built.objects.length > 0) {
-      const result = await this.scu.send(
-        { host: target.host, port: target.port, calledAeTitle: target.calledAeTitle, callingAeTitle: target.callingAeTitle, timeoutMs: target.timeoutMs },
-        built.objects,
-      );
-      const outcome = deliveryOutcomeOf(result, built.objects.map((object) => object.sopInstanceUid));
-      switch (outcome.kind) {
-        case 'delivered':
-          await this.succeed(report, base, references, plan, built.sent, outcome.warnings);
-          log.info({ objects: built.sent.map((object) => object.sopInstanceUid), warnings: outcome.warnings.length }, 'results stored in the PACS');
-          return;
-        case 'retry':
-          await this.fail(report, base, references, plan, outcome.reason, attempt.attempt >= attempt.maxAttempts);
-          log.warn({ err: outcome.reason }, 'PACS delivery failed: will retry');
-          throw new Error(outcome.reason);
-        case 'refused':
-          await this.fail(report, base, references, plan, outcome.reason, true);
-          log.error({ err: outcome.reason }, 'PACS refused the results');
-          throw new UnrecoverableJobError(outcome.reason);
-      }
-    }
-    await this.succeed(report, base, references, plan, [], []);
-    log.info('nothing to send to the PACS');
+    await context.recordPending();
+    return { previous, plan, objects: await this.factory.build(report, plan, new Date()) };
   }
 
-  private async succeed(
-    report: Report,
-    base: Pick<DeliveryState, 'contentVersion' | 'attempts' | 'lastAttemptAt'>,
-    references: PacsReferences,
-    plan: DeliveryPlan,
-    sent: Parameters<typeof referencesAfterDelivery>[2]['objects'],
-    warnings: readonly string[],
-  ): Promise<void> {
-    const now = new Date();
-    const next = referencesAfterDelivery(references, plan, { contentVersion: report.contentVersion, reportStatus: report.status, sentAt: now.toISOString(), objects: sent, warnings });
-    await this.reports.recordDelivery(report.id, PACS_CHANNEL, {
-      ...base,
-      status: 'delivered',
-      deliveredAt: now,
+  async send({ previous, plan, objects }: PacsShipment, context: DeliveryContext): Promise<Sent> {
+    const { report } = context;
+    const log = this.logger.child({
+      reportId: report.id,
+      studyInstanceUid: report.studyInstanceUid,
+      contentVersion: report.contentVersion,
+      plan: plan.kind,
+    });
+    const sendsAny = objects.objects.length > 0;
+    const warnings = sendsAny ? await this.store(objects) : [];
+    log.info(
+      { objects: sendsAny ? objects.sent.map((object) => object.sopInstanceUid) : [], warnings: warnings.length },
+      sendsAny ? 'results stored in the PACS' : 'nothing to send to the PACS',
+    );
+    const sent = {
+      contentVersion: report.contentVersion,
+      reportStatus: report.status,
+      sentAt: new Date().toISOString(),
+      objects: sendsAny ? objects.sent : [],
+      warnings,
+    };
+    return {
+      references: referencesAfterDelivery(previous, plan, sent) as Record<string, unknown>,
       // A warning (B0xx) still means stored; it is kept where an operator sees it.
-      error: warnings.length > 0 ? `stored with warnings: ${warnings.join('; ')}` : undefined,
-      references: next as Record<string, unknown>,
-    });
+      warning: warnings.length > 0 ? `stored with warnings: ${warnings.join('; ')}` : undefined,
+    };
   }
 
-  private async fail(
-    report: Report,
-    base: Pick<DeliveryState, 'contentVersion' | 'attempts' | 'lastAttemptAt' | 'deliveredAt'>,
-    references: PacsReferences,
-    plan: DeliveryPlan,
-    error: string,
-    dead: boolean,
-  ): Promise<void> {
-    await this.reports.recordDelivery(report.id, PACS_CHANNEL, {
-      ...base,
-      status: dead ? 'dead' : 'failed',
-      error,
-      references: { ...references, planned: plan },
-    });
-  }
-
-  private async load(reportId: string): Promise<Report> {
-    try {
-      return await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(`report ${reportId} not found`);
-      throw error;
+  /** One association for all objects: stored only when the PACS took every one (a warning still counts). */
+  private async store(objects: ResultObjects): Promise<readonly string[]> {
+    const target = this.config.pacs as NonNullable<AppConfig['pacs']>;
+    const { host, port, calledAeTitle, callingAeTitle, timeoutMs } = target;
+    const result = await this.scu.send({ host, port, calledAeTitle, callingAeTitle, timeoutMs }, objects.objects);
+    const outcome = deliveryOutcomeOf(
+      result,
+      objects.objects.map((object) => object.sopInstanceUid),
+    );
+    switch (outcome.kind) {
+      case 'delivered':
+        return outcome.warnings;
+      case 'retry':
+        throw new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, outcome.reason);
+      case 'refused':
+        throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, outcome.reason);
     }
   }
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { ImagingModule } from '../imaging/imaging.module';
 import { ReportsModule } from '../reports/reports.module';
 import { DeliverPacsHandler } from './deliver-pacs.handler';
 import { PacsDeliveryService } from './pacs-delivery.service';
@@ -8,7 +10,7 @@ import { StoreScuClient } from './store-scu.client';
 
 /** Results back into the PACS as DICOM: Secondary Capture images, an SR, rejection notes. */
 @Module({
-  imports: [ReportsModule],
+  imports: [ImagingModule, DeliveriesModule, ReportsModule],
   providers: [DeliverPacsHandler, PacsDeliveryService, ResultObjectsFactory, SourceImageReader, StoreScuClient],
 })
 export class PacsModule {}

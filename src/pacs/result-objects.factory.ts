@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { StorageSopClass } from '../dicom/dicom.constants';
-import { InferenceException } from '../inference/inference.exception';
+import { StorageSopClass } from '../imaging/dicom-file.constants';
+import { ImagingException } from '../imaging/imaging.exception';
 import type { AnalysedImage } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import type { Report } from '../reports/report';
-import { BannerRenderError, renderAnnotatedImage } from './annotated-image.renderer';
+import { renderAnnotatedImage } from './annotated-image.renderer';
 import { requireString } from './composite-context';
 import type { DeliveryPlan, SentObject } from './pacs-delivery.plan';
+import { PacsErrorCode, PacsException } from './pacs.exception';
 import { buildRejectionNote, KEY_OBJECT_SELECTION_SOP_CLASS } from './rejection-note.builder';
 import { buildSecondaryCapture } from './secondary-capture.builder';
 import { SourceImageReader, type SourceImage } from './source-image.reader';
 import type { StoreObject } from './store-scu.client';
 import { buildStructuredReport, COMPREHENSIVE_SR_SOP_CLASS, type SourceReference } from './structured-report.builder';
-
-/** The objects can never be made from these originals: a retry would fail the same way. */
-export class ResultObjectsError extends Error {}
 
 export interface ResultObjects {
   readonly objects: readonly StoreObject[];
@@ -33,8 +31,10 @@ export class ResultObjectsFactory {
     try {
       return plan.kind === 'withdrawal' ? await this.withdrawal(report, plan, now) : await this.results(report, plan, now);
     } catch (error) {
-      if (error instanceof BannerRenderError) throw new ResultObjectsError(error.message);
-      if (error instanceof InferenceException && !error.retryable) throw new ResultObjectsError(`an original cannot be decoded: ${error.message}`);
+      // The objects can never be made from an original that cannot be decoded: a retry would fail the same way.
+      if (error instanceof ImagingException && !error.retryable) {
+        throw new PacsException(PacsErrorCode.ResultObjectsUnbuildable, `an original cannot be decoded: ${error.message}`);
+      }
       throw error;
     }
   }
@@ -49,7 +49,10 @@ export class ResultObjectsFactory {
       if (!capture) throw new Error(`plan has no capture for ${image.sopInstanceUid}`);
       const source = await this.sources.read(image.blobKey);
       first ??= source;
-      const rgb = await renderAnnotatedImage(source.grey, { banner: bannerFor(image, report.modelVersion), heatmapPng: await this.heatmapFor(image) });
+      const rgb = await renderAnnotatedImage(source.grey, {
+        banner: bannerFor(image, report.modelVersion),
+        heatmapPng: await this.heatmapFor(image),
+      });
       const elements = buildSecondaryCapture({
         original: source.header,
         image: rgb,
@@ -60,7 +63,12 @@ export class ResultObjectsFactory {
         createdAt: now,
       });
       objects.push({ sopClassUid: StorageSopClass.SecondaryCapture, sopInstanceUid: capture.sopInstanceUid, elements });
-      sent.push({ role: 'secondary-capture', sopClassUid: StorageSopClass.SecondaryCapture, sopInstanceUid: capture.sopInstanceUid, seriesInstanceUid: plan.captureSeriesInstanceUid });
+      sent.push({
+        role: 'secondary-capture',
+        sopClassUid: StorageSopClass.SecondaryCapture,
+        sopInstanceUid: capture.sopInstanceUid,
+        seriesInstanceUid: plan.captureSeriesInstanceUid,
+      });
       references.push({
         sopClassUid: requireString(source.header, 'SOPClassUID'),
         sopInstanceUid: image.sopInstanceUid,
@@ -70,7 +78,7 @@ export class ResultObjectsFactory {
         findings: image.findings,
       });
     }
-    if (!first) throw new ResultObjectsError(`report ${report.id} has no analysed image`);
+    if (!first) throw new PacsException(PacsErrorCode.ResultObjectsUnbuildable, `report ${report.id} has no analysed image`);
     const elements = buildStructuredReport({
       report,
       original: first.header,
@@ -82,14 +90,19 @@ export class ResultObjectsFactory {
       createdAt: now,
     });
     objects.push({ sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, sopInstanceUid: plan.reportInstanceUid, elements });
-    sent.push({ role: 'structured-report', sopClassUid: COMPREHENSIVE_SR_SOP_CLASS, sopInstanceUid: plan.reportInstanceUid, seriesInstanceUid: plan.reportSeriesInstanceUid });
+    sent.push({
+      role: 'structured-report',
+      sopClassUid: COMPREHENSIVE_SR_SOP_CLASS,
+      sopInstanceUid: plan.reportInstanceUid,
+      seriesInstanceUid: plan.reportSeriesInstanceUid,
+    });
     return { objects, sent };
   }
 
   private async withdrawal(report: Report, plan: Extract<DeliveryPlan, { kind: 'withdrawal' }>, now: Date): Promise<ResultObjects> {
     if (plan.rejected.length === 0) return { objects: [], sent: [] };
     const image = report.images[0];
-    if (!image) throw new ResultObjectsError(`report ${report.id} has no analysed image`);
+    if (!image) throw new PacsException(PacsErrorCode.ResultObjectsUnbuildable, `report ${report.id} has no analysed image`);
     const original = await this.sources.read(image.blobKey);
     const elements = buildRejectionNote({
       original: original.header,
@@ -100,7 +113,14 @@ export class ResultObjectsFactory {
     });
     return {
       objects: [{ sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS, sopInstanceUid: plan.noteInstanceUid, elements }],
-      sent: [{ role: 'rejection-note', sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS, sopInstanceUid: plan.noteInstanceUid, seriesInstanceUid: plan.noteSeriesInstanceUid }],
+      sent: [
+        {
+          role: 'rejection-note',
+          sopClassUid: KEY_OBJECT_SELECTION_SOP_CLASS,
+          sopInstanceUid: plan.noteInstanceUid,
+          seriesInstanceUid: plan.noteSeriesInstanceUid,
+        },
+      ],
     };
   }
 

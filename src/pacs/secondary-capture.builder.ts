@@ -1,4 +1,4 @@
-import { StorageSopClass } from '../dicom/dicom.constants';
+import { StorageSopClass } from '../imaging/dicom-file.constants';
 import type { RgbImage } from './annotated-image.renderer';
 import { compositeContextOf, requireString } from './composite-context';
 import { code, dicomDate, dicomTime } from './dicom-values';
@@ -24,7 +24,10 @@ export interface SecondaryCaptureInput {
 export function buildSecondaryCapture(input: SecondaryCaptureInput): Record<string, unknown> {
   const { original, image, createdAt } = input;
   if (image.pixels.length !== image.width * image.height * 3) throw new Error('RGB pixel buffer does not match the image size');
-  const source = { ReferencedSOPClassUID: requireString(original, 'SOPClassUID'), ReferencedSOPInstanceUID: requireString(original, 'SOPInstanceUID') };
+  const source = {
+    ReferencedSOPClassUID: requireString(original, 'SOPClassUID'),
+    ReferencedSOPInstanceUID: requireString(original, 'SOPInstanceUID'),
+  };
   // OB values have even length.
   const pixels = Buffer.alloc(image.pixels.length + (image.pixels.length % 2));
   pixels.set(image.pixels);
@@ -55,7 +58,9 @@ export function buildSecondaryCapture(input: SecondaryCaptureInput): Record<stri
     BurnedInAnnotation: 'YES',
     LossyImageCompression: original.LossyImageCompression === '01' ? '01' : '00',
     ReferencedImageSequence: [source],
-    SourceImageSequence: [{ ...source, PurposeOfReferenceCodeSequence: [code('121322', 'DCM', 'Source image for image processing operation')] }],
+    SourceImageSequence: [
+      { ...source, PurposeOfReferenceCodeSequence: [code('121322', 'DCM', 'Source image for image processing operation')] },
+    ],
     SamplesPerPixel: 3,
     PhotometricInterpretation: 'RGB',
     PlanarConfiguration: 0,

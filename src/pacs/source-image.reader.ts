@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { data as dcmjsData } from 'dcmjs';
-import type { ByteSource } from '../dicom/dataset-header.reader';
-import { decodeToGrey, initialiseCodecs } from '../inference/dicom-pixel.decoder';
-import { readPixelFrame } from '../inference/dicom-pixel.reader';
-import type { GreyPixels } from '../inference/grey-image';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
+import type { GreyPixels } from '../imaging/grey-image';
+import { ImageService } from '../imaging/image.service';
+import { bufferSource } from '../storage/byte-source';
 
 /** An analysed original as the result objects need it: its header and its display-grey pixels. */
 export interface SourceImage {
@@ -14,25 +12,16 @@ export interface SourceImage {
 }
 
 /**
- * Reads a stored original for the result objects. Decoding reuses the inference module's
- * reader and decoder (the same grey the model saw: Modality LUT, window, MONOCHROME1 inverted).
+ * Reads a stored original for the result objects: the grey the model saw (ImageService, decoded
+ * in the pixel worker) and the header the derived objects copy their context from.
  */
 @Injectable()
 export class SourceImageReader {
-  constructor(private readonly blobs: BlobStoreRepository) {}
+  constructor(private readonly images: ImageService) {}
 
   async read(blobKey: string): Promise<SourceImage> {
-    const file = await this.blobs.open(blobKey);
-    let bytes: Buffer;
-    try {
-      bytes = await file.read(0, file.size);
-    } finally {
-      await file.close();
-    }
-    const source: ByteSource = { size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) };
-    const frame = await readPixelFrame(source);
-    await initialiseCodecs();
-    const grey = decodeToGrey(frame);
+    const bytes = await this.images.withStored(blobKey, (file) => file.read(0, file.size));
+    const grey = await this.images.grey(bufferSource(bytes));
     const { DicomMessage, DicomMetaDictionary } = dcmjsData;
     const parsed = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, {
       untilTag: '7FE00010',

@@ -64,7 +64,12 @@ export const URGENCY_CODES: Record<Urgency, CodedConcept> = {
   routine: code('routine', OSTEON_SCHEME, 'Routine'),
 };
 
-function item(relationship: Relationship | undefined, valueType: string, concept: CodedConcept | undefined, rest: ContentItem): ContentItem {
+function item(
+  relationship: Relationship | undefined,
+  valueType: string,
+  concept: CodedConcept | undefined,
+  rest: ContentItem,
+): ContentItem {
   return {
     ...(relationship ? { RelationshipType: relationship } : {}),
     ValueType: valueType,
@@ -77,8 +82,16 @@ export function container(relationship: Relationship | undefined, concept: Coded
   return item(relationship, 'CONTAINER', concept, { ContinuityOfContent: 'SEPARATE', ContentSequence: [...children] });
 }
 
-export function codeItem(relationship: Relationship, concept: CodedConcept, value: CodedConcept, children: readonly ContentItem[] = []): ContentItem {
-  return item(relationship, 'CODE', concept, { ConceptCodeSequence: [value], ...(children.length > 0 ? { ContentSequence: [...children] } : {}) });
+export function codeItem(
+  relationship: Relationship,
+  concept: CodedConcept,
+  value: CodedConcept,
+  children: readonly ContentItem[] = [],
+): ContentItem {
+  return item(relationship, 'CODE', concept, {
+    ConceptCodeSequence: [value],
+    ...(children.length > 0 ? { ContentSequence: [...children] } : {}),
+  });
 }
 
 export function textItem(relationship: Relationship, concept: CodedConcept, text: string): ContentItem {
@@ -112,7 +125,13 @@ export function compositeItem(relationship: Relationship, concept: CodedConcept 
 }
 
 /** A point in the image's pixel space (column, row), with the image it was selected from. */
-export function pointItem(relationship: Relationship, concept: CodedConcept, column: number, row: number, image: InstanceReference): ContentItem {
+export function pointItem(
+  relationship: Relationship,
+  concept: CodedConcept,
+  column: number,
+  row: number,
+  image: InstanceReference,
+): ContentItem {
   return item(relationship, 'SCOORD', concept, {
     GraphicType: 'POINT',
     GraphicData: [Number(column.toFixed(1)), Number(row.toFixed(1))],
@@ -123,14 +142,18 @@ export function pointItem(relationship: Relationship, concept: CodedConcept, col
 /** Evidence sequences group references by series (PS3.3 C.17.2.3). */
 export function hierarchicalReferences(studyInstanceUid: string, references: readonly InstanceReference[]): ContentItem[] {
   const bySeries = new Map<string, InstanceReference[]>();
-  for (const reference of references) bySeries.set(reference.seriesInstanceUid, [...(bySeries.get(reference.seriesInstanceUid) ?? []), reference]);
+  for (const reference of references)
+    bySeries.set(reference.seriesInstanceUid, [...(bySeries.get(reference.seriesInstanceUid) ?? []), reference]);
   if (bySeries.size === 0) return [];
   return [
     {
       StudyInstanceUID: studyInstanceUid,
       ReferencedSeriesSequence: [...bySeries.entries()].map(([seriesInstanceUid, instances]) => ({
         SeriesInstanceUID: seriesInstanceUid,
-        ReferencedSOPSequence: instances.map((instance) => ({ ReferencedSOPClassUID: instance.sopClassUid, ReferencedSOPInstanceUID: instance.sopInstanceUid })),
+        ReferencedSOPSequence: instances.map((instance) => ({
+          ReferencedSOPClassUID: instance.sopClassUid,
+          ReferencedSOPInstanceUID: instance.sopInstanceUid,
+        })),
       })),
     },
   ];

@@ -54,7 +54,10 @@ export function deliveryOutcomeOf(result: AssociationResult, expected: readonly 
     case 'aborted':
       // No status came back: a PACS aborts when it restarts as well as when it will not take
       // an object, so it is retried and dead-lettered only after the last attempt.
-      return { kind: 'retry', reason: `association aborted by the PACS before it answered (source ${result.source}, reason ${result.reason})` };
+      return {
+        kind: 'retry',
+        reason: `association aborted by the PACS before it answered (source ${result.source}, reason ${result.reason})`,
+      };
     case 'rejected': {
       const why = result.source === 1 ? (REJECT_REASONS_USER[result.reason] ?? `reason ${result.reason}`) : `reason ${result.reason}`;
       const text = `association rejected by the PACS (${result.result === 2 ? 'transient' : 'permanent'}, ${REJECT_SOURCES[result.source] ?? `source ${result.source}`}: ${why})`;

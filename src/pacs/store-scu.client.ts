@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { Client, Dataset, log as dimseLog, requests, type responses } from 'dcmjs-dimse';
-import { TransferSyntax } from '../dicom/dicom.constants';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
 import type { AssociationResult, StoreResponse } from './store-outcome';
 
 interface DimseNetwork {
@@ -70,7 +70,13 @@ export class StoreScuClient {
         if (rejected) return finish(rejected);
         if (aborted && answered.size < objects.length) return finish(aborted);
         if (networkError && answered.size < objects.length) return finish({ kind: 'network-error', message: networkError });
-        finish({ kind: 'completed', responses: objects.map((object) => answered.get(object.sopInstanceUid) ?? { sopInstanceUid: object.sopInstanceUid, status: undefined, errorComment: undefined }) });
+        finish({
+          kind: 'completed',
+          responses: objects.map(
+            (object) =>
+              answered.get(object.sopInstanceUid) ?? { sopInstanceUid: object.sopInstanceUid, status: undefined, errorComment: undefined },
+          ),
+        });
       });
       // dcmjs-dimse's own timers cover connect and PDUs; this one covers a peer that never closes.
       const guard = setTimeout(() => {

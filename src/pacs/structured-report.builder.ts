@@ -1,4 +1,4 @@
-import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../dicom/dicom.constants';
+import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../imaging/dicom-file.constants';
 import type { ImageFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { compositeContextOf } from './composite-context';
@@ -64,7 +64,10 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
     textItem('HAS OBS CONTEXT', Concepts.deviceObserverName, 'Osteon'),
   ];
   if (reviewed && report.review) {
-    observers.push(codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.person), personItem('HAS OBS CONTEXT', Concepts.personObserverName, report.review.by.username));
+    observers.push(
+      codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.person),
+      personItem('HAS OBS CONTEXT', Concepts.personObserverName, report.review.by.username),
+    );
   }
   const findings = container('CONTAINS', Concepts.findings, [
     codeItem('CONTAINS', Concepts.fracture, verdict.fracture ? Concepts.present : Concepts.absent, [
@@ -86,7 +89,12 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
     codeItem('CONTAINS', Concepts.urgency, URGENCY_CODES[ai.urgency]),
     ...input.sources.map(imageFinding),
   ]);
-  const root = container(undefined, Concepts.report, [...observers, codeItem('CONTAINS', Concepts.resultSource, resultSource), findings, aiFindings]);
+  const root = container(undefined, Concepts.report, [
+    ...observers,
+    codeItem('CONTAINS', Concepts.resultSource, resultSource),
+    findings,
+    aiFindings,
+  ]);
   const studyInstanceUid = context.StudyInstanceUID as string;
   return {
     ...context,
@@ -132,6 +140,8 @@ function imageFinding(source: SourceReference): ContentItem {
     imageItem('CONTAINS', Concepts.source, source),
     codeItem('CONTAINS', Concepts.fracture, findings.fracture ? Concepts.present : Concepts.absent),
     numItem('CONTAINS', Concepts.probability, findings.fractureProbability, Concepts.noUnits),
-    ...(findings.peak ? [pointItem('CONTAINS', Concepts.heatmapPeak, findings.peak.x * source.columns, findings.peak.y * source.rows, source)] : []),
+    ...(findings.peak
+      ? [pointItem('CONTAINS', Concepts.heatmapPeak, findings.peak.x * source.columns, findings.peak.y * source.rows, source)]
+      : []),
   ]);
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { DeliveryScheduler } from '../reports/delivery-scheduler';
+import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { PORTAL_CHANNEL, PortalDeliveryService } from './portal-delivery.service';
 import { DELIVERABLE_STATUSES } from './release.policy';
 

@@ -1,6 +1,14 @@
 import type { Content, TDocumentDefinitions } from 'pdfmake/interfaces';
 import type { Report } from '../reports/report';
-import { AI_NOTE, aiFindingSentence, bodyPartWords, displayPersonName, formatDate, formatDateTime, verdictSentence } from './plain-language';
+import {
+  AI_NOTE,
+  aiFindingSentence,
+  bodyPartWords,
+  displayPersonName,
+  formatDate,
+  formatDateTime,
+  verdictSentence,
+} from './plain-language';
 import type { PatientDocumentKind } from './release.policy';
 
 /** One image of the study, ready for the page (JPEG), with the heat map already drawn on it. */
@@ -105,7 +113,12 @@ function reportBody(input: PatientPdfInput): Content[] {
   const content: Content[] = [];
   if (input.kind === 'corrected') {
     content.push({
-      table: { widths: ['*'], body: [[{ text: 'Corrected report: this version replaces the report you received before.', style: 'corrected', margin: [6, 4, 6, 4] }]] },
+      table: {
+        widths: ['*'],
+        body: [
+          [{ text: 'Corrected report: this version replaces the report you received before.', style: 'corrected', margin: [6, 4, 6, 4] }],
+        ],
+      },
       layout: 'noBorders',
       margin: [0, 0, 0, 8],
     });
@@ -113,11 +126,14 @@ function reportBody(input: PatientPdfInput): Content[] {
   content.push(patientTable(report));
   content.push({ text: "The doctor's conclusion", style: 'heading' });
   content.push({ text: verdictSentence(review.verdict), style: 'conclusion' });
-  if (review.verdict.conclusion) content.push({ text: [{ text: "Doctor's note: ", bold: true }, review.verdict.conclusion], margin: [0, 4, 0, 0] });
+  if (review.verdict.conclusion)
+    content.push({ text: [{ text: "Doctor's note: ", bold: true }, review.verdict.conclusion], margin: [0, 4, 0, 0] });
   content.push({ text: 'AI finding (computer suggestion, checked by the doctor)', style: 'heading' });
   content.push({ text: aiFindingSentence(review.aiFindings) });
   content.push({
-    text: review.agreed ? 'The doctor confirmed this AI finding.' : 'The doctor corrected this AI finding: the conclusion above is the one that counts.',
+    text: review.agreed
+      ? 'The doctor confirmed this AI finding.'
+      : 'The doctor corrected this AI finding: the conclusion above is the one that counts.',
     bold: true,
     margin: [0, 2, 0, 0],
   });
@@ -125,7 +141,11 @@ function reportBody(input: PatientPdfInput): Content[] {
   content.push(imageGrid(input.thumbnails));
   content.push({ text: 'Signed', style: 'heading' });
   content.push({ text: `Signed by the doctor ${review.by.username} on ${formatDateTime(review.at)}.` });
-  content.push({ text: `Report ${report.id}, version ${report.contentVersion}. AI model ${review.modelVersion}.`, style: 'small', margin: [0, 2, 0, 0] });
+  content.push({
+    text: `Report ${report.id}, version ${report.contentVersion}. AI model ${review.modelVersion}.`,
+    style: 'small',
+    margin: [0, 2, 0, 0],
+  });
   content.push({ text: AI_NOTE, style: 'small', margin: [0, 14, 0, 0] });
   return content;
 }

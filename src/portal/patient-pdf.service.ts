@@ -8,7 +8,7 @@ import { patientPdfDefinition, type PdfThumbnail } from './patient-pdf.content';
 import { PdfPrinterRepository } from './pdf-printer.repository';
 import { PortalErrorCode, PortalException } from './portal.exception';
 import { patientDocumentKind, type PatientDocumentKind } from './release.policy';
-import { ReportImageRepository } from './report-image.repository';
+import { ReportImagesService } from './report-images.service';
 import { renderThumbnail } from './thumbnail.renderer';
 
 export interface PatientPdf {
@@ -25,16 +25,19 @@ export interface PatientPdf {
 export class PatientPdfService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly images: ReportImageRepository,
+    private readonly images: ReportImagesService,
     private readonly printer: PdfPrinterRepository,
   ) {}
 
   /** Throws PortalException(NotReleased) unless a doctor signed the report (or withdrew a signed one). */
   async render(report: Report): Promise<PatientPdf> {
     const kind = patientDocumentKind(report);
-    if (!kind) throw new PortalException(PortalErrorCode.NotReleased, `report ${report.id} is ${report.status}: nothing is released to the patient`);
+    if (!kind)
+      throw new PortalException(PortalErrorCode.NotReleased, `report ${report.id} is ${report.status}: nothing is released to the patient`);
     const thumbnails = kind === 'withdrawn' ? [] : await this.thumbnails(report);
-    const pdf = await this.printer.render(patientPdfDefinition({ institutionName: this.config.portal.institutionName, kind, report, thumbnails }));
+    const pdf = await this.printer.render(
+      patientPdfDefinition({ institutionName: this.config.portal.institutionName, kind, report, thumbnails }),
+    );
     return {
       kind,
       reportId: report.id,

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
-import type { DeliveryState, Report } from '../reports/report';
-import { ReportErrorCode, ReportException } from '../reports/report.exception';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
+import { runDelivery } from '../deliveries/delivery-runner';
+import { JobTargetGoneError } from '../jobs/job.exception';
+import type { Report } from '../reports/report';
 import { ReportService } from '../reports/report.service';
 import { PatientPdfService, type PatientPdf } from './patient-pdf.service';
 import { PortalErrorCode, PortalException } from './portal.exception';
@@ -20,16 +22,19 @@ export interface PortalPayload {
   readonly contentVersion: number;
   readonly patientId: string | undefined;
   readonly studyInstanceUid: string;
-  readonly document: { readonly contentType: 'application/pdf'; readonly filename: string; readonly sha256: string; readonly base64: string };
+  readonly document: {
+    readonly contentType: 'application/pdf';
+    readonly filename: string;
+    readonly sha256: string;
+    readonly base64: string;
+  };
   /** Absent for a withdrawal: every link to the report is revoked. */
   readonly link: { readonly url: string; readonly expiresAt: string } | undefined;
 }
 
-export interface DeliveryAttempt {
-  readonly reportId: string;
-  /** The job's attempt number and budget: the last failed attempt is recorded as dead. */
-  readonly attempt: number;
-  readonly maxAttempts: number;
+/** The webhook body for this content version, built before anything is sent. */
+interface PortalMessage {
+  readonly payload: PortalPayload;
 }
 
 /**
@@ -37,7 +42,8 @@ export interface DeliveryAttempt {
  * patient link, posts the signed webhook and records the outcome in `deliveries.portal`.
  */
 @Injectable()
-export class PortalDeliveryService {
+export class PortalDeliveryService implements DeliveryChannel<PortalMessage> {
+  readonly channel = PORTAL_CHANNEL;
   private readonly logger = moduleLogger('portal');
 
   constructor(
@@ -51,20 +57,25 @@ export class PortalDeliveryService {
     return this.webhook.enabled;
   }
 
-  async deliver(attempt: DeliveryAttempt): Promise<void> {
-    const report = await this.load(attempt.reportId);
-    const previous = report.deliveries[PORTAL_CHANNEL] as DeliveryState | undefined;
-    if (previous?.status === 'delivered' && previous.contentVersion >= report.contentVersion) return;
-    const kind = patientDocumentKind(report);
-    if (!kind) {
-      if (report.status === 'preliminary') throw new JobTargetGoneError(`report ${report.id} is not signed`);
-      // Withdrawn before anyone signed it: the patient never had anything to take back.
-      await this.record(report, previous, { status: 'delivered', error: undefined, references: { kind: 'none' } });
-      return;
-    }
+  deliver(attempt: DeliveryAttempt): Promise<void> {
+    return runDelivery(this.reports, this, attempt);
+  }
+
+  /** Only signed content reaches the patient: a preliminary ends the job, an unsigned withdrawal has nothing to take back. */
+  settle(report: Report): Settlement | undefined {
+    if (patientDocumentKind(report)) return undefined;
+    if (report.status === 'preliminary') throw new JobTargetGoneError(`report ${report.id} is not signed`);
+    return { kind: 'nothing-to-send', references: { kind: 'none' } };
+  }
+
+  async build(context: DeliveryContext): Promise<PortalMessage> {
     if (!this.webhook.enabled) throw new JobTargetGoneError('the portal webhook is not configured');
-    const document = await this.render(report, previous);
+    const { report } = context;
+    const kind = patientDocumentKind(report) as PatientPdf['kind'];
+    context.references = {};
+    const document = await this.render(report);
     const link = await this.replaceLinks(report, kind);
+    context.references = { kind, pdfSha256: document.sha256, linkExpiresAt: link?.expiresAt };
     const payload: PortalPayload = {
       event: 'patient-document',
       kind,
@@ -72,43 +83,41 @@ export class PortalDeliveryService {
       contentVersion: report.contentVersion,
       patientId: report.patient.patientId,
       studyInstanceUid: report.studyInstanceUid,
-      document: { contentType: 'application/pdf', filename: document.filename, sha256: document.sha256, base64: document.pdf.toString('base64') },
+      document: {
+        contentType: 'application/pdf',
+        filename: document.filename,
+        sha256: document.sha256,
+        base64: document.pdf.toString('base64'),
+      },
       link: link ? { url: link.url, expiresAt: link.expiresAt.toISOString() } : undefined,
     };
+    return { payload };
+  }
+
+  async send({ payload }: PortalMessage, context: DeliveryContext): Promise<Sent> {
+    const { report } = context;
     const outcome = await this.webhook.post(JSON.stringify(payload), `${report.id}:${report.contentVersion}`);
-    const references = { kind, pdfSha256: document.sha256, linkExpiresAt: link?.expiresAt };
     switch (outcome.kind) {
       case 'accepted':
-        await this.record(report, previous, { status: 'delivered', error: undefined, references: { ...references, httpStatus: outcome.status } });
-        this.logger.info({ reportId: report.id, contentVersion: report.contentVersion, kind }, 'patient document delivered to the portal');
-        return;
+        this.logger.info(
+          { reportId: report.id, contentVersion: report.contentVersion, kind: payload.kind },
+          'patient document delivered to the portal',
+        );
+        return { references: { ...context.references, httpStatus: outcome.status } };
       case 'rejected':
-        await this.record(report, previous, { status: 'dead', error: outcome.reason, references });
-        throw new UnrecoverableJobError(outcome.reason);
-      case 'unavailable': {
-        const exhausted = attempt.attempt >= attempt.maxAttempts;
-        await this.record(report, previous, { status: exhausted ? 'dead' : 'failed', error: outcome.reason, references });
-        throw new Error(outcome.reason);
-      }
+        throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, outcome.reason);
+      case 'unavailable':
+        throw new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, outcome.reason);
     }
   }
 
-  private async load(reportId: string): Promise<Report> {
-    try {
-      return await this.reports.get(reportId);
-    } catch (error) {
-      if (error instanceof ReportException && error.code === ReportErrorCode.NotFound) throw new JobTargetGoneError(error.message);
-      throw error;
-    }
-  }
-
-  private async render(report: Report, previous: DeliveryState | undefined): Promise<PatientPdf> {
+  /** An original image that cannot be read will not be readable on the next try either: the portal does not wait for it. */
+  private async render(report: Report): Promise<PatientPdf> {
     try {
       return await this.pdfs.render(report);
     } catch (error) {
       if (!(error instanceof PortalException) || error.code !== PortalErrorCode.ImageUnreadable) throw error;
-      await this.record(report, previous, { status: 'dead', error: error.message, references: {} });
-      throw new UnrecoverableJobError(error.message);
+      throw new DeliveryException(DeliveryErrorCode.ContentUnbuildable, error.message, { cause: error });
     }
   }
 
@@ -120,21 +129,5 @@ export class PortalDeliveryService {
     }
     await this.links.revokeSuperseded(report);
     return this.links.issue(report);
-  }
-
-  private async record(
-    report: Report,
-    previous: DeliveryState | undefined,
-    outcome: Pick<DeliveryState, 'status' | 'error' | 'references'>,
-  ): Promise<void> {
-    const now = new Date();
-    const sameVersion = previous?.contentVersion === report.contentVersion;
-    await this.reports.recordDelivery(report.id, PORTAL_CHANNEL, {
-      ...outcome,
-      contentVersion: report.contentVersion,
-      attempts: (sameVersion ? previous.attempts : 0) + 1,
-      lastAttemptAt: now,
-      deliveredAt: outcome.status === 'delivered' ? now : sameVersion ? previous.deliveredAt : undefined,
-    });
   }
 }

@@ -41,7 +41,9 @@ export class PortalLinkRepository implements OnModuleInit {
 
   /** Revokes the report's links issued for versions older than `contentVersion` (all: Infinity). */
   async revokeOlderThan(reportId: string, contentVersion: number, at: Date): Promise<number> {
-    const filter = Number.isFinite(contentVersion) ? { reportId, revoked: false, contentVersion: { $lt: contentVersion } } : { reportId, revoked: false };
+    const filter = Number.isFinite(contentVersion)
+      ? { reportId, revoked: false, contentVersion: { $lt: contentVersion } }
+      : { reportId, revoked: false };
     const result = await this.collection.updateMany(filter, { $set: { revoked: true, revokedAt: at } });
     return result.modifiedCount;
   }

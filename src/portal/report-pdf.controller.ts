@@ -1,11 +1,11 @@
 import { Controller, Get, Header, Param, type StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ReportService } from '../reports/report.service';
 import { PatientPdfService } from './patient-pdf.service';
-import { pdfFile, portalHttpError } from './portal-http';
+import { pdfFile } from './portal-http';
 
 /** The patient PDF as staff see it: 409 until a doctor has signed the report. */
 @ApiTags('portal')
@@ -22,12 +22,14 @@ export class ReportPdfController {
   @Roles('doctor', 'operator')
   @Header('Cache-Control', 'no-store')
   async pdf(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
-    try {
-      const document = await this.pdfs.render(await this.reports.get(id));
-      await this.audit.record({ actor: user, action: 'report.pdf.read', resourceType: 'report', resourceId: id, details: { contentVersion: document.contentVersion, kind: document.kind } });
-      return pdfFile(document);
-    } catch (error) {
-      throw portalHttpError(error);
-    }
+    const document = await this.pdfs.render(await this.reports.get(id));
+    await this.audit.record({
+      actor: user,
+      action: 'report.pdf.read',
+      resourceType: 'report',
+      resourceId: id,
+      details: { contentVersion: document.contentVersion, kind: document.kind },
+    });
+    return pdfFile(document);
   }
 }

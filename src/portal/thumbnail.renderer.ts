@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { GreyPixels } from '../inference/grey-image';
+import type { GreyPixels } from '../imaging/grey-image';
 import type { PdfThumbnail } from './patient-pdf.content';
 
 /** Longest side of a thumbnail in pixels: sharp enough at ~240 pt on paper, a few tens of KB. */
@@ -23,7 +23,9 @@ export async function renderThumbnail(image: GreyPixels, heatmapPng: Buffer | un
     .toBuffer({ resolveWithObject: true });
   const { width, height } = info;
   if (!heatmapPng) {
-    const jpeg = await sharp(grey, { raw: { width, height, channels: 1 } }).jpeg({ quality: 82 }).toBuffer();
+    const jpeg = await sharp(grey, { raw: { width, height, channels: 1 } })
+      .jpeg({ quality: 82 })
+      .toBuffer();
     return { jpeg, width, height, highlighted: false };
   }
   const heat = await sharp(heatmapPng).resize({ width, height, fit: 'fill' }).extractChannel(0).raw().toBuffer();
@@ -35,7 +37,10 @@ export async function renderThumbnail(image: GreyPixels, heatmapPng: Buffer | un
     overlay[4 * i + 2] = 30;
     overlay[4 * i + 3] = Math.round(255 * MAX_OPACITY * strength);
   }
-  const base = await sharp(grey, { raw: { width, height, channels: 1 } }).toColourspace('srgb').raw().toBuffer();
+  const base = await sharp(grey, { raw: { width, height, channels: 1 } })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer();
   const jpeg = await sharp(base, { raw: { width, height, channels: 3 } })
     .composite([{ input: overlay, raw: { width, height, channels: 4 } }])
     .jpeg({ quality: 82 })

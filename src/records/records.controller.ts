@@ -1,12 +1,12 @@
-import { BadRequestException, Body, Controller, Post, UnprocessableEntityException, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Post, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { IngestException } from '../dicom/ingest.exception';
+import { parseInput } from '../common/invalid-input.exception';
 import { recordInputSchema } from './record-input';
-import { RecordRejectedError, RecordsService, type RecordResult } from './records.service';
+import { RecordsService, type RecordResult } from './records.service';
 
 const MAX_FILES = 20;
 const MAX_FILE_BYTES = 100 * 1024 * 1024;
@@ -30,28 +30,19 @@ export class RecordsController {
     @UploadedFiles() files: Express.Multer.File[] | undefined,
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<RecordResult> {
-    const parsed = recordInputSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new BadRequestException(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-    }
-    try {
-      const result = await this.records.addRecord(
-        parsed.data,
-        (files ?? []).map((file) => ({ originalName: file.originalname, mimeType: file.mimetype, bytes: file.buffer })),
-        user.username,
-      );
-      await this.audit.record({
-        actor: user,
-        action: 'record.create',
-        resourceType: 'study',
-        resourceId: result.studyInstanceUids.join(','),
-        details: { images: result.instances.length },
-      });
-      return result;
-    } catch (error) {
-      if (error instanceof RecordRejectedError) throw new BadRequestException(error.message);
-      if (error instanceof IngestException) throw new UnprocessableEntityException(`${error.code}: ${error.reason}`);
-      throw error;
-    }
+    const input = parseInput(recordInputSchema, body);
+    const result = await this.records.addRecord(
+      input,
+      (files ?? []).map((file) => ({ originalName: file.originalname, mimeType: file.mimetype, bytes: file.buffer })),
+      user.username,
+    );
+    await this.audit.record({
+      actor: user,
+      action: 'record.create',
+      resourceType: 'study',
+      resourceId: result.studyInstanceUids.join(','),
+      details: { images: result.instances.length },
+    });
+    return result;
   }
 }

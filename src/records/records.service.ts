@@ -1,26 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import { Tag, DatasetHeaderReader, type ByteSource } from '../dicom/dataset-header.reader';
-import { TransferSyntax } from '../dicom/dicom.constants';
 import { imageToDicom } from '../dicom/image-to-dicom';
 import { IngestService, type IngestResult } from '../dicom/ingest.service';
-import { buildFileMetaHeader, readFileMeta } from '../dicom/part10';
-import { generateUid } from '../dicom/uid';
+import { Tag, DatasetHeaderReader } from '../imaging/dataset-header.reader';
+import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { buildFileMetaHeader, readFileMeta } from '../imaging/part10';
+import { generateUid } from '../imaging/uid';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
 import type { RecordInput, UploadedImage } from './record-input';
+import { RecordRejectedException } from './record.exception';
 import { UploadedImageReader } from './uploaded-image.reader';
-
-export class RecordRejectedError extends Error {}
 
 export interface RecordResult {
   readonly studyInstanceUids: string[];
   readonly instances: Array<{ originalName: string; sopInstanceUid: string; studyInstanceUid: string; outcome: IngestResult['outcome'] }>;
-}
-
-function bufferSource(bytes: Buffer): ByteSource {
-  return { size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) };
 }
 
 function isPart10(bytes: Buffer): boolean {
@@ -43,12 +39,14 @@ export class RecordsService {
   ) {}
 
   async addRecord(input: RecordInput, files: readonly UploadedImage[], uploadedBy: string): Promise<RecordResult> {
-    if (files.length === 0) throw new RecordRejectedError('a record needs at least one image');
+    if (files.length === 0) throw new RecordRejectedException('a record needs at least one image');
     const correlationId = randomUUID();
     const studyInstanceUid = generateUid();
     const seriesInstanceUid = generateUid();
     // Check every file before storing any, so a bad file does not leave half a record.
-    const prepared = await Promise.all(files.map((file, index) => this.prepare(file, input, { studyInstanceUid, seriesInstanceUid, instanceNumber: index + 1 })));
+    const prepared = await Promise.all(
+      files.map((file, index) => this.prepare(file, input, { studyInstanceUid, seriesInstanceUid, instanceNumber: index + 1 })),
+    );
     const instances: RecordResult['instances'] = [];
     for (const [index, part10] of prepared.entries()) {
       const result = await this.store(part10, uploadedBy, correlationId);
@@ -76,7 +74,7 @@ export class RecordsService {
     try {
       grey = await this.images.readGrey(file.bytes);
     } catch (error) {
-      throw new RecordRejectedError(`${file.originalName}: not a DICOM, JPEG or PNG image (${(error as Error).message})`);
+      throw new RecordRejectedException(`${file.originalName}: not a DICOM, JPEG or PNG image (${(error as Error).message})`);
     }
     return imageToDicom(
       grey,
@@ -89,14 +87,18 @@ export class RecordsService {
   private async checkDicomPatient(file: UploadedImage, patientId: string): Promise<void> {
     try {
       const meta = await readFileMeta(bufferSource(file.bytes));
-      const header = await DatasetHeaderReader.read(bufferSource(file.bytes), meta.datasetOffset, meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian);
+      const header = await DatasetHeaderReader.read(
+        bufferSource(file.bytes),
+        meta.datasetOffset,
+        meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
+      );
       const filePatient = header.values.get(Tag.PatientId);
       if (filePatient !== undefined && filePatient !== patientId) {
-        throw new RecordRejectedError(`${file.originalName}: the DICOM file belongs to another patient ID`);
+        throw new RecordRejectedException(`${file.originalName}: the DICOM file belongs to another patient ID`);
       }
     } catch (error) {
-      if (error instanceof RecordRejectedError) throw error;
-      throw new RecordRejectedError(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
+      if (error instanceof RecordRejectedException) throw error;
+      throw new RecordRejectedException(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
     }
   }
 

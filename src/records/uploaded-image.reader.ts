@@ -8,7 +8,8 @@ export class UploadedImageReader {
   async readGrey(bytes: Buffer): Promise<GreyImage & { format: string }> {
     const image = sharp(bytes, { failOn: 'error' });
     const metadata = await image.metadata();
-    if (metadata.format !== 'jpeg' && metadata.format !== 'png') throw new Error(`unsupported image format ${metadata.format ?? 'unknown'}`);
+    if (metadata.format !== 'jpeg' && metadata.format !== 'png')
+      throw new Error(`unsupported image format ${metadata.format ?? 'unknown'}`);
     const { data, info } = await image.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 1) throw new Error('could not reduce the image to one grey channel');
     return {

@@ -43,3 +43,11 @@ export interface DoctorVerdict {
   readonly bodyPart: BodyPart;
   readonly conclusion: string | undefined;
 }
+
+/** A doctor's verdict on one image of an amended study (per-image training labels). */
+export interface ImageVerdict {
+  readonly sopInstanceUid: string;
+  readonly fracture: boolean;
+  readonly countClass: CountClass;
+  readonly bodyPart: BodyPart;
+}

@@ -23,12 +23,15 @@ export class HeatmapRepository {
   }
 
   async save(png: Buffer, sha256: string, modelVersion: string): Promise<string> {
-    // Find, then insert (not an upsert: the embedded emulator does not keep binary data given to $setOnInsert).
-    // Two replicas saving the same map at the same moment may both insert: harmless, each report keeps its own.
-    const existing = await this.collection.findOne({ sha256, modelVersion }, { projection: { _id: 1 } });
-    if (existing) return existing._id.toHexString();
-    const result = await this.collection.insertOne({ png: new Binary(png), sha256, modelVersion, createdAt: new Date() });
-    return result.insertedId.toHexString();
+    // Not a unique index (maps saved before migration 4 may repeat): two replicas saving the same
+    // map at the same moment may both insert on a real mongod; harmless, each report keeps its own.
+    const saved = await this.collection.findOneAndUpdate(
+      { sha256, modelVersion },
+      { $setOnInsert: { png: new Binary(png), sha256, modelVersion, createdAt: new Date() } },
+      { upsert: true, returnDocument: 'after', projection: { _id: 1 } },
+    );
+    if (!saved) throw new Error('heat map upsert returned nothing');
+    return saved._id.toHexString();
   }
 
   async find(id: string): Promise<Buffer | undefined> {

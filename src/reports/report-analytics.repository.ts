@@ -17,7 +17,7 @@ export class ReportAnalyticsRepository {
   constructor(private readonly reports: ReportRepository) {}
 
   async createdPerBucket(bucket: 'hour' | 'day', range: DateRange): Promise<Array<{ bucket: string; count: number }>> {
-    // $dateToString works in UTC by default (the emulator rejects an explicit timezone).
+    // Buckets are UTC days and hours.
     const format = bucket === 'hour' ? '%Y-%m-%dT%H:00Z' : '%Y-%m-%d';
     const rows = await this.reports.collection
       .aggregate<{ _id: string; count: number }>([

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ObjectId, type Collection, type Filter, type UpdateFilter, type WithId } from 'mongodb';
 import { DatabaseService } from '../database/database.service';
 import type { Urgency } from './findings';
-import type { Report, ReportStatus } from './report';
+import type { PersonRef, Report, ReportStatus, Review, StatusChange } from './report';
 
 export type ReportDocument = Omit<Report, 'id'>;
 
@@ -10,6 +10,14 @@ function toReport(document: WithId<ReportDocument>): Report {
   const { _id, ...rest } = document;
   return { id: _id.toHexString(), ...rest };
 }
+
+/** What a re-analysis writes; `reopened` is the status change when a signed report goes back to preliminary. */
+export type Reanalysis = Pick<
+  ReportDocument,
+  'images' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt'
+> & {
+  readonly reopened: StatusChange | undefined;
+};
 
 export interface WorklistFilter {
   readonly status?: ReportStatus;
@@ -38,6 +46,11 @@ export class ReportRepository {
     return document ? toReport(document) : undefined;
   }
 
+  async findByFillerOrderNumber(fillerOrderNumber: string): Promise<Report | undefined> {
+    const document = await this.collection.findOne({ fillerOrderNumber });
+    return document ? toReport(document) : undefined;
+  }
+
   /** Creates the study's report unless one exists: one upsert keyed on the study. */
   async insertIfAbsent(document: ReportDocument): Promise<{ report: Report; inserted: boolean }> {
     const result = await this.collection.findOneAndUpdate(
@@ -49,11 +62,55 @@ export class ReportRepository {
     return { report: toReport(result.value), inserted: !result.lastErrorObject?.updatedExisting };
   }
 
-  /** Applies a change only if nobody changed the report since `revision` was read. */
-  async updateAtRevision(id: string, revision: number, update: UpdateFilter<ReportDocument>): Promise<Report | undefined> {
+  /** A new analysis of the study's images; `reopened` sends a signed report back to preliminary. */
+  async reanalyse(id: string, revision: number, analysis: Reanalysis): Promise<Report | undefined> {
+    const { reopened, ...fields } = analysis;
+    const update: UpdateFilter<ReportDocument> = {
+      $set: { ...fields, ...(reopened ? { status: reopened.status, preliminaryAt: reopened.at } : {}) },
+      $inc: { contentVersion: 1 },
+    };
+    if (reopened) {
+      update.$push = { statusHistory: reopened };
+      update.$unset = { review: '', finalAt: '' };
+    }
+    return this.updateAtRevision(id, revision, update);
+  }
+
+  /** A doctor's verdict: the new status, the review kept beside the earlier ones, a content change. */
+  async saveReview(
+    id: string,
+    revision: number,
+    decision: { review: Review; change: StatusChange; assignedTo: PersonRef },
+  ): Promise<Report | undefined> {
+    const { review, change, assignedTo } = decision;
+    return this.updateAtRevision(id, revision, {
+      $set: { status: change.status, review, finalAt: review.at, assignedTo },
+      $push: { reviews: review, statusHistory: change },
+      $inc: { contentVersion: 1 },
+    });
+  }
+
+  async withdraw(id: string, revision: number, change: StatusChange): Promise<Report | undefined> {
+    return this.updateAtRevision(id, revision, {
+      $set: { status: 'entered-in-error' },
+      $push: { statusHistory: change },
+      $inc: { contentVersion: 1 },
+    });
+  }
+
+  async assign(id: string, revision: number, doctor: PersonRef): Promise<Report | undefined> {
+    return this.updateAtRevision(id, revision, { $set: { assignedTo: doctor } });
+  }
+
+  /** Applies a change only if nobody changed the report since `revision` was read; every change bumps it. */
+  private async updateAtRevision(id: string, revision: number, update: UpdateFilter<ReportDocument>): Promise<Report | undefined> {
     const result = await this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), revision } as Filter<ReportDocument>,
-      { ...update, $set: { ...(update.$set ?? {}), updatedAt: new Date() }, $inc: { ...(update.$inc ?? {}), revision: 1 } } as UpdateFilter<ReportDocument>,
+      {
+        ...update,
+        $set: { ...(update.$set ?? {}), updatedAt: new Date() },
+        $inc: { ...(update.$inc ?? {}), revision: 1 },
+      } as UpdateFilter<ReportDocument>,
       { returnDocument: 'after' },
     );
     return result ? toReport(result) : undefined;
@@ -87,7 +144,14 @@ export class ReportRepository {
 
   /** Reports with at least one review that changed since `since` (label reconciliation). */
   async findReviewedSince(since: Date): Promise<Report[]> {
-    const documents = await this.collection.find({ updatedAt: { $gte: since }, 'reviews.0': { $exists: true } } as Filter<ReportDocument>).toArray();
+    // Only reviewed statuses carry reviews; naming them lets the status + updatedAt index answer.
+    const documents = await this.collection
+      .find({
+        status: { $in: ['final', 'amended', 'entered-in-error'] },
+        updatedAt: { $gte: since },
+        'reviews.0': { $exists: true },
+      } as Filter<ReportDocument>)
+      .toArray();
     return documents.map(toReport);
   }
 

@@ -1,42 +1,33 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { UpdateFilter } from 'mongodb';
+import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import { parseReportKey, reportSequence } from './report-identity';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { TrainingLabelService, type ImageVerdict } from '../training-labels/training-label.service';
-import type { AnalysedImage, DoctorVerdict, Urgency } from './findings';
-import type { DeliveryState, PersonRef, Report, ReportPatient, ReportStatus, Review, ReviewSource, StatusChange } from './report';
+import type { DoctorVerdict, ImageVerdict } from './findings';
+import { HeatmapRepository } from './heatmap.repository';
+import type { DeliveryState, PersonRef, Report, ReportStatus, Review, ReviewSource, StatusChange } from './report';
+import { draftFindings, modelVersionOf, newReportDocument, type StudyAnalysis } from './report-draft';
 import { ReportEvents } from './report-events';
 import { ReportErrorCode, ReportException } from './report.exception';
-import { ReportRepository, type ReportDocument, type WorklistFilter } from './report.repository';
-import { studyFindingsOf } from './study-findings';
+import { ReportRepository, type WorklistFilter } from './report.repository';
 import { URGENCY_RANK } from './urgency.policy';
-
-export interface StudyAnalysis {
-  readonly studyInstanceUid: string;
-  readonly accessionNumber: string | undefined;
-  readonly patient: ReportPatient;
-  readonly images: readonly AnalysedImage[];
-  /** An order marked stat or urgent raises the triage urgency; it never lowers it. */
-  readonly minimumUrgency?: Urgency;
-  readonly firstReceivedAt: Date;
-  /** The newest instance this analysis saw: an older analysis never overwrites a newer one. */
-  readonly lastReceivedAt: Date;
-}
 
 const MAX_RETRIES = 5;
 
-const LABEL_RECONCILE_WINDOW_MS = 7 * 24 * 3600 * 1000;
-
+/**
+ * The report's life: the AI draft and its re-analyses, the doctor's verdicts (review API, FHIR,
+ * HL7), withdrawal, assignment and delivery bookkeeping. Every change is applied at the revision
+ * it was decided on (optimistic concurrency) and announced through ReportEvents.
+ */
 @Injectable()
-export class ReportService implements OnApplicationBootstrap {
+export class ReportService {
   private readonly logger = moduleLogger('reports');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reports: ReportRepository,
-    private readonly labels: TrainingLabelService,
     private readonly events: ReportEvents,
+    private readonly heatmaps: HeatmapRepository,
   ) {}
 
   /**
@@ -44,50 +35,24 @@ export class ReportService implements OnApplicationBootstrap {
    * report as preliminary (the doctor signed fewer images than there are now).
    */
   async applyAnalysis(analysis: StudyAnalysis): Promise<Report> {
-    const drafted = studyFindingsOf(analysis.images, this.config.workflow);
-    const minimum = analysis.minimumUrgency;
-    const findings = minimum && URGENCY_RANK[minimum] < URGENCY_RANK[drafted.urgency] ? { ...drafted, urgency: minimum } : drafted;
-    const modelVersion = analysis.images[0]?.findings.modelVersion ?? 'unknown';
+    const findings = draftFindings(analysis, this.config.workflow);
+    const modelVersion = modelVersionOf(analysis);
     const now = new Date();
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const existing = await this.reports.findByStudy(analysis.studyInstanceUid);
       if (!existing) {
-        const document: ReportDocument = {
-          studyInstanceUid: analysis.studyInstanceUid,
-          accessionNumber: analysis.accessionNumber,
-          patient: analysis.patient,
-          status: 'preliminary',
-          urgency: findings.urgency,
-          urgencyRank: URGENCY_RANK[findings.urgency],
-          modelVersion,
-          findings,
-          images: analysis.images,
-          firstReceivedAt: analysis.firstReceivedAt,
-          lastReceivedAt: analysis.lastReceivedAt,
-          analysedAt: now,
-          preliminaryAt: now,
-          finalAt: undefined,
-          review: undefined,
-          reviews: [],
-          statusHistory: [{ status: 'preliminary', at: now, by: undefined, reason: 'AI draft' }],
-          assignedTo: undefined,
-          deliveries: {},
-          createdAt: now,
-          updatedAt: now,
-          revision: 0,
-          contentVersion: 1,
-        };
-        const { report, inserted } = await this.reports.insertIfAbsent(document);
-        if (inserted) {
-          this.events.emitChanged(report, 'created');
-          this.logger.info({ reportId: report.id, studyInstanceUid: report.studyInstanceUid, urgency: report.urgency, modelVersion }, 'report created');
-          return report;
-        }
-        continue;
+        const { report, inserted } = await this.reports.insertIfAbsent(newReportDocument(analysis, findings, now));
+        if (!inserted) continue;
+        this.events.emitChanged(report, 'created');
+        this.logger.info(
+          { reportId: report.id, studyInstanceUid: report.studyInstanceUid, urgency: report.urgency, modelVersion },
+          'report created',
+        );
+        return report;
       }
       if (existing.lastReceivedAt > analysis.lastReceivedAt) return existing;
       const reopen = existing.status !== 'preliminary';
-      const set: Partial<ReportDocument> = {
+      const updated = await this.reports.reanalyse(existing.id, existing.revision, {
         images: analysis.images,
         findings,
         urgency: findings.urgency,
@@ -95,17 +60,14 @@ export class ReportService implements OnApplicationBootstrap {
         modelVersion,
         lastReceivedAt: analysis.lastReceivedAt,
         analysedAt: now,
-        ...(reopen ? { status: 'preliminary' as ReportStatus, preliminaryAt: now } : {}),
-      };
-      const update: UpdateFilter<ReportDocument> = { $set: set, $inc: { contentVersion: 1 } };
-      if (reopen) {
-        update.$push = { statusHistory: { status: 'preliminary', at: now, by: undefined, reason: 'new image: re-opened for review' } };
-        update.$unset = { review: '', finalAt: '' };
-      }
-      const updated = await this.reports.updateAtRevision(existing.id, existing.revision, update);
+        reopened: reopen ? { status: 'preliminary', at: now, by: undefined, reason: 'new image: re-opened for review' } : undefined,
+      });
       if (updated) {
         this.events.emitChanged(updated, 'reanalysed');
-        this.logger.info({ reportId: updated.id, studyInstanceUid: updated.studyInstanceUid, images: analysis.images.length, reopened: reopen }, 'report updated by re-analysis');
+        this.logger.info(
+          { reportId: updated.id, studyInstanceUid: updated.studyInstanceUid, images: analysis.images.length, reopened: reopen },
+          'report updated by re-analysis',
+        );
         return updated;
       }
     }
@@ -118,34 +80,40 @@ export class ReportService implements OnApplicationBootstrap {
     return report;
   }
 
+  /** A heat map PNG of one of the report's images. */
+  async heatmap(id: string, heatmapId: string): Promise<Buffer> {
+    const report = await this.get(id);
+    if (!report.images.some((image) => image.heatmapId === heatmapId)) {
+      throw new ReportException(ReportErrorCode.HeatmapNotFound, 'heat map not part of this report');
+    }
+    const png = await this.heatmaps.find(heatmapId);
+    if (!png) throw new ReportException(ReportErrorCode.HeatmapNotFound, 'heat map not found');
+    return png;
+  }
+
   async findByStudy(studyInstanceUid: string): Promise<Report | undefined> {
     return this.reports.findByStudy(studyInstanceUid);
+  }
+
+  /** The report a receiver names: by its key (study + sequence), or by the database id older messages carried. */
+  async findByKey(key: string): Promise<Report | undefined> {
+    const parsed = parseReportKey(key);
+    if (!parsed) return this.reports.findById(key);
+    const report = await this.reports.findByStudy(parsed.studyInstanceUid);
+    return report && reportSequence(report) === parsed.sequence ? report : undefined;
+  }
+
+  async findByFillerOrderNumber(fillerOrderNumber: string): Promise<Report | undefined> {
+    return this.reports.findByFillerOrderNumber(fillerOrderNumber);
   }
 
   async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
     return this.reports.worklist(filter, offset, limit);
   }
 
-  /**
-   * A review is saved in the report first and its labels written right after: a crash in
-   * between would lose them, so at start-up every recent review without labels gets them
-   * (per-image verdicts of such a review are not kept, so its labels are study-level).
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    const restored = await this.reconcileLabels(new Date(Date.now() - LABEL_RECONCILE_WINDOW_MS));
-    if (restored > 0) this.logger.warn({ restored }, 'training labels of reviews interrupted by a crash were written');
-  }
-
-  async reconcileLabels(since: Date): Promise<number> {
-    let restored = 0;
-    for (const report of await this.reports.findReviewedSince(since)) {
-      for (const review of report.reviews) {
-        if (await this.labels.hasLabelsFor(report.id, review.at)) continue;
-        await this.labels.recordReview(report, review);
-        restored += 1;
-      }
-    }
-    return restored;
+  /** Reports with at least one review that changed since `since` (training labels reconcile these). */
+  async reviewedSince(since: Date): Promise<Report[]> {
+    return this.reports.findReviewedSince(since);
   }
 
   /** The doctor agrees with the draft: preliminary → final. */
@@ -182,12 +150,13 @@ export class ReportService implements OnApplicationBootstrap {
       const report = await this.get(id);
       if (report.status === 'entered-in-error') throw new ReportException(ReportErrorCode.InvalidTransition, 'report is already withdrawn');
       const now = new Date();
-      const change: StatusChange = { status: 'entered-in-error', at: now, by, reason: source === 'review-api' ? reason : `${reason} (via ${source})` };
-      const updated = await this.reports.updateAtRevision(report.id, report.revision, {
-        $set: { status: 'entered-in-error' },
-        $push: { statusHistory: change },
-        $inc: { contentVersion: 1 },
-      });
+      const change: StatusChange = {
+        status: 'entered-in-error',
+        at: now,
+        by,
+        reason: source === 'review-api' ? reason : `${reason} (via ${source})`,
+      };
+      const updated = await this.reports.withdraw(report.id, report.revision, change);
       if (updated) {
         this.events.emitChanged(updated, 'withdrawn');
         return updated;
@@ -201,7 +170,12 @@ export class ReportService implements OnApplicationBootstrap {
    * and training labels as the review API, with the channel recorded as the source. `agreed`
    * verdicts confirm a preliminary; anything else amends.
    */
-  async applyExternalVerdict(id: string, doctor: PersonRef, verdict: DoctorVerdict, source: Exclude<ReviewSource, 'review-api'>): Promise<Report> {
+  async applyExternalVerdict(
+    id: string,
+    doctor: PersonRef,
+    verdict: DoctorVerdict,
+    source: Exclude<ReviewSource, 'review-api'>,
+  ): Promise<Report> {
     return this.review(
       id,
       doctor,
@@ -235,7 +209,7 @@ export class ReportService implements OnApplicationBootstrap {
   async assign(id: string, doctor: PersonRef): Promise<Report> {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const report = await this.get(id);
-      const updated = await this.reports.updateAtRevision(report.id, report.revision, { $set: { assignedTo: doctor } });
+      const updated = await this.reports.assign(report.id, report.revision, doctor);
       if (updated) return updated;
     }
     throw new ReportException(ReportErrorCode.ConcurrentChange, `report ${id} kept changing`);
@@ -262,13 +236,13 @@ export class ReportService implements OnApplicationBootstrap {
         source,
       };
       const change: StatusChange = { status: decision.status, at: now, by: doctor, reason: decision.agreed ? 'confirmed' : 'amended' };
-      const updated = await this.reports.updateAtRevision(report.id, report.revision, {
-        $set: { status: decision.status, review, finalAt: now, assignedTo: report.assignedTo ?? doctor },
-        $push: { reviews: review, statusHistory: change },
-        $inc: { contentVersion: 1 },
+      const updated = await this.reports.saveReview(report.id, report.revision, {
+        review,
+        change,
+        assignedTo: report.assignedTo ?? doctor,
       });
       if (!updated) continue;
-      await this.labels.recordReview(updated, review, imageVerdicts);
+      await this.events.emitReviewed({ report: updated, review, imageVerdicts });
       this.events.emitChanged(updated, 'reviewed');
       this.logger.info({ reportId: updated.id, status: updated.status, agreed: review.agreed, doctorId: doctor.id }, 'report reviewed');
       return updated;

@@ -39,6 +39,10 @@ export interface ReportPatient {
 export interface Report {
   readonly id: string;
   readonly studyInstanceUid: string;
+  /** The report's number within its study (1); with the study it names the report downstream (report-identity.ts). */
+  readonly sequence?: number;
+  /** HL7 OBR-3 sent for this report: derived from the study (older reports: their database id, as sent then). */
+  readonly fillerOrderNumber?: string;
   readonly accessionNumber: string | undefined;
   readonly patient: ReportPatient;
   readonly status: ReportStatus;

@@ -1,4 +1,5 @@
 import type { Report } from './report';
+import { fillerOrderNumber, reportKey } from './report-identity';
 
 /** The worklist row: enough to triage without opening the report. */
 export function worklistItem(report: Report): Record<string, unknown> {
@@ -45,5 +46,7 @@ export function reportDetail(report: Report): Record<string, unknown> {
     statusHistory: report.statusHistory,
     deliveries: report.deliveries,
     revision: report.revision,
+    contentVersion: report.contentVersion,
+    identity: { key: reportKey(report), fillerOrderNumber: report.fillerOrderNumber ?? fillerOrderNumber(report) },
   };
 }

@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { TrainingLabelsModule } from '../training-labels/training-labels.module';
-import { DeliveryScheduler } from './delivery-scheduler';
 import { HeatmapRepository } from './heatmap.repository';
 import { ReportAnalyticsRepository } from './report-analytics.repository';
 import { ReportEvents } from './report-events';
@@ -10,9 +8,9 @@ import { ReportService } from './report.service';
 import { ReportsController } from './reports.controller';
 
 @Module({
-  imports: [AuditModule, TrainingLabelsModule],
+  imports: [AuditModule],
   controllers: [ReportsController],
-  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents, DeliveryScheduler],
-  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents, DeliveryScheduler],
+  providers: [ReportRepository, ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents],
+  exports: [ReportService, HeatmapRepository, ReportAnalyticsRepository, ReportEvents],
 })
 export class ReportsModule {}

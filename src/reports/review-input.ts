@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseInput } from '../common/invalid-input.exception';
 import type { WorklistFilter } from './report.repository';
 
 const countClass = z.enum(['0', '1', '2+']);
@@ -33,6 +34,6 @@ const worklistSchema = z.object({
 });
 
 export function parseWorklistQuery(raw: unknown): { filter: WorklistFilter; offset: number; limit: number } {
-  const { offset, limit, ...filter } = worklistSchema.parse(raw);
+  const { offset, limit, ...filter } = parseInput(worklistSchema, raw);
   return { filter, offset, limit };
 }

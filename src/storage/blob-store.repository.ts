@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import type { ByteSource } from '../dicom/dataset-header.reader';
+import type { ByteSource } from './byte-source';
 import { StagingWriter, type StagedBlob } from './staging-writer';
 
 const BLOB_KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.dcm$/;

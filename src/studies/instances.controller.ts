@@ -1,8 +1,8 @@
-import { Controller, Get, NotFoundException, Param, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
-import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { StudiesService } from './studies.service';
 
 @ApiTags('studies')
@@ -19,7 +19,6 @@ export class InstancesController {
   @Roles('doctor', 'operator')
   async file(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
     const instance = await this.studies.openInstanceFile(id);
-    if (!instance) throw new NotFoundException(`instance ${id} not found`);
     await this.audit.record({ actor: user, action: 'instance.read', resourceType: 'instance', resourceId: id });
     return new StreamableFile(instance.stream, { type: 'application/dicom', length: instance.size });
   }

@@ -1,9 +1,10 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/auth.decorators';
-import { isValidUid } from '../dicom/uid';
-import { parseStudyQuery } from './study-query';
+import { Roles } from '../access/access.decorators';
+import { InvalidInputException } from '../common/invalid-input.exception';
+import { isValidUid } from '../imaging/uid';
 import { StudiesService, type StudyView } from './studies.service';
+import { parseStudyQuery } from './study-query';
 
 @ApiTags('studies')
 @Controller('api/studies')
@@ -20,16 +21,14 @@ export class StudiesController {
   @ApiOkResponse({ description: 'paged `{items, total}` of study summaries' })
   async search(@Query() raw: Record<string, string | undefined>): Promise<unknown> {
     const parsed = parseStudyQuery(raw);
-    if (!parsed.ok) throw new BadRequestException(parsed.error);
+    if (!parsed.ok) throw new InvalidInputException(parsed.error);
     return this.studies.searchStudies(parsed.query);
   }
 
   @Get(':studyInstanceUid')
   @ApiOkResponse({ description: 'the study with its instances' })
   async get(@Param('studyInstanceUid') studyInstanceUid: string): Promise<StudyView> {
-    if (!isValidUid(studyInstanceUid)) throw new BadRequestException('studyInstanceUid is not a valid UID');
-    const study = await this.studies.getStudy(studyInstanceUid);
-    if (!study) throw new NotFoundException(`study ${studyInstanceUid} is not known`);
-    return study;
+    if (!isValidUid(studyInstanceUid)) throw new InvalidInputException('studyInstanceUid is not a valid UID');
+    return this.studies.getStudy(studyInstanceUid);
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { InstanceRepository, type StudySummary } from '../dicom/instance.repository';
+import { StudiesErrorCode, StudiesException } from './studies.exception';
 
 export interface StudyView {
   readonly studyInstanceUid: string;
@@ -38,15 +39,15 @@ export class StudiesService {
     private readonly blobs: BlobStoreRepository,
   ) {}
 
-  async openInstanceFile(id: string): Promise<{ stream: Readable; size: number } | undefined> {
+  async openInstanceFile(id: string): Promise<{ stream: Readable; size: number }> {
     const record = await this.instances.findById(id);
-    if (!record) return undefined;
+    if (!record) throw new StudiesException(StudiesErrorCode.InstanceNotFound, `instance ${id} not found`);
     return { stream: this.blobs.readStream(record.blobKey), size: record.size };
   }
 
-  async getStudy(studyInstanceUid: string): Promise<StudyView | undefined> {
+  async getStudy(studyInstanceUid: string): Promise<StudyView> {
     const records = await this.instances.findByStudy(studyInstanceUid);
-    if (records.length === 0) return undefined;
+    if (records.length === 0) throw new StudiesException(StudiesErrorCode.StudyNotFound, `study ${studyInstanceUid} is not known`);
     const first = records[0] as InstanceRecord;
     return {
       studyInstanceUid,

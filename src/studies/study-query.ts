@@ -10,9 +10,7 @@ const schema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export function parseStudyQuery(
-  raw: Record<string, string | undefined>,
-): { ok: true; query: StudyQuery } | { ok: false; error: string } {
+export function parseStudyQuery(raw: Record<string, string | undefined>): { ok: true; query: StudyQuery } | { ok: false; error: string } {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, query: parsed.data };
   const issue = parsed.error.issues[0];

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { ImageVerdict } from '../reports/findings';
 import type { Report, Review } from '../reports/report';
 import type { NewTrainingLabel, TrainingLabel } from './training-label';
 import { TrainingLabelRepository } from './training-label.repository';
-
-export interface ImageVerdict {
-  readonly sopInstanceUid: string;
-  readonly fracture: boolean;
-  readonly countClass: '0' | '1' | '2+';
-  readonly bodyPart: 'hand' | 'leg' | 'hip' | 'shoulder';
-}
 
 /**
  * Turns a review into one label per image. A confirmation confirms the AI's per-image calls;

@@ -91,7 +91,13 @@ describe('authentication and roles on the HTTP API (the running engine)', () => 
     expect(doctor.body.passwordHash).toBeUndefined();
     const worker = await createUser({ username: 'desk1', password: 'worker-password-1', role: 'admin-worker', displayName: 'Front desk' });
     expect(worker.status).toBe(201);
-    const patient = await createUser({ username: 'pat1', password: 'patient-password-1', role: 'patient', displayName: 'P', patientId: 'AUTH-P1' });
+    const patient = await createUser({
+      username: 'pat1',
+      password: 'patient-password-1',
+      role: 'patient',
+      displayName: 'P',
+      patientId: 'AUTH-P1',
+    });
     expect(patient.status).toBe(201);
     const again = await createUser({ username: 'DR.GREY', password: 'another-password-1', role: 'doctor', displayName: 'Copy' });
     expect(again.status).toBe(409);
@@ -137,7 +143,9 @@ describe('authentication and roles on the HTTP API (the running engine)', () => 
     expect(denied.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
     const doctor = await login('dr.grey', 'doctor-password-1');
     expect((await engine.getJson('/api/users', { token: doctor })).status).toBe(403);
-    expect((await createUser({ username: 'sneaky', password: 'sneaky-password-1', role: 'operator', displayName: 'S' }, doctor)).status).toBe(403);
+    expect(
+      (await createUser({ username: 'sneaky', password: 'sneaky-password-1', role: 'operator', displayName: 'S' }, doctor)).status,
+    ).toBe(403);
     expect((await engine.getJson('/api/audit', { token: doctor })).status).toBe(403);
   });
 
@@ -157,7 +165,9 @@ describe('authentication and roles on the HTTP API (the running engine)', () => 
       resourceType: 'user',
       resourceId: doctor.id,
     });
-    const all = await engine.getJson<{ items: Array<{ action: string; at: string }>; total: number }>('/api/audit?actorId=operator-api-key&limit=2');
+    const all = await engine.getJson<{ items: Array<{ action: string; at: string }>; total: number }>(
+      '/api/audit?actorId=operator-api-key&limit=2',
+    );
     expect(all.body.total).toBe(3);
     expect(all.body.items).toHaveLength(2);
     expect(Date.parse(all.body.items[0]?.at as string)).toBeGreaterThanOrEqual(Date.parse(all.body.items[1]?.at as string));

@@ -80,7 +80,14 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -111,7 +118,8 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     return page;
   };
 
-  const screenshot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const screenshot = (page: Page, name: string): Promise<Buffer> =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   const reportOf = (patientId: string, minImages: number): Promise<WorklistItem> =>
     waitFor(
@@ -143,7 +151,6 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect((await fetch(`${base}/api/no-such-route`)).status).toBe(404);
     expect((await fetch(`${base}/health`)).status).toBe(200);
   });
-
 
   it('refuses a wrong password with a message, keeps the token out of URLs and localStorage, and sends a role away from screens not its own', async () => {
     const context = await browser.newContext({ viewport: TABLET });
@@ -237,7 +244,13 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect(Math.max(metadata.width ?? 0, metadata.height ?? 0)).toBe(256);
     expect(metadata.channels).toBe(1);
     expect((await fetch(url, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(403);
-    expect((await fetch(`http://127.0.0.1:${engine.httpPort}/api/instances/${instanceId}/preview.png?maxSize=9`, { headers: { authorization: `Bearer ${doctorToken}` } })).status).toBe(400);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${engine.httpPort}/api/instances/${instanceId}/preview.png?maxSize=9`, {
+          headers: { authorization: `Bearer ${doctorToken}` },
+        })
+      ).status,
+    ).toBe(400);
     const audit = await api(engine, 'GET', `/api/audit?action=instance.preview&resourceId=${instanceId}`);
     expect(audit.body.items.length).toBeGreaterThan(0);
   });
@@ -255,10 +268,14 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     // The console moves on to the next preliminary report: the other patient's.
     await page.waitForURL((url) => /\/reports\//.test(url.pathname) && !url.pathname.endsWith(amendedReport.id));
     const amended = await api(engine, 'GET', `/api/reports/${amendedReport.id}`, { token: doctorToken });
-    expect(amended.body).toMatchObject({ status: 'amended', review: { agreed: false, verdict: { fracture, bodyPart: 'hand' }, by: { username: 'dr-console' } } });
+    expect(amended.body).toMatchObject({
+      status: 'amended',
+      review: { agreed: false, verdict: { fracture, bodyPart: 'hand' }, by: { username: 'dr-console' } },
+    });
     const labels = await api(engine, 'GET', `/api/reports/${amendedReport.id}/labels`, { token: doctorToken });
     expect(labels.body.items).toHaveLength(2);
-    for (const label of labels.body.items) expect(label).toMatchObject({ verdict: 'amended', label: { fracture }, labelledBy: { username: 'dr-console' } });
+    for (const label of labels.body.items)
+      expect(label).toMatchObject({ verdict: 'amended', label: { fracture }, labelledBy: { username: 'dr-console' } });
 
     await page.getByTestId('report-status').waitFor();
     // The previous signature may still be settling: press only once the next report is ready to sign.
@@ -283,7 +300,9 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     const bars = page.locator('[data-testid="chart-agreement"] g.bar');
     await waitFor(async () => ((await bars.count()) > 0 ? true : undefined), 20_000);
     const descriptions = await bars.locator('title').allTextContents();
-    const totals = descriptions.map((text) => /(\d+) of (\d+) reviewed/.exec(text)).map((match) => ({ agreed: Number(match?.[1]), reviewed: Number(match?.[2]) }));
+    const totals = descriptions
+      .map((text) => /(\d+) of (\d+) reviewed/.exec(text))
+      .map((match) => ({ agreed: Number(match?.[1]), reviewed: Number(match?.[2]) }));
     expect(totals.reduce((sum, row) => sum + row.reviewed, 0)).toBe(2);
     expect(totals.reduce((sum, row) => sum + row.agreed, 0)).toBe(1);
     expect(await page.locator('[data-testid="chart-volume"] g.bar').count()).toBeGreaterThan(0);
@@ -309,13 +328,18 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect(await deadTable.locator('tbody tr').count()).toBe(2);
     const portalCells = await page.locator('[data-testid="delivery-summary"] tr[data-channel="portal"] td').allTextContents();
     expect(Number(portalCells[2]) + Number(portalCells[3])).toBe(2); // failed + dead
-    const current = JSON.parse(await fs.readFile(path.join((await modelsDirForTests()).dir, 'current.json'), 'utf8')) as { version: string };
+    const current = JSON.parse(await fs.readFile(path.join((await modelsDirForTests()).dir, 'current.json'), 'utf8')) as {
+      version: string;
+    };
     expect(await page.getByTestId('active-model').textContent()).toContain(current.version);
     await screenshot(page, '6-operator-dead-letters');
 
     await portal.start(portalPort);
     const job = dead[0] as JobRow;
-    await page.locator(`tr[data-job-id="${job.id}"]`).getByRole('button', { name: /Replay/ }).click();
+    await page
+      .locator(`tr[data-job-id="${job.id}"]`)
+      .getByRole('button', { name: /Replay/ })
+      .click();
     await page.getByText(/queued again/).waitFor();
     const done = await waitFor(async () => {
       const replayed = await api<JobRow>(engine, 'GET', `/api/jobs/${job.id}`);

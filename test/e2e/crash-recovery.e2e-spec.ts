@@ -90,7 +90,9 @@ describe.each([
     const restarted = engine;
     const studyUid = await readUid(files[0] as string, '0020,000d');
     const study = await waitFor(async () => {
-      const response = await restarted.getJson<{ instances: Array<{ sopInstanceUid: string; sha256: string }> }>(`/api/studies/${studyUid}`);
+      const response = await restarted.getJson<{ instances: Array<{ sopInstanceUid: string; sha256: string }> }>(
+        `/api/studies/${studyUid}`,
+      );
       return response.status === 200 ? response.body : undefined;
     });
     const stored = new Map(study.instances.map((instance) => [instance.sopInstanceUid, instance.sha256]));

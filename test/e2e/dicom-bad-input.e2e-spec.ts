@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readFileMeta } from '../../src/dicom/part10';
+import { readFileMeta } from '../../src/imaging/part10';
 import { dcmtk, echo } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
 import { startEngine, type Engine } from '../support/engine';

@@ -38,11 +38,16 @@ describe('evaluate CLI (npm run evaluate)', () => {
   it('evaluates the FracAtlas fixtures with boxes and writes every metric', async () => {
     const out = path.join(workspace.dir, 'report.json');
     const result = await evaluate([
-      '--images', path.join(FRACATLAS_FIXTURES, 'images'),
-      '--labels', path.join(FRACATLAS_FIXTURES, 'labels.csv'),
-      '--boxes', path.join(FRACATLAS_FIXTURES, 'boxes.csv'),
-      '--json', out,
-      '--models', modelsDir,
+      '--images',
+      path.join(FRACATLAS_FIXTURES, 'images'),
+      '--labels',
+      path.join(FRACATLAS_FIXTURES, 'labels.csv'),
+      '--boxes',
+      path.join(FRACATLAS_FIXTURES, 'boxes.csv'),
+      '--json',
+      out,
+      '--models',
+      modelsDir,
     ]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toMatch(/ROC-AUC\s+\d\.\d{3}/);
@@ -51,7 +56,22 @@ describe('evaluate CLI (npm run evaluate)', () => {
     const rows = (await fs.readFile(path.join(FRACATLAS_FIXTURES, 'labels.csv'), 'utf8')).trim().split('\n').length - 1;
     expect(report.modelVersion).toBe('0.0.0-smoke');
     expect(report.n).toBe(rows);
-    for (const key of ['auroc', 'prAuc', 'threshold', 'sensitivity', 'specificity', 'accuracy', 'countMacroF1', 'bodyPartAccuracy', 'auroc_noHardware', 'pointingGame', 'ap50', 'ece', 'count2PlusRecall', 'auroc_hand']) {
+    for (const key of [
+      'auroc',
+      'prAuc',
+      'threshold',
+      'sensitivity',
+      'specificity',
+      'accuracy',
+      'countMacroF1',
+      'bodyPartAccuracy',
+      'auroc_noHardware',
+      'pointingGame',
+      'ap50',
+      'ece',
+      'count2PlusRecall',
+      'auroc_hand',
+    ]) {
       expect({ key, value: report[key] }).toEqual({ key, value: expect.any(Number) });
       expect(report[key]).toBeGreaterThanOrEqual(0);
       expect(report[key]).toBeLessThanOrEqual(1);
@@ -67,7 +87,16 @@ describe('evaluate CLI (npm run evaluate)', () => {
 
   it('leaves the pointing game out without --boxes', async () => {
     const out = path.join(workspace.dir, 'no-boxes.json');
-    const result = await evaluate(['--images', path.join(FRACATLAS_FIXTURES, 'images'), '--labels', path.join(FRACATLAS_FIXTURES, 'labels.csv'), '--json', out, '--models', modelsDir]);
+    const result = await evaluate([
+      '--images',
+      path.join(FRACATLAS_FIXTURES, 'images'),
+      '--labels',
+      path.join(FRACATLAS_FIXTURES, 'labels.csv'),
+      '--json',
+      out,
+      '--models',
+      modelsDir,
+    ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(await fs.readFile(out, 'utf8'))).not.toHaveProperty('pointingGame');
   });
@@ -75,7 +104,16 @@ describe('evaluate CLI (npm run evaluate)', () => {
   it('fails with a clear message when an image named in labels.csv is missing', async () => {
     const labels = path.join(workspace.dir, 'labels.csv');
     await fs.writeFile(labels, 'image_id,hand,leg,hip,shoulder,fractured,fracture_count\nNOPE.jpg,1,0,0,0,0,0\n');
-    const result = await evaluate(['--images', path.join(FRACATLAS_FIXTURES, 'images'), '--labels', labels, '--json', path.join(workspace.dir, 'x.json'), '--models', modelsDir]);
+    const result = await evaluate([
+      '--images',
+      path.join(FRACATLAS_FIXTURES, 'images'),
+      '--labels',
+      labels,
+      '--json',
+      path.join(workspace.dir, 'x.json'),
+      '--models',
+      modelsDir,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('NOPE.jpg');
   });

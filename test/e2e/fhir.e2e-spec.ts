@@ -26,8 +26,7 @@ interface ReportDetail {
   deliveries: { fhir?: { status: string; contentVersion: number; error?: string; references: { ids: Record<string, string> } } };
 }
 
-
-describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts back', () => {
+describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts back", () => {
   let database: TestDatabase;
   let fhir: FhirServerPeer;
   let engine: Engine;
@@ -70,19 +69,32 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     await workspace?.cleanup();
   });
 
-  const report = async (id: string): Promise<ReportDetail> => (await api<ReportDetail>(engine, 'GET', `/api/reports/${id}`, { token: doctor })).body;
+  const report = async (id: string): Promise<ReportDetail> =>
+    (await api<ReportDetail>(engine, 'GET', `/api/reports/${id}`, { token: doctor })).body;
 
   const reportOfStudy = (studyInstanceUid: string): Promise<ReportDetail> =>
-    waitFor(async () => {
-      const page = await api<{ items: ReportDetail[] }>(engine, 'GET', `/api/reports?studyInstanceUid=${studyInstanceUid}`, { token: doctor });
-      return page.body.items[0];
-    }, 60_000, 200);
+    waitFor(
+      async () => {
+        const page = await api<{ items: ReportDetail[] }>(engine, 'GET', `/api/reports?studyInstanceUid=${studyInstanceUid}`, {
+          token: doctor,
+        });
+        return page.body.items[0];
+      },
+      60_000,
+      200,
+    );
 
   const deliveredAt = (id: string, predicate: (detail: ReportDetail) => boolean = () => true, timeoutMs = 60_000): Promise<ReportDetail> =>
-    waitFor(async () => {
-      const detail = await report(id);
-      return detail.deliveries.fhir?.status === 'delivered' && detail.deliveries.fhir.contentVersion >= 1 && predicate(detail) ? detail : undefined;
-    }, timeoutMs, 200);
+    waitFor(
+      async () => {
+        const detail = await report(id);
+        return detail.deliveries.fhir?.status === 'delivered' && detail.deliveries.fhir.contentVersion >= 1 && predicate(detail)
+          ? detail
+          : undefined;
+      },
+      timeoutMs,
+      200,
+    );
 
   const upload = async (patientId: string, imageIndex: number): Promise<string> => {
     const form = new FormData();
@@ -90,17 +102,28 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     form.append('patientName', 'FHIR^TEST');
     form.append('birthDate', '1975-06-07');
     form.append('sex', 'M');
-    form.append('images', new Blob([await fs.readFile(path.join(FIXTURE_IMAGES, images[imageIndex] as string))], { type: 'image/jpeg' }), 'xray.jpg');
+    form.append(
+      'images',
+      new Blob([await fs.readFile(path.join(FIXTURE_IMAGES, images[imageIndex] as string))], { type: 'image/jpeg' }),
+      'xray.jpg',
+    );
     const uploaded = await api(engine, 'POST', '/api/records', { token: clerk, form });
     expect(uploaded.status).toBe(201);
     return (await reportOfStudy(uploaded.body.studyInstanceUids[0])).id;
   };
 
-  const search = async <T>(query: string): Promise<T[]> => ((await fhir.request<{ entry?: Array<{ resource: T }> }>('GET', query)).body.entry ?? []).map((entry) => entry.resource);
-  const serverReportOf = async (reportId: string): Promise<R4.DiagnosticReport[]> => search<R4.DiagnosticReport>(`/DiagnosticReport?identifier=urn:osteon:report|${reportId}`);
+  const search = async <T>(query: string): Promise<T[]> =>
+    ((await fhir.request<{ entry?: Array<{ resource: T }> }>('GET', query)).body.entry ?? []).map((entry) => entry.resource);
+  /** The identifier value the FHIR server knows the report by: its study and sequence (`<study UID>-r1`). */
+  const keyOf = async (reportId: string): Promise<string> =>
+    (await api<{ identity: { key: string } }>(engine, 'GET', `/api/reports/${reportId}`)).body.identity.key;
+
+  const serverReportOf = async (reportId: string): Promise<R4.DiagnosticReport[]> =>
+    search<R4.DiagnosticReport>(`/DiagnosticReport?identifier=urn:osteon:report|${await keyOf(reportId)}`);
   const counts = async (): Promise<Record<string, number>> => {
     const result: Record<string, number> = {};
-    for (const type of ['Patient', 'Device', 'ImagingStudy', 'Observation', 'DiagnosticReport']) result[type] = (await search(`/${type}?_count=1000`)).length;
+    for (const type of ['Patient', 'Device', 'ImagingStudy', 'Observation', 'DiagnosticReport'])
+      result[type] = (await search(`/${type}?_count=1000`)).length;
     return result;
   };
 
@@ -108,22 +131,40 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
   let firstStudyUid: string;
 
   it('publishes a study sent with dcmtk as linked resources that are valid against the Osteon profiles', async () => {
-    const first = await makeInstance(images[0] as string, path.join(workspace.dir, 's1', 'a.dcm'), { patientId: 'FHIR-1' }, { bodyPartExamined: 'HAND' });
-    const second = await makeInstance(images[1] as string, path.join(workspace.dir, 's1', 'b.dcm'), { patientId: 'FHIR-1' }, { studyInstanceUid: first.studyInstanceUid, instanceNumber: 2 });
+    const first = await makeInstance(
+      images[0] as string,
+      path.join(workspace.dir, 's1', 'a.dcm'),
+      { patientId: 'FHIR-1' },
+      { bodyPartExamined: 'HAND' },
+    );
+    const second = await makeInstance(
+      images[1] as string,
+      path.join(workspace.dir, 's1', 'b.dcm'),
+      { patientId: 'FHIR-1' },
+      { studyInstanceUid: first.studyInstanceUid, instanceNumber: 2 },
+    );
     firstStudyUid = first.studyInstanceUid;
     expect([...(await dcmsend([first.file, second.file], engine.dicomPort)).statuses.values()]).toEqual([0, 0]);
-    const item = await waitFor(async () => {
-      const found = await reportOfStudy(firstStudyUid);
-      return found.imageCount === 2 ? found : undefined;
-    }, 90_000, 250);
+    const item = await waitFor(
+      async () => {
+        const found = await reportOfStudy(firstStudyUid);
+        return found.imageCount === 2 ? found : undefined;
+      },
+      90_000,
+      250,
+    );
     firstReportId = item.id;
     // Both images analysed and that content on the server (an earlier one-image draft may have gone first).
-    await waitFor(async () => {
-      const [copy] = await serverReportOf(firstReportId);
-      if (!copy?.imagingStudy?.[0]?.reference) return undefined;
-      const study = (await fhir.request<R4.ImagingStudy>('GET', `/${copy.imagingStudy[0].reference}`)).body;
-      return study.numberOfInstances === 2 ? true : undefined;
-    }, 90_000, 250);
+    await waitFor(
+      async () => {
+        const [copy] = await serverReportOf(firstReportId);
+        if (!copy?.imagingStudy?.[0]?.reference) return undefined;
+        const study = (await fhir.request<R4.ImagingStudy>('GET', `/${copy.imagingStudy[0].reference}`)).body;
+        return study.numberOfInstances === 2 ? true : undefined;
+      },
+      90_000,
+      250,
+    );
     const detail = await deliveredAt(firstReportId);
 
     const [diagnosticReport] = await serverReportOf(firstReportId);
@@ -133,8 +174,15 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     expect(patient.identifier).toEqual([{ system: 'urn:oid:1.2.826.0.1.999.1', value: 'FHIR-1' }]);
     const study = (await fhir.request<R4.ImagingStudy>('GET', `/${diagnosticReport?.imagingStudy?.[0]?.reference}`)).body;
     expect(study.identifier?.[0]).toEqual({ system: 'urn:dicom:uid', value: `urn:oid:${firstStudyUid}` });
-    expect(study.series?.flatMap((series) => series.instance ?? []).map((instance) => instance.uid).sort()).toEqual([first.sopInstanceUid, second.sopInstanceUid].sort());
-    const observations = await Promise.all((diagnosticReport?.result ?? []).map(async (result) => (await fhir.request<R4.Observation>('GET', `/${result.reference}`)).body));
+    expect(
+      study.series
+        ?.flatMap((series) => series.instance ?? [])
+        .map((instance) => instance.uid)
+        .sort(),
+    ).toEqual([first.sopInstanceUid, second.sopInstanceUid].sort());
+    const observations = await Promise.all(
+      (diagnosticReport?.result ?? []).map(async (result) => (await fhir.request<R4.Observation>('GET', `/${result.reference}`)).body),
+    );
     expect(observations).toHaveLength(4);
     const device = (await fhir.request<R4.Device>('GET', `/${observations[0]?.device?.reference}`)).body;
     expect(device.version?.[0]?.value).toBe(detail.modelVersion);
@@ -142,7 +190,10 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     const fractureObservation = observations.find((observation) => observation.code.coding?.[0]?.code === '125605004');
     expect(fractureObservation?.valueBoolean).toBe(detail.findings.fracture);
     for (const resource of [diagnosticReport as R4.DiagnosticReport, study, device, ...observations]) {
-      expect({ resource: `${resource.resourceType}/${resource.id}`, problems: validationProblems(resource) }).toEqual({ resource: `${resource.resourceType}/${resource.id}`, problems: [] });
+      expect({ resource: `${resource.resourceType}/${resource.id}`, problems: validationProblems(resource) }).toEqual({
+        resource: `${resource.resourceType}/${resource.id}`,
+        problems: [],
+      });
     }
   });
 
@@ -152,7 +203,10 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     const mongo = await MongoClient.connect(database.uri);
     try {
       const { ObjectId } = await import('mongodb');
-      await mongo.db(databaseName).collection('reports').updateOne({ _id: new ObjectId(firstReportId) }, { $unset: { 'deliveries.fhir': '' } });
+      await mongo
+        .db(databaseName)
+        .collection('reports')
+        .updateOne({ _id: new ObjectId(firstReportId) }, { $unset: { 'deliveries.fhir': '' } });
     } finally {
       await mongo.close();
     }
@@ -167,7 +221,9 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
     expect((await api(engine, 'POST', `/api/reports/${firstReportId}/confirm`, { token: doctor })).status).toBe(200);
     await waitFor(async () => ((await serverReportOf(firstReportId))[0]?.status === 'final' ? true : undefined), 30_000, 200);
     expect(await counts()).toEqual(before);
-    const observations = await search<R4.Observation>(`/Observation?identifier=urn:osteon:observation|${firstReportId}-fracture`);
+    const observations = await search<R4.Observation>(
+      `/Observation?identifier=urn:osteon:observation|${await keyOf(firstReportId)}-fracture`,
+    );
     expect(observations.map((observation) => observation.status)).toEqual(['final']);
   });
 
@@ -176,10 +232,14 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
   it('retries while the FHIR server is down and delivers once when it is back', async () => {
     await fhir.stop();
     outageReportId = await upload('FHIR-2', 2);
-    const failed = await waitFor(async () => {
-      const detail = await report(outageReportId);
-      return detail.deliveries.fhir?.status === 'failed' ? detail : undefined;
-    }, 60_000, 200);
+    const failed = await waitFor(
+      async () => {
+        const detail = await report(outageReportId);
+        return detail.deliveries.fhir?.status === 'failed' ? detail : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(failed.deliveries.fhir?.error).toMatch(/unreachable/i);
     await fhir.restart();
     await deliveredAt(outageReportId);
@@ -190,13 +250,17 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
 
   let rejectedReportId: string;
 
-  it('dead-letters a report the server rejects with 4xx, with the server\'s reason, and delivers it on replay', async () => {
+  it("dead-letters a report the server rejects with 4xx, with the server's reason, and delivers it on replay", async () => {
     await fhir.rejectWrites(422, 'Patient identifier system not allowed at this site');
     rejectedReportId = await upload('FHIR-3', 3);
-    const dead = await waitFor(async () => {
-      const detail = await report(rejectedReportId);
-      return detail.deliveries.fhir?.status === 'dead' ? detail : undefined;
-    }, 60_000, 200);
+    const dead = await waitFor(
+      async () => {
+        const detail = await report(rejectedReportId);
+        return detail.deliveries.fhir?.status === 'dead' ? detail : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(dead.deliveries.fhir?.error).toMatch(/422.*identifier system not allowed/);
     const jobs = await api<{ items: Array<{ id: string; key: string; lastError: string }> }>(engine, 'GET', '/api/jobs?status=dead');
     const job = jobs.body.items.find((item) => item.key === `deliver-fhir:${rejectedReportId}`);
@@ -216,48 +280,86 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
       ...(serverCopy as R4.DiagnosticReport),
       status: 'amended',
       conclusion: 'Reviewed in the EHR: conclusion changed by the radiologist.',
-      conclusionCode: [{ coding: [flipped ? { system: 'http://snomed.info/sct', code: '125605004' } : { system: 'http://snomed.info/sct', code: '281900007' }] }],
+      conclusionCode: [
+        {
+          coding: [
+            flipped ? { system: 'http://snomed.info/sct', code: '125605004' } : { system: 'http://snomed.info/sct', code: '281900007' },
+          ],
+        },
+      ],
       resultsInterpreter: [{ reference: 'Practitioner/dr-grey', display: 'Dr Grey' }],
     };
-    const put = await fhir.request('PUT', `/DiagnosticReport/${serverCopy?.id}`, amended, { 'if-match': `W/"${serverCopy?.meta?.versionId}"` });
+    const put = await fhir.request('PUT', `/DiagnosticReport/${serverCopy?.id}`, amended, {
+      'if-match': `W/"${serverCopy?.meta?.versionId}"`,
+    });
     expect(put.status).toBe(200);
-    const after = await waitFor(async () => {
-      const detail = await report(outageReportId);
-      return detail.status === 'amended' ? detail : undefined;
-    }, 30_000, 200);
-    expect(after.review).toMatchObject({ source: 'fhir', agreed: false, by: { id: 'fhir:Practitioner/dr-grey', username: 'Dr Grey' }, verdict: { fracture: flipped, conclusion: amended.conclusion } });
+    const after = await waitFor(
+      async () => {
+        const detail = await report(outageReportId);
+        return detail.status === 'amended' ? detail : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(after.review).toMatchObject({
+      source: 'fhir',
+      agreed: false,
+      by: { id: 'fhir:Practitioner/dr-grey', username: 'Dr Grey' },
+      verdict: { fracture: flipped, conclusion: amended.conclusion },
+    });
     const labels = await api(engine, 'GET', `/api/reports/${outageReportId}/labels`, { token: doctor });
     expect(labels.body.items.length).toBeGreaterThan(0);
     expect(labels.body.items[0]).toMatchObject({ verdict: 'amended', label: { fracture: flipped } });
     // Osteon's re-delivery of the amended report is its own change: later polls do not take it again.
-    await waitFor(async () => ((await serverReportOf(outageReportId))[0]?.meta?.versionId !== put.etag?.replace(/^W\/"|"$/g, '') ? true : undefined), 30_000, 200);
+    await waitFor(
+      async () => ((await serverReportOf(outageReportId))[0]?.meta?.versionId !== put.etag?.replace(/^W\/"|"$/g, '') ? true : undefined),
+      30_000,
+      200,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect((await report(outageReportId)).reviews.filter((review) => review.source === 'fhir')).toHaveLength(1);
   });
 
-  it('re-reads and merges after a stale If-Match, keeping what the EHR added and writing the doctor\'s sign-off', async () => {
+  it("re-reads and merges after a stale If-Match, keeping what the EHR added and writing the doctor's sign-off", async () => {
     const [serverCopy] = await serverReportOf(rejectedReportId);
-    const withForm: R4.DiagnosticReport = { ...(serverCopy as R4.DiagnosticReport), presentedForm: [{ contentType: 'application/pdf', url: 'http://ehr.example/pdf/1', title: 'EHR rendering' }] };
+    const withForm: R4.DiagnosticReport = {
+      ...(serverCopy as R4.DiagnosticReport),
+      presentedForm: [{ contentType: 'application/pdf', url: 'http://ehr.example/pdf/1', title: 'EHR rendering' }],
+    };
     expect((await fhir.request('PUT', `/DiagnosticReport/${serverCopy?.id}`, withForm)).status).toBe(200);
     const writesBefore = (await fhir.writes()).length;
     expect((await api(engine, 'POST', `/api/reports/${rejectedReportId}/confirm`, { token: doctor })).status).toBe(200);
-    const final = await waitFor(async () => {
-      const [copy] = await serverReportOf(rejectedReportId);
-      return copy?.status === 'final' ? copy : undefined;
-    }, 30_000, 200);
+    const final = await waitFor(
+      async () => {
+        const [copy] = await serverReportOf(rejectedReportId);
+        return copy?.status === 'final' ? copy : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(final.presentedForm?.[0]?.url).toBe('http://ehr.example/pdf/1');
     const writes = (await fhir.writes()).slice(writesBefore);
     expect(writes.map((write) => write.status)).toContain(412);
     expect((await report(rejectedReportId)).status).toBe('final');
   });
 
-  it('serves Osteon\'s own reports as FHIR R4 for an EHR that pulls', async () => {
-    const read = await fetch(`http://127.0.0.1:${engine.httpPort}/fhir/DiagnosticReport/${firstReportId}`, { headers: { authorization: `Bearer ${doctor}` } });
+  it("serves Osteon's own reports as FHIR R4 for an EHR that pulls", async () => {
+    const read = await fetch(`http://127.0.0.1:${engine.httpPort}/fhir/DiagnosticReport/${firstReportId}`, {
+      headers: { authorization: `Bearer ${doctor}` },
+    });
     expect(read.status).toBe(200);
     expect(read.headers.get('content-type')).toMatch(/application\/fhir\+json/);
     const body = (await read.json()) as R4.DiagnosticReport;
     expect(body).toMatchObject({ resourceType: 'DiagnosticReport', id: firstReportId, status: 'final' });
-    expect(body.contained?.map((resource) => resource.resourceType).sort()).toEqual(['Device', 'ImagingStudy', 'Observation', 'Observation', 'Observation', 'Observation', 'Patient']);
+    expect(body.contained?.map((resource) => resource.resourceType).sort()).toEqual([
+      'Device',
+      'ImagingStudy',
+      'Observation',
+      'Observation',
+      'Observation',
+      'Observation',
+      'Patient',
+    ]);
     const bundle = await api<R4.Bundle>(engine, 'GET', '/fhir/DiagnosticReport?patient=FHIR-1&status=final', { token: doctor });
     expect(bundle.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
     const missing = await api(engine, 'GET', '/fhir/DiagnosticReport/000000000000000000000000', { token: doctor });
@@ -269,31 +371,56 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
   it('takes a pushed notification through the same path and refuses it without the operator credential', async () => {
     const [serverCopy] = await serverReportOf(firstReportId);
     expect((await api(engine, 'POST', '/api/fhir/notify', { token: doctor, json: serverCopy })).status).toBe(403);
-    const notified = await api(engine, 'POST', '/api/fhir/notify', { json: { resourceType: 'Bundle', type: 'history', entry: [{ resource: serverCopy }] } });
+    const notified = await api(engine, 'POST', '/api/fhir/notify', {
+      json: { resourceType: 'Bundle', type: 'history', entry: [{ resource: serverCopy }] },
+    });
     expect(notified.status).toBe(200);
     expect(notified.body.processed).toEqual([{ id: serverCopy?.id, action: 'ignore', reason: expect.any(String) }]);
   });
   it('withdraws the Osteon report when a doctor marks the server copy entered-in-error', async () => {
     const [serverCopy] = await serverReportOf(rejectedReportId);
-    const withdrawn: R4.DiagnosticReport = { ...(serverCopy as R4.DiagnosticReport), status: 'entered-in-error', performer: [{ reference: 'Practitioner/dr-white', display: 'Dr White' }] };
-    expect((await fhir.request('PUT', `/DiagnosticReport/${serverCopy?.id}`, withdrawn, { 'if-match': `W/"${serverCopy?.meta?.versionId}"` })).status).toBe(200);
-    const after = await waitFor(async () => {
-      const detail = await report(rejectedReportId);
-      return detail.status === 'entered-in-error' ? detail : undefined;
-    }, 30_000, 200);
-    expect(after.statusHistory.at(-1)).toMatchObject({ status: 'entered-in-error', by: { id: 'fhir:Practitioner/dr-white', username: 'Dr White' } });
+    const withdrawn: R4.DiagnosticReport = {
+      ...(serverCopy as R4.DiagnosticReport),
+      status: 'entered-in-error',
+      performer: [{ reference: 'Practitioner/dr-white', display: 'Dr White' }],
+    };
+    expect(
+      (await fhir.request('PUT', `/DiagnosticReport/${serverCopy?.id}`, withdrawn, { 'if-match': `W/"${serverCopy?.meta?.versionId}"` }))
+        .status,
+    ).toBe(200);
+    const after = await waitFor(
+      async () => {
+        const detail = await report(rejectedReportId);
+        return detail.status === 'entered-in-error' ? detail : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(after.statusHistory.at(-1)).toMatchObject({
+      status: 'entered-in-error',
+      by: { id: 'fhir:Practitioner/dr-white', username: 'Dr White' },
+    });
   });
   it('publishes the signed patient PDF as a DocumentReference linked to the DiagnosticReport, and replaces it on amendment', async () => {
-    const documentsOf = () => search<R4.DocumentReference>(`/DocumentReference?identifier=urn:osteon:report|${firstReportId}/patient-pdf`);
+    const firstKey = await keyOf(firstReportId);
+    const documentsOf = () => search<R4.DocumentReference>(`/DocumentReference?identifier=urn:osteon:report|${firstKey}/patient-pdf`);
     // The rejection test above also refused this document (same patient identifier rule): replay it.
     const dead = await api<{ items: Array<{ id: string }> }>(engine, 'GET', '/api/jobs?type=deliver-fhir-document&status=dead');
     for (const job of dead.body.items) expect((await api(engine, 'POST', `/api/jobs/${job.id}/replay`)).status).toBe(201);
-    const [document] = await waitFor(async () => {
-      const found = await documentsOf();
-      return found.length === 1 ? found : undefined;
-    }, 30_000, 200);
+    const [document] = await waitFor(
+      async () => {
+        const found = await documentsOf();
+        return found.length === 1 ? found : undefined;
+      },
+      30_000,
+      200,
+    );
     const [diagnosticReport] = await serverReportOf(firstReportId);
-    expect(document).toMatchObject({ status: 'current', docStatus: 'final', context: { related: [{ reference: `DiagnosticReport/${diagnosticReport?.id}` }] } });
+    expect(document).toMatchObject({
+      status: 'current',
+      docStatus: 'final',
+      context: { related: [{ reference: `DiagnosticReport/${diagnosticReport?.id}` }] },
+    });
     const attachment = document?.content[0]?.attachment;
     expect(attachment?.contentType).toBe('application/pdf');
     expect(Buffer.from(attachment?.data ?? '', 'base64').toString('latin1', 0, 5)).toBe('%PDF-');
@@ -302,10 +429,14 @@ describe('FHIR channel: drafts to the hospital FHIR server, doctors\' verdicts b
       json: { fracture: true, countClass: '1', bodyPart: 'hand', conclusion: 'Fracture confirmed on review.' },
     });
     expect(amended.status).toBe(200);
-    const updated = await waitFor(async () => {
-      const found = await documentsOf();
-      return found.length === 1 && found[0]?.docStatus === 'amended' ? found[0] : undefined;
-    }, 30_000, 200);
+    const updated = await waitFor(
+      async () => {
+        const found = await documentsOf();
+        return found.length === 1 && found[0]?.docStatus === 'amended' ? found[0] : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(updated.id).toBe(document?.id);
     expect(updated.meta?.versionId).not.toBe(document?.meta?.versionId);
   });

@@ -8,6 +8,7 @@ import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
 import { APP_CONFIG } from '../../src/config/config.tokens';
 import type { InstanceRecord } from '../../src/dicom/instance-record';
+import { ImagingErrorCode } from '../../src/imaging/imaging.exception';
 import type { FractureFindings } from '../../src/inference/fracture-findings';
 import { InferenceErrorCode } from '../../src/inference/inference.exception';
 import { InferenceModule } from '../../src/inference/inference.module';
@@ -28,13 +29,20 @@ function configFor(modelsDir: string, dataDir: string, extra: Record<string, str
   return loadAppConfig({ NODE_ENV: 'test', OSTEON_MODELS_DIR: modelsDir, OSTEON_DATA_DIR: dataDir, OSTEON_LOG_LEVEL: 'warn', ...extra });
 }
 
-async function serviceFor(config: AppConfig): Promise<{ service: InferenceService; models: ModelRepository; blobs: BlobStoreRepository; close: () => Promise<void> }> {
+async function serviceFor(
+  config: AppConfig,
+): Promise<{ service: InferenceService; models: ModelRepository; blobs: BlobStoreRepository; close: () => Promise<void> }> {
   const moduleRef = await Test.createTestingModule({ imports: [ConfigModule, StorageModule, InferenceModule] })
     .overrideProvider(APP_CONFIG)
     .useValue(config)
     .compile();
   const app = await moduleRef.init();
-  return { service: app.get(InferenceService), models: app.get(ModelRepository), blobs: app.get(BlobStoreRepository), close: () => app.close() };
+  return {
+    service: app.get(InferenceService),
+    models: app.get(ModelRepository),
+    blobs: app.get(BlobStoreRepository),
+    close: () => app.close(),
+  };
 }
 
 /** Puts a Part 10 file in the blob store and returns the record the index would hold. */
@@ -123,7 +131,7 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
     expect(result.image).toEqual({ width: 373, height: 454 });
   });
 
-  it('returns the box head\'s boxes on the original image, best first', () => {
+  it("returns the box head's boxes on the original image, best first", () => {
     const result = findings.get('explicit')!;
     expect(result.boxes).toBeDefined();
     const boxes = result.boxes!;
@@ -159,11 +167,29 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
   });
 
   it('passes bad pixel data back from the worker as a typed error', async () => {
-    const rgb = pixelDataset({ rows: 8, columns: 8, bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0, samplesPerPixel: 3, photometricInterpretation: 'RGB', pixelData: new Uint8Array(192) });
-    await expect(engine.service.analyseDicom(bufferSource(rgb))).rejects.toMatchObject({ code: InferenceErrorCode.UnsupportedPhotometric });
-    const short = pixelDataset({ rows: 8, columns: 8, bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0, pixelData: new Uint8Array(10) });
-    await expect(engine.service.analyseDicom(bufferSource(short))).rejects.toMatchObject({ code: InferenceErrorCode.InvalidPixelData });
-    await expect(engine.service.analyseImageFile(Buffer.from('not an image'))).rejects.toMatchObject({ code: InferenceErrorCode.ImageUnreadable });
+    const rgb = pixelDataset({
+      rows: 8,
+      columns: 8,
+      bitsAllocated: 8,
+      bitsStored: 8,
+      pixelRepresentation: 0,
+      samplesPerPixel: 3,
+      photometricInterpretation: 'RGB',
+      pixelData: new Uint8Array(192),
+    });
+    await expect(engine.service.analyseDicom(bufferSource(rgb))).rejects.toMatchObject({ code: ImagingErrorCode.UnsupportedPhotometric });
+    const short = pixelDataset({
+      rows: 8,
+      columns: 8,
+      bitsAllocated: 8,
+      bitsStored: 8,
+      pixelRepresentation: 0,
+      pixelData: new Uint8Array(10),
+    });
+    await expect(engine.service.analyseDicom(bufferSource(short))).rejects.toMatchObject({ code: ImagingErrorCode.InvalidPixelData });
+    await expect(engine.service.analyseImageFile(Buffer.from('not an image'))).rejects.toMatchObject({
+      code: ImagingErrorCode.ImageUnreadable,
+    });
   });
 
   it('uses the site threshold from OSTEON_FRACTURE_THRESHOLD instead of the card', async () => {
@@ -171,7 +197,9 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
     const grey = await sharp(path.join(FIXTURE_IMAGES, IMAGE)).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     const image = { width: grey.info.width, height: grey.info.height, pixels: new Uint8Array(grey.data) };
     for (const threshold of [Math.max(0.0001, probability - 0.001), Math.min(1, probability + 0.001)]) {
-      const site = await serviceFor(configFor(modelsDir, path.join(workspace.dir, 'data'), { OSTEON_FRACTURE_THRESHOLD: String(threshold) }));
+      const site = await serviceFor(
+        configFor(modelsDir, path.join(workspace.dir, 'data'), { OSTEON_FRACTURE_THRESHOLD: String(threshold) }),
+      );
       try {
         const result = await site.service.analyseImage(image);
         expect(result.threshold).toBe(threshold);
@@ -202,40 +230,51 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
     const current = JSON.parse(await fs.readFile(path.join(tampered, 'current.json'), 'utf8')) as { model: string };
     await fs.appendFile(path.join(tampered, current.model), Buffer.from([0]));
     const repository = new ModelRepository(configFor(tampered, path.join(workspace.dir, 'data')));
-    await expect(repository.describe()).rejects.toMatchObject({ code: InferenceErrorCode.ModelInvalid, reason: expect.stringContaining('SHA-256') });
+    await expect(repository.describe()).rejects.toMatchObject({
+      code: InferenceErrorCode.ModelInvalid,
+      reason: expect.stringContaining('SHA-256'),
+    });
   });
 
   const shipped = existsSync(path.join(SHIPPED_MODELS, 'current.json'));
-  const shippedVersion = shipped ? (JSON.parse(readFileSync(path.join(SHIPPED_MODELS, 'current.json'), 'utf8')) as { version: string }).version : undefined;
+  const shippedVersion = shipped
+    ? (JSON.parse(readFileSync(path.join(SHIPPED_MODELS, 'current.json'), 'utf8')) as { version: string }).version
+    : undefined;
   // training/fixture_expectations.py writes what the trainer's preprocessing and onnxruntime give on the fixtures
   const expectations = path.join(FIXTURE_IMAGES, '..', `expected-osteon-fracture-${shippedVersion ?? 'none'}.json`);
-  (existsSync(expectations) ? it : it.skip)('gives the trainer\'s outputs and boxes for the shipped model on the fixture images', async () => {
-    interface Expected {
-      image_id: string;
-      fracture_prob: number;
-      count_probs: number[];
-      body_part_probs: number[];
-      boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; score: number }>;
-    }
-    const expected = JSON.parse(await fs.readFile(expectations, 'utf8')) as { images: Expected[] };
-    const site = await serviceFor(configFor(SHIPPED_MODELS, path.join(workspace.dir, 'data')));
-    try {
-      for (const image of expected.images) {
-        const result = await site.service.analyseImageFile(await fs.readFile(path.join(FIXTURE_IMAGES, image.image_id)));
-        const close = (actual: number, wanted: number): void => expect({ image: image.image_id, diff: Math.abs(actual - wanted) < 1e-3 }).toEqual({ image: image.image_id, diff: true });
-        close(result.fractureProbability, image.fracture_prob);
-        image.count_probs.forEach((value, k) => close(result.countProbabilities[(['0', '1', '2+'] as const)[k]!], value));
-        image.body_part_probs.forEach((value, k) => close(result.bodyPartProbabilities[(['hand', 'leg', 'hip', 'shoulder'] as const)[k]!], value));
-        const [top, second] = image.boxes ?? [];
-        if (top && (!second || top.score - second.score > 1e-3)) {
-          const box = result.boxes![0]!;
-          for (const key of ['x1', 'y1', 'x2', 'y2', 'score'] as const) close(box[key], top[key]);
-        }
+  (existsSync(expectations) ? it : it.skip)(
+    "gives the trainer's outputs and boxes for the shipped model on the fixture images",
+    async () => {
+      interface Expected {
+        image_id: string;
+        fracture_prob: number;
+        count_probs: number[];
+        body_part_probs: number[];
+        boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; score: number }>;
       }
-    } finally {
-      await site.close();
-    }
-  });
+      const expected = JSON.parse(await fs.readFile(expectations, 'utf8')) as { images: Expected[] };
+      const site = await serviceFor(configFor(SHIPPED_MODELS, path.join(workspace.dir, 'data')));
+      try {
+        for (const image of expected.images) {
+          const result = await site.service.analyseImageFile(await fs.readFile(path.join(FIXTURE_IMAGES, image.image_id)));
+          const close = (actual: number, wanted: number): void =>
+            expect({ image: image.image_id, diff: Math.abs(actual - wanted) < 1e-3 }).toEqual({ image: image.image_id, diff: true });
+          close(result.fractureProbability, image.fracture_prob);
+          image.count_probs.forEach((value, k) => close(result.countProbabilities[(['0', '1', '2+'] as const)[k]!], value));
+          image.body_part_probs.forEach((value, k) =>
+            close(result.bodyPartProbabilities[(['hand', 'leg', 'hip', 'shoulder'] as const)[k]!], value),
+          );
+          const [top, second] = image.boxes ?? [];
+          if (top && (!second || top.score - second.score > 1e-3)) {
+            const box = result.boxes![0]!;
+            for (const key of ['x1', 'y1', 'x2', 'y2', 'score'] as const) close(box[key], top[key]);
+          }
+        }
+      } finally {
+        await site.close();
+      }
+    },
+  );
   (shipped ? it : it.skip)('loads the shipped model in models/ with the documented outputs', async () => {
     const repository = new ModelRepository(configFor(SHIPPED_MODELS, path.join(workspace.dir, 'data')));
     try {

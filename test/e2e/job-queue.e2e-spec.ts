@@ -55,7 +55,10 @@ describe('durable job queue shared by several engine processes', () => {
     client = new MongoClient(database.uri);
     await client.connect();
     db = client.db(dbName);
-    service = new DatabaseService({ database: { uri: database.uri, name: dbName, embedded: 'emulator' }, dataDir: '/tmp' } as unknown as AppConfig);
+    service = new DatabaseService({
+      database: { uri: database.uri, name: dbName, embedded: 'embedded' },
+      dataDir: '/tmp',
+    } as unknown as AppConfig);
     await service.onModuleInit();
     repository = new JobRepository(service);
   });
@@ -74,8 +77,17 @@ describe('durable job queue shared by several engine processes', () => {
     const ids: string[] = [];
     for (let index = 0; index < 24; index += 1) ids.push(await enqueue(`study-${index % 8}`, { sleepMs: 40 }));
     await Promise.all(['w1', 'w2', 'w3'].map((id) => startWorker(id)));
-    await waitFor(async () => ((await db.collection('jobs').countDocuments({ _id: { $in: ids.map((id) => new ObjectId(id)) }, status: 'done' })) === ids.length ? true : undefined), 60_000);
-    const runs = (await db.collection<Run>('job_runs').find({ jobId: { $in: ids } }).toArray()) as Run[];
+    await waitFor(
+      async () =>
+        (await db.collection('jobs').countDocuments({ _id: { $in: ids.map((id) => new ObjectId(id)) }, status: 'done' })) === ids.length
+          ? true
+          : undefined,
+      60_000,
+    );
+    const runs = (await db
+      .collection<Run>('job_runs')
+      .find({ jobId: { $in: ids } })
+      .toArray()) as Run[];
     expect(runs).toHaveLength(ids.length);
     expect(new Set(runs.map((run) => run.jobId)).size).toBe(ids.length);
     expect(new Set(runs.map((run) => run.workerId)).size).toBeGreaterThan(1);

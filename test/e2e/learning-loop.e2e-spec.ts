@@ -23,6 +23,9 @@ interface ModelVersion {
   gate?: { passed: boolean; reasons: string[]; frozen: { candidate: { auroc: number | null }; active: { auroc: number | null } } };
 }
 
+/** A retraining run waits up to this long for its job (retrain()): the test may take as long. */
+const RETRAIN_TIMEOUT_MS = 600_000;
+
 describe('learning loop: doctors’ labels → export → retrain → gate → promote, shadow, rollback', () => {
   let database: TestDatabase;
   let engine: Engine;
@@ -64,7 +67,9 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     const pool = await syntheticImages(160, 11);
     const positives = pool.filter((image) => image.fractured);
     const negatives = pool.filter((image) => !image.fractured);
-    records = Array.from({ length: 10 }, (_, index) => (index % 2 === 0 ? positives : negatives).slice(Math.floor(index / 2) * 16, Math.floor(index / 2) * 16 + 16));
+    records = Array.from({ length: 10 }, (_, index) =>
+      (index % 2 === 0 ? positives : negatives).slice(Math.floor(index / 2) * 16, Math.floor(index / 2) * 16 + 16),
+    );
     uploaded = records.flat();
   });
 
@@ -97,10 +102,14 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     const before = new Set(((await api(engine, 'GET', '/api/models')).body.items as ModelVersion[]).map((model) => model.version));
     const requested = await api(engine, 'POST', '/api/models/retrain');
     expect(requested.status).toBe(202);
-    const job = await waitFor(async () => {
-      const current = await api(engine, 'GET', `/api/jobs/${requested.body.jobId}`);
-      return ['done', 'dead'].includes(current.body.status) ? current.body : undefined;
-    }, 600_000, 1000);
+    const job = await waitFor(
+      async () => {
+        const current = await api(engine, 'GET', `/api/jobs/${requested.body.jobId}`);
+        return ['done', 'dead'].includes(current.body.status) ? current.body : undefined;
+      },
+      RETRAIN_TIMEOUT_MS,
+      1000,
+    );
     expect(job).toMatchObject({ status: 'done' });
     const models = (await api(engine, 'GET', '/api/models')).body.items as ModelVersion[];
     const fresh = models.filter((model) => !before.has(model.version));
@@ -122,18 +131,31 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     await label(false);
     const labels = await api(engine, 'GET', '/api/training/labels?limit=500');
     expect(labels.body.total).toBe(uploaded.length);
-    expect(labels.body.items[0]).toMatchObject({ verdict: expect.stringMatching(/agreed|amended/), labelledBy: { username: 'dr-learn' }, modelVersion: baseVersion });
+    expect(labels.body.items[0]).toMatchObject({
+      verdict: expect.stringMatching(/agreed|amended/),
+      labelledBy: { username: 'dr-learn' },
+      modelVersion: baseVersion,
+    });
   });
 
   it('exports a de-identified training folder', async () => {
     const out = path.join(workspace.dir, 'export');
     await run(process.execPath, ['--require', 'ts-node/register/transpile-only', 'tools/export-dataset.ts', '--out', out], {
       cwd: REPO,
-      env: { ...process.env, MONGODB_URI: database.uri, OSTEON_MONGODB_DATABASE: engine.options.databaseName, OSTEON_DATA_DIR: engine.options.dataDir },
+      env: {
+        ...process.env,
+        MONGODB_URI: database.uri,
+        OSTEON_MONGODB_DATABASE: engine.options.databaseName,
+        OSTEON_DATA_DIR: engine.options.dataDir,
+      },
     });
     const csv = await fs.readFile(path.join(out, 'labels.csv'), 'utf8');
     expect(csv.trim().split('\n')).toHaveLength(uploaded.length + 1);
-    const files = [path.join(out, 'labels.csv'), path.join(out, 'manifest.json'), ...(await fs.readdir(path.join(out, 'images'))).map((name) => path.join(out, 'images', name))];
+    const files = [
+      path.join(out, 'labels.csv'),
+      path.join(out, 'manifest.json'),
+      ...(await fs.readdir(path.join(out, 'images'))).map((name) => path.join(out, 'images', name)),
+    ];
     expect(files).toHaveLength(uploaded.length + 2);
     for (const file of files) {
       const content = (await fs.readFile(file)).toString('latin1');
@@ -143,11 +165,15 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
 
   let accepted: ModelVersion;
 
-  it('accepts a model retrained on correct labels at the evaluation gate', async () => {
-    accepted = await retrain();
-    expect(accepted.gate?.reasons).toEqual([]);
-    expect(accepted).toMatchObject({ status: 'candidate', gate: { passed: true } });
-  });
+  it(
+    'accepts a model retrained on correct labels at the evaluation gate',
+    async () => {
+      accepted = await retrain();
+      expect(accepted.gate?.reasons).toEqual([]);
+      expect(accepted).toMatchObject({ status: 'candidate', gate: { passed: true } });
+    },
+    RETRAIN_TIMEOUT_MS,
+  );
 
   it('keeps shadow results away from the report and counts them beside the active model', async () => {
     expect((await api(engine, 'POST', `/api/models/${accepted.version}/shadow`)).status).toBe(200);
@@ -160,10 +186,19 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     expect(JSON.stringify(detail.body)).not.toContain(accepted.version);
     expect((await api(engine, 'POST', `/api/reports/${report.id}/confirm`, { token: doctor })).status).toBe(200);
     const agreement = await waitFor(async () => {
-      const rows = (await api(engine, 'GET', '/api/models/agreement')).body.items as Array<{ modelVersion: string; role: string; reviewed: number }>;
+      const rows = (await api(engine, 'GET', '/api/models/agreement')).body.items as Array<{
+        modelVersion: string;
+        role: string;
+        reviewed: number;
+      }>;
       return rows.some((row) => row.role === 'shadow' && row.modelVersion === accepted.version) ? rows : undefined;
     });
-    expect(agreement).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'drafting', modelVersion: baseVersion }), expect.objectContaining({ role: 'shadow', reviewed: 1 })]));
+    expect(agreement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ role: 'drafting', modelVersion: baseVersion }),
+        expect.objectContaining({ role: 'shadow', reviewed: 1 }),
+      ]),
+    );
   });
 
   it('swaps the model while studies are flowing, losing none and analysing none twice, then rolls back', async () => {
@@ -171,7 +206,9 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     const studies: string[] = [];
     const sending = (async () => {
       for (let index = 0; index < 6; index += 1) {
-        const instance = await makeInstance(names[index % names.length] as string, path.join(workspace.dir, 'flow', `${index}.dcm`), { patientId: `FLOW-${index}` });
+        const instance = await makeInstance(names[index % names.length] as string, path.join(workspace.dir, 'flow', `${index}.dcm`), {
+          patientId: `FLOW-${index}`,
+        });
         studies.push(instance.studyInstanceUid);
         await storescu([instance.file], engine.dicomPort);
         await new Promise((resolve) => setTimeout(resolve, 150));
@@ -203,12 +240,16 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
     expect(models.find((model) => model.version === accepted.version)?.status).toBe('retired');
   });
 
-  it('rejects a model retrained on deliberately flipped labels', async () => {
-    await label(true);
-    const rejected = await retrain();
-    expect(rejected.status).toBe('rejected');
-    expect(rejected.gate?.passed).toBe(false);
-    expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC/);
-    expect((await api(engine, 'POST', `/api/models/${rejected.version}/promote`, { json: {} })).status).toBe(409);
-  });
+  it(
+    'rejects a model retrained on deliberately flipped labels',
+    async () => {
+      await label(true);
+      const rejected = await retrain();
+      expect(rejected.status).toBe('rejected');
+      expect(rejected.gate?.passed).toBe(false);
+      expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC/);
+      expect((await api(engine, 'POST', `/api/models/${rejected.version}/promote`, { json: {} })).status).toBe(409);
+    },
+    RETRAIN_TIMEOUT_MS,
+  );
 });

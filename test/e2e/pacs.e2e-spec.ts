@@ -90,19 +90,33 @@ describe('results back into the PACS: Secondary Capture images and a structured 
 
   const reportFor = (studyInstanceUid: string, minImages: number): Promise<ReportDetail> =>
     waitFor(async () => {
-      const page = await api<{ items: { id: string; imageCount: number }[] }>(engine, 'GET', `/api/reports?studyInstanceUid=${studyInstanceUid}`, { token: doctor });
+      const page = await api<{ items: { id: string; imageCount: number }[] }>(
+        engine,
+        'GET',
+        `/api/reports?studyInstanceUid=${studyInstanceUid}`,
+        { token: doctor },
+      );
       const item = page.body.items[0];
-      return item && item.imageCount >= minImages ? (await api<ReportDetail>(engine, 'GET', `/api/reports/${item.id}`, { token: doctor })).body : undefined;
+      return item && item.imageCount >= minImages
+        ? (await api<ReportDetail>(engine, 'GET', `/api/reports/${item.id}`, { token: doctor })).body
+        : undefined;
     }, 60_000);
 
-  const pacsDelivery = (reportId: string, accept: (delivery: PacsDelivery, report: ReportDetail) => boolean, timeoutMs = 60_000): Promise<ReportDetail> =>
+  const pacsDelivery = (
+    reportId: string,
+    accept: (delivery: PacsDelivery, report: ReportDetail) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<ReportDetail> =>
     waitFor(async () => {
       const report = (await api<ReportDetail>(engine, 'GET', `/api/reports/${reportId}`, { token: doctor })).body;
       return report.deliveries.pacs && accept(report.deliveries.pacs, report) ? report : undefined;
     }, timeoutMs);
 
   // The report view has no contentVersion: a delivery newer than the last one seen is the new content's.
-  const deliveredAfter = (seenVersion: number) => (delivery: PacsDelivery): boolean => delivery.status === 'delivered' && delivery.contentVersion > seenVersion;
+  const deliveredAfter =
+    (seenVersion: number) =>
+    (delivery: PacsDelivery): boolean =>
+      delivery.status === 'delivered' && delivery.contentVersion > seenVersion;
   let deliveredVersion = 0;
 
   const orthancStudy = async (studyInstanceUid: string): Promise<OrthancSeries[]> => {
@@ -127,8 +141,18 @@ describe('results back into the PACS: Secondary Capture images and a structured 
   let firstReportUid: string;
 
   it('stores an SC series and an SR for an analysed study in the same study, with the patient and study copied', async () => {
-    const first = await makeInstance(images[0] as string, path.join(workspace.dir, 'study1', 'a.dcm'), { patientId: 'PACS-1', patientName: 'Müller^Jürgen', birthDate: '19700101', sex: 'M' }, { bodyPartExamined: 'HAND', accessionNumber: 'ACC-PACS-1' });
-    const second = await makeInstance(images[1] as string, path.join(workspace.dir, 'study1', 'b.dcm'), { patientId: 'PACS-1', patientName: 'Müller^Jürgen', birthDate: '19700101', sex: 'M' }, { studyInstanceUid: first.studyInstanceUid, accessionNumber: 'ACC-PACS-1', instanceNumber: 2 });
+    const first = await makeInstance(
+      images[0] as string,
+      path.join(workspace.dir, 'study1', 'a.dcm'),
+      { patientId: 'PACS-1', patientName: 'Müller^Jürgen', birthDate: '19700101', sex: 'M' },
+      { bodyPartExamined: 'HAND', accessionNumber: 'ACC-PACS-1' },
+    );
+    const second = await makeInstance(
+      images[1] as string,
+      path.join(workspace.dir, 'study1', 'b.dcm'),
+      { patientId: 'PACS-1', patientName: 'Müller^Jürgen', birthDate: '19700101', sex: 'M' },
+      { studyInstanceUid: first.studyInstanceUid, accessionNumber: 'ACC-PACS-1', instanceNumber: 2 },
+    );
     study = { studyInstanceUid: first.studyInstanceUid, sopInstanceUids: [first.sopInstanceUid, second.sopInstanceUid] };
     expect([...(await dcmsend([first.file, second.file], engine.dicomPort)).statuses.values()]).toEqual([0, 0]);
     reportId = (await reportFor(study.studyInstanceUid, 2)).id;
@@ -136,7 +160,11 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     const delivery = report.deliveries.pacs as PacsDelivery;
     deliveredVersion = delivery.contentVersion;
     expect(delivery.references.versions).toHaveLength(1);
-    expect(delivery.references.versions[0]?.objects.map((object) => object.role).sort()).toEqual(['secondary-capture', 'secondary-capture', 'structured-report']);
+    expect(delivery.references.versions[0]?.objects.map((object) => object.role).sort()).toEqual([
+      'secondary-capture',
+      'secondary-capture',
+      'structured-report',
+    ]);
 
     const series = await orthancStudy(study.studyInstanceUid);
     const captures = series.find((candidate) => candidate.MainDicomTags.SeriesDescription === 'Osteon AI');
@@ -196,10 +224,14 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     }
     expect(ink).toBeGreaterThan(50);
     // The overlay follows the model's own heat map: a region where it has one, nothing where it is flat.
-    const detail = await api<{ images: { sopInstanceUid: string; heatmapUrl: string }[] }>(engine, 'GET', `/api/reports/${reportId}`, { token: doctor });
+    const detail = await api<{ images: { sopInstanceUid: string; heatmapUrl: string }[] }>(engine, 'GET', `/api/reports/${reportId}`, {
+      token: doctor,
+    });
     const heatmapUrl = detail.body.images.find((image) => image.sopInstanceUid === sourceUid)?.heatmapUrl as string;
     const heatmap = await fetch(`http://127.0.0.1:${engine.httpPort}${heatmapUrl}`, { headers: { authorization: `Bearer ${doctor}` } });
-    const heat = await sharp(Buffer.from(await heatmap.arrayBuffer())).raw().toBuffer();
+    const heat = await sharp(Buffer.from(await heatmap.arrayBuffer()))
+      .raw()
+      .toBuffer();
     const range = heat.reduce((high, value) => Math.max(high, value), 0) - heat.reduce((low, value) => Math.min(low, value), 255);
     process.stdout.write(`heat-map range ${range}/255, overlay pixels ${overlay}, preview in ${PREVIEW_DIR}\n`);
     if (range > 2) expect(overlay).toBeGreaterThan(100);
@@ -226,17 +258,25 @@ describe('results back into the PACS: Secondary Capture images and a structured 
   });
 
   it('sends a verified SR naming the doctor and its predecessor when the doctor amends, without resending new images', async () => {
-    const amended = await api(engine, 'POST', `/api/reports/${reportId}/amend`, { token: doctor, json: { fracture: false, countClass: '0', bodyPart: 'hand', conclusion: 'No fracture seen.' } });
+    const amended = await api(engine, 'POST', `/api/reports/${reportId}/amend`, {
+      token: doctor,
+      json: { fracture: false, countClass: '0', bodyPart: 'hand', conclusion: 'No fracture seen.' },
+    });
     expect(amended.status).toBe(200);
     const report = await pacsDelivery(reportId, deliveredAfter(deliveredVersion));
     const amendedVersion = report.deliveries.pacs?.contentVersion as number;
-    expect(report.deliveries.pacs?.references.versions.map((version) => version.contentVersion)).toEqual([deliveredVersion, amendedVersion]);
+    expect(report.deliveries.pacs?.references.versions.map((version) => version.contentVersion)).toEqual([
+      deliveredVersion,
+      amendedVersion,
+    ]);
     deliveredVersion = amendedVersion;
     const series = await orthancStudy(study.studyInstanceUid);
     expect(series.find((candidate) => candidate.MainDicomTags.SeriesDescription === 'Osteon AI')?.Instances).toHaveLength(2);
     const srs = series.find((candidate) => candidate.MainDicomTags.Modality === 'SR') as OrthancSeries;
     expect(srs.Instances).toHaveLength(2);
-    const latest = (await Promise.all(srs.Instances.map(async (id) => ({ id, tags: await tags(id) })))).find((sr) => sr.tags.SOPInstanceUID !== firstReportUid);
+    const latest = (await Promise.all(srs.Instances.map(async (id) => ({ id, tags: await tags(id) })))).find(
+      (sr) => sr.tags.SOPInstanceUID !== firstReportUid,
+    );
     expect(latest?.tags).toMatchObject({ VerificationFlag: 'VERIFIED', CompletionFlag: 'COMPLETE' });
     expect(JSON.stringify(latest?.tags.VerifyingObserverSequence)).toContain('dr-pacs');
     expect(JSON.stringify(latest?.tags.PredecessorDocumentsSequence)).toContain(firstReportUid);
@@ -268,7 +308,12 @@ describe('results back into the PACS: Secondary Capture images and a structured 
 
   it('retries while the PACS is down and delivers exactly once when it is back', async () => {
     await orthanc.stop();
-    const made = await makeInstance(images[2] as string, path.join(workspace.dir, 'study2', 'a.dcm'), { patientId: 'PACS-2' }, { bodyPartExamined: 'HAND' });
+    const made = await makeInstance(
+      images[2] as string,
+      path.join(workspace.dir, 'study2', 'a.dcm'),
+      { patientId: 'PACS-2' },
+      { bodyPartExamined: 'HAND' },
+    );
     expect((await dcmsend([made.file], engine.dicomPort)).statuses.get(made.sopInstanceUid)).toBe(0);
     const id = (await reportFor(made.studyInstanceUid, 1)).id;
     const failing = await pacsDelivery(id, (delivery) => delivery.status === 'failed' && delivery.attempts >= 2);
@@ -287,7 +332,12 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     // Orthanc accepts the association (echo allowed) and aborts the C-STORE of an unknown AE.
     await orthanc.stop();
     await orthanc.restart({ modalities: {}, acceptUnknownAeTitles: false, extraConfig: { DicomAlwaysAllowEcho: true } });
-    const made = await makeInstance(images[5] as string, path.join(workspace.dir, 'study4', 'a.dcm'), { patientId: 'PACS-4' }, { bodyPartExamined: 'HAND' });
+    const made = await makeInstance(
+      images[5] as string,
+      path.join(workspace.dir, 'study4', 'a.dcm'),
+      { patientId: 'PACS-4' },
+      { bodyPartExamined: 'HAND' },
+    );
     expect((await dcmsend([made.file], engine.dicomPort)).statuses.get(made.sopInstanceUid)).toBe(0);
     const id = (await reportFor(made.studyInstanceUid, 1)).id;
     const failing = await pacsDelivery(id, (delivery) => delivery.status === 'failed' && delivery.attempts >= 2);
@@ -303,13 +353,24 @@ describe('results back into the PACS: Secondary Capture images and a structured 
   it('dead-letters the delivery with the reason when the PACS refuses Osteon, and delivers on replay', async () => {
     await orthanc.stop();
     await orthanc.restart({ modalities: {}, acceptUnknownAeTitles: false });
-    const made = await makeInstance(images[3] as string, path.join(workspace.dir, 'study3', 'a.dcm'), { patientId: 'PACS-3' }, { bodyPartExamined: 'HAND' });
+    const made = await makeInstance(
+      images[3] as string,
+      path.join(workspace.dir, 'study3', 'a.dcm'),
+      { patientId: 'PACS-3' },
+      { bodyPartExamined: 'HAND' },
+    );
     expect((await dcmsend([made.file], engine.dicomPort)).statuses.get(made.sopInstanceUid)).toBe(0);
     const id = (await reportFor(made.studyInstanceUid, 1)).id;
     const dead = await pacsDelivery(id, (delivery) => delivery.status === 'dead');
     expect(dead.deliveries.pacs?.attempts).toBe(1);
-    expect(dead.deliveries.pacs?.error).toMatch(/association rejected by the PACS \(permanent, service user: calling AE title not recognised\)/);
-    const jobs = await api<{ items: { id: string; status: string; lastError: string }[] }>(engine, 'GET', `/api/jobs?status=dead&key=deliver-pacs:${id}`);
+    expect(dead.deliveries.pacs?.error).toMatch(
+      /association rejected by the PACS \(permanent, service user: calling AE title not recognised\)/,
+    );
+    const jobs = await api<{ items: { id: string; status: string; lastError: string }[] }>(
+      engine,
+      'GET',
+      `/api/jobs?status=dead&key=deliver-pacs:${id}`,
+    );
     expect(jobs.body.items).toHaveLength(1);
     expect(jobs.body.items[0]?.lastError).toMatch(/association rejected/);
     expect(await orthancStudy(made.studyInstanceUid)).toEqual([]);

@@ -80,7 +80,9 @@ describe('patient PDF and portal delivery', () => {
 
   const patientToken = async (username: string, patientId: string): Promise<string> => {
     const password = `${username}-password-long-enough`;
-    const created = await api(engine, 'POST', '/api/users', { json: { username, password, role: 'patient', displayName: username, patientId } });
+    const created = await api(engine, 'POST', '/api/users', {
+      json: { username, password, role: 'patient', displayName: username, patientId },
+    });
     expect(created.status).toBe(201);
     const login = await api<{ accessToken: string }>(engine, 'POST', '/api/auth/login', { token: null, json: { username, password } });
     return login.body.accessToken;
@@ -107,7 +109,11 @@ describe('patient PDF and portal delivery', () => {
   };
 
   const accepted = (reportId: string, kind?: Payload['kind']): Promise<Payload> =>
-    waitFor(async () => portal.accepted.map(payloadOf).find((payload) => payload.reportId === reportId && (!kind || payload.kind === kind)), 60_000, 100);
+    waitFor(
+      async () => portal.accepted.map(payloadOf).find((payload) => payload.reportId === reportId && (!kind || payload.kind === kind)),
+      60_000,
+      100,
+    );
 
   const requestsFor = (reportId: string): PortalRequest[] => portal.requests.filter((request) => payloadOf(request).reportId === reportId);
 
@@ -149,16 +155,27 @@ describe('patient PDF and portal delivery', () => {
     const timestamp = String(request.headers['x-osteon-timestamp']);
     expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(600);
     expect(verifyWebhookSignature(SECRET, timestamp, request.body, String(request.headers['x-osteon-signature']))).toBe(true);
-    expect(verifyWebhookSignature('another-secret-0123456789abcdef0123', timestamp, request.body, String(request.headers['x-osteon-signature']))).toBe(false);
+    expect(
+      verifyWebhookSignature('another-secret-0123456789abcdef0123', timestamp, request.body, String(request.headers['x-osteon-signature'])),
+    ).toBe(false);
     expect(request.headers['x-osteon-delivery']).toBe(`${firstReport}:${firstDelivery.contentVersion}`);
-    expect(firstDelivery).toMatchObject({ event: 'patient-document', kind: 'report', patientId: 'PORTAL-P1', document: { contentType: 'application/pdf' } });
+    expect(firstDelivery).toMatchObject({
+      event: 'patient-document',
+      kind: 'report',
+      patientId: 'PORTAL-P1',
+      document: { contentType: 'application/pdf' },
+    });
     const pdf = Buffer.from(firstDelivery.document.base64, 'base64');
     expect(createHash('sha256').update(pdf).digest('hex')).toBe(firstDelivery.document.sha256);
     const text = await pdfText(pdf);
     expect(text).toContain('Klinikum Süd, Notaufnahme');
     expect(text).toContain('Zoe Mueller');
     expect(text).toContain('PORTAL-P1');
-    expect(text).toContain(firstVerdict.fracture ? `A broken bone (fracture) was found on the X-ray of your ${firstVerdict.bodyPart}.` : `No broken bone (fracture) was found on the X-ray of your ${firstVerdict.bodyPart}.`);
+    expect(text).toContain(
+      firstVerdict.fracture
+        ? `A broken bone (fracture) was found on the X-ray of your ${firstVerdict.bodyPart}.`
+        : `No broken bone (fracture) was found on the X-ray of your ${firstVerdict.bodyPart}.`,
+    );
     expect(text).toContain('The doctor confirmed this AI finding.');
     expect(text).toContain('Signed by the doctor dr-portal');
     expect(text).toContain(`Report ${firstReport}, version ${firstDelivery.contentVersion}.`);
@@ -167,7 +184,9 @@ describe('patient PDF and portal delivery', () => {
     expect(viaLink.status).toBe(200);
     expect(viaLink.type).toBe('application/pdf');
     expect(viaLink.body.equals(pdf)).toBe(true);
-    const viaApi = await fetch(`http://127.0.0.1:${engine.httpPort}/api/reports/${firstReport}/pdf`, { headers: { authorization: `Bearer ${doctor}` } });
+    const viaApi = await fetch(`http://127.0.0.1:${engine.httpPort}/api/reports/${firstReport}/pdf`, {
+      headers: { authorization: `Bearer ${doctor}` },
+    });
     expect(Buffer.from(await viaApi.arrayBuffer()).equals(pdf)).toBe(true);
     const state = await waitFor(async () => {
       const delivery = await portalDelivery(firstReport);
@@ -181,8 +200,12 @@ describe('patient PDF and portal delivery', () => {
     const someoneElse = await patientToken('other-portal', 'PORTAL-OTHER');
     const list = await api(engine, 'GET', '/api/patient/reports', { token: zoe });
     expect(list.status).toBe(200);
-    expect(list.body.items).toEqual([expect.objectContaining({ id: firstReport, status: 'final', corrected: false, pdfUrl: `/api/patient/reports/${firstReport}/pdf` })]);
-    const own = await fetch(`http://127.0.0.1:${engine.httpPort}${list.body.items[0].pdfUrl}`, { headers: { authorization: `Bearer ${zoe}` } });
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ id: firstReport, status: 'final', corrected: false, pdfUrl: `/api/patient/reports/${firstReport}/pdf` }),
+    ]);
+    const own = await fetch(`http://127.0.0.1:${engine.httpPort}${list.body.items[0].pdfUrl}`, {
+      headers: { authorization: `Bearer ${zoe}` },
+    });
     expect(own.status).toBe(200);
     expect(own.headers.get('content-type')).toBe('application/pdf');
     expect((await api(engine, 'GET', '/api/patient/reports', { token: someoneElse })).body.items).toEqual([]);
@@ -197,7 +220,12 @@ describe('patient PDF and portal delivery', () => {
     const conclusion = 'Łukasz Wiśniewski (orthopaedics) reviewed it with me: Zoë, see the clinic on Monday.';
     const amended = await api(engine, 'POST', `/api/reports/${firstReport}/amend`, {
       token: doctor,
-      json: { fracture: !firstVerdict.fracture, countClass: firstVerdict.fracture ? '0' : '1', bodyPart: firstVerdict.bodyPart, conclusion },
+      json: {
+        fracture: !firstVerdict.fracture,
+        countClass: firstVerdict.fracture ? '0' : '1',
+        bodyPart: firstVerdict.bodyPart,
+        conclusion,
+      },
     });
     expect(amended.status).toBe(200);
     correctedDelivery = await accepted(firstReport, 'corrected');
@@ -252,7 +280,9 @@ describe('patient PDF and portal delivery', () => {
     portal.answerNext(503);
     await portal.start();
     const delivered = await accepted(secondReport, 'report');
-    await waitFor(async () => ((await api(engine, 'GET', `/api/jobs?key=deliver-portal:${secondReport}&status=done`)).body.total === 1 ? true : undefined));
+    await waitFor(async () =>
+      (await api(engine, 'GET', `/api/jobs?key=deliver-portal:${secondReport}&status=done`)).body.total === 1 ? true : undefined,
+    );
     const answers = requestsFor(secondReport).map((request) => request.answered);
     expect(answers[0]).toBe(503);
     expect(answers.filter((status) => status === 200)).toHaveLength(1);
@@ -263,8 +293,13 @@ describe('patient PDF and portal delivery', () => {
   it('dead-letters a withdrawal notice the portal rejects, then delivers it on replay and revokes the link', async () => {
     const link = (await accepted(secondReport, 'report')).link!.url;
     portal.answerNext(400);
-    expect((await api(engine, 'POST', `/api/reports/${secondReport}/withdraw`, { token: doctor, json: { reason: 'wrong patient' } })).status).toBe(200);
-    const dead = await waitFor(async () => (await api(engine, 'GET', `/api/jobs?key=deliver-portal:${secondReport}&status=dead`)).body.items[0], 30_000);
+    expect(
+      (await api(engine, 'POST', `/api/reports/${secondReport}/withdraw`, { token: doctor, json: { reason: 'wrong patient' } })).status,
+    ).toBe(200);
+    const dead = await waitFor(
+      async () => (await api(engine, 'GET', `/api/jobs?key=deliver-portal:${secondReport}&status=dead`)).body.items[0],
+      30_000,
+    );
     expect(dead.lastError).toMatch(/HTTP 400/);
     expect((await portalDelivery(secondReport)).status).toBe('dead');
     expect((await fetchLink(link)).status).toBe(404);
@@ -274,6 +309,10 @@ describe('patient PDF and portal delivery', () => {
     const text = await pdfText(Buffer.from(notice.document.base64, 'base64'));
     expect(text).toContain('Notice: report withdrawn');
     expect(text).not.toContain('wrong patient');
-    expect(requestsFor(secondReport).filter((request) => payloadOf(request).kind === 'withdrawn').map((request) => request.answered)).toEqual([400, 200]);
+    expect(
+      requestsFor(secondReport)
+        .filter((request) => payloadOf(request).kind === 'withdrawn')
+        .map((request) => request.answered),
+    ).toEqual([400, 200]);
   });
 });

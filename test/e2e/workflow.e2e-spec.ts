@@ -57,7 +57,12 @@ describe('study workflow: image in → AI draft → doctor review → training l
   const reportFor = (studyInstanceUid: string, minImages = 1): Promise<WorklistItem> =>
     waitFor(
       async () => {
-        const page = await api<{ items: WorklistItem[]; total: number }>(engine, 'GET', `/api/reports?studyInstanceUid=${studyInstanceUid}`, { token: doctor });
+        const page = await api<{ items: WorklistItem[]; total: number }>(
+          engine,
+          'GET',
+          `/api/reports?studyInstanceUid=${studyInstanceUid}`,
+          { token: doctor },
+        );
         const item = page.body.items[0];
         return item && item.imageCount >= minImages ? item : undefined;
       },
@@ -69,8 +74,18 @@ describe('study workflow: image in → AI draft → doctor review → training l
   let dicomReportId: string;
 
   it('turns a 2-image study sent with dcmtk into one preliminary report with the model findings', async () => {
-    const first = await makeInstance(images[4] as string, path.join(workspace.dir, 'study1', 'a.dcm'), { patientId: 'WF-1' }, { bodyPartExamined: 'HAND' });
-    const second = await makeInstance(images[5] as string, path.join(workspace.dir, 'study1', 'b.dcm'), { patientId: 'WF-1' }, { studyInstanceUid: first.studyInstanceUid, instanceNumber: 2 });
+    const first = await makeInstance(
+      images[4] as string,
+      path.join(workspace.dir, 'study1', 'a.dcm'),
+      { patientId: 'WF-1' },
+      { bodyPartExamined: 'HAND' },
+    );
+    const second = await makeInstance(
+      images[5] as string,
+      path.join(workspace.dir, 'study1', 'b.dcm'),
+      { patientId: 'WF-1' },
+      { studyInstanceUid: first.studyInstanceUid, instanceNumber: 2 },
+    );
     dicomStudy = first.studyInstanceUid;
     const report = await dcmsend([first.file, second.file], engine.dicomPort);
     expect([...report.statuses.values()]).toEqual([0, 0]);
@@ -85,10 +100,14 @@ describe('study workflow: image in → AI draft → doctor review → training l
     expect(detail.body.images).toHaveLength(2);
     const handImage = detail.body.images.find((image: { sopInstanceUid: string }) => image.sopInstanceUid === first.sopInstanceUid);
     expect(handImage.findings).toMatchObject({ bodyPart: 'hand', bodyPartSource: 'dicom' });
-    const heatmap = await fetch(`http://127.0.0.1:${engine.httpPort}${handImage.heatmapUrl}`, { headers: { authorization: `Bearer ${doctor}` } });
+    const heatmap = await fetch(`http://127.0.0.1:${engine.httpPort}${handImage.heatmapUrl}`, {
+      headers: { authorization: `Bearer ${doctor}` },
+    });
     expect(heatmap.status).toBe(200);
     expect(heatmap.headers.get('content-type')).toBe('image/png');
-    const file = await fetch(`http://127.0.0.1:${engine.httpPort}${handImage.imageUrl}`, { headers: { authorization: `Bearer ${doctor}` } });
+    const file = await fetch(`http://127.0.0.1:${engine.httpPort}${handImage.imageUrl}`, {
+      headers: { authorization: `Bearer ${doctor}` },
+    });
     expect(Buffer.from(await file.arrayBuffer()).toString('latin1', 128, 132)).toBe('DICM');
   });
 
@@ -99,11 +118,23 @@ describe('study workflow: image in → AI draft → doctor review → training l
     const amended = await api(engine, 'POST', `/api/reports/${dicomReportId}/amend`, { token: doctor, json: verdict });
     expect(amended.status).toBe(200);
     expect(amended.body.status).toBe('amended');
-    expect(amended.body.review).toMatchObject({ agreed: false, verdict, aiFindings: { fracture: ai.fracture }, modelVersion, by: { username: 'dr-house' } });
+    expect(amended.body.review).toMatchObject({
+      agreed: false,
+      verdict,
+      aiFindings: { fracture: ai.fracture },
+      modelVersion,
+      by: { username: 'dr-house' },
+    });
     const labels = await api(engine, 'GET', `/api/reports/${dicomReportId}/labels`, { token: doctor });
     expect(labels.body.items).toHaveLength(2);
     for (const label of labels.body.items) {
-      expect(label).toMatchObject({ verdict: 'amended', granularity: 'study', modelVersion, label: { fracture: verdict.fracture }, labelledBy: { username: 'dr-house' } });
+      expect(label).toMatchObject({
+        verdict: 'amended',
+        granularity: 'study',
+        modelVersion,
+        label: { fracture: verdict.fracture },
+        labelledBy: { username: 'dr-house' },
+      });
       expect(label.imageSha256).toMatch(/^[0-9a-f]{64}$/);
       const image = detail.body.images.find((candidate: { sopInstanceUid: string }) => candidate.sopInstanceUid === label.sopInstanceUid);
       expect(label.ai.fracture).toBe(image.findings.fracture);
@@ -111,7 +142,12 @@ describe('study workflow: image in → AI draft → doctor review → training l
   });
 
   it('updates the same report when a late image arrives, re-opening it for review', async () => {
-    const late = await makeInstance(images[6] as string, path.join(workspace.dir, 'study1', 'late.dcm'), { patientId: 'WF-1' }, { studyInstanceUid: dicomStudy, instanceNumber: 3 });
+    const late = await makeInstance(
+      images[6] as string,
+      path.join(workspace.dir, 'study1', 'late.dcm'),
+      { patientId: 'WF-1' },
+      { studyInstanceUid: dicomStudy, instanceNumber: 3 },
+    );
     expect((await dcmsend([late.file], engine.dicomPort)).statuses.get(late.sopInstanceUid)).toBe(0);
     const item = await reportFor(dicomStudy, 3);
     expect(item.id).toBe(dicomReportId);
@@ -121,7 +157,9 @@ describe('study workflow: image in → AI draft → doctor review → training l
   });
 
   it('takes a JPEG and a PNG uploaded for a new patient through the same path to a report the doctor confirms', async () => {
-    const png = await sharp(path.join(FIXTURE_IMAGES, images[7] as string)).png().toBuffer();
+    const png = await sharp(path.join(FIXTURE_IMAGES, images[7] as string))
+      .png()
+      .toBuffer();
     const jpeg = await fs.readFile(path.join(FIXTURE_IMAGES, images[8] as string));
     const form = new FormData();
     form.append('patientId', 'WF-UPLOAD-1');

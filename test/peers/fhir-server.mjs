@@ -131,7 +131,8 @@ let baseUrl = '';
 const server = http.createServer((req, res) => {
   handle(req, res).catch((error) => {
     const status = error instanceof core.OperationOutcomeError ? core.getStatus(error.outcome) : 500;
-    const body = error instanceof core.OperationOutcomeError ? error.outcome : outcome('fatal', 'exception', String(error?.message ?? error));
+    const body =
+      error instanceof core.OperationOutcomeError ? error.outcome : outcome('fatal', 'exception', String(error?.message ?? error));
     if (!res.headersSent) send(res, status, body);
     else res.end();
   });

@@ -6,7 +6,13 @@ export interface FhirServerPeer {
   readonly baseUrl: string;
   readonly port: number;
   /** GET/POST on the server as a client would (for checks and for playing the doctor). */
-  request<T = any>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; etag: string | null }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  request<T = any>(
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; etag: string | null }>;
   /** Every write (POST/PUT/PATCH/DELETE) the server saw, with its answer. */
   writes(): Promise<Array<{ method: string; url: string; status: number }>>;
   rejectWrites(status: number, text: string): Promise<void>;
@@ -20,10 +26,18 @@ export interface FhirServerPeer {
 export async function startFhirServer(storeFile: string, port?: number): Promise<FhirServerPeer> {
   const chosenPort = port ?? (await freePort());
   const launch = (): Promise<RunningProcess> =>
-    startProcess(process.execPath, [path.join(__dirname, 'fhir-server.mjs'), String(chosenPort), storeFile], { readyLine: /READY /, timeoutMs: 60_000 });
+    startProcess(process.execPath, [path.join(__dirname, 'fhir-server.mjs'), String(chosenPort), storeFile], {
+      readyLine: /READY /,
+      timeoutMs: 60_000,
+    });
   let running = await launch();
   const baseUrl = `http://127.0.0.1:${chosenPort}`;
-  const request = async <T>(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; etag: string | null }> => {
+  const request = async <T>(
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; etag: string | null }> => {
     const response = await fetch(`${baseUrl}${urlPath}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }), ...headers },

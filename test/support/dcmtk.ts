@@ -40,7 +40,18 @@ export interface SendReport {
 /** dcmsend offers each file's own transfer syntax; -dn keeps compressed files compressed. */
 export async function dcmsend(files: readonly string[], port: number, callingAeTitle = 'MODALITY'): Promise<SendReport> {
   const reportFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'dcmsend-')), 'report.txt');
-  const result = await dcmtk('dcmsend', ['-dn', '-aet', callingAeTitle, '-aec', 'OSTEON', '+crf', reportFile, '127.0.0.1', String(port), ...files]);
+  const result = await dcmtk('dcmsend', [
+    '-dn',
+    '-aet',
+    callingAeTitle,
+    '-aec',
+    'OSTEON',
+    '+crf',
+    reportFile,
+    '127.0.0.1',
+    String(port),
+    ...files,
+  ]);
   const report = await fs.readFile(reportFile, 'utf8').catch(() => '');
   const statuses = new Map<string, number>();
   for (const block of report.split(/\n\s*\n/)) {
@@ -71,7 +82,12 @@ export interface FindResult {
 }
 
 /** findscu with the given keys (`Name=value` or `Name` for a return key); -S study root, -P patient root. */
-export async function findscu(port: number, root: 'study' | 'patient', keys: readonly string[], callingAeTitle = 'MODALITY'): Promise<FindResult> {
+export async function findscu(
+  port: number,
+  root: 'study' | 'patient',
+  keys: readonly string[],
+  callingAeTitle = 'MODALITY',
+): Promise<FindResult> {
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'findscu-'));
   try {
     const args = ['-d', root === 'study' ? '-S' : '-P', '-X', '-od', directory, '-aet', callingAeTitle, '-aec', 'OSTEON'];
@@ -84,7 +100,9 @@ export async function findscu(port: number, root: 'study' | 'patient', keys: rea
       answers.push(dcmjsData.DicomMetaDictionary.naturalizeDataset(message.dict) as Record<string, unknown>);
     }
     // -d dumps every response; the last DIMSE status is the final one.
-    const statuses = [...result.output.matchAll(/DIMSE Status\s*:\s*0x([0-9a-fA-F]{4})/g)].map((match) => Number.parseInt(match[1] as string, 16));
+    const statuses = [...result.output.matchAll(/DIMSE Status\s*:\s*0x([0-9a-fA-F]{4})/g)].map((match) =>
+      Number.parseInt(match[1] as string, 16),
+    );
     return { ...result, answers, status: statuses.at(-1) };
   } finally {
     await fs.rm(directory, { recursive: true, force: true });

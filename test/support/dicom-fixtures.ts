@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { imageToDicom, type PatientIdentity, type StudyContext } from '../../src/dicom/image-to-dicom';
-import { readFileMeta } from '../../src/dicom/part10';
+import { readFileMeta } from '../../src/imaging/part10';
 import { dcmtk } from './dcmtk';
 
 export const FIXTURE_IMAGES = path.join(__dirname, '..', 'fixtures', 'fracatlas', 'images');
@@ -21,7 +21,12 @@ export async function makeInstance(
 ): Promise<{ file: string; sopInstanceUid: string; studyInstanceUid: string }> {
   const { data, info } = await sharp(path.join(FIXTURE_IMAGES, imageName)).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   const made = imageToDicom(
-    { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), lossySource: true },
+    {
+      width: info.width,
+      height: info.height,
+      pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+      lossySource: true,
+    },
     patient,
     study,
   );

@@ -15,13 +15,15 @@ export interface GetJsonOptions {
 
 export interface EngineOptions {
   readonly dataDir: string;
-  /** A database URI; without one the engine uses its embedded in-process emulator. */
+  /** A database URI; without one the engine uses its embedded database (journal under dataDir). */
   readonly mongoUri?: string;
   readonly databaseName?: string;
   readonly allowedAeTitles?: string;
   readonly env?: Record<string, string>;
   readonly httpPort?: number;
   readonly dicomPort?: number;
+  /** How long to wait for the engine to come up (default 60 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 export interface Engine {
@@ -45,7 +47,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     OSTEON_HTTP_PORT: String(httpPort),
     OSTEON_DICOM_PORT: String(dicomPort),
     OSTEON_DATA_DIR: options.dataDir,
-    OSTEON_EMBEDDED_DB: 'emulator',
+    OSTEON_EMBEDDED_DB: 'embedded',
     OSTEON_MONGODB_DATABASE: options.databaseName ?? 'osteon',
     OSTEON_ALLOWED_AE: options.allowedAeTitles ?? '',
     OSTEON_LOG_LEVEL: 'info',
@@ -53,7 +55,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };
-  const running = await startProcess(process.execPath, [MAIN], { env, readyLine: /HTTP API listening/, timeoutMs: 60_000 });
+  const running = await startProcess(process.execPath, [MAIN], {
+    env,
+    readyLine: /HTTP API listening/,
+    timeoutMs: options.readyTimeoutMs ?? 60_000,
+  });
   const operatorKey = env.OSTEON_OPERATOR_API_KEY;
   const getJson = async <T>(urlPath: string, requestOptions: GetJsonOptions = {}): Promise<{ status: number; body: T }> => {
     const token = requestOptions.token === undefined ? operatorKey : requestOptions.token;

@@ -56,14 +56,22 @@ async function buildSmokeModels(): Promise<string> {
     const modelsDir = path.join(work, 'models');
     await python([
       path.join(TRAINING, 'train.py'),
-      '--data', FRACATLAS_FIXTURES,
-      '--out', runDir,
-      '--arch', 'det',
-      '--epochs', '1',
-      '--size', '64',
-      '--max-images', '20',
-      '--cache-dir', path.join(work, 'cache'),
-      '--ort-node-modules', path.join(REPO, 'node_modules'),
+      '--data',
+      FRACATLAS_FIXTURES,
+      '--out',
+      runDir,
+      '--arch',
+      'det',
+      '--epochs',
+      '1',
+      '--size',
+      '64',
+      '--max-images',
+      '20',
+      '--cache-dir',
+      path.join(work, 'cache'),
+      '--ort-node-modules',
+      path.join(REPO, 'node_modules'),
     ]);
     await python([path.join(TRAINING, 'package_model.py'), '--run', runDir, '--version', '0.0.0-smoke', '--models', modelsDir]);
     // Another suite may have published the same model meanwhile: either copy will do.
@@ -86,7 +94,11 @@ async function python(args: string[]): Promise<string> {
   }
 }
 
-export async function pythonPreprocess(imagePath: string, size: number, rawGrey?: { height: number; width: number }): Promise<Float32Array> {
+export async function pythonPreprocess(
+  imagePath: string,
+  size: number,
+  rawGrey?: { height: number; width: number },
+): Promise<Float32Array> {
   const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-pre-')), 'tensor.f32');
   try {
     const extra = rawGrey ? ['--raw-grey', String(rawGrey.height), String(rawGrey.width)] : [];
@@ -99,7 +111,11 @@ export async function pythonPreprocess(imagePath: string, size: number, rawGrey?
 }
 
 /** training/peaks.py's point for each map, in cell units ([row, column]), for parity tests. */
-export async function pythonPeaks(maps: readonly Float32Array[], grid: { height: number; width: number }, method: string): Promise<Array<[number, number]>> {
+export async function pythonPeaks(
+  maps: readonly Float32Array[],
+  grid: { height: number; width: number },
+  method: string,
+): Promise<Array<[number, number]>> {
   const input = JSON.stringify({ ...grid, maps: maps.map((map) => Array.from(map)) });
   const child = execFile(PYTHON, [path.join(TRAINING, 'peaks.py'), method], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
   const output = new Promise<string>((resolve, reject) => {
@@ -108,7 +124,9 @@ export async function pythonPeaks(maps: readonly Float32Array[], grid: { height:
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`peaks.py ${method} exited ${code}: ${stderr.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`peaks.py ${method} exited ${code}: ${stderr.slice(-2000)}`)),
+    );
   });
   child.stdin?.end(input);
   return JSON.parse(await output) as Array<[number, number]>;

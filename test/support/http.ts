@@ -34,10 +34,15 @@ export async function api<T = any>( // eslint-disable-line @typescript-eslint/no
 }
 
 /** Creates a user as the operator and logs in; returns the bearer token. */
-export async function userToken(engine: Engine, username: string, role: 'doctor' | 'admin-worker' | 'patient' | 'operator'): Promise<string> {
+export async function userToken(
+  engine: Engine,
+  username: string,
+  role: 'doctor' | 'admin-worker' | 'patient' | 'operator',
+): Promise<string> {
   const password = `${username}-password-long-enough`;
   const created = await api(engine, 'POST', '/api/users', { json: { username, password, role, displayName: username } });
-  if (created.status !== 201 && created.status !== 200) throw new Error(`user ${username} not created: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201 && created.status !== 200)
+    throw new Error(`user ${username} not created: ${created.status} ${JSON.stringify(created.body)}`);
   const login = await api<{ accessToken: string }>(engine, 'POST', '/api/auth/login', { token: null, json: { username, password } });
   if (login.status !== 200 && login.status !== 201) throw new Error(`login failed for ${username}: ${login.status}`);
   return login.body.accessToken;

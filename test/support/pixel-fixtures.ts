@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import { data as dcmjsData } from 'dcmjs';
 import sharp from 'sharp';
-import type { ByteSource } from '../../src/dicom/dataset-header.reader';
-import { generateUid } from '../../src/dicom/uid';
-import type { GreyPixels } from '../../src/inference/grey-image';
+import type { GreyPixels } from '../../src/imaging/grey-image';
+import { generateUid } from '../../src/imaging/uid';
+import type { ByteSource } from '../../src/storage/byte-source';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const DX = '1.2.840.10008.5.1.4.1.1.1.1';
@@ -44,7 +44,9 @@ export function pixelDataset(options: PixelDatasetOptions): Buffer {
     HighBit: options.bitsStored - 1,
     PixelRepresentation: options.pixelRepresentation,
     ...(options.samplesPerPixel && options.samplesPerPixel > 1 ? { PlanarConfiguration: 0 } : {}),
-    ...(options.rescaleSlope ? { RescaleSlope: options.rescaleSlope, RescaleIntercept: options.rescaleIntercept ?? '0', RescaleType: 'US' } : {}),
+    ...(options.rescaleSlope
+      ? { RescaleSlope: options.rescaleSlope, RescaleIntercept: options.rescaleIntercept ?? '0', RescaleType: 'US' }
+      : {}),
     ...(options.windowCenter ? { WindowCenter: options.windowCenter, WindowWidth: options.windowWidth } : {}),
   };
   const meta = {

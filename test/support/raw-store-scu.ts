@@ -30,10 +30,7 @@ function associateRequest(calling: string, called: string, abstractSyntax: strin
   ]);
   const maxLength = Buffer.alloc(4);
   maxLength.writeUInt32BE(65536, 0);
-  const userInfo = subItem(
-    0x50,
-    Buffer.concat([subItem(0x51, maxLength), subItem(0x52, Buffer.from('1.2.3.4.5.6', 'latin1'))]),
-  );
+  const userInfo = subItem(0x50, Buffer.concat([subItem(0x51, maxLength), subItem(0x52, Buffer.from('1.2.3.4.5.6', 'latin1'))]));
   const body = Buffer.concat([
     Buffer.from([0, 1, 0, 0]),
     padAe(called),
@@ -107,10 +104,7 @@ export interface RawStoreOptions {
 }
 
 export type RawStoreResult =
-  | { kind: 'statuses'; statuses: number[] }
-  | { kind: 'rejected' }
-  | { kind: 'context-rejected' }
-  | { kind: 'aborted'; statuses: number[] };
+  { kind: 'statuses'; statuses: number[] } | { kind: 'rejected' } | { kind: 'context-rejected' } | { kind: 'aborted'; statuses: number[] };
 
 /** Associates, sends each C-STORE in turn with the given data set bytes, collects the statuses. */
 export function rawStore(options: RawStoreOptions): Promise<RawStoreResult> {

@@ -31,8 +31,15 @@ export async function syntheticImages(count: number, seed: number): Promise<Synt
     const pixels = Buffer.alloc(width * height);
     const base = fractured ? 190 : 60;
     for (let i = 0; i < pixels.length; i += 1) pixels[i] = Math.max(0, Math.min(255, Math.round(base + (random() - 0.5) * 60)));
-    const png = await sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer();
-    images.push({ name: `SYN${String(seed).padStart(3, '0')}-${String(index * 25).padStart(5, '0')}.png`, png, fractured, bodyPart: BODY_PARTS[index % 4] as SyntheticImage['bodyPart'] });
+    const png = await sharp(pixels, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer();
+    images.push({
+      name: `SYN${String(seed).padStart(3, '0')}-${String(index * 25).padStart(5, '0')}.png`,
+      png,
+      fractured,
+      bodyPart: BODY_PARTS[index % 4] as SyntheticImage['bodyPart'],
+    });
   }
   return images;
 }

@@ -37,7 +37,10 @@ describe('access tokens (HS256 JWS)', () => {
     const last = token.at(-2) === 'A' ? 'B' : 'A';
     const tampered = `${token.slice(0, -2)}${last}${token.slice(-1)}`;
     expect(verifyAccessToken(tampered, SECRET, NOW)).toEqual({ ok: false, reason: 'signature' });
-    expect(verifyAccessToken(signAccessToken(subject, `${SECRET}-other`, 600, NOW), SECRET, NOW)).toEqual({ ok: false, reason: 'signature' });
+    expect(verifyAccessToken(signAccessToken(subject, `${SECRET}-other`, 600, NOW), SECRET, NOW)).toEqual({
+      ok: false,
+      reason: 'signature',
+    });
   });
 
   it('rejects a token at and after its expiry', () => {
@@ -59,9 +62,15 @@ describe('access tokens (HS256 JWS)', () => {
 
   it('rejects well-signed tokens with missing or wrong claims', () => {
     const header = { alg: 'HS256', typ: 'JWT' };
-    expect(verifyAccessToken(signed(header, { ...subject, role: 'root', iat: NOW, exp: NOW + 600 }), SECRET, NOW)).toEqual({ ok: false, reason: 'claims' });
+    expect(verifyAccessToken(signed(header, { ...subject, role: 'root', iat: NOW, exp: NOW + 600 }), SECRET, NOW)).toEqual({
+      ok: false,
+      reason: 'claims',
+    });
     expect(verifyAccessToken(signed(header, { ...subject, iat: NOW }), SECRET, NOW)).toEqual({ ok: false, reason: 'claims' });
-    expect(verifyAccessToken(signed(header, { ...subject, iat: NOW + 3600, exp: NOW + 7200 }), SECRET, NOW)).toEqual({ ok: false, reason: 'claims' });
+    expect(verifyAccessToken(signed(header, { ...subject, iat: NOW + 3600, exp: NOW + 7200 }), SECRET, NOW)).toEqual({
+      ok: false,
+      reason: 'claims',
+    });
   });
 
   it.each(['', 'abc', 'a.b', 'a.b.c.d', 'a.b.c', '!!.@@.##'])('rejects the malformed token %p', (token) => {

@@ -31,18 +31,56 @@ describe('analytics over reports (storage)', () => {
     analytics = new AnalyticsService(new ReportAnalyticsRepository(new ReportRepository(service)));
     const hand = { fracture: true, probability: 0.9, countClass: '1', bodyPart: 'hand', urgency: 'soon' };
     const hip = { fracture: false, probability: 0.1, countClass: '0', bodyPart: 'hip', urgency: 'routine' };
-    const review = (ai: typeof hand, doctorFracture: boolean) => ({ aiFindings: ai, verdict: { fracture: doctorFracture, countClass: doctorFracture ? '1' : '0', bodyPart: ai.bodyPart } });
+    const review = (ai: typeof hand, doctorFracture: boolean) => ({
+      aiFindings: ai,
+      verdict: { fracture: doctorFracture, countClass: doctorFracture ? '1' : '0', bodyPart: ai.bodyPart },
+    });
     await service.db.collection('reports').insertMany([
       // A: received 10:00:00, draft 10:00:04, signed 10:10:04 (agreed, hand)
-      report({ createdAt: at('10:00:04'), lastReceivedAt: at('10:00:00'), preliminaryAt: at('10:00:04'), finalAt: at('10:10:04'), status: 'final', review: review(hand, true), statusHistory: [{ status: 'preliminary', at: at('10:00:04') }] }),
+      report({
+        createdAt: at('10:00:04'),
+        lastReceivedAt: at('10:00:00'),
+        preliminaryAt: at('10:00:04'),
+        finalAt: at('10:10:04'),
+        status: 'final',
+        review: review(hand, true),
+        statusHistory: [{ status: 'preliminary', at: at('10:00:04') }],
+      }),
       // B: received 10:30:00, draft 10:30:02, signed 11:00:02 (disagreed, hand)
-      report({ createdAt: at('10:30:02'), lastReceivedAt: at('10:30:00'), preliminaryAt: at('10:30:02'), finalAt: at('11:00:02'), status: 'amended', review: review(hand, false), statusHistory: [{ status: 'preliminary', at: at('10:30:02') }] }),
+      report({
+        createdAt: at('10:30:02'),
+        lastReceivedAt: at('10:30:00'),
+        preliminaryAt: at('10:30:02'),
+        finalAt: at('11:00:02'),
+        status: 'amended',
+        review: review(hand, false),
+        statusHistory: [{ status: 'preliminary', at: at('10:30:02') }],
+      }),
       // C: received 11:15:00, draft 11:15:06, signed 11:35:06 (agreed, hip)
-      report({ createdAt: at('11:15:06'), lastReceivedAt: at('11:15:00'), preliminaryAt: at('11:15:06'), finalAt: at('11:35:06'), status: 'final', review: review(hip, false), statusHistory: [{ status: 'preliminary', at: at('11:15:06') }] }),
+      report({
+        createdAt: at('11:15:06'),
+        lastReceivedAt: at('11:15:00'),
+        preliminaryAt: at('11:15:06'),
+        finalAt: at('11:35:06'),
+        status: 'final',
+        review: review(hip, false),
+        statusHistory: [{ status: 'preliminary', at: at('11:15:06') }],
+      }),
       // D: open, assigned to dr-a, received 11:50:00, draft 11:50:08
-      report({ createdAt: at('11:50:08'), lastReceivedAt: at('11:50:00'), preliminaryAt: at('11:50:08'), assignedTo: { id: 'd1', username: 'dr-a', role: 'doctor' }, statusHistory: [{ status: 'preliminary', at: at('11:50:08') }] }),
+      report({
+        createdAt: at('11:50:08'),
+        lastReceivedAt: at('11:50:00'),
+        preliminaryAt: at('11:50:08'),
+        assignedTo: { id: 'd1', username: 'dr-a', role: 'doctor' },
+        statusHistory: [{ status: 'preliminary', at: at('11:50:08') }],
+      }),
       // E: open, unassigned, created the next day
-      report({ createdAt: new Date('2026-11-21T08:00:10Z'), lastReceivedAt: new Date('2026-11-21T08:00:00Z'), preliminaryAt: new Date('2026-11-21T08:00:10Z'), statusHistory: [{ status: 'preliminary', at: new Date('2026-11-21T08:00:10Z') }] }),
+      report({
+        createdAt: new Date('2026-11-21T08:00:10Z'),
+        lastReceivedAt: new Date('2026-11-21T08:00:00Z'),
+        preliminaryAt: new Date('2026-11-21T08:00:10Z'),
+        statusHistory: [{ status: 'preliminary', at: new Date('2026-11-21T08:00:10Z') }],
+      }),
     ]);
   });
 

@@ -1,10 +1,10 @@
 import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AuthenticatedUser } from '../../src/auth/authenticated-user';
-import { Public, Roles } from '../../src/auth/auth.decorators';
+import { Public, Roles } from '../../src/access/access.decorators';
+import type { AuthenticatedUser } from '../../src/access/authenticated-user';
+import type { Role } from '../../src/access/role';
 import { AuthGuard } from '../../src/auth/auth.guard';
 import type { AuthService } from '../../src/auth/auth.service';
-import type { Role } from '../../src/auth/role';
 
 @Roles('doctor')
 class DoctorsController {
@@ -49,21 +49,29 @@ describe('AuthGuard', () => {
 
   it('refuses a role that is not listed with 403, and no credential with 401', async () => {
     await expect(guardFor('patient').canActivate(context(DoctorsController, 'read', 'GET', {}))).rejects.toBeInstanceOf(ForbiddenException);
-    await expect(guardFor(undefined).canActivate(context(DoctorsController, 'read', 'GET', {}))).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(guardFor(undefined).canActivate(context(DoctorsController, 'read', 'GET', {}))).rejects.toBeInstanceOf(
+      UnauthorizedException,
+    );
   });
 
   it('lets the operator read any declared route, but not change through one that does not list it', async () => {
     await expect(guardFor('operator').canActivate(context(DoctorsController, 'read', 'GET', {}))).resolves.toBe(true);
-    await expect(guardFor('operator').canActivate(context(DoctorsController, 'upload', 'POST', {}))).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(guardFor('operator').canActivate(context(DoctorsController, 'upload', 'POST', {}))).rejects.toBeInstanceOf(
+      ForbiddenException,
+    );
   });
 
   it('lets a method decorator win over its class', async () => {
     await expect(guardFor(undefined).canActivate(context(DoctorsController, 'open', 'GET', {}))).resolves.toBe(true);
     await expect(guardFor('admin-worker').canActivate(context(DoctorsController, 'upload', 'POST', {}))).resolves.toBe(true);
-    await expect(guardFor('doctor').canActivate(context(DoctorsController, 'upload', 'POST', {}))).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(guardFor('doctor').canActivate(context(DoctorsController, 'upload', 'POST', {}))).rejects.toBeInstanceOf(
+      ForbiddenException,
+    );
   });
 
   it('denies a route that declares neither @Public nor @Roles, even to the operator', async () => {
-    await expect(guardFor('operator').canActivate(context(UndeclaredController, 'read', 'GET', {}))).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(guardFor('operator').canActivate(context(UndeclaredController, 'read', 'GET', {}))).rejects.toBeInstanceOf(
+      ForbiddenException,
+    );
   });
 });

@@ -1,7 +1,8 @@
-import { DatasetHeaderReader, DatasetParseError, Tag, type ByteSource } from '../../src/dicom/dataset-header.reader';
 import { imageToDicom } from '../../src/dicom/image-to-dicom';
-import { buildFileMetaHeader, readFileMeta } from '../../src/dicom/part10';
-import { isValidUid } from '../../src/dicom/uid';
+import { DatasetHeaderReader, DatasetParseError, Tag } from '../../src/imaging/dataset-header.reader';
+import { buildFileMetaHeader, readFileMeta } from '../../src/imaging/part10';
+import { isValidUid } from '../../src/imaging/uid';
+import type { ByteSource } from '../../src/storage/byte-source';
 
 function source(bytes: Buffer): ByteSource {
   return { size: bytes.length, read: async (position, length) => bytes.subarray(position, position + length) };
@@ -39,7 +40,10 @@ describe('DatasetHeaderReader', () => {
   });
 
   it('walks an Implicit VR data set with an undefined-length sequence and encapsulated pixel data', async () => {
-    const item = Buffer.concat([implicitElement(0xfffee000, implicitElement(0x00081150, text('1.2.3')), 0xffffffff), implicitElement(0xfffee00d, Buffer.alloc(0))]);
+    const item = Buffer.concat([
+      implicitElement(0xfffee000, implicitElement(0x00081150, text('1.2.3')), 0xffffffff),
+      implicitElement(0xfffee00d, Buffer.alloc(0)),
+    ]);
     const sequence = Buffer.concat([implicitElement(0x00081140, item, 0xffffffff), implicitElement(0xfffee0dd, Buffer.alloc(0))]);
     const fragments = Buffer.concat([
       implicitElement(0xfffee000, Buffer.alloc(0)),
@@ -60,7 +64,10 @@ describe('DatasetHeaderReader', () => {
   });
 
   it('decodes names in the declared UTF-8 character set', async () => {
-    const utf8 = imageToDicom({ width: 2, height: 1, pixels: new Uint8Array(2), lossySource: false }, { patientId: 'P-2', patientName: 'Müller^Zoë Łukasz' });
+    const utf8 = imageToDicom(
+      { width: 2, height: 1, pixels: new Uint8Array(2), lossySource: false },
+      { patientId: 'P-2', patientName: 'Müller^Zoë Łukasz' },
+    );
     const meta = await readFileMeta(source(utf8.part10));
     const header = await DatasetHeaderReader.read(source(utf8.part10), meta.datasetOffset, false);
     expect(header.values.get(Tag.PatientName)).toBe('Müller^Zoë Łukasz');

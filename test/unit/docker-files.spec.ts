@@ -74,7 +74,7 @@ describe('docker/ container files (static checks, never built here)', () => {
   it('fails when the Dockerfile copies a path that does not exist', async () => {
     const dockerfile = path.join(workspace.dir, 'Dockerfile');
     const original = await fs.readFile(path.join(ROOT, 'docker', 'Dockerfile'), 'utf8');
-    await fs.writeFile(dockerfile, original.replace('COPY vendor ./vendor', 'COPY no-such-folder ./vendor'));
+    await fs.writeFile(dockerfile, original.replace('COPY tools ./tools', 'COPY no-such-folder ./tools'));
     const result = await checkDocker(path.join(ROOT, 'docker', 'compose.yaml'), dockerfile);
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/copies no-such-folder, which does not exist/);

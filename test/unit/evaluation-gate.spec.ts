@@ -18,14 +18,19 @@ describe('evaluation gate', () => {
   });
 
   it('rejects a candidate below the sensitivity floor at its operating point', () => {
-    expect(decideGate(policy, { candidate: metrics(0.95, 0.85), active: metrics(0.9) }, { candidate: metrics(0.9), active: metrics(0.8) }).reasons).toEqual([
-      expect.stringMatching(/sensitivity 0.850 is below the floor/),
-    ]);
+    expect(
+      decideGate(policy, { candidate: metrics(0.95, 0.85), active: metrics(0.9) }, { candidate: metrics(0.9), active: metrics(0.8) })
+        .reasons,
+    ).toEqual([expect.stringMatching(/sensitivity 0.850 is below the floor/)]);
   });
 
   it('rejects a candidate that does not improve on the held-out doctor labels, or has none', () => {
-    expect(decideGate(policy, { candidate: metrics(0.9), active: metrics(0.9) }, { candidate: metrics(0.8), active: metrics(0.8) }).passed).toBe(false);
-    expect(decideGate(policy, { candidate: metrics(0.9), active: metrics(0.9) }, undefined).reasons).toEqual(['no held-out doctor labels to show an improvement on']);
+    expect(
+      decideGate(policy, { candidate: metrics(0.9), active: metrics(0.9) }, { candidate: metrics(0.8), active: metrics(0.8) }).passed,
+    ).toBe(false);
+    expect(decideGate(policy, { candidate: metrics(0.9), active: metrics(0.9) }, undefined).reasons).toEqual([
+      'no held-out doctor labels to show an improvement on',
+    ]);
   });
 });
 

@@ -6,7 +6,11 @@ describe('FHIR channel configuration', () => {
   });
 
   it('reads the base URL, a bearer token, the poll interval in seconds and the identifier systems', () => {
-    const fhir = loadAppConfig({ OSTEON_FHIR_URL: 'https://fhir.hospital.example/r4/', OSTEON_FHIR_TOKEN: 'secret-token', OSTEON_FHIR_POLL_SECONDS: '2.5' }).fhir;
+    const fhir = loadAppConfig({
+      OSTEON_FHIR_URL: 'https://fhir.hospital.example/r4/',
+      OSTEON_FHIR_TOKEN: 'secret-token',
+      OSTEON_FHIR_POLL_SECONDS: '2.5',
+    }).fhir;
     expect(fhir).toMatchObject({
       baseUrl: 'https://fhir.hospital.example/r4',
       auth: { kind: 'bearer', token: 'secret-token' },
@@ -17,13 +21,19 @@ describe('FHIR channel configuration', () => {
   });
 
   it('uses basic auth when a username and password are given, and refuses one without the other', () => {
-    expect(loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_USERNAME: 'osteon', OSTEON_FHIR_PASSWORD: 'pw' }).fhir?.auth).toEqual({ kind: 'basic', username: 'osteon', password: 'pw' });
+    expect(
+      loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_USERNAME: 'osteon', OSTEON_FHIR_PASSWORD: 'pw' }).fhir?.auth,
+    ).toEqual({ kind: 'basic', username: 'osteon', password: 'pw' });
     expect(() => loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_USERNAME: 'osteon' })).toThrow(ConfigError);
   });
 
   it('refuses an identifier system base that would not end a system name cleanly, and a base URL that is no URL', () => {
-    expect(() => loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_SYSTEM: 'https://osteon.example.org/fhir' })).toThrow(/OSTEON_FHIR_SYSTEM/);
-    expect(loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_SYSTEM: 'https://osteon.example.org/fhir/' }).fhir?.system).toBe('https://osteon.example.org/fhir/');
+    expect(() => loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_SYSTEM: 'https://osteon.example.org/fhir' })).toThrow(
+      /OSTEON_FHIR_SYSTEM/,
+    );
+    expect(loadAppConfig({ OSTEON_FHIR_URL: 'http://fhir', OSTEON_FHIR_SYSTEM: 'https://osteon.example.org/fhir/' }).fhir?.system).toBe(
+      'https://osteon.example.org/fhir/',
+    );
     expect(() => loadAppConfig({ OSTEON_FHIR_URL: 'not a url' })).toThrow(/OSTEON_FHIR_URL/);
   });
 });

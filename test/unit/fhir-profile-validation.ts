@@ -46,6 +46,8 @@ export function validationProblems(resource: { resourceType: string; meta?: { pr
     else check(profile);
   }
   const codes = codeValidator.validate(resource);
-  for (const message of codes.messages) if (message.severity === 'error' || message.severity === 'fatal') problems.push(`fhir: ${message.location ?? ''} ${message.message ?? ''}`.trim());
+  for (const message of codes.messages)
+    if (message.severity === 'error' || message.severity === 'fatal')
+      problems.push(`fhir: ${message.location ?? ''} ${message.message ?? ''}`.trim());
   return problems;
 }

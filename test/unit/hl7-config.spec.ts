@@ -14,7 +14,9 @@ describe('HL7 configuration', () => {
   });
 
   it('refuses a RIS host without a port with one line naming both variables', () => {
-    expect(() => loadAppConfig({ OSTEON_RIS_HOST: 'ris.local' })).toThrow(new ConfigError('Invalid configuration: OSTEON_RIS_HOST and OSTEON_RIS_PORT must be set together'));
+    expect(() => loadAppConfig({ OSTEON_RIS_HOST: 'ris.local' })).toThrow(
+      new ConfigError('Invalid configuration: OSTEON_RIS_HOST and OSTEON_RIS_PORT must be set together'),
+    );
   });
 
   it('refuses a bad OSTEON_MLLP_PORT with one line naming the variable', () => {

@@ -1,3 +1,4 @@
+import { fillerOrderNumber } from '../../src/reports/report-identity';
 import { Hl7Message } from '@medplum/core';
 import type { Report } from '../../src/reports/report';
 import { Hl7ErrorCode, Hl7Exception } from '../../src/hl7/hl7.exception';
@@ -40,12 +41,22 @@ describe('HL7 messages', () => {
     expect(obr?.getField(18).toString()).toBe('ACC\\F\\1');
     obr?.setField(25, 'F');
     const result = parseResultMessage(parsed);
-    expect(result).toMatchObject({ resultStatus: 'F', fillerOrderNumber: '6b06c93bee724a3bb11103e9', accessionNumber: 'ACC|1', fracture: true, countClass: '2+', bodyPart: 'hip' });
+    expect(result).toMatchObject({
+      resultStatus: 'F',
+      // Derived from the study, not the database id: the RIS keeps one order even after a lost database.
+      fillerOrderNumber: fillerOrderNumber(report()),
+      accessionNumber: 'ACC|1',
+      fracture: true,
+      countClass: '2+',
+      bodyPart: 'hip',
+    });
     expect(result.conclusion).toContain('AI draft');
   });
 
   it('marks a withdrawn report X in OBR-25 and W in each OBX-11', () => {
-    const parsed = Hl7Message.parse(buildResultMessage(report({ status: 'entered-in-error' }), undefined, 'OST0000000000000002', PARTIES).toString());
+    const parsed = Hl7Message.parse(
+      buildResultMessage(report({ status: 'entered-in-error' }), undefined, 'OST0000000000000002', PARTIES).toString(),
+    );
     expect(parsed.getSegment('OBR')?.getField(25).toString()).toBe('X');
     expect(parsed.getAllSegments('OBX').map((obx) => obx.getField(11).toString())).toEqual(expect.arrayContaining(['W']));
     expect(new Set(parsed.getAllSegments('OBX').map((obx) => obx.getField(11).toString()))).toEqual(new Set(['W']));
@@ -53,7 +64,9 @@ describe('HL7 messages', () => {
 
   it('refuses a preliminary result from the RIS as a status it does not accept', () => {
     const parsed = Hl7Message.parse(buildResultMessage(report(), undefined, 'OST0000000000000003', PARTIES).toString());
-    expect(() => parseResultMessage(parsed)).toThrow(new Hl7Exception(Hl7ErrorCode.UnsupportedResultStatus, 'only final (F) or corrected (C) results are accepted; OBR-25 is "P"'));
+    expect(() => parseResultMessage(parsed)).toThrow(
+      new Hl7Exception(Hl7ErrorCode.UnsupportedResultStatus, 'only final (F) or corrected (C) results are accepted; OBR-25 is "P"'),
+    );
   });
 
   it('reads accession, study, priority, body part and expected image count from an OMI^O23', () => {
@@ -82,7 +95,9 @@ describe('HL7 messages', () => {
   });
 
   it('rejects an order whose expected image count is not a whole number', () => {
-    const message = Hl7Message.parse(['MSH|^~\\&|RIS|RAD|OSTEON|ED|20260101||ORM^O01|C-2|P|2.5.1', 'ORC|NW||F-2', 'TQ1|1|two'].join('\r') + '\rOBR|1||F-2');
+    const message = Hl7Message.parse(
+      ['MSH|^~\\&|RIS|RAD|OSTEON|ED|20260101||ORM^O01|C-2|P|2.5.1', 'ORC|NW||F-2', 'TQ1|1|two'].join('\r') + '\rOBR|1||F-2',
+    );
     expect(() => parseOrderMessage(message)).toThrow(Hl7Exception);
   });
 });

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { decodeToGrey, initialiseCodecs } from '../../src/inference/dicom-pixel.decoder';
-import { readPixelFrame } from '../../src/inference/dicom-pixel.reader';
-import type { GreyPixels } from '../../src/inference/grey-image';
-import { InferenceErrorCode } from '../../src/inference/inference.exception';
+import { decodeToGrey, initialiseCodecs } from '../../src/imaging/dicom-pixel.decoder';
+import { readPixelFrame } from '../../src/imaging/dicom-pixel.reader';
+import type { GreyPixels } from '../../src/imaging/grey-image';
+import { ImagingErrorCode } from '../../src/imaging/imaging.exception';
 import { dcmtk } from '../support/dcmtk';
 import { convertSyntax, FIXTURE_IMAGES, makeInstance, type SyntaxName } from '../support/dicom-fixtures';
 import { bufferSource, fileSource, fixtureGrey, pixelDataset, uint16Bytes } from '../support/pixel-fixtures';
@@ -141,48 +141,57 @@ describe('DICOM pixel decoding to 8-bit grey', () => {
   });
 
   describe('bad pixel data', () => {
-    const base = { rows: 10, columns: 10, bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0 as const, pixelData: new Uint8Array(100) };
+    const base = {
+      rows: 10,
+      columns: 10,
+      bitsAllocated: 8,
+      bitsStored: 8,
+      pixelRepresentation: 0 as const,
+      pixelData: new Uint8Array(100),
+    };
 
     it('refuses pixel data shorter than Rows x Columns', async () => {
       await expect(decodeBytes(pixelDataset({ ...base, pixelData: new Uint8Array(60) }))).rejects.toMatchObject({
-        code: InferenceErrorCode.InvalidPixelData,
+        code: ImagingErrorCode.InvalidPixelData,
         reason: expect.stringContaining('pixel data is 60 bytes'),
       });
     });
 
     it('refuses an image of zero size', async () => {
       await expect(decodeBytes(pixelDataset({ ...base, rows: 0, pixelData: new Uint8Array(0) }))).rejects.toMatchObject({
-        code: InferenceErrorCode.InvalidPixelData,
+        code: ImagingErrorCode.InvalidPixelData,
       });
     });
 
     it('refuses RGB colour', async () => {
       await expect(
         decodeBytes(pixelDataset({ ...base, samplesPerPixel: 3, photometricInterpretation: 'RGB', pixelData: new Uint8Array(300) })),
-      ).rejects.toMatchObject({ code: InferenceErrorCode.UnsupportedPhotometric, reason: expect.stringContaining('RGB') });
+      ).rejects.toMatchObject({ code: ImagingErrorCode.UnsupportedPhotometric, reason: expect.stringContaining('RGB') });
     });
 
     it('refuses 32-bit samples', async () => {
-      await expect(decodeBytes(pixelDataset({ ...base, bitsAllocated: 32, bitsStored: 32, pixelData: new Uint8Array(400) }))).rejects.toMatchObject({
-        code: InferenceErrorCode.UnsupportedBitDepth,
+      await expect(
+        decodeBytes(pixelDataset({ ...base, bitsAllocated: 32, bitsStored: 32, pixelData: new Uint8Array(400) })),
+      ).rejects.toMatchObject({
+        code: ImagingErrorCode.UnsupportedBitDepth,
       });
     });
 
     it('refuses a file that is not DICOM', async () => {
-      await expect(decodeBytes(Buffer.alloc(4096, 7))).rejects.toMatchObject({ code: InferenceErrorCode.NotDicom });
+      await expect(decodeBytes(Buffer.alloc(4096, 7))).rejects.toMatchObject({ code: ImagingErrorCode.NotDicom });
     });
 
     it('refuses a data set without pixel data', async () => {
       await fs.copyFile(file('explicit'), file('no-pixels'));
       await must('dcmodify', ['-nb', '-ea', '(7fe0,0010)', file('no-pixels')]);
-      await expect(decodeFile(file('no-pixels'))).rejects.toMatchObject({ code: InferenceErrorCode.NoPixelData });
+      await expect(decodeFile(file('no-pixels'))).rejects.toMatchObject({ code: ImagingErrorCode.NoPixelData });
     });
 
     it('reports a corrupt compressed bitstream as a decode failure', async () => {
       const bytes = await fs.readFile(file('jpeg-ls'));
       const frame = await readPixelFrame(bufferSource(bytes));
       const garbled = { ...frame, data: frame.data.map((value, index) => (index > 20 ? value ^ 0x5a : value)) };
-      expect(() => decodeToGrey(garbled)).toThrow(expect.objectContaining({ code: InferenceErrorCode.DecodeFailed }));
+      expect(() => decodeToGrey(garbled)).toThrow(expect.objectContaining({ code: ImagingErrorCode.DecodeFailed }));
     });
   });
 });

@@ -66,11 +66,16 @@ describe('evaluation of a labelled set', () => {
       'e.jpg,1,0,0,1,1,0,0,1,0,1,0,0',
     ].join('\n'),
   );
-  const boxes = parseBoxes('image_id,x_center,y_center,width,height\na.jpg,0.5,0.5,0.2,0.2\nb.jpg,0.1,0.1,0.1,0.1\nb.jpg,0.9,0.9,0.1,0.1\n');
-  const predict = (imageId: string, fractureProbability: number, part: ImagePrediction['modelBodyPart'], peak: { x: number; y: number }, countClass: ImagePrediction['countClass'] = '1'): [string, ImagePrediction] => [
-    imageId,
-    { imageId, fractureProbability, countClass, modelBodyPart: part, peak, totalMs: 10 },
-  ];
+  const boxes = parseBoxes(
+    'image_id,x_center,y_center,width,height\na.jpg,0.5,0.5,0.2,0.2\nb.jpg,0.1,0.1,0.1,0.1\nb.jpg,0.9,0.9,0.1,0.1\n',
+  );
+  const predict = (
+    imageId: string,
+    fractureProbability: number,
+    part: ImagePrediction['modelBodyPart'],
+    peak: { x: number; y: number },
+    countClass: ImagePrediction['countClass'] = '1',
+  ): [string, ImagePrediction] => [imageId, { imageId, fractureProbability, countClass, modelBodyPart: part, peak, totalMs: 10 }];
   const predictions = new Map([
     predict('a.jpg', 0.9, 'hand', { x: 0.55, y: 0.45 }),
     predict('b.jpg', 0.6, 'hip', { x: 0.5, y: 0.5 }, '2+'),
@@ -110,7 +115,14 @@ describe('evaluation of a labelled set', () => {
     expect(report.ece).toBeCloseTo((0.1 + 0.4 + 0.7 + 0.2 + 0.1) / 5, 12);
     expect(report.reliability).toHaveLength(10);
     // hand images a and e are both fractured: no ROC-AUC without a negative
-    expect(report).toMatchObject({ count2PlusRecall: 1, count2PlusN: 1, auroc_hand: null, auroc_leg: null, auroc_hip: null, auroc_shoulder: null });
+    expect(report).toMatchObject({
+      count2PlusRecall: 1,
+      count2PlusN: 1,
+      auroc_hand: null,
+      auroc_leg: null,
+      auroc_hip: null,
+      auroc_shoulder: null,
+    });
     const more = [...labels, ...parseLabels('image_id,hand,leg,hip,shoulder,fractured,fracture_count\nf.jpg,1,0,0,0,0,0\n')];
     const ranked = evaluate(more, new Map([...predictions, predict('f.jpg', 0.85, 'hand', { x: 0.5, y: 0.5 }, '0')]), 'v1', 0.65);
     expect(ranked.auroc_hand).toBe(0.5); // a (0.9) above f (0.85), e (0.8) below

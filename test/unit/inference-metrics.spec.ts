@@ -1,7 +1,16 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { auroc, averagePrecision, binaryAtThreshold, detectionAveragePrecision, expectedCalibrationError, intersectionOverUnion, macroF1, type Rect } from '../../src/inference/metrics';
+import {
+  auroc,
+  averagePrecision,
+  binaryAtThreshold,
+  detectionAveragePrecision,
+  expectedCalibrationError,
+  intersectionOverUnion,
+  macroF1,
+  type Rect,
+} from '../../src/inference/metrics';
 import { PYTHON, requirePython } from '../support/fracture-model';
 
 const run = promisify(execFile);
@@ -87,9 +96,17 @@ describe('evaluation metrics', () => {
       const y = ((i * 7 + k * 17) % 80) / 100;
       return { x1: x + jitter, y1: y - jitter, x2: x + 0.1 + jitter, y2: y + 0.12 };
     };
-    const truth = new Map(images.map((image, i) => [image, i % 3 === 0 ? [] : Array.from({ length: 1 + (i % 2) }, (_, k) => rect(i, k, 0))]));
+    const truth = new Map(
+      images.map((image, i) => [image, i % 3 === 0 ? [] : Array.from({ length: 1 + (i % 2) }, (_, k) => rect(i, k, 0))]),
+    );
     const predicted = new Map(
-      images.map((image, i) => [image, Array.from({ length: 3 }, (_, k) => ({ ...rect(i, k, ((i + k) % 5) / 60), score: Math.round((((i * 31 + k * 11) % 17) / 17) * 8) / 8 }))]),
+      images.map((image, i) => [
+        image,
+        Array.from({ length: 3 }, (_, k) => ({
+          ...rect(i, k, ((i + k) % 5) / 60),
+          score: Math.round((((i * 31 + k * 11) % 17) / 17) * 8) / 8,
+        })),
+      ]),
     );
     const y = images.map((_, i) => (i % 3 === 0 ? 0 : 1));
     const p = images.map((_, i) => ((i * 37) % 101) / 100);

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { decodeImageFile } from '../../src/inference/image-file.decoder';
-import { letterboxGeometry, poolBounds, preprocessGrey } from '../../src/inference/preprocess';
+import { decodeImageFile } from '../../src/imaging/image-file.decoder';
+import { letterboxGeometry, poolBounds, preprocessGrey } from '../../src/imaging/preprocess';
 import { FIXTURE_IMAGES } from '../support/dicom-fixtures';
 import { pythonPreprocess, requirePython } from '../support/fracture-model';
 import { tempWorkspace } from '../support/workspace';
@@ -73,12 +73,17 @@ describe('model preprocessing (port of training/preprocess.py)', () => {
     try {
       const sharp = (await import('sharp')).default;
       const file = path.join(workspace.dir, 'colour.jpg');
-      const { data, info } = await sharp(path.join(FIXTURE_IMAGES, 'IMG0000206.jpg')).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(path.join(FIXTURE_IMAGES, 'IMG0000206.jpg'))
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       for (let i = 0; i < data.length; i += 3) {
         data[i] = Math.min(255, data[i]! * 1.3);
         data[i + 2] = (data[i + 2]! * 0.6 + 40) | 0;
       }
-      await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+      await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toFile(file);
       const node = preprocessGrey(await decodeImageFile(await fs.readFile(file)), 128);
       expect(maxAbsDiff(node, await pythonPreprocess(file, 128))).toBeLessThan(1e-6);
     } finally {

@@ -75,8 +75,12 @@ describe('InstanceRepository (storage)', () => {
   });
 
   it('searches studies by patient and study day, paged, with the total', async () => {
-    await repository.insertIfAbsent(record({ sopInstanceUid: '1.3.1', studyInstanceUid: '1.3.100', sha256: 'c'.repeat(64), studyDay: '2026-11-21' }));
-    await repository.insertIfAbsent(record({ sopInstanceUid: '1.4.1', studyInstanceUid: '1.4.100', sha256: 'd'.repeat(64), studyDay: '2026-11-22', patientId: 'P2' }));
+    await repository.insertIfAbsent(
+      record({ sopInstanceUid: '1.3.1', studyInstanceUid: '1.3.100', sha256: 'c'.repeat(64), studyDay: '2026-11-21' }),
+    );
+    await repository.insertIfAbsent(
+      record({ sopInstanceUid: '1.4.1', studyInstanceUid: '1.4.100', sha256: 'd'.repeat(64), studyDay: '2026-11-22', patientId: 'P2' }),
+    );
     const patientOne = await repository.searchStudies({ patientId: 'P1', offset: 0, limit: 10 });
     expect(patientOne.total).toBe(2);
     expect(patientOne.items.map((item) => item.studyInstanceUid).sort()).toEqual(['1.2.100', '1.3.100']);

@@ -1,26 +1,51 @@
 import type { AppConfig } from '../../src/config/app-config';
 import type { DatabaseService } from '../../src/database/database.service';
+import { HeatmapRepository } from '../../src/reports/heatmap.repository';
 import { ReportEvents } from '../../src/reports/report-events';
 import { ReportRepository } from '../../src/reports/report.repository';
 import { ReportService } from '../../src/reports/report.service';
+import { ReviewLabelsService } from '../../src/training-labels/review-labels.service';
 import { TrainingLabelRepository } from '../../src/training-labels/training-label.repository';
 import { TrainingLabelService } from '../../src/training-labels/training-label.service';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 
-const findings = { modelVersion: '1.0.0', fractureProbability: 0.8, fracture: true, threshold: 0.2, countClass: '1', countProbabilities: [0.1, 0.8, 0.1], bodyPart: 'hand', bodyPartSource: 'dicom', bodyPartProbabilities: [1, 0, 0, 0], peak: undefined };
-const image = (uid: string) => ({ sopInstanceUid: uid, instanceId: 'i', sha256: uid.padEnd(64, '0'), blobKey: 'k', findings, heatmapId: undefined });
+const findings = {
+  modelVersion: '1.0.0',
+  fractureProbability: 0.8,
+  fracture: true,
+  threshold: 0.2,
+  countClass: '1',
+  countProbabilities: [0.1, 0.8, 0.1],
+  bodyPart: 'hand',
+  bodyPartSource: 'dicom',
+  bodyPartProbabilities: [1, 0, 0, 0],
+  peak: undefined,
+};
+const image = (uid: string) => ({
+  sopInstanceUid: uid,
+  instanceId: 'i',
+  sha256: uid.padEnd(64, '0'),
+  blobKey: 'k',
+  findings,
+  heatmapId: undefined,
+});
 
 describe('training labels of a review interrupted by a crash (storage)', () => {
   let database: TestDatabase;
   let service: DatabaseService;
-  let reports: ReportService;
+  let reviews: ReviewLabelsService;
   let labels: TrainingLabelService;
 
   beforeAll(async () => {
     database = await startTestDatabase();
     service = await openDatabaseService(database, `labels_${Date.now()}`);
     labels = new TrainingLabelService(new TrainingLabelRepository(service));
-    reports = new ReportService({} as AppConfig, new ReportRepository(service), labels, new ReportEvents());
+    const events = new ReportEvents();
+    reviews = new ReviewLabelsService(
+      events,
+      new ReportService({} as AppConfig, new ReportRepository(service), events, new HeatmapRepository(service)),
+      labels,
+    );
   });
 
   afterAll(async () => {
@@ -48,13 +73,13 @@ describe('training labels of a review interrupted by a crash (storage)', () => {
       updatedAt: new Date(),
     });
     const reportId = insertedId.toHexString();
-    expect(await reports.reconcileLabels(new Date(0))).toBe(1);
+    expect(await reviews.reconcileLabels(new Date(0))).toBe(1);
     const written = await labels.forReport(reportId);
     expect(written.map((label) => [label.sopInstanceUid, label.label.fracture, label.verdict, label.labelledAt.toISOString()])).toEqual([
       ['1', false, 'amended', at.toISOString()],
       ['2', false, 'amended', at.toISOString()],
     ]);
-    expect(await reports.reconcileLabels(new Date(0))).toBe(0);
+    expect(await reviews.reconcileLabels(new Date(0))).toBe(0);
     expect(await labels.forReport(reportId)).toHaveLength(2);
   });
 });

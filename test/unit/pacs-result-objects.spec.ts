@@ -29,40 +29,62 @@ async function heatmapWithSpot(x: number, y: number): Promise<Buffer> {
   const height = 80;
   const cells = Buffer.alloc(width * height);
   for (let row = 0; row < height; row += 1) {
-    for (let column = 0; column < width; column += 1) cells[row * width + column] = Math.max(0, 200 - 25 * Math.hypot(column - x * width, row - y * height));
+    for (let column = 0; column < width; column += 1)
+      cells[row * width + column] = Math.max(0, 200 - 25 * Math.hypot(column - x * width, row - y * height));
   }
-  return sharp(cells, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(cells, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 const at = (pixels: Uint8Array, x: number, y: number): number[] => [...pixels.subarray((y * WIDTH + x) * 3, (y * WIDTH + x) * 3 + 3)];
 
 describe('PACS result objects', () => {
   it('burns the heat map in as a red overlay at its hot spot only, under a banner with the text', async () => {
-    const image = await renderAnnotatedImage(grey, { banner: ['AI triage: fracture suspected, p=0.87', '— not a diagnosis'], heatmapPng: await heatmapWithSpot(0.5, 0.7) });
+    const image = await renderAnnotatedImage(grey, {
+      banner: ['AI triage: fracture suspected, p=0.87', '— not a diagnosis'],
+      heatmapPng: await heatmapWithSpot(0.5, 0.7),
+    });
     const file = path.join(os.tmpdir(), 'osteon-test-artifacts', 'pacs-unit-overlay.png');
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await sharp(Buffer.from(image.pixels), { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toFile(file);
+    await sharp(Buffer.from(image.pixels), { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+      .png()
+      .toFile(file);
     const [r, g, b] = at(image.pixels, 150, 280);
     expect(r).toBeGreaterThan(140);
     expect(r! - b!).toBeGreaterThan(60);
     expect(g).toBeLessThan(r!);
     expect(at(image.pixels, 30, 380)).toEqual([90, 90, 90]);
     let ink = 0;
-    for (let y = 0; y < 40; y += 1) for (let x = 0; x < WIDTH; x += 1) if (at(image.pixels, x, y)[2]! < 60 && at(image.pixels, x, y)[0]! > 200) ink += 1;
+    for (let y = 0; y < 40; y += 1)
+      for (let x = 0; x < WIDTH; x += 1) if (at(image.pixels, x, y)[2]! < 60 && at(image.pixels, x, y)[0]! > 200) ink += 1;
     expect(ink).toBeGreaterThan(50);
   });
 
   it('draws no overlay from a flat heat map or without one', async () => {
-    const flat = await sharp(Buffer.alloc(60 * 80, 12), { raw: { width: 60, height: 80, channels: 1 } }).png().toBuffer();
+    const flat = await sharp(Buffer.alloc(60 * 80, 12), { raw: { width: 60, height: 80, channels: 1 } })
+      .png()
+      .toBuffer();
     for (const heatmapPng of [flat, undefined]) {
-      const image = await renderAnnotatedImage(grey, { banner: ['AI triage: no fracture suspected, p=0.12', '— not a diagnosis'], heatmapPng });
+      const image = await renderAnnotatedImage(grey, {
+        banner: ['AI triage: no fracture suspected, p=0.12', '— not a diagnosis'],
+        heatmapPng,
+      });
       expect(at(image.pixels, 150, 280)).toEqual([90, 90, 90]);
     }
   });
 
   it('writes an RGB Secondary Capture in the original study that dcmtk reads', async () => {
     const image = await renderAnnotatedImage(grey, { banner: ['a', 'b'], heatmapPng: undefined });
-    const elements = buildSecondaryCapture({ original, image, seriesInstanceUid: '1.2.9.1', sopInstanceUid: '1.2.9.2', instanceNumber: 1, modelVersion: 'm1', createdAt: new Date() });
+    const elements = buildSecondaryCapture({
+      original,
+      image,
+      seriesInstanceUid: '1.2.9.1',
+      sopInstanceUid: '1.2.9.2',
+      instanceNumber: 1,
+      modelVersion: 'm1',
+      createdAt: new Date(),
+    });
     const file = path.join(os.tmpdir(), `osteon-pacs-unit-${process.pid}.dcm`);
     await fs.writeFile(file, part10Of(elements));
     const dump = await dcmtk('dcmdump', [file]);
@@ -75,12 +97,35 @@ describe('PACS result objects', () => {
     expect(dump.output).toMatch(/\(0008,1155\) UI =?\[?1\.2\.3\.1/);
   });
 
-  it('marks the AI draft SR unverified and the signed one verified by the doctor, with the doctor\'s verdict', async () => {
+  it("marks the AI draft SR unverified and the signed one verified by the doctor, with the doctor's verdict", async () => {
     const ai = { fracture: true, probability: 0.87, countClass: '1', bodyPart: 'hip', urgency: 'urgent' };
     const base = { id: 'r', contentVersion: 1, modelVersion: 'm1', urgency: 'urgent', findings: ai };
-    const sources = [{ sopClassUid: original.SOPClassUID, sopInstanceUid: original.SOPInstanceUID, seriesInstanceUid: original.SeriesInstanceUID, rows: HEIGHT, columns: WIDTH, findings: { fracture: true, fractureProbability: 0.87, peak: { x: 0.5, y: 0.25 } } }];
-    const draft = buildStructuredReport({ report: { ...base, status: 'preliminary', review: undefined } as unknown as Report, original, sources: sources as never, seriesInstanceUid: '1.2.9.3', sopInstanceUid: '1.2.9.4', instanceNumber: 1, predecessor: undefined, createdAt: new Date() });
-    const review = { by: { id: 'd', username: 'dr-unit', role: 'doctor' }, at: new Date(), agreed: false, verdict: { fracture: false, countClass: '0', bodyPart: 'hip', conclusion: undefined } };
+    const sources = [
+      {
+        sopClassUid: original.SOPClassUID,
+        sopInstanceUid: original.SOPInstanceUID,
+        seriesInstanceUid: original.SeriesInstanceUID,
+        rows: HEIGHT,
+        columns: WIDTH,
+        findings: { fracture: true, fractureProbability: 0.87, peak: { x: 0.5, y: 0.25 } },
+      },
+    ];
+    const draft = buildStructuredReport({
+      report: { ...base, status: 'preliminary', review: undefined } as unknown as Report,
+      original,
+      sources: sources as never,
+      seriesInstanceUid: '1.2.9.3',
+      sopInstanceUid: '1.2.9.4',
+      instanceNumber: 1,
+      predecessor: undefined,
+      createdAt: new Date(),
+    });
+    const review = {
+      by: { id: 'd', username: 'dr-unit', role: 'doctor' },
+      at: new Date(),
+      agreed: false,
+      verdict: { fracture: false, countClass: '0', bodyPart: 'hip', conclusion: undefined },
+    };
     const signed = buildStructuredReport({
       report: { ...base, status: 'amended', review } as unknown as Report,
       original,

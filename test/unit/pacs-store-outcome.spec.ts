@@ -1,6 +1,10 @@
 import { classifyStoreStatus, deliveryOutcomeOf, type StoreResponse } from '../../src/pacs/store-outcome';
 
-const answered = (sopInstanceUid: string, status: number | undefined, errorComment?: string): StoreResponse => ({ sopInstanceUid, status, errorComment });
+const answered = (sopInstanceUid: string, status: number | undefined, errorComment?: string): StoreResponse => ({
+  sopInstanceUid,
+  status,
+  errorComment,
+});
 
 describe('PACS store outcome', () => {
   it('classifies C-STORE statuses as success, warning, retry or refusal', () => {
@@ -16,12 +20,18 @@ describe('PACS store outcome', () => {
   });
 
   it('counts an association as delivered only when every object was stored, keeping warnings', () => {
-    const outcome = deliveryOutcomeOf({ kind: 'completed', responses: [answered('1.1', 0), answered('1.2', 0xb000, 'coerced')] }, ['1.1', '1.2']);
+    const outcome = deliveryOutcomeOf({ kind: 'completed', responses: [answered('1.1', 0), answered('1.2', 0xb000, 'coerced')] }, [
+      '1.1',
+      '1.2',
+    ]);
     expect(outcome).toEqual({ kind: 'delivered', warnings: ['1.2: status 0xB000 coerced'] });
   });
 
   it('refuses when one object was refused even if the others were stored, naming the status and comment', () => {
-    const outcome = deliveryOutcomeOf({ kind: 'completed', responses: [answered('1.1', 0), answered('1.2', 0xa900, 'bad data set')] }, ['1.1', '1.2']);
+    const outcome = deliveryOutcomeOf({ kind: 'completed', responses: [answered('1.1', 0), answered('1.2', 0xa900, 'bad data set')] }, [
+      '1.1',
+      '1.2',
+    ]);
     expect(outcome).toEqual({ kind: 'refused', reason: 'PACS refused: 1.2: status 0xA900 bad data set' });
   });
 
@@ -43,7 +53,10 @@ describe('PACS store outcome', () => {
   });
 
   it('retries network errors and transient rejections, refuses permanent rejections', () => {
-    expect(deliveryOutcomeOf({ kind: 'network-error', message: 'ECONNREFUSED' }, ['1.1'])).toEqual({ kind: 'retry', reason: 'PACS unreachable: ECONNREFUSED' });
+    expect(deliveryOutcomeOf({ kind: 'network-error', message: 'ECONNREFUSED' }, ['1.1'])).toEqual({
+      kind: 'retry',
+      reason: 'PACS unreachable: ECONNREFUSED',
+    });
     expect(deliveryOutcomeOf({ kind: 'rejected', result: 2, source: 3, reason: 1 }, ['1.1']).kind).toBe('retry');
     expect(deliveryOutcomeOf({ kind: 'rejected', result: 1, source: 1, reason: 3 }, ['1.1'])).toEqual({
       kind: 'refused',

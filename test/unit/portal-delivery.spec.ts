@@ -4,7 +4,7 @@ import { JobTargetGoneError, UnrecoverableJobError } from '../../src/jobs/job.ex
 import type { DeliveryState, Report } from '../../src/reports/report';
 import type { ReportEvents } from '../../src/reports/report-events';
 import type { ReportService } from '../../src/reports/report.service';
-import { DeliveryScheduler, deliveryJobKey } from '../../src/reports/delivery-scheduler';
+import { DeliveryScheduler, deliveryJobKey } from '../../src/deliveries/delivery-scheduler';
 import { DELIVERABLE_STATUSES } from '../../src/portal/release.policy';
 import type { PatientPdf, PatientPdfService } from '../../src/portal/patient-pdf.service';
 import { PortalDeliveryService } from '../../src/portal/portal-delivery.service';
@@ -59,7 +59,10 @@ const fakePdfs = {
   },
 };
 
-function delivery(report: Report, outcomes: WebhookOutcome[] = []): { service: PortalDeliveryService; reports: FakeReports; webhook: FakeWebhook; links: FakeLinks } {
+function delivery(
+  report: Report,
+  outcomes: WebhookOutcome[] = [],
+): { service: PortalDeliveryService; reports: FakeReports; webhook: FakeWebhook; links: FakeLinks } {
   const reports = new FakeReports(report);
   const webhook = new FakeWebhook(outcomes);
   const links = new FakeLinks();
@@ -73,14 +76,23 @@ function delivery(report: Report, outcomes: WebhookOutcome[] = []): { service: P
 }
 
 describe('portal delivery', () => {
-  const attempt = (report: Report, number = 1): { reportId: string; attempt: number; maxAttempts: number } => ({ reportId: report.id, attempt: number, maxAttempts: 3 });
+  const attempt = (report: Report, number = 1): { reportId: string; attempt: number; maxAttempts: number } => ({
+    reportId: report.id,
+    attempt: number,
+    maxAttempts: 3,
+  });
 
   it('replaces the link, posts the document and records it delivered for the current version', async () => {
     const report = signedReport();
     const { service, reports, webhook, links } = delivery(report);
     await service.deliver(attempt(report));
     expect(links.calls).toEqual(['revoke below v2', 'issue v2']);
-    expect(JSON.parse(webhook.bodies[0]!)).toMatchObject({ kind: 'report', reportId: report.id, contentVersion: 2, link: { url: '/portal/token-v2' } });
+    expect(JSON.parse(webhook.bodies[0]!)).toMatchObject({
+      kind: 'report',
+      reportId: report.id,
+      contentVersion: 2,
+      link: { url: '/portal/token-v2' },
+    });
     expect(reports.recorded).toEqual([expect.objectContaining({ status: 'delivered', contentVersion: 2, attempts: 1, error: undefined })]);
   });
 

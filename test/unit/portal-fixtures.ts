@@ -1,6 +1,6 @@
 import path from 'node:path';
 import sharp from 'sharp';
-import type { GreyPixels } from '../../src/inference/grey-image';
+import type { GreyPixels } from '../../src/imaging/grey-image';
 import type { AnalysedImage, StudyFindings } from '../../src/reports/findings';
 import type { Report, Review } from '../../src/reports/report';
 import { draftReport } from '../support/report-fixture';
@@ -91,5 +91,7 @@ export async function fixtureHeatmap(width = 205, height = 256): Promise<Buffer>
       pixels[y * width + x] = Math.round(255 * Math.exp(-(dx * dx + dy * dy)));
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
 }

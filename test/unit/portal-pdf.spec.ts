@@ -5,13 +5,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import type { AppConfig } from '../../src/config/app-config';
-import type { GreyPixels } from '../../src/inference/grey-image';
-import type { AnalysedImage } from '../../src/reports/findings';
+import type { GreyPixels } from '../../src/imaging/grey-image';
 import { PatientPdfService, showsHeatmap } from '../../src/portal/patient-pdf.service';
 import { PdfPrinterRepository } from '../../src/portal/pdf-printer.repository';
 import { PortalErrorCode, PortalException } from '../../src/portal/portal.exception';
-import type { ReportImageRepository } from '../../src/portal/report-image.repository';
+import type { ReportImagesService } from '../../src/portal/report-images.service';
 import { renderThumbnail } from '../../src/portal/thumbnail.renderer';
+import type { AnalysedImage } from '../../src/reports/findings';
 import { FIXTURE_IMAGE, fixtureGrey, fixtureHeatmap, review, signedReport } from './portal-fixtures';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ describe('patient PDF', () => {
   beforeAll(async () => {
     images = new FixtureImages(await fixtureGrey(), await fixtureHeatmap());
     const config = { portal: { institutionName: 'Szpital Św. Łukasza, Radiologia' } } as unknown as AppConfig;
-    service = new PatientPdfService(config, images as unknown as ReportImageRepository, new PdfPrinterRepository());
+    service = new PatientPdfService(config, images as unknown as ReportImagesService, new PdfPrinterRepository());
   });
 
   it('prints names beyond Latin-1, the doctor conclusion in plain words and the AI finding it confirmed', async () => {
@@ -77,7 +77,13 @@ describe('patient PDF', () => {
       agreed: false,
       verdict: { fracture: false, countClass: '0', bodyPart: 'hand', conclusion: 'Kein Bruch: the line is a growth plate (Łukasz, ë, ü).' },
     });
-    const report = signedReport({ status: 'amended', review: correction, reviews: [review(), correction], finalAt: correction.at, contentVersion: 4 });
+    const report = signedReport({
+      status: 'amended',
+      review: correction,
+      reviews: [review(), correction],
+      finalAt: correction.at,
+      contentVersion: 4,
+    });
     const document = await service.render(report);
     expect(document.kind).toBe('corrected');
     const text = await pdfText(document.pdf);
@@ -105,7 +111,18 @@ describe('patient PDF', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-pdf-'));
     try {
       await fs.writeFile(path.join(dir, 'report.pdf'), document.pdf);
-      await run('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', path.join(dir, 'report.pdf'), path.join(dir, 'page')]);
+      await run('pdftoppm', [
+        '-png',
+        '-r',
+        '60',
+        '-f',
+        '1',
+        '-l',
+        '1',
+        '-singlefile',
+        path.join(dir, 'report.pdf'),
+        path.join(dir, 'page'),
+      ]);
       const page = await sharp(path.join(dir, 'page.png')).stats();
       const { width, height } = await sharp(path.join(dir, 'page.png')).metadata();
       // A4 at 60 dpi, with content on it (not a blank white page).
@@ -122,7 +139,10 @@ describe('patient PDF', () => {
     const report = signedReport({
       status: 'entered-in-error',
       contentVersion: 3,
-      statusHistory: [...signedReport().statusHistory, { status: 'entered-in-error', at: withdrawnAt, by: review().by, reason: 'wrong patient' }],
+      statusHistory: [
+        ...signedReport().statusHistory,
+        { status: 'entered-in-error', at: withdrawnAt, by: review().by, reason: 'wrong patient' },
+      ],
     });
     const document = await service.render(report);
     expect(document.kind).toBe('withdrawn');
@@ -141,7 +161,9 @@ describe('patient PDF', () => {
   it('draws the heat map only on images where the AI found a fracture the doctor confirmed', async () => {
     const report = signedReport();
     expect(report.images.map((image) => showsHeatmap(report, image))).toEqual([true, false]);
-    const ruledOut = signedReport({ review: review({ agreed: false, verdict: { fracture: false, countClass: '0', bodyPart: 'hand', conclusion: undefined } }) });
+    const ruledOut = signedReport({
+      review: review({ agreed: false, verdict: { fracture: false, countClass: '0', bodyPart: 'hand', conclusion: undefined } }),
+    });
     expect(ruledOut.images.map((image) => showsHeatmap(ruledOut, image))).toEqual([false, false]);
   });
 

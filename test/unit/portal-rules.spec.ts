@@ -78,7 +78,10 @@ describe('patient links', () => {
     now = new Date('2026-03-14T12:00:00Z');
     await expect(service.resolve(tokenOf(url))).rejects.toMatchObject({ code: PortalErrorCode.LinkNotFound, message: 'no such link' });
     await expect(service.resolve('A'.repeat(43))).rejects.toMatchObject({ code: PortalErrorCode.LinkNotFound, message: 'no such link' });
-    await expect(service.resolve('../../etc/passwd')).rejects.toMatchObject({ code: PortalErrorCode.LinkNotFound, message: 'no such link' });
+    await expect(service.resolve('../../etc/passwd')).rejects.toMatchObject({
+      code: PortalErrorCode.LinkNotFound,
+      message: 'no such link',
+    });
   });
 
   it('revokes the links of older versions when a corrected version replaces them', async () => {

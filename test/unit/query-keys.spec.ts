@@ -1,8 +1,15 @@
-import { matches, parseQuery, QueryIdentifierError, valueText } from '../../src/dicom/query-keys';
+import { matches, parseQuery, valueText } from '../../src/dicom/query-keys';
+import { QueryIdentifierError } from '../../src/dicom/query.exception';
 
 describe('C-FIND identifiers', () => {
   it('reads the level, keeps every requested key and turns only non-empty supported keys into matchers', () => {
-    const query = parseQuery({ QueryRetrieveLevel: 'study', PatientID: 'P1', StudyInstanceUID: '', PatientName: [{ Alphabetic: '' }], StudyDescription: 'x*' });
+    const query = parseQuery({
+      QueryRetrieveLevel: 'study',
+      PatientID: 'P1',
+      StudyInstanceUID: '',
+      PatientName: [{ Alphabetic: '' }],
+      StudyDescription: 'x*',
+    });
     expect(query.level).toBe('STUDY');
     expect(query.requestedKeys).toEqual(['PatientID', 'StudyInstanceUID', 'PatientName', 'StudyDescription']);
     expect([...query.matchers.keys()]).toEqual(['PatientID']);

@@ -44,7 +44,10 @@ describe('urgency rule', () => {
 describe('study-level findings', () => {
   it('is positive when any view is, with the most suspicious view’s probability and body part', () => {
     const findings = studyFindingsOf(
-      [image({ fractureProbability: 0.2, bodyPart: 'hand' }), image({ fractureProbability: 0.7, fracture: true, countClass: '1', bodyPart: 'leg' })],
+      [
+        image({ fractureProbability: 0.2, bodyPart: 'hand' }),
+        image({ fractureProbability: 0.7, fracture: true, countClass: '1', bodyPart: 'leg' }),
+      ],
       rules,
     );
     expect(findings).toEqual({ fracture: true, probability: 0.7, countClass: '1', bodyPart: 'leg', urgency: 'soon' });
@@ -52,7 +55,10 @@ describe('study-level findings', () => {
 
   it('never reports a positive study with zero fractures, and takes the worst count', () => {
     const findings = studyFindingsOf(
-      [image({ fractureProbability: 0.6, fracture: true, countClass: '0' }), image({ fractureProbability: 0.5, fracture: true, countClass: '2+' })],
+      [
+        image({ fractureProbability: 0.6, fracture: true, countClass: '0' }),
+        image({ fractureProbability: 0.5, fracture: true, countClass: '2+' }),
+      ],
       rules,
     );
     expect(findings.countClass).toBe('2+');

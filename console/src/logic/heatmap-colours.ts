@@ -16,7 +16,11 @@ export function heatColour(value: number): [number, number, number] {
     const lower = STOPS[index - 1] as (typeof STOPS)[number];
     if (v <= upper[0]) {
       const t = (v - lower[0]) / (upper[0] - lower[0]);
-      return [0, 1, 2].map((channel) => Math.round(lower[channel + 1]! + (upper[channel + 1]! - lower[channel + 1]!) * t)) as [number, number, number];
+      return [0, 1, 2].map((channel) => Math.round(lower[channel + 1]! + (upper[channel + 1]! - lower[channel + 1]!) * t)) as [
+        number,
+        number,
+        number,
+      ];
     }
   }
   const last = STOPS[STOPS.length - 1] as (typeof STOPS)[number];

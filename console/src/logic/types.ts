@@ -43,7 +43,11 @@ export interface DeliveryState {
 
 export interface ReportDetail extends WorklistItem {
   images: Array<{ instanceId: string; sopInstanceUid: string; findings: ImageFindings; imageUrl: string; heatmapUrl?: string }>;
-  review?: { agreed: boolean; verdict: { fracture: boolean; countClass: CountClass; bodyPart: BodyPart; conclusion?: string }; by: { username: string } };
+  review?: {
+    agreed: boolean;
+    verdict: { fracture: boolean; countClass: CountClass; bodyPart: BodyPart; conclusion?: string };
+    by: { username: string };
+  };
   deliveries?: Partial<Record<string, DeliveryState>>;
   preliminaryAt?: string;
   finalAt?: string;

@@ -3,8 +3,21 @@ import { amendmentBody, amendmentProblems, withCount, withFracture, type Amendme
 import { countLabel } from '../logic/format';
 import { BODY_PARTS, COUNT_CLASSES, type CountClass, type BodyPart, type StudyFindings } from '../logic/types';
 
-export function AmendForm({ findings, onSubmit, onCancel }: { findings: StudyFindings; onSubmit: (body: Record<string, unknown>) => Promise<void>; onCancel: () => void }) {
-  const [draft, setDraft] = useState<AmendmentDraft>({ fracture: findings.fracture, countClass: findings.countClass, bodyPart: findings.bodyPart, conclusion: '' });
+export function AmendForm({
+  findings,
+  onSubmit,
+  onCancel,
+}: {
+  findings: StudyFindings;
+  onSubmit: (body: Record<string, unknown>) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [draft, setDraft] = useState<AmendmentDraft>({
+    fracture: findings.fracture,
+    countClass: findings.countClass,
+    bodyPart: findings.bodyPart,
+    conclusion: '',
+  });
   const [busy, setBusy] = useState(false);
   const problems = amendmentProblems(draft);
 
@@ -25,14 +38,20 @@ export function AmendForm({ findings, onSubmit, onCancel }: { findings: StudyFin
       <fieldset>
         <legend>Fracture</legend>
         <label>
-          <input type="radio" name="fracture" value="yes" checked={draft.fracture} onChange={() => setDraft(withFracture(draft, true))} /> Yes
+          <input type="radio" name="fracture" value="yes" checked={draft.fracture} onChange={() => setDraft(withFracture(draft, true))} />{' '}
+          Yes
         </label>
         <label>
-          <input type="radio" name="fracture" value="no" checked={!draft.fracture} onChange={() => setDraft(withFracture(draft, false))} /> No
+          <input type="radio" name="fracture" value="no" checked={!draft.fracture} onChange={() => setDraft(withFracture(draft, false))} />{' '}
+          No
         </label>
       </fieldset>
       <label for="amend-count">Number of fractures</label>
-      <select id="amend-count" value={draft.countClass} onChange={(event) => setDraft(withCount(draft, event.currentTarget.value as CountClass))}>
+      <select
+        id="amend-count"
+        value={draft.countClass}
+        onChange={(event) => setDraft(withCount(draft, event.currentTarget.value as CountClass))}
+      >
         {COUNT_CLASSES.map((count) => (
           <option key={count} value={count}>
             {countLabel(count)}
@@ -40,7 +59,11 @@ export function AmendForm({ findings, onSubmit, onCancel }: { findings: StudyFin
         ))}
       </select>
       <label for="amend-body-part">Body part</label>
-      <select id="amend-body-part" value={draft.bodyPart} onChange={(event) => setDraft({ ...draft, bodyPart: event.currentTarget.value as BodyPart })}>
+      <select
+        id="amend-body-part"
+        value={draft.bodyPart}
+        onChange={(event) => setDraft({ ...draft, bodyPart: event.currentTarget.value as BodyPart })}
+      >
         {BODY_PARTS.map((part) => (
           <option key={part} value={part}>
             {part}
@@ -48,7 +71,13 @@ export function AmendForm({ findings, onSubmit, onCancel }: { findings: StudyFin
         ))}
       </select>
       <label for="amend-conclusion">Conclusion</label>
-      <textarea id="amend-conclusion" rows={4} maxLength={4000} value={draft.conclusion} onInput={(event) => setDraft({ ...draft, conclusion: event.currentTarget.value })} />
+      <textarea
+        id="amend-conclusion"
+        rows={4}
+        maxLength={4000}
+        value={draft.conclusion}
+        onInput={(event) => setDraft({ ...draft, conclusion: event.currentTarget.value })}
+      />
       {problems.map((problem) => (
         <p key={problem} class="error" role="alert">
           {problem}

@@ -58,7 +58,12 @@ export function Analytics({ session }: { session: Session }) {
               testId="chart-volume"
               integer
               title={`Reports created per ${bucket} (UTC)`}
-              data={data.overTime.map((row) => ({ label: bucketLabel(row.bucket, bucket), value: row.count, description: `${bucketLabel(row.bucket, bucket)}: ${row.count} reports`, valueLabel: String(row.count) }))}
+              data={data.overTime.map((row) => ({
+                label: bucketLabel(row.bucket, bucket),
+                value: row.count,
+                description: `${bucketLabel(row.bucket, bucket)}: ${row.count} reports`,
+                valueLabel: String(row.count),
+              }))}
             />
           </section>
           <section aria-labelledby="open-title">

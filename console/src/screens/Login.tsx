@@ -25,9 +25,24 @@ export function Login({ onSignedIn }: { onSignedIn: (session: Session) => void }
       <p class="muted">Emergency X-ray console</p>
       <form onSubmit={(event) => void submit(event)} aria-describedby={error ? 'login-error' : undefined}>
         <label for="username">User name</label>
-        <input id="username" name="username" autoComplete="username" required value={username} onInput={(event) => setUsername(event.currentTarget.value)} />
+        <input
+          id="username"
+          name="username"
+          autoComplete="username"
+          required
+          value={username}
+          onInput={(event) => setUsername(event.currentTarget.value)}
+        />
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(event) => setPassword(event.currentTarget.value)} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onInput={(event) => setPassword(event.currentTarget.value)}
+        />
         {error && (
           <p id="login-error" role="alert" class="error">
             {error}

@@ -25,7 +25,17 @@ async function colouredOverlay(greyUrl: string): Promise<string> {
 }
 
 /** One image rendered server-side (windowed PNG) with its heat map laid over it when asked. */
-export function ReportImage({ session, image, index, showHeatmap }: { session: Session; image: Image; index: number; showHeatmap: boolean }) {
+export function ReportImage({
+  session,
+  image,
+  index,
+  showHeatmap,
+}: {
+  session: Session;
+  image: Image;
+  index: number;
+  showHeatmap: boolean;
+}) {
   const [picture, setPicture] = useState<string>();
   const [heatmap, setHeatmap] = useState<string>();
   const [error, setError] = useState<string>();
@@ -57,15 +67,23 @@ export function ReportImage({ session, image, index, showHeatmap }: { session: S
   return (
     <figure class="radiograph" data-testid="report-image">
       <div class="stage">
-        {picture ? <img src={picture} alt={`Image ${index + 1}: ${findings.bodyPart} radiograph`} data-loaded="true" /> : <div class="placeholder">{error ?? 'Loading image…'}</div>}
-        {picture && heatmap && showHeatmap && <img class="heatmap" src={heatmap} alt={`Heat map of image ${index + 1}: where the model looked`} data-testid="heatmap" />}
+        {picture ? (
+          <img src={picture} alt={`Image ${index + 1}: ${findings.bodyPart} radiograph`} data-loaded="true" />
+        ) : (
+          <div class="placeholder">{error ?? 'Loading image…'}</div>
+        )}
+        {picture && heatmap && showHeatmap && (
+          <img class="heatmap" src={heatmap} alt={`Heat map of image ${index + 1}: where the model looked`} data-testid="heatmap" />
+        )}
       </div>
       <figcaption>
-        Image {index + 1}: {findings.fracture ? 'fracture suspected' : 'no fracture'} ({formatPercent(findings.fractureProbability)}), count {countLabel(findings.countClass)}, {findings.bodyPart}
+        Image {index + 1}: {findings.fracture ? 'fracture suspected' : 'no fracture'} ({formatPercent(findings.fractureProbability)}), count{' '}
+        {countLabel(findings.countClass)}, {findings.bodyPart}
         <span class="muted"> (body part from {findings.bodyPartSource === 'dicom' ? 'the DICOM header' : 'the model'})</span>
         {showHeatmap && heatmap && (
           <span class="legend">
-            Heat map: <span class="swatch cool" aria-hidden="true" /> low <span class="swatch hot" aria-hidden="true" /> high attention of the model
+            Heat map: <span class="swatch cool" aria-hidden="true" /> low <span class="swatch hot" aria-hidden="true" /> high attention of
+            the model
           </span>
         )}
       </figcaption>

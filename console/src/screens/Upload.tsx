@@ -36,7 +36,11 @@ export function Upload({ session }: { session: Session }) {
 
   const refreshStudy = async (upload: Uploaded): Promise<void> => {
     const study = await getJson<{ instances: unknown[] }>(session, `/api/studies/${upload.studyInstanceUid}`).catch(() => undefined);
-    setUploads((current) => current.map((item) => (item.studyInstanceUid === upload.studyInstanceUid ? { ...item, instancesSeen: study?.instances.length ?? 0 } : item)));
+    setUploads((current) =>
+      current.map((item) =>
+        item.studyInstanceUid === upload.studyInstanceUid ? { ...item, instancesSeen: study?.instances.length ?? 0 } : item,
+      ),
+    );
   };
 
   const submit = async (event: Event): Promise<void> => {
@@ -54,7 +58,11 @@ export function Upload({ session }: { session: Session }) {
     setError(undefined);
     try {
       const result = await postJson<RecordResult>(session, '/api/records', form);
-      const added = result.studyInstanceUids.map((studyInstanceUid) => ({ patientId: fields.patientId.trim(), studyInstanceUid, stored: result.instances.filter((instance) => instance.studyInstanceUid === studyInstanceUid).length }));
+      const added = result.studyInstanceUids.map((studyInstanceUid) => ({
+        patientId: fields.patientId.trim(),
+        studyInstanceUid,
+        stored: result.instances.filter((instance) => instance.studyInstanceUid === studyInstanceUid).length,
+      }));
       setUploads((current) => [...added, ...current]);
       added.forEach((upload) => void refreshStudy(upload));
       setFields(EMPTY);
@@ -68,7 +76,8 @@ export function Upload({ session }: { session: Session }) {
     }
   };
 
-  const set = (key: keyof PatientFields) => (event: Event) => setFields({ ...fields, [key]: (event.currentTarget as HTMLInputElement).value });
+  const set = (key: keyof PatientFields) => (event: Event) =>
+    setFields({ ...fields, [key]: (event.currentTarget as HTMLInputElement).value });
 
   return (
     <main id="main">
@@ -129,10 +138,17 @@ export function Upload({ session }: { session: Session }) {
             <label for="images" class="button">
               Choose files
             </label>
-            <input id="images" class="visually-hidden" type="file" multiple accept=".dcm,.dicom,application/dicom,image/jpeg,image/png" onChange={(event) => {
-              addFiles(event.currentTarget.files);
-              event.currentTarget.value = '';
-            }} />
+            <input
+              id="images"
+              class="visually-hidden"
+              type="file"
+              multiple
+              accept=".dcm,.dicom,application/dicom,image/jpeg,image/png"
+              onChange={(event) => {
+                addFiles(event.currentTarget.files);
+                event.currentTarget.value = '';
+              }}
+            />
           </div>
           {files.length > 0 && (
             <ul class="files" aria-label="Images to send">
@@ -174,7 +190,8 @@ export function Upload({ session }: { session: Session }) {
           {uploads.map((upload) => (
             <li key={upload.studyInstanceUid} data-testid="uploaded-record">
               <strong>{upload.patientId}</strong>: {upload.stored} image{upload.stored === 1 ? '' : 's'} stored
-              {upload.instancesSeen !== undefined ? `, ${upload.instancesSeen} in the study` : ''}; analysis queued, the report goes to the doctors' worklist.{' '}
+              {upload.instancesSeen !== undefined ? `, ${upload.instancesSeen} in the study` : ''}; analysis queued, the report goes to the
+              doctors' worklist.{' '}
               <button type="button" class="link" onClick={() => void refreshStudy(upload)}>
                 Check again
               </button>

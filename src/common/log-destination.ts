@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+
+const RETRY_AFTER_FAILURE_MS = 1000;
+const RETRY_AFTER_EAGAIN_MS = 20;
+
+/**
+ * Where log lines go: an asynchronous writer to a file descriptor with a bounded queue. The
+ * engine never waits for its log. When the destination fails (a full disk, a closed pipe) or
+ * the queue is full, lines are dropped and counted; once a write succeeds again, one warning
+ * says how many were lost.
+ *
+ * Written here because pino's own destination (sonic-boom) was measured to hang the process
+ * on exit when its file sits on a full disk: its exit flush retries a failed write forever,
+ * so SIGTERM never completed.
+ */
+export class AsyncLogDestination {
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private writing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private droppedTotal = 0;
+  private droppedUnreported = 0;
+  private failing = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly maxQueuedBytes = 8 * 1024 * 1024,
+  ) {}
+
+  /** Lines dropped since the process started (a metric). */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  write(line: string): boolean {
+    if (this.queuedBytes + line.length > this.maxQueuedBytes) {
+      this.drop(1);
+      return true;
+    }
+    this.queue.push(line);
+    this.queuedBytes += line.length;
+    this.writeSoon();
+    return true;
+  }
+
+  /** Waits up to `timeoutMs` for the queue to be written (shutdown); never blocks on the fd. */
+  async flush(timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.writing) && Date.now() < deadline && !this.failing) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private drop(lines: number): void {
+    this.droppedTotal += lines;
+    this.droppedUnreported += lines;
+  }
+
+  private writeSoon(delayMs = 0): void {
+    if (this.writing || this.retryTimer) return;
+    if (delayMs > 0) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.writeNext();
+      }, delayMs);
+      this.retryTimer.unref();
+      return;
+    }
+    this.writeNext();
+  }
+
+  private writeNext(): void {
+    if (this.queue.length === 0 && this.droppedUnreported === 0) return;
+    const lines = this.queue.splice(0, this.queue.length);
+    this.queuedBytes = 0;
+    if (this.droppedUnreported > 0 && !this.failing) lines.unshift(droppedWarning(this.droppedUnreported));
+    const reported = this.droppedUnreported > 0 && !this.failing ? this.droppedUnreported : 0;
+    const buffer = Buffer.from(lines.join(''), 'utf8');
+    this.writing = true;
+    this.writeFrom(buffer, 0, lines.length, reported);
+  }
+
+  private writeFrom(buffer: Buffer, offset: number, lines: number, reported: number): void {
+    fs.write(this.fd, buffer, offset, buffer.length - offset, null, (error, written) => {
+      if (error) {
+        this.writing = false;
+        if (error.code === 'EAGAIN') {
+          // A non-blocking pipe is full: keep the lines and try again shortly.
+          this.queue.unshift(buffer.subarray(offset).toString('utf8'));
+          this.queuedBytes += buffer.length - offset;
+          this.writeSoon(RETRY_AFTER_EAGAIN_MS);
+          return;
+        }
+        this.failing = true;
+        this.drop(lines - (reported > 0 ? 1 : 0));
+        this.writeSoon(RETRY_AFTER_FAILURE_MS);
+        return;
+      }
+      if (offset + written < buffer.length) {
+        this.writeFrom(buffer, offset + written, lines, reported);
+        return;
+      }
+      this.writing = false;
+      this.failing = false;
+      this.droppedUnreported -= reported;
+      if (this.queue.length > 0 || this.droppedUnreported > 0) this.writeSoon();
+    });
+  }
+}
+
+function droppedWarning(count: number): string {
+  return `${JSON.stringify({ level: 40, time: new Date().toISOString(), service: 'osteon', module: 'logging', dropped: count, msg: 'log lines were dropped: the log destination failed or fell behind' })}\n`;
+}

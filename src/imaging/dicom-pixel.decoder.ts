@@ -1,0 +1,154 @@
+import { Context, NativeCodecs } from 'dcmjs-codecs';
+import { TransferSyntax } from './dicom-file.constants';
+import type { GreyPixels } from './grey-image';
+import { ImagingErrorCode, ImagingException } from './imaging.exception';
+import { assertDecodable, frameByteLength, type PixelAttributes, type PixelFrame } from './pixel-frame';
+
+let codecsReady: Promise<void> | undefined;
+
+/** Loads the WASM codecs once per thread (about 80 ms); decoding compressed frames needs it. */
+export function initialiseCodecs(): Promise<void> {
+  codecsReady ??= NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+  return codecsReady;
+}
+
+/**
+ * Decodes the first frame to display grey 0..255: stored values (masked to Bits Stored,
+ * sign-extended when signed) -> Modality LUT (rescale) -> VOI (the first Window Center/Width,
+ * else the image's min..max) -> inverted for MONOCHROME1. Each possible stored value is
+ * mapped once through a lookup table.
+ */
+export function decodeToGrey(frame: PixelFrame): GreyPixels {
+  const { attributes } = frame;
+  assertDecodable(attributes);
+  const native = decompress(frame);
+  const expected = frameByteLength(attributes);
+  if (native.length !== expected) {
+    throw new ImagingException(ImagingErrorCode.InvalidPixelData, `decoded frame is ${native.length} bytes, expected ${expected}`);
+  }
+  const stored = storedValues(native, attributes);
+  const lut = displayLut(stored, attributes);
+  const offset = attributes.pixelRepresentation === 1 ? 1 << (attributes.bitsStored - 1) : 0;
+  const pixels = new Uint8Array(stored.length);
+  for (let i = 0; i < stored.length; i += 1) pixels[i] = lut[stored[i]! + offset]!;
+  return { width: attributes.columns, height: attributes.rows, pixels };
+}
+
+function decompress(frame: PixelFrame): Uint8Array {
+  const codec = codecFor(frame.transferSyntaxUid);
+  if (codec === 'native') return frame.data;
+  if (!NativeCodecs.isInitialized()) throw new Error('initialiseCodecs() must finish before decoding compressed pixel data');
+  const { attributes } = frame;
+  const context = new Context({
+    width: attributes.columns,
+    height: attributes.rows,
+    bitsAllocated: attributes.bitsAllocated,
+    bitsStored: attributes.bitsStored,
+    samplesPerPixel: attributes.samplesPerPixel,
+    pixelRepresentation: attributes.pixelRepresentation,
+    planarConfiguration: 0,
+    photometricInterpretation: attributes.photometricInterpretation,
+    encodedBuffer: frame.data,
+  });
+  try {
+    const decoded = decodeWith(codec, context).getDecodedBuffer();
+    if (!decoded || decoded.length === 0) throw new Error('the codec returned no pixels');
+    return decoded;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ImagingException(ImagingErrorCode.DecodeFailed, `${frame.transferSyntaxUid}: ${reason}`);
+  }
+}
+
+type Codec = 'native' | 'jpeg' | 'jpeg-ls' | 'jpeg2000' | 'rle';
+
+function codecFor(transferSyntaxUid: string): Codec {
+  switch (transferSyntaxUid) {
+    case TransferSyntax.ImplicitVrLittleEndian:
+    case TransferSyntax.ExplicitVrLittleEndian:
+      return 'native';
+    case TransferSyntax.JpegBaseline:
+    case TransferSyntax.JpegLosslessSv1:
+      return 'jpeg';
+    case TransferSyntax.JpegLsLossless:
+      return 'jpeg-ls';
+    case TransferSyntax.Jpeg2000Lossless:
+    case TransferSyntax.Jpeg2000:
+      return 'jpeg2000';
+    case TransferSyntax.RleLossless:
+      return 'rle';
+    default:
+      throw new ImagingException(ImagingErrorCode.UnsupportedTransferSyntax, `transfer syntax ${transferSyntaxUid} is not decoded`);
+  }
+}
+
+function decodeWith(codec: Exclude<Codec, 'native'>, context: Context): Context {
+  switch (codec) {
+    case 'jpeg':
+      return NativeCodecs.decodeJpeg(context, { convertColorspaceToRgb: false });
+    case 'jpeg-ls':
+      return NativeCodecs.decodeJpegLs(context);
+    case 'jpeg2000':
+      return NativeCodecs.decodeJpeg2000(context);
+    case 'rle':
+      return NativeCodecs.decodeRle(context);
+  }
+}
+
+/** Stored values as unsigned Bits Stored patterns (bits above High Bit may hold overlays). */
+function storedValues(native: Uint8Array, attributes: PixelAttributes): Int32Array {
+  const count = attributes.rows * attributes.columns;
+  const mask = attributes.bitsStored >= 32 ? -1 : (1 << attributes.bitsStored) - 1;
+  const signed = attributes.pixelRepresentation === 1;
+  const signBit = 1 << (attributes.bitsStored - 1);
+  const values = new Int32Array(count);
+  const wide = attributes.bitsAllocated === 16;
+  for (let i = 0; i < count; i += 1) {
+    const raw = wide ? native[2 * i]! | (native[2 * i + 1]! << 8) : native[i]!;
+    const bits = raw & mask;
+    values[i] = signed && bits & signBit ? bits - (mask + 1) : bits;
+  }
+  return values;
+}
+
+/** Display value for every possible stored value, indexed by stored value + offset. */
+function displayLut(stored: Int32Array, attributes: PixelAttributes): Uint8Array {
+  const { bitsStored, rescaleSlope: slope, rescaleIntercept: intercept, windowCenter, windowWidth } = attributes;
+  const signed = attributes.pixelRepresentation === 1;
+  const lowest = signed ? -(1 << (bitsStored - 1)) : 0;
+  const entries = 1 << bitsStored;
+  let window: (modality: number) => number;
+  if (windowCenter !== undefined && windowWidth !== undefined && windowWidth >= 1) {
+    window = linearWindow(windowCenter, windowWidth);
+  } else {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < stored.length; i += 1) {
+      const value = stored[i]!;
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+    const ends = [min * slope + intercept, max * slope + intercept];
+    const low = Math.min(...ends);
+    const span = Math.max(...ends) - low;
+    window = (modality) => (span > 0 ? ((modality - low) / span) * 255 : 0);
+  }
+  const invert = attributes.photometricInterpretation === 'MONOCHROME1';
+  const lut = new Uint8Array(entries);
+  for (let index = 0; index < entries; index += 1) {
+    const display = Math.min(255, Math.max(0, Math.round(window((lowest + index) * slope + intercept))));
+    lut[index] = invert ? 255 - display : display;
+  }
+  return lut;
+}
+
+/** The LINEAR VOI function of PS3.3 C.11.2.1.2.1, to an output range of 0..255. */
+function linearWindow(center: number, width: number): (modality: number) => number {
+  const lower = center - 0.5 - (width - 1) / 2;
+  const upper = center - 0.5 + (width - 1) / 2;
+  return (x) => {
+    if (x <= lower) return 0;
+    if (x > upper) return 255;
+    return ((x - (center - 0.5)) / (width - 1) + 0.5) * 255;
+  };
+}

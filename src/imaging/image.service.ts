@@ -1,0 +1,54 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { BlobStoreRepository } from '../storage/blob-store.repository';
+import type { ByteSource } from '../storage/byte-source';
+import { readPixelFrame } from './dicom-pixel.reader';
+import type { GreyPixels } from './grey-image';
+import type { PixelFrame } from './pixel-frame';
+import type { PrepareTask, PreparedImage } from './pixel-task';
+import { PixelWorkerPool } from './pixel-worker.pool';
+
+/**
+ * The one way to pixels: a Part 10 file's first frame decoded to display grey (Modality LUT,
+ * window, MONOCHROME1 inverted: the grey the model sees), or prepared as the model's input. The
+ * decoding runs in the pixel worker pool, never on the event loop; only the header walk (small
+ * reads) happens here.
+ */
+@Injectable()
+export class ImageService implements OnModuleDestroy {
+  constructor(
+    private readonly pixels: PixelWorkerPool,
+    private readonly blobs: BlobStoreRepository,
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pixels.close();
+  }
+
+  /** Runs `read` on a stored instance's file and closes it after. */
+  async withStored<T>(blobKey: string, read: (source: ByteSource) => Promise<T>): Promise<T> {
+    const source = await this.blobs.open(blobKey);
+    try {
+      return await read(source);
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** What decoding needs from a Part 10 file: its pixel attributes and the first frame's bytes. */
+  readFrame(source: ByteSource): Promise<PixelFrame> {
+    return readPixelFrame(source);
+  }
+
+  async grey(source: ByteSource): Promise<GreyPixels> {
+    return this.pixels.decode(await readPixelFrame(source));
+  }
+
+  greyOfStored(blobKey: string): Promise<GreyPixels> {
+    return this.withStored(blobKey, (source) => this.grey(source));
+  }
+
+  /** The model input (letterboxed and pooled to size x size) of a frame or a grey picture. */
+  prepare(task: PrepareTask): Promise<PreparedImage> {
+    return this.pixels.prepare(task);
+  }
+}

@@ -1,0 +1,52 @@
+import { decodeToGrey, initialiseCodecs } from './dicom-pixel.decoder';
+import type { GreyPixels } from './grey-image';
+import { ImagingErrorCode, ImagingException } from './imaging.exception';
+import type { PixelFrame } from './pixel-frame';
+import { preprocessGrey } from './preprocess';
+
+/** The model input of one image: a DICOM frame decoded (or a grey picture as it is), letterboxed and pooled. */
+export type PrepareTask =
+  | { readonly kind: 'dicom'; readonly frame: PixelFrame; readonly size: number }
+  | { readonly kind: 'grey'; readonly image: GreyPixels; readonly size: number };
+
+/** CPU work for one image, run in a pixel worker or inline: decode to display grey, or prepare a model input. */
+export type PixelTask = { readonly kind: 'decode'; readonly frame: PixelFrame } | PrepareTask;
+
+export interface PreparedImage {
+  readonly width: number;
+  readonly height: number;
+  /** size * size float32, the model input for this image. */
+  readonly tensor: Float32Array;
+  readonly decodeMs: number;
+  readonly preprocessMs: number;
+}
+
+export type PixelResult = GreyPixels | PreparedImage;
+
+export async function decodeFrame(frame: PixelFrame): Promise<GreyPixels> {
+  await initialiseCodecs();
+  return decodeToGrey(frame);
+}
+
+export async function prepareImage(task: PrepareTask): Promise<PreparedImage> {
+  const started = performance.now();
+  const image = task.kind === 'dicom' ? await decodeFrame(task.frame) : task.image;
+  const decoded = performance.now();
+  let tensor: Float32Array;
+  try {
+    tensor = preprocessGrey(image, task.size);
+  } catch (error) {
+    if (error instanceof RangeError) throw new ImagingException(ImagingErrorCode.InvalidPixelData, error.message);
+    throw error;
+  }
+  return { width: image.width, height: image.height, tensor, decodeMs: decoded - started, preprocessMs: performance.now() - decoded };
+}
+
+export function runPixelTask(task: PixelTask): Promise<PixelResult> {
+  return task.kind === 'decode' ? decodeFrame(task.frame) : prepareImage(task);
+}
+
+/** The large buffer of a result, moved (not copied) back from the worker. */
+export function transferableOf(result: PixelResult): ArrayBuffer {
+  return ('tensor' in result ? result.tensor.buffer : result.pixels.buffer) as ArrayBuffer;
+}

@@ -1,0 +1,29 @@
+import { parentPort } from 'node:worker_threads';
+import { ImagingException } from './imaging.exception';
+import { runPixelTask, transferableOf, type PixelResult, type PixelTask } from './pixel-task';
+
+/** Worker thread entry: decodes and preprocesses off the event loop (see PixelWorkerPool). */
+export interface PixelWorkerRequest {
+  readonly id: number;
+  readonly task: PixelTask;
+}
+
+export type PixelWorkerResponse =
+  | { readonly id: number; readonly ok: true; readonly result: PixelResult }
+  | { readonly id: number; readonly ok: false; readonly code: string | undefined; readonly message: string };
+
+const port = parentPort;
+if (port) {
+  port.on('message', (request: PixelWorkerRequest) => {
+    runPixelTask(request.task).then(
+      (result) => port.postMessage({ id: request.id, ok: true, result } satisfies PixelWorkerResponse, [transferableOf(result)]),
+      (error: unknown) =>
+        port.postMessage({
+          id: request.id,
+          ok: false,
+          code: error instanceof ImagingException ? error.code : undefined,
+          message: error instanceof ImagingException ? error.reason : error instanceof Error ? error.message : String(error),
+        } satisfies PixelWorkerResponse),
+    );
+  });
+}

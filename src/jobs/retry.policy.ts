@@ -1,0 +1,25 @@
+import { isPermanent } from '../common/osteon.exception';
+
+/** Where a job stands: the attempt now running (1 is the first) and how many it may have. */
+export interface AttemptCount {
+  readonly attempt: number;
+  readonly maxAttempts: number;
+}
+
+export type FailureOutcome = { readonly kind: 'retry' } | { readonly kind: 'dead'; readonly reason: 'permanent' | 'exhausted' };
+
+/**
+ * The retry policy, one place for the job worker and every delivery channel: an error that will
+ * fail the same way again (OsteonException with retryable false: bad input, a refusal) is dead at
+ * once; anything else is retried with back-off until the attempt budget is spent.
+ */
+export function failureOutcome(error: unknown, count: AttemptCount): FailureOutcome {
+  if (isPermanent(error)) return { kind: 'dead', reason: 'permanent' };
+  if (count.attempt >= count.maxAttempts) return { kind: 'dead', reason: 'exhausted' };
+  return { kind: 'retry' };
+}
+
+/** Exponential back-off with a cap, so a failing downstream is retried, not hammered. */
+export function backoffDelay(attempts: number, baseMs: number, capMs = 15 * 60_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}

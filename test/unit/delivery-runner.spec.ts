@@ -1,0 +1,99 @@
+import type { DeliveryChannel, DeliveryContext, Sent, Settlement } from '../../src/deliveries/delivery-channel';
+import { DeliveryErrorCode, DeliveryException } from '../../src/deliveries/delivery.exception';
+import { runDelivery } from '../../src/deliveries/delivery-runner';
+import { JobTargetGoneError, UnrecoverableJobError } from '../../src/jobs/job.exception';
+import type { DeliveryState, Report } from '../../src/reports/report';
+import { ReportErrorCode, ReportException } from '../../src/reports/report.exception';
+import { draftReport } from '../support/report-fixture';
+
+/** Reports in memory with ReportService's delivery bookkeeping. */
+class FakeReports {
+  readonly recorded: DeliveryState[] = [];
+  constructor(public report: Report | undefined) {}
+  async get(id: string): Promise<Report> {
+    if (!this.report) throw new ReportException(ReportErrorCode.NotFound, `report ${id} not found`);
+    return this.report;
+  }
+  async recordDelivery(_id: string, channel: string, state: DeliveryState): Promise<Report> {
+    this.recorded.push(state);
+    this.report = { ...(this.report as Report), deliveries: { ...(this.report as Report).deliveries, test: state } };
+    return this.report;
+  }
+}
+
+/** A channel that sends whatever `outcomes` says, in turn. */
+class FakeChannel implements DeliveryChannel<string> {
+  readonly channel = 'test';
+  readonly sent: string[] = [];
+  settlement: Settlement | undefined;
+  constructor(private readonly outcomes: Array<Error | Sent>) {}
+  settle(): Settlement | undefined {
+    return this.settlement;
+  }
+  async build(context: DeliveryContext): Promise<string> {
+    context.references = { planned: `v${context.report.contentVersion}` };
+    await context.recordPending();
+    return `message v${context.report.contentVersion}`;
+  }
+  async send(message: string): Promise<Sent> {
+    this.sent.push(message);
+    const outcome = this.outcomes.shift() ?? { references: { id: 'r-1' } };
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+}
+
+const attempt = (number: number, maxAttempts = 3) => ({ reportId: 'r', attempt: number, maxAttempts });
+
+describe('delivery runner (the steps every channel shares)', () => {
+  it('ends the job quietly when the report is gone', async () => {
+    await expect(runDelivery(new FakeReports(undefined), new FakeChannel([]), attempt(1))).rejects.toBeInstanceOf(JobTargetGoneError);
+  });
+
+  it('records pending, then delivered with the references the receiver gave, and sends a version once', async () => {
+    const reports = new FakeReports(draftReport());
+    const channel = new FakeChannel([{ references: { id: 'r-1' }, warning: 'stored with warnings: B007' }]);
+    await runDelivery(reports, channel, attempt(1));
+    await runDelivery(reports, channel, attempt(1));
+    expect(channel.sent).toEqual(['message v1']);
+    expect(reports.recorded.map((state) => [state.status, state.attempts, state.references, state.error])).toEqual([
+      ['pending', 1, { planned: 'v1' }, undefined],
+      ['delivered', 1, { id: 'r-1' }, 'stored with warnings: B007'],
+    ]);
+  });
+
+  it('retries what may pass later, and records the last allowed attempt as dead', async () => {
+    const reports = new FakeReports(draftReport());
+    const down = (): Error => new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, 'receiver answered 503');
+    const channel = new FakeChannel([down(), down()]);
+    await expect(runDelivery(reports, channel, attempt(1, 2))).rejects.not.toBeInstanceOf(UnrecoverableJobError);
+    expect(reports.recorded.at(-1)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: 'receiver answered 503',
+      references: { planned: 'v1' },
+    });
+    await expect(runDelivery(reports, channel, attempt(2, 2))).rejects.toThrow('receiver answered 503');
+    expect(reports.recorded.at(-1)).toMatchObject({ status: 'dead', attempts: 2 });
+  });
+
+  it('dead-letters a refusal at once', async () => {
+    const reports = new FakeReports(draftReport());
+    const channel = new FakeChannel([new DeliveryException(DeliveryErrorCode.ReceiverRefused, 'receiver said AR')]);
+    await expect(runDelivery(reports, channel, attempt(1))).rejects.toBeInstanceOf(UnrecoverableJobError);
+    expect(reports.recorded.at(-1)).toMatchObject({ status: 'dead', error: 'receiver said AR' });
+  });
+
+  it('settles without sending: as an attempt when there is nothing to send, without one when the receiver is the source', async () => {
+    const reports = new FakeReports(draftReport({ contentVersion: 2 }));
+    const channel = new FakeChannel([]);
+    channel.settlement = { kind: 'nothing-to-send', references: { skipped: 'never signed' } };
+    await runDelivery(reports, channel, attempt(1));
+    expect(reports.recorded.at(-1)).toMatchObject({ status: 'delivered', attempts: 1, references: { skipped: 'never signed' } });
+    reports.report = { ...(reports.report as Report), contentVersion: 3 };
+    channel.settlement = { kind: 'not-sent', references: { notSent: 'the verdict came from the RIS' } };
+    await runDelivery(reports, channel, attempt(1));
+    expect(reports.recorded.at(-1)).toMatchObject({ status: 'delivered', attempts: 0, contentVersion: 3 });
+    expect(channel.sent).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AsyncLogDestination } from '../../src/common/log-destination';
+import { tempWorkspace } from '../support/workspace';
+
+const run = promisify(execFile);
+const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the log destination', () => {
+  it('drops and counts lines a failing destination cannot take, without blocking or throwing', async () => {
+    const fd = fs.openSync('/dev/full', 'w');
+    try {
+      const destination = new AsyncLogDestination(fd);
+      const started = Date.now();
+      for (let index = 0; index < 5000; index += 1) destination.write(`{"msg":"line ${index}"}\n`);
+      expect(Date.now() - started).toBeLessThan(1000);
+      await settle(200);
+      await destination.flush(500);
+      expect(destination.dropped).toBeGreaterThan(0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('keeps its queue bounded when the destination falls behind', () => {
+    const destination = new AsyncLogDestination(fs.openSync('/dev/null', 'w'), 1000);
+    for (let index = 0; index < 100; index += 1) destination.write(`${'x'.repeat(99)}\n`);
+    expect(destination.dropped).toBeGreaterThanOrEqual(89);
+  });
+
+  it('writes again when space returns and says once how many lines were lost', async () => {
+    const workspace = await tempWorkspace('log-full');
+    const disk = path.join(workspace.dir, 'disk');
+    fs.mkdirSync(disk);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
+    } catch (error) {
+      process.stderr.write(
+        `SKIPPED the log-recovery test: cannot mount a tmpfs here (${(error as Error).message.split('\n')[0]}); run as root\n`,
+      );
+      await workspace.cleanup();
+      return;
+    }
+    try {
+      const file = path.join(disk, 'engine.log');
+      fs.writeFileSync(path.join(disk, 'ballast'), Buffer.alloc(1024 * 1024 - 64 * 1024));
+      const fd = fs.openSync(file, 'a');
+      const destination = new AsyncLogDestination(fd);
+      for (let index = 0; index < 3000; index += 1) destination.write(`{"msg":"before ${index}","pad":"${'p'.repeat(40)}"}\n`);
+      await settle(300);
+      expect(destination.dropped).toBeGreaterThan(0);
+      fs.rmSync(path.join(disk, 'ballast'));
+      fs.truncateSync(file, 0);
+      await settle(1500);
+      destination.write('{"msg":"after"}\n');
+      await destination.flush(3000);
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text).toContain('"msg":"after"');
+      expect(text.match(/log lines were dropped/g)).toHaveLength(1);
+      fs.closeSync(fd);
+    } finally {
+      await run('umount', ['-l', disk]);
+      await workspace.cleanup();
+    }
+  });
+});

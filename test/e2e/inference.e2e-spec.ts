@@ -264,6 +264,8 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
           image.body_part_probs.forEach((value, k) =>
             close(result.bodyPartProbabilities[(['hand', 'leg', 'hip', 'shoulder'] as const)[k]!], value),
           );
+          // a model without a box head (1.0.x) gives findings without boxes
+          if (!image.boxes) expect(result.boxes).toBeUndefined();
           const [top, second] = image.boxes ?? [];
           if (top && (!second || top.score - second.score > 1e-3)) {
             const box = result.boxes![0]!;

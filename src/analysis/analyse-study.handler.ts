@@ -6,7 +6,7 @@ import type { JobRecord } from '../jobs/job';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
 import { JobTargetGoneError } from '../jobs/job.exception';
 import { ORDER_CONTEXT, type OrderContextSource } from '../orders/order-context';
-import type { AnalysedImage } from '../reports/findings';
+import type { AnalysedImage, UnanalysedImage } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import { ReportService } from '../reports/report.service';
 import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
@@ -22,7 +22,7 @@ export function latestVersions(records: readonly InstanceRecord[]): InstanceReco
   return [...latest.values()];
 }
 
-/** analyse-study: reads every image of the study with the model and writes the one report. */
+/** analyse-study: reads every image of the study with the model and writes the one report, always. */
 @Injectable()
 export class AnalyseStudyHandler implements OnModuleInit {
   private readonly logger = moduleLogger('analysis');
@@ -40,37 +40,37 @@ export class AnalyseStudyHandler implements OnModuleInit {
     this.registry.register('analyse-study', (job) => this.handle(job));
   }
 
+  /**
+   * Every stored study gets its report: an image the model cannot read (bad pixels), one the
+   * quality gate finds nothing to score in, and (on the last attempt) one the model could not run
+   * for, go into `notAnalysed` with the reason, so the study is on the worklist for a doctor.
+   */
   async handle(job: JobRecord): Promise<void> {
     const studyInstanceUid = String(job.payload.studyInstanceUid ?? '');
     const records = latestVersions(await this.instances.findByStudy(studyInstanceUid));
     if (records.length === 0) throw new JobTargetGoneError(`study ${studyInstanceUid} has no instances`);
     // The order enriches the report: body part when the images carry none, and urgency.
     const order = await this.orders.contextOf(records[0] as InstanceRecord);
+    const lastAttempt = job.attempts >= job.maxAttempts;
     const images: AnalysedImage[] = [];
+    const notAnalysed: UnanalysedImage[] = [];
     for (const record of records) {
-      try {
-        const withOrder =
-          !record.bodyPartExamined && order?.bodyPart ? { ...record, bodyPartExamined: order.bodyPart.toUpperCase() } : record;
-        const { findings, heatmapPng } = await this.analyser.analyse(withOrder);
-        const heatmapId = heatmapPng ? await this.heatmaps.save(heatmapPng, record.sha256, findings.modelVersion) : undefined;
-        images.push({
-          sopInstanceUid: record.sopInstanceUid,
-          instanceId: record.id,
-          sha256: record.sha256,
-          blobKey: record.blobKey,
-          findings,
-          heatmapId,
-        });
-      } catch (error) {
-        if (!(error instanceof AnalysisException && error.code === AnalysisErrorCode.ImageUnreadable)) throw error;
+      const withOrder =
+        !record.bodyPartExamined && order?.bodyPart ? { ...record, bodyPartExamined: order.bodyPart.toUpperCase() } : record;
+      const outcome = await this.analyseOne(withOrder, lastAttempt);
+      if ('cause' in outcome) {
         this.logger.warn(
-          { studyInstanceUid, sopInstanceUid: record.sopInstanceUid, reason: error.message },
-          'image skipped: model cannot read it',
+          { studyInstanceUid, sopInstanceUid: record.sopInstanceUid, cause: outcome.cause, reason: outcome.reason },
+          'image not analysed by AI: the doctor reads it without',
         );
+        notAnalysed.push({ ...identityOf(record), ...outcome });
+        continue;
       }
+      const heatmapId = outcome.heatmapPng
+        ? await this.heatmaps.save(outcome.heatmapPng, record.sha256, outcome.findings.modelVersion)
+        : undefined;
+      images.push({ ...identityOf(record), findings: outcome.findings, heatmapId });
     }
-    if (images.length === 0)
-      throw new AnalysisException(AnalysisErrorCode.NoReadableImage, `no image of study ${studyInstanceUid} could be read by the model`);
     const first = records[0] as InstanceRecord;
     const receivedTimes = records.map((record) => record.receivedAt.getTime());
     await this.reports.applyAnalysis({
@@ -78,9 +78,35 @@ export class AnalyseStudyHandler implements OnModuleInit {
       accessionNumber: first.accessionNumber,
       patient: { patientId: first.patientId, name: first.patientName, birthDate: first.patientBirthDate, sex: first.patientSex },
       images,
+      notAnalysed,
       minimumUrgency: order?.minimumUrgency,
       firstReceivedAt: new Date(Math.min(...receivedTimes)),
       lastReceivedAt: new Date(Math.max(...receivedTimes)),
     });
   }
+
+  /** The model's findings, or why the image has none. A transient failure is retried, until the last attempt. */
+  private async analyseOne(
+    record: InstanceRecord,
+    lastAttempt: boolean,
+  ): Promise<Awaited<ReturnType<ImageAnalyser['analyse']>> | Pick<UnanalysedImage, 'cause' | 'reason'>> {
+    try {
+      return await this.analyser.analyse(record);
+    } catch (error) {
+      if (error instanceof AnalysisException) {
+        switch (error.code) {
+          case AnalysisErrorCode.ImageUnreadable:
+            return { cause: 'unreadable', reason: `not analysed by AI: ${error.message}` };
+          case AnalysisErrorCode.NotApplicable:
+            return { cause: 'not-applicable', reason: `AI not applicable: ${error.message}` };
+        }
+      }
+      if (!lastAttempt) throw error;
+      return { cause: 'unavailable', reason: `not analysed by AI: the model could not run (${(error as Error).message})` };
+    }
+  }
+}
+
+function identityOf(record: InstanceRecord): Pick<AnalysedImage, 'sopInstanceUid' | 'instanceId' | 'sha256' | 'blobKey'> {
+  return { sopInstanceUid: record.sopInstanceUid, instanceId: record.id, sha256: record.sha256, blobKey: record.blobKey };
 }

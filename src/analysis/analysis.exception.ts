@@ -4,13 +4,13 @@ import { OsteonException, type ErrorKind } from '../common/osteon.exception';
 export enum AnalysisErrorCode {
   /** The model cannot read this image at all (bad pixel data): the study goes on without it. */
   ImageUnreadable = 'ANALYSIS_IMAGE_UNREADABLE',
-  /** No image of the study could be read: retrying will not help. */
-  NoReadableImage = 'ANALYSIS_NO_READABLE_IMAGE',
+  /** The image-quality gate found nothing the model can read (blank, uniform, noise, not a radiograph). */
+  NotApplicable = 'ANALYSIS_NOT_APPLICABLE',
 }
 
 const KINDS: Readonly<Record<AnalysisErrorCode, ErrorKind>> = {
   [AnalysisErrorCode.ImageUnreadable]: { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false },
-  [AnalysisErrorCode.NoReadableImage]: { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false },
+  [AnalysisErrorCode.NotApplicable]: { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false },
 };
 
 export class AnalysisException extends OsteonException<AnalysisErrorCode> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { ImagingException } from '../imaging/imaging.exception';
-import { InferenceException } from '../inference/inference.exception';
+import { InferenceErrorCode, InferenceException } from '../inference/inference.exception';
 import { InferenceService } from '../inference/inference.service';
 import type { ImageFindings } from '../reports/findings';
 import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
@@ -34,6 +34,8 @@ export class InferenceImageAnalyser implements ImageAnalyser {
         heatmapPng: result.heatmap.png,
       };
     } catch (error) {
+      if (error instanceof InferenceException && error.code === InferenceErrorCode.NotApplicable)
+        throw new AnalysisException(AnalysisErrorCode.NotApplicable, error.reason);
       // Bad pixel data or a bad model will fail the same way again: the study goes on without this image.
       if ((error instanceof ImagingException || error instanceof InferenceException) && !error.retryable)
         throw new AnalysisException(AnalysisErrorCode.ImageUnreadable, error.message);

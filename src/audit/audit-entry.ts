@@ -1,9 +1,18 @@
 import type { Role } from '../access/role';
 
+/** A signed-in user, or who acted without an account: `anonymous` (a failed login), `system` (a peer such as the RIS). */
+export type AuditActorRole = Role | 'anonymous' | 'system';
+
+export interface AuditActor {
+  readonly id: string;
+  readonly username: string;
+  readonly role: AuditActorRole;
+}
+
 export interface NewAuditEntry {
   readonly actorId: string;
   readonly actorUsername: string;
-  readonly actorRole: Role;
+  readonly actorRole: AuditActorRole;
   readonly action: string;
   readonly resourceType: string;
   readonly resourceId: string;

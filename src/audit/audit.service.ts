@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthenticatedUser } from '../access/authenticated-user';
-import type { AuditEntry, AuditSearch } from './audit-entry';
+import type { AuditActor, AuditEntry, AuditSearch } from './audit-entry';
 import { AuditRepository } from './audit.repository';
 
 export interface AuditEvent {
-  readonly actor: AuthenticatedUser;
+  readonly actor: AuditActor;
   /** `<resource>.<verb>`, e.g. `report.read`, `report.confirm`, `user.create`. */
   readonly action: string;
   readonly resourceType: string;

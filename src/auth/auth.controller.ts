@@ -1,5 +1,5 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Public } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
 import { AuthService, type LoginResult } from './auth.service';
@@ -22,8 +22,11 @@ export class AuthController {
   })
   @ApiOkResponse({ description: '`{accessToken, tokenType: "Bearer", expiresIn, role}`' })
   @ApiUnauthorizedResponse({ description: 'unknown user, wrong password or disabled account (one message for all)' })
-  async login(@Body() body: unknown): Promise<LoginResult> {
+  @ApiTooManyRequestsResponse({
+    description: 'too many failed logins for the account or the address; `Retry-After` says when to try again',
+  })
+  async login(@Body() body: unknown, @Ip() address: string): Promise<LoginResult> {
     const { username, password } = parseInput(loginSchema, body, firstIssue);
-    return this.auth.login(username, password);
+    return this.auth.login(username, password, address);
   }
 }

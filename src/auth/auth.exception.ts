@@ -9,6 +9,10 @@ export enum AuthErrorCode {
   InvalidToken = 'AUTH_INVALID_TOKEN',
   UsernameTaken = 'AUTH_USERNAME_TAKEN',
   UserNotFound = 'AUTH_USER_NOT_FOUND',
+  /** Too many failed logins for the account or from the address: locked for a while (429, Retry-After). */
+  TooManyAttempts = 'AUTH_TOO_MANY_ATTEMPTS',
+  /** A new password is common, a trivial pattern, or contains the username. */
+  WeakPassword = 'AUTH_WEAK_PASSWORD',
 }
 
 const KINDS: Readonly<Record<AuthErrorCode, ErrorKind>> = {
@@ -17,10 +21,12 @@ const KINDS: Readonly<Record<AuthErrorCode, ErrorKind>> = {
   [AuthErrorCode.InvalidToken]: { httpStatus: HttpStatus.UNAUTHORIZED, retryable: false },
   [AuthErrorCode.UsernameTaken]: { httpStatus: HttpStatus.CONFLICT, retryable: false },
   [AuthErrorCode.UserNotFound]: { httpStatus: HttpStatus.NOT_FOUND, retryable: false },
+  [AuthErrorCode.TooManyAttempts]: { httpStatus: HttpStatus.TOO_MANY_REQUESTS, retryable: true },
+  [AuthErrorCode.WeakPassword]: { httpStatus: HttpStatus.BAD_REQUEST, retryable: false },
 };
 
 export class AuthException extends OsteonException<AuthErrorCode> {
-  constructor(code: AuthErrorCode, message: string) {
-    super(code, message, KINDS[code]);
+  constructor(code: AuthErrorCode, message: string, retryAfterSeconds?: number) {
+    super(code, message, retryAfterSeconds === undefined ? KINDS[code] : { ...KINDS[code], retryAfterSeconds });
   }
 }

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { LoginThrottleRepository } from './login-throttle.repository';
 import { UserRepository } from './user.repository';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
@@ -16,7 +17,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [AuditModule],
   controllers: [AuthController, UsersController],
-  providers: [AuthService, UsersService, UserRepository, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AuthService, UsersService, UserRepository, LoginThrottleRepository, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService, UsersService],
 })
 export class AuthModule {}

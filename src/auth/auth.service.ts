@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { signAccessToken, verifyAccessToken } from './access-token';
 import { AuthErrorCode, AuthException } from './auth.exception';
+import { LoginThrottleRepository, type LoginBlock } from './login-throttle.repository';
 import { UNKNOWN_USER_HASH, verifyPassword } from './password-hash';
 import type { UserRecord } from './user-record';
 import { UserRepository } from './user.repository';
@@ -21,6 +22,15 @@ export interface LoginResult {
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+function tooManyAttempts(block: LoginBlock): AuthException {
+  const what = block.scope === 'account' ? 'this account' : 'this address';
+  return new AuthException(
+    AuthErrorCode.TooManyAttempts,
+    `too many failed logins for ${what}: try again in ${block.retryAfterSeconds} s`,
+    block.retryAfterSeconds,
+  );
 }
 
 function toAuthenticatedUser(user: UserRecord): AuthenticatedUser {
@@ -45,6 +55,7 @@ export class AuthService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly users: UserRepository,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottleRepository,
   ) {
     this.ttlSeconds = config.auth.tokenTtlSeconds;
     this.operatorKeyDigest = config.auth.operatorApiKey ? digest(config.auth.operatorApiKey) : undefined;
@@ -57,17 +68,41 @@ export class AuthService {
     }
   }
 
-  async login(username: string, password: string): Promise<LoginResult> {
+  /**
+   * A locked account or address is refused before the password is checked (429 with Retry-After);
+   * every failure counts against both and is audited with the address it came from.
+   */
+  async login(username: string, password: string, address: string): Promise<LoginResult> {
+    const blocked = await this.throttle.blocked(username, address);
+    if (blocked) {
+      await this.recordFailure(username, address, undefined, `locked-${blocked.scope}`);
+      throw tooManyAttempts(blocked);
+    }
     const user = await this.users.findByUsername(username);
     // Checked against a dummy hash too, so an unknown name takes as long as a wrong password.
     const passwordOk = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
     if (!user || !passwordOk || user.disabled) {
-      this.logger.info({ userId: user?.id, reason: !user ? 'unknown' : !passwordOk ? 'password' : 'disabled' }, 'login refused');
+      const reason = !user ? 'unknown' : !passwordOk ? 'password' : 'disabled';
+      this.logger.info({ userId: user?.id, reason }, 'login refused');
+      const locked = await this.throttle.fail(username, address);
+      await this.recordFailure(username, address, user?.id, reason);
+      if (locked) throw tooManyAttempts(locked);
       throw new AuthException(AuthErrorCode.InvalidCredentials, 'invalid username or password');
     }
+    await this.throttle.succeeded(username);
     const accessToken = signAccessToken({ sub: user.id, role: user.role, username: user.username }, this.secret, this.ttlSeconds);
     await this.audit.record({ actor: toAuthenticatedUser(user), action: 'auth.login', resourceType: 'user', resourceId: user.id });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.ttlSeconds, role: user.role };
+  }
+
+  private async recordFailure(username: string, address: string, userId: string | undefined, reason: string): Promise<void> {
+    await this.audit.record({
+      actor: { id: userId ?? 'anonymous', username, role: 'anonymous' },
+      action: 'auth.login.failed',
+      resourceType: 'user',
+      resourceId: userId ?? username,
+      details: { reason, address },
+    });
   }
 
   /** From an `Authorization` header value; throws 401 for anything but a valid, current credential. */

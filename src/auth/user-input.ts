@@ -12,8 +12,14 @@ export const createUserSchema = z
     role: z.enum(ROLES),
     displayName: z.string().trim().min(1).max(128),
     patientId: z.string().trim().min(1).max(64).optional(),
+    /** How other systems name this doctor: the RIS's OBR-32 id, a FHIR Practitioner reference or identifier value. */
+    externalIds: z.array(z.string().trim().min(1).max(128)).max(20).optional(),
   })
   .strict()
+  .refine((user) => user.role === 'doctor' || user.externalIds === undefined, {
+    path: ['externalIds'],
+    message: 'is only for role doctor',
+  })
   .refine((user) => user.role !== 'patient' || user.patientId !== undefined, {
     path: ['patientId'],
     message: 'is required for role patient',

@@ -6,6 +6,8 @@ export interface NewUserRecord {
   readonly displayName: string;
   readonly passwordHash: string;
   readonly patientId?: string;
+  /** Doctors only: how the RIS and the FHIR server name this doctor (see UsersService.findDoctor). */
+  readonly externalIds?: readonly string[];
   readonly createdAt: Date;
   readonly disabled: boolean;
 }
@@ -21,6 +23,7 @@ export interface UserView {
   readonly role: Role;
   readonly displayName: string;
   readonly patientId?: string;
+  readonly externalIds?: readonly string[];
   readonly createdAt: Date;
   readonly disabled: boolean;
 }
@@ -32,6 +35,7 @@ export function toUserView(record: UserRecord): UserView {
     role: record.role,
     displayName: record.displayName,
     ...(record.patientId !== undefined ? { patientId: record.patientId } : {}),
+    ...(record.externalIds !== undefined ? { externalIds: record.externalIds } : {}),
     createdAt: record.createdAt,
     disabled: record.disabled,
   };

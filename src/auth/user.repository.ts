@@ -44,6 +44,16 @@ export class UserRepository {
     return document ? toRecord(document) : undefined;
   }
 
+  /** The enabled doctors named by any of these: their username or one of their external ids. */
+  async findActiveDoctors(names: readonly string[]): Promise<UserRecord[]> {
+    if (names.length === 0) return [];
+    const documents = await this.collection
+      .find({ role: 'doctor', disabled: false, $or: [{ username: { $in: [...names] } }, { externalIds: { $in: [...names] } }] })
+      .limit(2)
+      .toArray();
+    return documents.map(toRecord);
+  }
+
   async list(): Promise<UserRecord[]> {
     const documents = await this.collection.find({}).sort({ username: 1 }).toArray();
     return documents.map(toRecord);

@@ -5,7 +5,8 @@ import { parseInput } from '../common/invalid-input.exception';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { hashPassword } from './password-hash';
 import { createUserSchema, firstIssue } from './user-input';
-import { toUserView, type UserView } from './user-record';
+import { passwordProblem } from './password.policy';
+import { toUserView, type UserRecord, type UserView } from './user-record';
 import { UserRepository } from './user.repository';
 
 /** User management; every change is audited with the operator who made it. */
@@ -18,6 +19,8 @@ export class UsersService {
 
   async create(actor: AuthenticatedUser, input: unknown): Promise<UserView> {
     const { password, ...fields } = parseInput(createUserSchema, input, firstIssue);
+    const problem = passwordProblem(password, fields.username, fields.displayName);
+    if (problem) throw new AuthException(AuthErrorCode.WeakPassword, `password ${problem}`);
     const created = await this.users.insertIfUsernameFree({
       ...fields,
       passwordHash: await hashPassword(password),
@@ -33,6 +36,19 @@ export class UsersService {
       details: { role: created.role },
     });
     return toUserView(created);
+  }
+
+  /**
+   * The active doctor account another system names (the RIS's OBR-32, a FHIR practitioner): by an
+   * external id recorded on the account, else by username. Undefined when none, or when the name is
+   * ambiguous (two doctors), so a verdict is never pinned on the wrong person.
+   */
+  async findDoctor(names: readonly string[]): Promise<UserView | undefined> {
+    const trimmed = names.map((name) => name.trim()).filter((name) => name.length > 0);
+    // Usernames are stored in lower case; external ids as the other system spells them.
+    const wanted = [...new Set([...trimmed, ...trimmed.map((name) => name.toLowerCase())])];
+    const found = await this.users.findActiveDoctors(wanted);
+    return found.length === 1 ? toUserView(found[0] as UserRecord) : undefined;
   }
 
   async list(): Promise<UserView[]> {

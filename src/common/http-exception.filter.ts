@@ -2,6 +2,7 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import type { Request, Response } from 'express';
 import { moduleLogger } from './logger';
 import { FHIR_JSON, operationOutcome } from './operation-outcome';
+import { OsteonException } from './osteon.exception';
 import { PROBLEM_JSON, problemOf } from './problem-details';
 
 /** `/fhir/...` (the read-only facade) and `/api/fhir/...` (the server's notifications) answer in FHIR. */
@@ -34,7 +35,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     const fhir = FHIR_ROUTE.test(request.path);
-    if (problem.status === 503) response.setHeader('Retry-After', '30');
+    const retryAfter = exception instanceof OsteonException ? exception.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+    else if (problem.status === 503) response.setHeader('Retry-After', '30');
     response
       .status(problem.status)
       .type(fhir ? FHIR_JSON : PROBLEM_JSON)

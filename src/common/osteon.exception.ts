@@ -3,6 +3,8 @@ export interface ErrorKind {
   readonly httpStatus: number;
   /** A job that hit it may succeed on a later attempt (an outage, a conflict); false: bad input, dead-letter at once. */
   readonly retryable: boolean;
+  /** Answered as `Retry-After` (429 throttling, 503): when the caller may try again. */
+  readonly retryAfterSeconds?: number;
 }
 
 /**
@@ -14,6 +16,7 @@ export interface ErrorKind {
 export abstract class OsteonException<Code extends string = string> extends Error {
   readonly httpStatus: number;
   readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
 
   protected constructor(
     readonly code: Code,
@@ -25,6 +28,7 @@ export abstract class OsteonException<Code extends string = string> extends Erro
     this.name = new.target.name;
     this.httpStatus = kind.httpStatus;
     this.retryable = kind.retryable;
+    this.retryAfterSeconds = kind.retryAfterSeconds;
   }
 }
 

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HttpStatus } from '@nestjs/common';
-import { OsteonException } from '../common/osteon.exception';
-import { environmentSchema, SECRET_VARIABLES, type Environment } from './config.schema';
+import { ConfigError } from './config.exception';
+import { fhirConfig, mllpTls, pacsConfig, risTarget, trustedSenders, type TrustedSender } from './channel-config';
+import { environmentSchema, SECRET_VARIABLES } from './config.schema';
+
+export type { TrustedSender } from './channel-config';
+export { ConfigError } from './config.exception';
 
 export interface AppConfig {
   readonly environment: 'development' | 'production' | 'test';
@@ -14,6 +17,10 @@ export interface AppConfig {
     readonly allowedCallingAeTitles: readonly string[];
     readonly maxPduLength: number;
     readonly associationTimeoutMs: number;
+    /** No association request on a new connection within this time: the socket is closed. */
+    readonly artimTimeoutMs: number;
+    /** Largest image (rows x columns) taken by C-STORE or upload, checked from the header before decoding. */
+    readonly maxImagePixels: number;
   };
   readonly http: { readonly host: string; readonly port: number };
   readonly dataDir: string;
@@ -49,14 +56,28 @@ export interface AppConfig {
     readonly leaseMs: number;
     readonly maxAttempts: number;
     readonly backoffMs: number;
+    readonly backoffMaxMs: number;
     readonly concurrency: number;
     readonly workerId: string;
+  };
+  readonly deliveries: {
+    /** How long a delivery is retried, by channel (`deliveries.<channel>`); `default` for the rest. */
+    readonly maxAgeMs: Readonly<Record<string, number>> & { readonly default: number };
+    /** After this long failing, a channel is reported down. */
+    readonly downAfterMs: number;
   };
   readonly auth: {
     /** Unset outside production: the auth module then signs with a random per-process key. */
     readonly jwtSecret: string | undefined;
     readonly operatorApiKey: string | undefined;
     readonly tokenTtlSeconds: number;
+    /** Failed-login limits: per account and per source address within the window, then locked out. */
+    readonly login: {
+      readonly accountFailures: number;
+      readonly addressFailures: number;
+      readonly windowSeconds: number;
+      readonly lockoutSeconds: number;
+    };
   };
   readonly inference: {
     readonly modelsDir: string;
@@ -73,9 +94,15 @@ export interface AppConfig {
     readonly receivingApplication: string;
     readonly receivingFacility: string;
     readonly ackTimeoutMs: number;
+    /** The listener closes a connection idle, or stuck half-way through a frame, this long. */
+    readonly listenerIdleTimeoutMs: number;
     readonly sweepMs: number;
     /** Signed (F/C) results carry the patient PDF as an ED OBX. */
     readonly embedPdf: boolean;
+    /** Who may send orders and verdicts; empty: every inbound order and verdict is refused. */
+    readonly trustedSenders: readonly TrustedSender[];
+    /** MLLP over TLS (PEM file paths); undefined: plain TCP. */
+    readonly tls: { readonly certFile: string; readonly keyFile: string; readonly caFile: string | undefined } | undefined;
   };
   readonly portal: {
     readonly institutionName: string;
@@ -115,11 +142,8 @@ export interface AppConfig {
     | undefined;
 }
 
-/** A bad environment: the engine does not start (exit 78), and the message names the variable. */
-export class ConfigError extends OsteonException<'CONFIG_INVALID'> {
-  constructor(message: string) {
-    super('CONFIG_INVALID', message, { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: false });
-  }
+function hoursToMs(hours: number): number {
+  return Math.round(hours * 3_600_000);
 }
 
 /** Validates the environment once; the message names the first bad variable on one line. */
@@ -147,6 +171,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowedCallingAeTitles: e.OSTEON_ALLOWED_AE,
       maxPduLength: e.OSTEON_MAX_PDU_LENGTH,
       associationTimeoutMs: e.OSTEON_DICOM_ASSOCIATION_TIMEOUT_MS,
+      artimTimeoutMs: e.OSTEON_DICOM_ARTIM_TIMEOUT_MS,
+      maxImagePixels: e.OSTEON_MAX_IMAGE_PIXELS,
     },
     http: { host: e.OSTEON_HTTP_HOST, port: e.OSTEON_HTTP_PORT },
     dataDir: path.resolve(e.OSTEON_DATA_DIR),
@@ -180,13 +206,31 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: e.OSTEON_JOB_LEASE_MS,
       maxAttempts: e.OSTEON_JOB_MAX_ATTEMPTS,
       backoffMs: e.OSTEON_JOB_BACKOFF_MS,
+      backoffMaxMs: e.OSTEON_JOB_BACKOFF_MAX_MS,
       concurrency: e.OSTEON_WORKER_CONCURRENCY,
       workerId: e.OSTEON_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+    },
+    deliveries: {
+      maxAgeMs: {
+        default: hoursToMs(e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        fhir: hoursToMs(e.OSTEON_FHIR_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        'fhir-document': hoursToMs(e.OSTEON_FHIR_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        hl7: hoursToMs(e.OSTEON_HL7_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        pacs: hoursToMs(e.OSTEON_PACS_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+        portal: hoursToMs(e.OSTEON_PORTAL_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
+      },
+      downAfterMs: e.OSTEON_CHANNEL_DOWN_AFTER_MS,
     },
     auth: {
       jwtSecret: e.OSTEON_JWT_SECRET,
       operatorApiKey: e.OSTEON_OPERATOR_API_KEY,
       tokenTtlSeconds: e.OSTEON_TOKEN_TTL_SECONDS,
+      login: {
+        accountFailures: e.OSTEON_LOGIN_ACCOUNT_FAILURES,
+        addressFailures: e.OSTEON_LOGIN_ADDRESS_FAILURES,
+        windowSeconds: e.OSTEON_LOGIN_WINDOW_SECONDS,
+        lockoutSeconds: e.OSTEON_LOGIN_LOCKOUT_SECONDS,
+      },
     },
     inference: {
       modelsDir: path.resolve(e.OSTEON_MODELS_DIR ?? defaultModelsDir()),
@@ -212,58 +256,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       receivingApplication: e.OSTEON_RIS_APP,
       receivingFacility: e.OSTEON_RIS_FACILITY,
       ackTimeoutMs: e.OSTEON_HL7_ACK_TIMEOUT_MS,
+      listenerIdleTimeoutMs: e.OSTEON_MLLP_IDLE_TIMEOUT_MS,
       sweepMs: e.OSTEON_HL7_SWEEP_MS,
       embedPdf: e.OSTEON_HL7_EMBED_PDF === 'true',
+      trustedSenders: trustedSenders(e),
+      tls: mllpTls(e),
     },
   };
-}
-
-function fhirConfig(e: Environment): AppConfig['fhir'] {
-  if (!e.OSTEON_FHIR_URL) return undefined;
-  if ((e.OSTEON_FHIR_USERNAME === undefined) !== (e.OSTEON_FHIR_PASSWORD === undefined)) {
-    throw new ConfigError('Invalid configuration: OSTEON_FHIR_USERNAME and OSTEON_FHIR_PASSWORD must be set together');
-  }
-  const auth: NonNullable<AppConfig['fhir']>['auth'] = e.OSTEON_FHIR_TOKEN
-    ? { kind: 'bearer', token: e.OSTEON_FHIR_TOKEN }
-    : e.OSTEON_FHIR_USERNAME && e.OSTEON_FHIR_PASSWORD
-      ? { kind: 'basic', username: e.OSTEON_FHIR_USERNAME, password: e.OSTEON_FHIR_PASSWORD }
-      : { kind: 'none' };
-  return {
-    baseUrl: e.OSTEON_FHIR_URL.replace(/\/+$/, ''),
-    auth,
-    pollMs: Math.round(e.OSTEON_FHIR_POLL_SECONDS * 1000),
-    sweepMs: e.OSTEON_FHIR_SWEEP_MS,
-    timeoutMs: e.OSTEON_FHIR_TIMEOUT_MS,
-    system: e.OSTEON_FHIR_SYSTEM,
-    patientIdSystem: e.OSTEON_FHIR_PATIENT_ID_SYSTEM,
-  };
-}
-
-function pacsConfig(e: Environment): AppConfig['pacs'] {
-  const target = { OSTEON_PACS_AE: e.OSTEON_PACS_AE, OSTEON_PACS_HOST: e.OSTEON_PACS_HOST, OSTEON_PACS_PORT: e.OSTEON_PACS_PORT };
-  const missing = Object.entries(target)
-    .filter(([, value]) => value === undefined)
-    .map(([name]) => name);
-  if (missing.length === 3) return undefined;
-  if (missing.length > 0)
-    throw new ConfigError(`Invalid configuration: ${missing.join(', ')} must be set with the other OSTEON_PACS_* variables`);
-  return {
-    calledAeTitle: e.OSTEON_PACS_AE as string,
-    host: e.OSTEON_PACS_HOST as string,
-    port: e.OSTEON_PACS_PORT as number,
-    callingAeTitle: e.OSTEON_PACS_CALLING_AE ?? e.OSTEON_AE_TITLE,
-    timeoutMs: e.OSTEON_PACS_TIMEOUT_MS,
-    sweepMs: e.OSTEON_PACS_SWEEP_MS,
-  };
-}
-
-/** Both or neither: a RIS host without a port (or the reverse) is a typo, not "off". */
-function risTarget(e: Environment): AppConfig['hl7']['ris'] {
-  if (e.OSTEON_RIS_HOST === undefined && e.OSTEON_RIS_PORT === undefined) return undefined;
-  if (e.OSTEON_RIS_HOST === undefined || e.OSTEON_RIS_PORT === undefined) {
-    throw new ConfigError('Invalid configuration: OSTEON_RIS_HOST and OSTEON_RIS_PORT must be set together');
-  }
-  return { host: e.OSTEON_RIS_HOST, port: e.OSTEON_RIS_PORT };
 }
 
 /** models/ next to package.json, whether running from src/config or dist/src/config. */

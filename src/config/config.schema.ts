@@ -43,11 +43,29 @@ export const environmentSchema = z.object({
   OSTEON_ALLOWED_AE: commaList.pipe(z.array(aeTitle)),
   OSTEON_MAX_PDU_LENGTH: z.coerce.number().int().min(4096).max(4_194_304).default(262_144),
   OSTEON_DICOM_ASSOCIATION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** A connection that sends no association request within this time is closed (DICOM ARTIM). */
+  OSTEON_DICOM_ARTIM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Largest image (rows x columns) accepted by C-STORE and upload, checked from the header before decoding. */
+  OSTEON_MAX_IMAGE_PIXELS: z.coerce.number().int().min(65_536).max(500_000_000).default(50_000_000),
   OSTEON_STUDY_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
   OSTEON_JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   OSTEON_JOB_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
   OSTEON_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(6),
   OSTEON_JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2000),
+  /**
+   * The longest wait between two attempts of a job (back-off doubles up to this): also the longest
+   * a delivery waits after its receiver is back (then a success wakes the rest of the channel).
+   */
+  OSTEON_JOB_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(120_000),
+  /** A delivery is retried for this long (hours, fractions allowed) before it is dead-lettered. */
+  OSTEON_DELIVERY_MAX_AGE_HOURS: z.coerce.number().positive().max(8760).default(72),
+  /** Per-channel maximum ages (hours); default OSTEON_DELIVERY_MAX_AGE_HOURS. */
+  OSTEON_FHIR_MAX_AGE_HOURS: z.coerce.number().positive().max(8760).optional(),
+  OSTEON_HL7_MAX_AGE_HOURS: z.coerce.number().positive().max(8760).optional(),
+  OSTEON_PACS_MAX_AGE_HOURS: z.coerce.number().positive().max(8760).optional(),
+  OSTEON_PORTAL_MAX_AGE_HOURS: z.coerce.number().positive().max(8760).optional(),
+  /** A channel failing this long is reported down (before that: retrying). */
+  OSTEON_CHANNEL_DOWN_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
   OSTEON_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   OSTEON_WORKER_ID: z.string().min(1).max(128).optional(),
   OSTEON_URGENT_BODY_PARTS: commaList.pipe(z.array(z.enum(['hand', 'leg', 'hip', 'shoulder']))).default('hip'),
@@ -73,6 +91,11 @@ export const environmentSchema = z.object({
   /** Bootstrap credential: `Authorization: Bearer <key>` acts as role operator. */
   OSTEON_OPERATOR_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   OSTEON_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(28_800),
+  /** Failed logins of one account, and from one source address, within the window before it is locked out. */
+  OSTEON_LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  OSTEON_LOGIN_ADDRESS_FAILURES: z.coerce.number().int().min(1).max(100_000).default(20),
+  OSTEON_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  OSTEON_LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Folder with current.json and the model files it names; default: models/ in the repository. */
   OSTEON_MODELS_DIR: z.string().min(1).optional(),
   OSTEON_INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
@@ -107,11 +130,19 @@ export const environmentSchema = z.object({
   /** Osteon's own MLLP listener for orders and final results; off unless the port is set. */
   OSTEON_MLLP_HOST: z.string().min(1).default('127.0.0.1'),
   OSTEON_MLLP_PORT: port.optional(),
+  /** Who may send orders and verdicts: `MSH-3^MSH-4@address` (address: IP, CIDR or *; facility may be *), comma-separated. */
+  OSTEON_HL7_TRUSTED_SENDERS: commaList,
+  /** MLLP over TLS: server certificate and key (PEM files); with a CA file, clients must present a certificate it signed. */
+  OSTEON_MLLP_TLS_CERT: z.string().min(1).optional(),
+  OSTEON_MLLP_TLS_KEY: z.string().min(1).optional(),
+  OSTEON_MLLP_TLS_CA: z.string().min(1).optional(),
   OSTEON_HL7_SENDING_APP: z.string().trim().min(1).max(180).default('OSTEON'),
   OSTEON_HL7_SENDING_FACILITY: z.string().trim().min(1).max(180).default('OSTEON'),
   OSTEON_RIS_APP: z.string().trim().min(1).max(180).default('RIS'),
   OSTEON_RIS_FACILITY: z.string().trim().min(1).max(180).default('RIS'),
   OSTEON_HL7_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** The MLLP listener closes a connection idle (or stuck in half a frame) for this long. */
+  OSTEON_MLLP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   OSTEON_HL7_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Signed results carry the patient PDF as an OBX of type ED (base64); off: text and codes only. */
   OSTEON_HL7_EMBED_PDF: z.enum(['true', 'false']).default('false'),

@@ -6,6 +6,8 @@ export interface DeliveryAttempt {
   /** The job's attempt number and budget: the last failed attempt is recorded as dead. */
   readonly attempt: number;
   readonly maxAttempts: number;
+  /** The delivery's maximum age: a failure after it is recorded dead. */
+  readonly expiresAt?: Date;
 }
 
 /** What one attempt is about: the report's current content and what the channel recorded before. */

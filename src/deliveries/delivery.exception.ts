@@ -11,6 +11,8 @@ export enum DeliveryErrorCode {
   ContentUnbuildable = 'DELIVERY_CONTENT_UNBUILDABLE',
   /** Something the message needs (the patient PDF) could not be made this time. */
   ContentNotReady = 'DELIVERY_CONTENT_NOT_READY',
+  /** An older delivery to the same in-order receiver is still waiting: this one goes after it. */
+  WaitingBehindOlder = 'DELIVERY_WAITING_BEHIND_OLDER',
 }
 
 const KINDS: Readonly<Record<DeliveryErrorCode, ErrorKind>> = {
@@ -18,6 +20,7 @@ const KINDS: Readonly<Record<DeliveryErrorCode, ErrorKind>> = {
   [DeliveryErrorCode.ReceiverUnavailable]: { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, retryable: true },
   [DeliveryErrorCode.ContentUnbuildable]: { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, retryable: false },
   [DeliveryErrorCode.ContentNotReady]: { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, retryable: true },
+  [DeliveryErrorCode.WaitingBehindOlder]: { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, retryable: true },
 };
 
 export class DeliveryException extends OsteonException<DeliveryErrorCode> {

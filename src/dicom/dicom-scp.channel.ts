@@ -10,6 +10,7 @@ import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
 import { FindStatus } from './dicom.constants';
 import { IngestService } from './ingest.service';
+import { guardConnection } from './connection-guard';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
 import { QueryErrorCode, QueryException } from './query.exception';
 import { QueryService } from './query.service';
@@ -77,15 +78,26 @@ export class DicomScpChannel {
     const correlationId = randomUUID();
     const logger = this.logger.child({ correlationId, remote: socket.remoteAddress });
     const allowed = this.config.dicom.allowedCallingAeTitles;
+    const guard = guardConnection(socket, {
+      artimMs: this.config.dicom.artimTimeoutMs,
+      idleMs: this.config.dicom.associationTimeoutMs,
+      onTimeout: (kind) =>
+        logger.warn(
+          { timeout: kind },
+          kind === 'artim' ? 'DICOM connection closed: no association request in time' : 'DICOM connection closed: idle',
+        ),
+    });
     new OsteonScp(
       socket,
       {
         logger,
         correlationId,
+        associationRequested: () => guard.associationRequested(),
         isCallingAeAllowed: (callingAeTitle) => allowed.length === 0 || allowed.includes(callingAeTitle),
+        isCalledAeOurs: (calledAeTitle) => calledAeTitle === this.config.dicom.aeTitle,
         createStagingWriter: (header) => this.blobs.createStagingWriter(header),
-        store: (writer, context) => this.store(writer, context),
-        find: (sopClassUid, identifier) => this.find(sopClassUid, identifier, correlationId),
+        store: (writer, context) => guard.busy(this.store(writer, context)),
+        find: (sopClassUid, identifier) => guard.busy(this.find(sopClassUid, identifier, correlationId)),
       },
       { associationTimeout: this.config.dicom.associationTimeoutMs },
     );

@@ -41,21 +41,24 @@ function dicomTime(date: Date): string {
   return date.toISOString().slice(11, 19).replace(/:/g, '');
 }
 
+export interface DicomParts {
+  /** Part 10 preamble, file meta and every element before Pixel Data. */
+  readonly head: Buffer;
+  /** The Pixel Data element header (tag, VR OB, length). */
+  readonly pixelHeader: Buffer;
+  /** The pixels as they are (not copied), then a pad byte when their count is odd. */
+  readonly pixels: Uint8Array;
+  readonly padding: Buffer;
+  readonly sopInstanceUid: string;
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+}
+
 /**
- * Wraps an ordinary greyscale image as a DX For Presentation instance (Explicit VR Little
- * Endian, MONOCHROME2, 8 bits), the way a digitiser would: used by the upload API and the
- * make-dicom tool, so both go through the same ingest path as C-STORE.
+ * The instance in parts, so a large image is written to storage without ever being copied: the
+ * pixels are appended after everything dcmjs writes (Pixel Data is the last element here).
  */
-export function imageToDicom(
-  image: GreyImage,
-  patient: PatientIdentity,
-  study: StudyContext = {},
-): {
-  part10: Buffer;
-  sopInstanceUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-} {
+export function imageToDicomParts(image: GreyImage, patient: PatientIdentity, study: StudyContext = {}): DicomParts {
   if (image.width <= 0 || image.height <= 0 || image.pixels.length !== image.width * image.height) {
     throw new Error('image dimensions do not match its pixel buffer');
   }
@@ -63,9 +66,6 @@ export function imageToDicom(
   const sopInstanceUid = generateUid();
   const studyInstanceUid = study.studyInstanceUid ?? generateUid();
   const seriesInstanceUid = study.seriesInstanceUid ?? generateUid();
-  const pixelBuffer = Buffer.from(image.pixels);
-  // OB pixel data must have even length.
-  const pixelData = pixelBuffer.length % 2 === 0 ? pixelBuffer : Buffer.concat([pixelBuffer, Buffer.alloc(1)]);
   const dataset: Record<string, unknown> = {
     SpecificCharacterSet: 'ISO_IR 192',
     ImageType: ['DERIVED', 'SECONDARY'],
@@ -120,11 +120,33 @@ export function imageToDicom(
   const { DicomDict, DicomMetaDictionary } = dcmjsData;
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  // Pixel Data's VR depends on Bits Allocated, which dcmjs cannot infer: 8-bit is OB.
-  dict.dict['7FE00010'] = {
-    vr: 'OB',
-    Value: [pixelData.buffer.slice(pixelData.byteOffset, pixelData.byteOffset + pixelData.byteLength)],
+  const head = Buffer.from(dict.write({ fragmentMultiframe: false }));
+  // OB pixel data must have even length: (7FE0,0010) OB, 2 reserved bytes, 32-bit length.
+  const padded = image.pixels.length + (image.pixels.length % 2);
+  const pixelHeader = Buffer.alloc(12);
+  pixelHeader.writeUInt16LE(0x7fe0, 0);
+  pixelHeader.writeUInt16LE(0x0010, 2);
+  pixelHeader.write('OB', 4, 'latin1');
+  pixelHeader.writeUInt32LE(padded, 8);
+  const padding = Buffer.alloc(padded - image.pixels.length);
+  return { head, pixelHeader, pixels: image.pixels, padding, sopInstanceUid, studyInstanceUid, seriesInstanceUid };
+}
+
+/**
+ * Wraps an ordinary greyscale image as a DX For Presentation instance (Explicit VR Little
+ * Endian, MONOCHROME2, 8 bits), the way a digitiser would: used by the make-dicom tool and tests;
+ * the upload API writes the same parts straight to storage.
+ */
+export function imageToDicom(
+  image: GreyImage,
+  patient: PatientIdentity,
+  study: StudyContext = {},
+): { part10: Buffer; sopInstanceUid: string; studyInstanceUid: string; seriesInstanceUid: string } {
+  const parts = imageToDicomParts(image, patient, study);
+  return {
+    part10: Buffer.concat([parts.head, parts.pixelHeader, parts.pixels, parts.padding]),
+    sopInstanceUid: parts.sopInstanceUid,
+    studyInstanceUid: parts.studyInstanceUid,
+    seriesInstanceUid: parts.seriesInstanceUid,
   };
-  const part10 = Buffer.from(dict.write({ fragmentMultiframe: false }));
-  return { part10, sopInstanceUid, studyInstanceUid, seriesInstanceUid };
 }

@@ -10,6 +10,10 @@ export enum IngestErrorCode {
   SopClassNotSupported = 'SOP_CLASS_NOT_SUPPORTED',
   TransferSyntaxNotSupported = 'TRANSFER_SYNTAX_NOT_SUPPORTED',
   NoPixelData = 'NO_PIXEL_DATA',
+  /** Rows/Columns, bits or samples disagree with the pixel data (its length, its bitstream's header). */
+  PixelDataInconsistent = 'PIXEL_DATA_INCONSISTENT',
+  /** More pixels than OSTEON_MAX_IMAGE_PIXELS: refused before anything is decoded. */
+  ImageTooLarge = 'IMAGE_TOO_LARGE',
   StorageFailure = 'STORAGE_FAILURE',
 }
 
@@ -25,6 +29,8 @@ const KINDS: Readonly<Record<IngestErrorCode, ErrorKind>> = {
   [IngestErrorCode.SopClassNotSupported]: REFUSED,
   [IngestErrorCode.TransferSyntaxNotSupported]: REFUSED,
   [IngestErrorCode.NoPixelData]: REFUSED,
+  [IngestErrorCode.PixelDataInconsistent]: REFUSED,
+  [IngestErrorCode.ImageTooLarge]: { httpStatus: HttpStatus.PAYLOAD_TOO_LARGE, retryable: false },
   [IngestErrorCode.StorageFailure]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true },
 };
 

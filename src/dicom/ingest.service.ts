@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
 import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from '../imaging/dataset-header.reader';
 import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { BITSTREAM_HEAD_BYTES, pixelDataProblem, type PixelProblem } from '../imaging/pixel-consistency';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagedBlob } from '../storage/staging-writer';
 import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
@@ -11,6 +14,12 @@ import type { InstanceRecord, InstanceSource } from './instance-record';
 import { buildInstanceRecord } from './instance-record.factory';
 import { validateInstance, type ExpectedIdentity } from './instance-validation';
 import { InstanceRepository } from './instance.repository';
+
+const PIXEL_PROBLEM_CODES: Readonly<Record<PixelProblem['kind'], IngestErrorCode>> = {
+  inconsistent: IngestErrorCode.PixelDataInconsistent,
+  unreadable: IngestErrorCode.Unreadable,
+  'too-large': IngestErrorCode.ImageTooLarge,
+};
 
 export interface StagedInstance {
   readonly staged: StagedBlob;
@@ -39,6 +48,7 @@ export class IngestService {
   private readonly logger = moduleLogger('ingest');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly blobs: BlobStoreRepository,
     private readonly instances: InstanceRepository,
     private readonly events: InstanceEvents,
@@ -51,8 +61,9 @@ export class IngestService {
       // The command already names the SOP instance: look up earlier versions while parsing.
       const earlyVersions = instance.expected.sopInstanceUid ? this.instances.findVersions(instance.expected.sopInstanceUid) : undefined;
       earlyVersions?.catch(() => undefined);
-      const header = await this.readHeader(instance);
+      const { header, problem } = await this.readHeader(instance);
       const identity = validateInstance(header, instance.expected);
+      if (problem) throw new IngestException(PIXEL_PROBLEM_CODES[problem.kind], problem.reason);
       const versions = await (earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid));
       const same = versions.find((version) => version.sha256 === instance.staged.sha256);
       if (same) {
@@ -112,7 +123,8 @@ export class IngestService {
     }
   }
 
-  private async readHeader(instance: StagedInstance): Promise<DatasetHeader> {
+  /** The header, and what is recognisably wrong with its pixel data (read from the first bitstream bytes). */
+  private async readHeader(instance: StagedInstance): Promise<{ header: DatasetHeader; problem: PixelProblem | undefined }> {
     if (!TRANSFER_SYNTAX_PREFERENCE.includes(instance.transferSyntaxUid)) {
       throw new IngestException(
         IngestErrorCode.TransferSyntaxNotSupported,
@@ -121,11 +133,14 @@ export class IngestService {
     }
     const source = await this.blobs.openStaged(instance.staged.path);
     try {
-      return await DatasetHeaderReader.read(
+      const header = await DatasetHeaderReader.read(
         source,
         instance.staged.headerLength,
         instance.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
       );
+      const first = header.pixelData?.fragments[0];
+      const head = first && first.length > 0 ? await source.read(first.offset, Math.min(first.length, BITSTREAM_HEAD_BYTES)) : undefined;
+      return { header, problem: pixelDataProblem(header, instance.transferSyntaxUid, this.config.dicom.maxImagePixels, head) };
     } finally {
       await source.close();
     }

@@ -28,7 +28,10 @@ export interface StoreOutcome {
 
 /** What one association needs from the engine; the SCP itself holds no logic. */
 export interface ScpHandlers {
+  /** Called first when an association request arrives (the connection guard's ARTIM timer stops). */
+  associationRequested?(): void;
   isCallingAeAllowed(callingAeTitle: string): boolean;
+  isCalledAeOurs(calledAeTitle: string): boolean;
   createStagingWriter(header: Buffer): StagingWriter;
   store(
     writer: StagingWriter,
@@ -71,6 +74,7 @@ export class OsteonScp extends Scp {
   }
 
   override associationRequested(association: Association): void {
+    this.handlers.associationRequested?.();
     this.acceptedAssociation = association;
     this.callingAeTitle = association.getCallingAeTitle().trim();
     const log = this.handlers.logger;
@@ -80,6 +84,16 @@ export class OsteonScp extends Scp {
         constants.RejectResult.Permanent,
         constants.RejectSource.ServiceUser,
         constants.RejectReason.CallingAeNotRecognized,
+      );
+      return;
+    }
+    const calledAeTitle = association.getCalledAeTitle().trim();
+    if (!this.handlers.isCalledAeOurs(calledAeTitle)) {
+      log.warn({ callingAeTitle: this.callingAeTitle, calledAeTitle }, 'association rejected: called AE title is not ours');
+      this.sendAssociationReject(
+        constants.RejectResult.Permanent,
+        constants.RejectSource.ServiceUser,
+        constants.RejectReason.CalledAeNotRecognized,
       );
       return;
     }

@@ -16,7 +16,10 @@ export function storeStatusFor(error: unknown): StoreOutcome {
     case IngestErrorCode.SopClassMismatch:
     case IngestErrorCode.SopInstanceMismatch:
     case IngestErrorCode.NoPixelData:
+    case IngestErrorCode.PixelDataInconsistent:
       return { status: StoreStatus.DataSetDoesNotMatchSopClass, errorComment: error.reason };
+    case IngestErrorCode.ImageTooLarge:
+      return { status: StoreStatus.OutOfResources, errorComment: error.reason };
     case IngestErrorCode.SopClassNotSupported:
       return { status: StoreStatus.SopClassNotSupported, errorComment: error.reason };
     case IngestErrorCode.StorageFailure:

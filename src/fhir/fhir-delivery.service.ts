@@ -5,7 +5,7 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InstanceRepository } from '../dicom/instance.repository';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
 import { runDelivery } from '../deliveries/delivery-runner';
 import type { DeliveryState, Report } from '../reports/report';
 import { ReportService } from '../reports/report.service';
@@ -62,6 +62,12 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
 
   deliver(attempt: DeliveryAttempt): Promise<void> {
     return runDelivery(this.reports, this, attempt);
+  }
+
+  /** Nothing to publish while a report has neither an AI finding nor a doctor's verdict (currentVerdict). */
+  settle(report: Report): Settlement | undefined {
+    if (report.findings || report.review) return undefined;
+    return { kind: 'nothing-to-send', references: { notSent: 'no AI finding and no verdict yet' } };
   }
 
   async build(context: DeliveryContext): Promise<FhirPublication> {

@@ -1,6 +1,8 @@
 import type * as R4 from 'fhir/r4';
+import type { BodyPart, CountClass, StudyFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { reportKey } from '../reports/report-identity';
+import { FhirErrorCode, FhirException } from './fhir.exception';
 import {
   BODY_SITES,
   countQuantity,
@@ -76,19 +78,23 @@ function gender(sex: string | undefined): R4.Patient['gender'] {
 /** What the report says now: the doctor's verdict once reviewed, else the AI draft. */
 export function currentVerdict(report: Report): {
   fracture: boolean;
-  countClass: Report['findings']['countClass'];
-  bodyPart: Report['findings']['bodyPart'];
+  countClass: CountClass;
+  bodyPart: BodyPart;
   conclusion: string;
 } {
   const verdict = report.review?.verdict;
-  const fracture = verdict?.fracture ?? report.findings.fracture;
-  const countClass = verdict?.countClass ?? report.findings.countClass;
-  const bodyPart = verdict?.bodyPart ?? report.findings.bodyPart;
+  const ai = report.findings;
+  if (!verdict && !ai) {
+    throw new FhirException(FhirErrorCode.NotAvailable, `report ${report.id} has no AI finding and no doctor's verdict yet`);
+  }
+  const fracture = verdict?.fracture ?? (ai as StudyFindings).fracture;
+  const countClass = verdict?.countClass ?? (ai as StudyFindings).countClass;
+  const bodyPart = verdict?.bodyPart ?? (ai as StudyFindings).bodyPart;
   const conclusion =
     verdict?.conclusion ??
     (verdict
       ? `${fracture ? 'Fracture' : 'No fracture'} (${bodyPart}${fracture ? `, ${countClass} fracture(s)` : ''}), confirmed by a doctor.`
-      : `AI draft (model ${report.modelVersion}): ${fracture ? 'fracture suspected' : 'no fracture seen'} in the ${bodyPart}, fracture probability ${report.findings.probability.toFixed(2)}${fracture ? `, ${countClass} fracture(s)` : ''}. Not yet reviewed by a doctor.`);
+      : `AI draft (model ${report.modelVersion}): ${fracture ? 'fracture suspected' : 'no fracture seen'} in the ${bodyPart}, fracture probability ${(ai as StudyFindings).probability.toFixed(2)}${fracture ? `, ${countClass} fracture(s)` : ''}. Not yet reviewed by a doctor.`);
   return { fracture, countClass, bodyPart, conclusion };
 }
 
@@ -174,12 +180,17 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     code: { coding: [{ ...FRACTURE_OF_BONE }], text: 'Fracture present' },
     valueBoolean: verdict.fracture,
     bodySite: { coding: [{ ...BODY_SITES[verdict.bodyPart] }] },
-    component: [
-      {
-        code: code('fracture-probability', 'Fracture probability (AI model)'),
-        valueQuantity: { value: Number(report.findings.probability.toFixed(4)), unit: 'probability', system: UCUM, code: '1' },
-      },
-    ],
+    // No AI finding (no image analysed by AI): the doctor's verdict alone, without a probability.
+    ...(report.findings
+      ? {
+          component: [
+            {
+              code: code('fracture-probability', 'Fracture probability (AI model)'),
+              valueQuantity: { value: Number(report.findings.probability.toFixed(4)), unit: 'probability', system: UCUM, code: '1' },
+            },
+          ],
+        }
+      : {}),
   };
   const count: R4.Observation = {
     ...observationBase('count', 'count'),

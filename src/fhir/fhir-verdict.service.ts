@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type * as R4 from 'fhir/r4';
+import { AuditService } from '../audit/audit.service';
+import { UsersService } from '../auth/users.service';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
@@ -9,7 +11,7 @@ import { osteonSystem } from './fhir-codes';
 import { fhirReferencesOf } from './fhir-delivery.service';
 import { FhirServerClient } from './fhir-server.client';
 import { FhirSyncStateRepository } from './fhir-sync-state.repository';
-import { decideVerdict, reportsIn, type ServerObservations, type VerdictAction } from './fhir-verdict';
+import { decideVerdict, practitionerNamesOf, reportsIn, type ServerObservations, type VerdictAction } from './fhir-verdict';
 import { FhirErrorCode, FhirException } from './fhir.exception';
 
 export interface NotificationResult {
@@ -34,6 +36,8 @@ export class FhirVerdictService {
     private readonly reports: ReportService,
     private readonly server: FhirServerClient,
     private readonly state: FhirSyncStateRepository,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
   ) {}
 
   /** One poll: every changed report since the mark, oldest first; returns how many were applied. */
@@ -73,8 +77,9 @@ export class FhirVerdictService {
 
   /** A pushed DiagnosticReport (or only its id): the server's current copy is what counts. */
   async notified(resource: R4.DiagnosticReport): Promise<VerdictAction> {
-    const current = resource.id ? await this.server.read<R4.DiagnosticReport>('DiagnosticReport', resource.id) : resource;
-    return this.process(current);
+    // Only the configured server's copy counts: a pushed body is never taken as it is.
+    if (!resource.id) return { kind: 'ignore', reason: 'no id to read the report from the FHIR server' };
+    return this.process(await this.server.read<R4.DiagnosticReport>('DiagnosticReport', resource.id));
   }
 
   async process(server: R4.DiagnosticReport): Promise<VerdictAction> {
@@ -86,9 +91,37 @@ export class FhirVerdictService {
     const { written } = fhirReferencesOf(report);
     const userSystem = osteonSystem(this.settings().system, 'user');
     const quick = decideVerdict(report, server, {}, written, userSystem);
-    if (quick.kind !== 'verdict') return this.apply(report, server, quick);
+    if (quick.kind !== 'verdict') return this.apply(report, server, await this.signedByDoctor(report, server, quick, userSystem));
     const action = decideVerdict(report, server, await this.observationsOf(server), written, userSystem);
-    return this.apply(report, server, action);
+    return this.apply(report, server, await this.signedByDoctor(report, server, action, userSystem));
+  }
+
+  /**
+   * A verdict or withdrawal counts only when its practitioner is an active Osteon doctor account
+   * (by an external id such as `Practitioner/123`, or the username); it is then recorded as that
+   * account. Otherwise nothing changes and the refusal is audited.
+   */
+  private async signedByDoctor(
+    report: Report,
+    server: R4.DiagnosticReport,
+    action: VerdictAction,
+    userSystem: string,
+  ): Promise<VerdictAction> {
+    if (action.kind === 'ignore') return action;
+    const names = practitionerNamesOf(server, userSystem);
+    const doctor = await this.users.findDoctor(names);
+    if (doctor) return { ...action, doctor: { id: doctor.id, username: doctor.username, role: 'doctor' } };
+    const reason =
+      names.length === 0 ? 'the change names no practitioner' : `practitioner ${names[0]} is not an active doctor account in Osteon`;
+    await this.audit.record({
+      actor: { id: `fhir:${names[0] ?? 'unknown'}`, username: names[0] ?? 'fhir-server', role: 'system' },
+      action: action.kind === 'verdict' ? 'fhir.verdict.refused' : 'fhir.withdrawal.refused',
+      resourceType: 'report',
+      resourceId: report.id,
+      details: { reason, diagnosticReportId: server.id, versionId: server.meta?.versionId },
+    });
+    this.logger.warn({ reportId: report.id, diagnosticReportId: server.id }, 'FHIR change refused: no Osteon doctor signed it');
+    return { kind: 'ignore', reason };
   }
 
   private async apply(report: Report, server: R4.DiagnosticReport, action: VerdictAction): Promise<VerdictAction> {

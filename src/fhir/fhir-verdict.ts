@@ -22,11 +22,38 @@ export interface ServerObservations {
  * write itself (its own reviewer carries an identifier in Osteon's user system); else unknown.
  */
 export function doctorOf(server: R4.DiagnosticReport, osteonUserSystem?: string): PersonRef {
-  const notOsteons = (reference: R4.Reference): boolean => !osteonUserSystem || reference.identifier?.system !== osteonUserSystem;
-  const who = (server.resultsInterpreter ?? []).filter(notOsteons).at(-1) ?? (server.performer ?? []).filter(notOsteons).at(-1);
+  const who = practitionerOf(server, osteonUserSystem);
   const reference = who?.reference ?? (who?.identifier?.value ? `${who.identifier.system ?? ''}|${who.identifier.value}` : undefined);
   if (!who || (!reference && !who.display)) return { id: 'fhir:unknown', username: 'fhir-server', role: 'doctor' };
   return { id: `fhir:${reference ?? who.display}`, username: who.display ?? (reference as string), role: 'doctor' };
+}
+
+function practitionerOf(server: R4.DiagnosticReport, osteonUserSystem?: string): R4.Reference | undefined {
+  const notOsteons = (reference: R4.Reference): boolean => !osteonUserSystem || reference.identifier?.system !== osteonUserSystem;
+  return (server.resultsInterpreter ?? []).filter(notOsteons).at(-1) ?? (server.performer ?? []).filter(notOsteons).at(-1);
+}
+
+/**
+ * How the server names the doctor who changed the report, as an Osteon doctor account may list it
+ * in its external ids: the reference (`Practitioner/123`), the identifier `system|value`, its value.
+ */
+export function practitionerNamesOf(server: R4.DiagnosticReport, osteonUserSystem?: string): string[] {
+  const who = practitionerOf(server, osteonUserSystem);
+  if (!who) return osteonReviewerNamesOf(server, osteonUserSystem);
+  const identifier = who.identifier?.value
+    ? [who.identifier.value, ...(who.identifier.system ? [`${who.identifier.system}|${who.identifier.value}`] : [])]
+    : [];
+  return [...(who.reference ? [who.reference] : []), ...identifier];
+}
+
+/**
+ * Osteon's own sign-off read back from the server (after a lost database Osteon no longer knows it
+ * wrote it): the account by its id, else by the username Osteon wrote as the display.
+ */
+function osteonReviewerNamesOf(server: R4.DiagnosticReport, osteonUserSystem?: string): string[] {
+  if (!osteonUserSystem) return [];
+  const own = (server.resultsInterpreter ?? []).filter((reference) => reference.identifier?.system === osteonUserSystem).at(-1);
+  return [own?.identifier?.value, own?.display].filter((name): name is string => name !== undefined && name !== '');
 }
 
 function codesOf(concepts: readonly R4.CodeableConcept[] | undefined): string[] {

@@ -14,6 +14,8 @@ export enum FhirErrorCode {
   NotConfigured = 'FHIR_NOT_CONFIGURED',
   /** A FHIR request to Osteon it cannot take (a search parameter, a notification without reports). */
   InvalidRequest = 'FHIR_INVALID_REQUEST',
+  /** A report with no AI finding and no doctor's verdict yet: nothing to say in FHIR until a doctor reads it. */
+  NotAvailable = 'FHIR_NOT_AVAILABLE',
 }
 
 const KINDS: Readonly<Record<FhirErrorCode, ErrorKind>> = {
@@ -23,6 +25,7 @@ const KINDS: Readonly<Record<FhirErrorCode, ErrorKind>> = {
   [FhirErrorCode.BadResponse]: { httpStatus: HttpStatus.BAD_GATEWAY, retryable: true },
   [FhirErrorCode.NotConfigured]: { httpStatus: HttpStatus.CONFLICT, retryable: false },
   [FhirErrorCode.InvalidRequest]: { httpStatus: HttpStatus.BAD_REQUEST, retryable: false },
+  [FhirErrorCode.NotAvailable]: { httpStatus: HttpStatus.NOT_FOUND, retryable: false },
 };
 
 export class FhirException extends OsteonException<FhirErrorCode> {

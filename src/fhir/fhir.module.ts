@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
 import { DicomModule } from '../dicom/dicom.module';
 import { PortalModule } from '../portal/portal.module';
 import { ReportsModule } from '../reports/reports.module';
@@ -15,7 +16,7 @@ import { FhirSyncStateRepository } from './fhir-sync-state.repository';
 import { FhirVerdictService } from './fhir-verdict.service';
 
 @Module({
-  imports: [DeliveriesModule, AuditModule, DicomModule, ReportsModule, PortalModule],
+  imports: [DeliveriesModule, AuditModule, AuthModule, DicomModule, ReportsModule, PortalModule],
   controllers: [FhirFacadeController, FhirNotifyController],
   providers: [
     FhirServerClient,

@@ -20,6 +20,7 @@ export class DeliverHl7Handler implements OnModuleInit {
       statuses: ['preliminary', 'final', 'amended', 'entered-in-error'],
       enabled: this.delivery.enabled,
       sweepMs: this.config.hl7.sweepMs,
+      ordered: true,
       deliver: (attempt) => this.delivery.deliver(attempt),
     });
   }

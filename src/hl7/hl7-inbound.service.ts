@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Hl7Message } from '@medplum/core';
+import { AuditService } from '../audit/audit.service';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
@@ -7,6 +8,7 @@ import { ackFor, nakForUnreadable, type AckContent } from './ack.builder';
 import { headerOf, type MessageHeader } from './hl7-fields';
 import { ackDecisionOf, Hl7ErrorCode, Hl7Exception } from './hl7.exception';
 import { InboundMessageRepository } from './inbound-message.repository';
+import { untrustedBecause } from './trusted-sender.policy';
 import { OrderIntakeService } from './order-intake.service';
 import { ResultIntakeService } from './result-intake.service';
 
@@ -31,6 +33,7 @@ export class Hl7InboundService {
     private readonly processed: InboundMessageRepository,
     private readonly orders: OrderIntakeService,
     private readonly results: ResultIntakeService,
+    private readonly audit: AuditService,
   ) {}
 
   /** The NAK for bytes that never became a frame (garbage, a frame cut off). */
@@ -41,7 +44,8 @@ export class Hl7InboundService {
     );
   }
 
-  async handle(text: string): Promise<string> {
+  /** `remoteAddress`: the connection's peer address, checked against the trusted senders. */
+  async handle(text: string, remoteAddress = ''): Promise<string> {
     let message: Hl7Message;
     try {
       message = Hl7Message.parse(text.replace(/\r?\n/g, '\r').replace(/\r+$/, ''));
@@ -53,7 +57,7 @@ export class Hl7InboundService {
       );
     }
     const header = headerOf(message);
-    const content = await this.process(message, header);
+    const content = await this.process(message, header, remoteAddress);
     this.logger.info(
       { controlId: header.controlId, type: `${header.messageCode}^${header.triggerEvent}`, ack: content.code },
       'HL7 message acknowledged',
@@ -61,7 +65,7 @@ export class Hl7InboundService {
     return ackFor(message, content, this.config.hl7);
   }
 
-  private async process(message: Hl7Message, header: MessageHeader): Promise<AckContent> {
+  private async process(message: Hl7Message, header: MessageHeader, remoteAddress: string): Promise<AckContent> {
     const type = `${header.messageCode}^${header.triggerEvent}`;
     if (!ACCEPTED.includes(type)) {
       return refusal(
@@ -72,6 +76,12 @@ export class Hl7InboundService {
       );
     }
     if (header.controlId === '') return refusal(new Hl7Exception(Hl7ErrorCode.RequiredFieldMissing, 'MSH-10 message control id is empty'));
+    const untrusted = untrustedBecause(this.config.hl7.trustedSenders, header, remoteAddress);
+    if (untrusted !== undefined) {
+      const error = new Hl7Exception(Hl7ErrorCode.UntrustedSender, untrusted);
+      await this.auditRefusal(header, type, remoteAddress, error);
+      return refusal(error);
+    }
     const key = `${header.sendingApplication}|${header.sendingFacility}|${header.controlId}`;
     const earlier = await this.processed.claim(key, type);
     if (earlier?.state === 'processed') return { code: 'AA', text: `message ${header.controlId} was already processed; not applied again` };
@@ -83,10 +93,25 @@ export class Hl7InboundService {
       return { code: 'AA', text };
     } catch (error) {
       await this.processed.release(key);
+      if (error instanceof Hl7Exception && error.code === Hl7ErrorCode.UnknownInterpreter)
+        await this.auditRefusal(header, type, remoteAddress, error);
       if (error instanceof Hl7Exception) return refusal(error);
       this.logger.error({ controlId: header.controlId, err: (error as Error).message }, 'HL7 message could not be processed');
       return refusal(new Hl7Exception(Hl7ErrorCode.Internal, 'Osteon could not process the message; send it again later'));
     }
+  }
+
+  /** A message refused for who sent or signed it: the audit log keeps who tried (ids and codes only). */
+  private async auditRefusal(header: MessageHeader, type: string, remoteAddress: string, error: Hl7Exception): Promise<void> {
+    const sender = `${header.sendingApplication}^${header.sendingFacility}`;
+    await this.audit.record({
+      actor: { id: `hl7:${sender}`, username: sender, role: 'system' },
+      action: type === 'ORU^R01' ? 'hl7.verdict.refused' : 'hl7.order.refused',
+      resourceType: 'hl7-message',
+      resourceId: header.controlId,
+      details: { code: error.code, reason: error.message, address: remoteAddress, messageType: type },
+    });
+    this.logger.warn({ controlId: header.controlId, sender, address: remoteAddress, code: error.code }, 'HL7 message refused');
   }
 
   private async apply(type: Accepted, message: Hl7Message): Promise<string> {

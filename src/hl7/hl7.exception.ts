@@ -11,6 +11,10 @@ export enum Hl7ErrorCode {
   UnknownReport = 'unknown-report',
   ReportNotUpdatable = 'report-not-updatable',
   InProgress = 'in-progress',
+  /** MSH-3/MSH-4 and the connection's address are not a configured trusted sender. */
+  UntrustedSender = 'untrusted-sender',
+  /** OBR-32 names no active doctor account in Osteon. */
+  UnknownInterpreter = 'unknown-interpreter',
   Internal = 'internal',
 }
 
@@ -26,6 +30,8 @@ const KINDS: Readonly<Record<Hl7ErrorCode, ErrorKind>> = {
   [Hl7ErrorCode.UnknownReport]: { httpStatus: HttpStatus.NOT_FOUND, retryable: false },
   [Hl7ErrorCode.ReportNotUpdatable]: { httpStatus: HttpStatus.CONFLICT, retryable: false },
   [Hl7ErrorCode.InProgress]: { httpStatus: HttpStatus.CONFLICT, retryable: true },
+  [Hl7ErrorCode.UntrustedSender]: { httpStatus: HttpStatus.FORBIDDEN, retryable: false },
+  [Hl7ErrorCode.UnknownInterpreter]: { httpStatus: HttpStatus.FORBIDDEN, retryable: false },
   [Hl7ErrorCode.Internal]: { httpStatus: HttpStatus.INTERNAL_SERVER_ERROR, retryable: true },
 };
 
@@ -60,6 +66,10 @@ export function ackDecisionOf(code: Hl7ErrorCode): AckDecision {
       return { ackCode: 'AE', errorCondition: { code: '206', text: 'Application record locked' } };
     case Hl7ErrorCode.InProgress:
       return { ackCode: 'AE', errorCondition: { code: '206', text: 'Application record locked' } };
+    case Hl7ErrorCode.UntrustedSender:
+      return { ackCode: 'AR', errorCondition: { code: '204', text: 'Unknown key identifier' } };
+    case Hl7ErrorCode.UnknownInterpreter:
+      return { ackCode: 'AR', errorCondition: { code: '204', text: 'Unknown key identifier' } };
     case Hl7ErrorCode.Internal:
       return { ackCode: 'AE', errorCondition: { code: '207', text: 'Application internal error' } };
   }

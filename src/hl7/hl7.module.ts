@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
 import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { OrdersModule } from '../orders/orders.module';
 import { PortalModule } from '../portal/portal.module';
@@ -14,7 +16,7 @@ import { RisClient } from './ris.client';
 
 /** HL7 v2 over MLLP: ORU^R01 results to the RIS; orders (kept in orders/) and final results from it. */
 @Module({
-  imports: [DeliveriesModule, OrdersModule, ReportsModule, PortalModule],
+  imports: [AuditModule, AuthModule, DeliveriesModule, OrdersModule, ReportsModule, PortalModule],
   providers: [
     RisClient,
     Hl7DeliveryService,

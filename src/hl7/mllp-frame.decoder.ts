@@ -21,6 +21,11 @@ export class MllpFrameDecoder {
 
   constructor(private readonly maxFrameBytes = 16 * 1024 * 1024) {}
 
+  /** Part of a frame has arrived and its end has not. */
+  get inFrame(): boolean {
+    return this.frame !== undefined;
+  }
+
   push(chunk: Buffer): MllpEvent[] {
     const events: MllpEvent[] = [];
     let start = 0;

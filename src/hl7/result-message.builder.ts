@@ -32,37 +32,49 @@ export function hl7Timestamp(date: Date): string {
 }
 
 interface ReportedFindings {
-  readonly fracture: boolean;
-  readonly probability: number;
-  readonly countClass: CountClass;
-  readonly bodyPart: BodyPart;
+  readonly coded: { readonly fracture: boolean; readonly countClass: CountClass; readonly bodyPart: BodyPart } | undefined;
+  readonly probability: number | undefined;
   readonly urgency: Urgency;
   readonly conclusion: string;
 }
 
-/** What the RIS should show: the AI draft while preliminary, the doctor's verdict once reviewed. */
+/** Why images have no AI finding, one line for the RIS and the doctor. */
+export function notAnalysedLine(report: Report): string | undefined {
+  if (report.notAnalysed.length === 0) return undefined;
+  const total = report.images.length + report.notAnalysed.length;
+  const reasons = [...new Set(report.notAnalysed.map((image) => image.reason))].join('; ');
+  return `${report.notAnalysed.length} of ${total} image(s) not analysed by AI, to be read by a doctor without AI: ${reasons}`;
+}
+
+/**
+ * What the RIS should show: the AI draft while preliminary, the doctor's verdict once reviewed.
+ * `coded` is undefined while there is neither (no image analysed by AI, no doctor yet).
+ */
 function reportedFindings(report: Report): ReportedFindings {
   const ai = report.findings;
   const verdict = report.status === 'preliminary' ? undefined : report.review?.verdict;
-  const fracture = verdict?.fracture ?? ai.fracture;
-  const countClass = verdict?.countClass ?? ai.countClass;
-  const bodyPart = verdict?.bodyPart ?? ai.bodyPart;
-  const finding = fracture
-    ? `Fracture (${COUNT_CODES[countClass].text.toLowerCase()}) of the ${bodyPart}.`
-    : `No fracture seen (${bodyPart}).`;
+  const decided = verdict ?? ai;
+  const coded = decided ? { fracture: decided.fracture, countClass: decided.countClass, bodyPart: decided.bodyPart } : undefined;
+  const finding = !coded
+    ? 'No AI finding.'
+    : coded.fracture
+      ? `Fracture (${COUNT_CODES[coded.countClass].text.toLowerCase()}) of the ${coded.bodyPart}.`
+      : `No fracture seen (${coded.bodyPart}).`;
   const prefix: Record<Report['status'], string> = {
-    preliminary: `AI draft, not reviewed by a doctor (model ${report.modelVersion}, fracture probability ${ai.probability.toFixed(3)}):`,
+    preliminary: ai
+      ? `AI draft, not reviewed by a doctor (model ${report.modelVersion}, fracture probability ${ai.probability.toFixed(3)}):`
+      : 'Not analysed by AI, not yet reviewed by a doctor:',
     final: 'Reviewed by a doctor:',
     amended: 'Corrected by a doctor:',
     'entered-in-error': 'Withdrawn, entered in error:',
   };
+  const unanalysed = report.status === 'preliminary' ? notAnalysedLine(report) : undefined;
+  const conclusion = verdict?.conclusion ?? `${prefix[report.status]} ${finding}`;
   return {
-    fracture,
-    probability: ai.probability,
-    countClass,
-    bodyPart,
+    coded,
+    probability: ai?.probability,
     urgency: report.urgency,
-    conclusion: verdict?.conclusion ?? `${prefix[report.status]} ${finding}`,
+    conclusion: unanalysed ? `${conclusion}\n${unanalysed}` : conclusion,
   };
 }
 
@@ -170,10 +182,14 @@ export function buildResultMessage(
     // The model that produced the draft, so the RIS can tell AI results apart.
     obx.set('18', report.modelVersion);
   };
-  addObservation('CWE', OBSERVATION.finding, findings.fracture ? FINDING_CODES.fracture : FINDING_CODES.none);
-  addObservation('NM', OBSERVATION.probability, findings.probability.toFixed(4), { code: '1', text: '', system: 'UCUM' });
-  addObservation('CWE', OBSERVATION.count, COUNT_CODES[findings.countClass]);
-  addObservation('CWE', OBSERVATION.bodyPart, BODY_PART_CODES[findings.bodyPart]);
+  // Without an AI finding or a verdict there is nothing coded to say: urgency and the text only.
+  if (findings.coded) addObservation('CWE', OBSERVATION.finding, findings.coded.fracture ? FINDING_CODES.fracture : FINDING_CODES.none);
+  if (findings.probability !== undefined)
+    addObservation('NM', OBSERVATION.probability, findings.probability.toFixed(4), { code: '1', text: '', system: 'UCUM' });
+  if (findings.coded) {
+    addObservation('CWE', OBSERVATION.count, COUNT_CODES[findings.coded.countClass]);
+    addObservation('CWE', OBSERVATION.bodyPart, BODY_PART_CODES[findings.coded.bodyPart]);
+  }
   addObservation('CWE', OBSERVATION.urgency, URGENCY_CODES[findings.urgency]);
   // One TX line per OBX: TX has no line break of its own.
   for (const line of findings.conclusion.split(/\r?\n/).filter((text) => text.trim() !== '')) {

@@ -1,5 +1,6 @@
 import { decodeToGrey, initialiseCodecs } from './dicom-pixel.decoder';
 import type { GreyPixels } from './grey-image';
+import { measureImageQuality, type ImageQuality } from './image-quality';
 import { ImagingErrorCode, ImagingException } from './imaging.exception';
 import type { PixelFrame } from './pixel-frame';
 import { preprocessGrey } from './preprocess';
@@ -19,6 +20,8 @@ export interface PreparedImage {
   readonly tensor: Float32Array;
   readonly decodeMs: number;
   readonly preprocessMs: number;
+  /** The image-quality gate's measurements of the decoded image (inference decides with them). */
+  readonly quality: ImageQuality;
 }
 
 export type PixelResult = GreyPixels | PreparedImage;
@@ -39,7 +42,14 @@ export async function prepareImage(task: PrepareTask): Promise<PreparedImage> {
     if (error instanceof RangeError) throw new ImagingException(ImagingErrorCode.InvalidPixelData, error.message);
     throw error;
   }
-  return { width: image.width, height: image.height, tensor, decodeMs: decoded - started, preprocessMs: performance.now() - decoded };
+  return {
+    width: image.width,
+    height: image.height,
+    tensor,
+    decodeMs: decoded - started,
+    preprocessMs: performance.now() - decoded,
+    quality: measureImageQuality(image),
+  };
 }
 
 export function runPixelTask(task: PixelTask): Promise<PixelResult> {

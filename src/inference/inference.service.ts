@@ -9,6 +9,8 @@ import type { ByteSource } from '../storage/byte-source';
 import { bodyPartFromDicom } from './body-part';
 import { boxesOnImage } from './fracture-boxes';
 import type { FractureFindings } from './fracture-findings';
+import { qualityGateVerdict } from './image-quality.policy';
+import { InferenceErrorCode, InferenceException } from './inference.exception';
 import { renderHeatmap } from './heatmap.renderer';
 import type { BodyPart, CountClass, ModelDescription } from './model-card';
 import type { ModelOutputs } from './model-outputs';
@@ -19,6 +21,8 @@ const logger = moduleLogger('inference');
 export interface ImageContext {
   /** Body Part Examined from the DICOM header, when there is one. */
   readonly bodyPartExamined?: string;
+  /** Refuse images the quality gate finds no anatomy in (image-quality.policy.ts) before inference. */
+  readonly qualityGate?: boolean;
 }
 
 /** Runs the fracture model on stored instances and on plain images (upload, evaluation). */
@@ -33,9 +37,14 @@ export class InferenceService {
     return this.models.describe();
   }
 
+  /**
+   * A received image, for a report: the image-quality gate runs first, and an image without
+   * anything the model can read (blank, uniform, noise, not a radiograph) throws NotApplicable
+   * instead of getting a finding. Evaluation (analyseDicom/analyseImageFile) is not gated.
+   */
   async analyseInstance(record: InstanceRecord): Promise<FractureFindings> {
     return this.images.withStored(record.blobKey, async (source) => {
-      const findings = await this.analyseDicom(source, { bodyPartExamined: record.bodyPartExamined });
+      const findings = await this.analyseDicom(source, { bodyPartExamined: record.bodyPartExamined, qualityGate: true });
       logger.debug(
         {
           instanceId: record.id,
@@ -58,7 +67,7 @@ export class InferenceService {
     return this.analyse(
       { kind: 'dicom', frame, size: model.inputSize },
       model,
-      { bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined },
+      { ...context, bodyPartExamined: context.bodyPartExamined ?? frame.bodyPartExamined },
       started,
       read,
     );
@@ -86,6 +95,10 @@ export class InferenceService {
     read: number,
   ): Promise<FractureFindings> {
     const prepared = await this.images.prepare(task);
+    if (context.qualityGate) {
+      const verdict = qualityGateVerdict(prepared.quality);
+      if (!verdict.applicable) throw new InferenceException(InferenceErrorCode.NotApplicable, verdict.reason);
+    }
     const inferenceStarted = performance.now();
     const outputs = await this.models.run(prepared.tensor, 1);
     const inference = performance.now() - inferenceStarted;

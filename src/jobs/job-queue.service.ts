@@ -5,6 +5,9 @@ import type { JobPayload, JobRecord, JobStatus, JobType } from './job';
 import { JobErrorCode, JobException } from './job.exception';
 import { JobRepository } from './job.repository';
 
+/** Jobs bounded by a maximum age instead: effectively no attempt limit. */
+const UNLIMITED_ATTEMPTS = 1_000_000;
+
 @Injectable()
 export class JobQueueService {
   constructor(
@@ -12,16 +15,45 @@ export class JobQueueService {
     private readonly jobs: JobRepository,
   ) {}
 
-  /** Schedules `key` to run after `delayMs`; a pending job for the key is pushed back instead. */
-  async schedule(type: JobType, key: string, payload: JobPayload, delayMs: number, correlationId?: string): Promise<JobRecord> {
+  /**
+   * Schedules `key` to run after `delayMs`; a pending job for the key is pushed back instead.
+   * `maxAgeMs`: retried (without an attempt limit) until that long after it was first scheduled.
+   */
+  async schedule(
+    type: JobType,
+    key: string,
+    payload: JobPayload,
+    delayMs: number,
+    correlationId?: string,
+    options: { maxAgeMs?: number } = {},
+  ): Promise<JobRecord> {
+    const now = Date.now();
     return this.jobs.upsertPending({
       type,
       key,
       payload,
-      runAt: new Date(Date.now() + delayMs),
-      maxAttempts: this.config.jobs.maxAttempts,
+      runAt: new Date(now + delayMs),
+      maxAttempts: options.maxAgeMs ? UNLIMITED_ATTEMPTS : this.config.jobs.maxAttempts,
+      expiresAt: options.maxAgeMs ? new Date(now + options.maxAgeMs) : undefined,
       correlationId,
     });
+  }
+
+  /** Wakes the jobs of `type` waiting out a back-off (their receiver answered again). */
+  async wakeWaiting(type: JobType): Promise<number> {
+    return this.jobs.wakeWaiting(type);
+  }
+
+  async clearFailing(id: string): Promise<void> {
+    return this.jobs.clearFailing(id);
+  }
+
+  async hasOlderFailing(job: JobRecord): Promise<boolean> {
+    return this.jobs.hasOlderFailing(job);
+  }
+
+  async failureSummary(type: JobType): Promise<{ waiting: number; failingSince: Date | undefined; dead: number }> {
+    return this.jobs.failureSummary(type);
   }
 
   async hasOpenJob(key: string): Promise<boolean> {

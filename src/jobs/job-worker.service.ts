@@ -114,14 +114,19 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       log.info({ reason: error.message }, 'job target gone: skipped');
       return;
     }
-    const outcome = failureOutcome(error, { attempt: job.attempts, maxAttempts: job.maxAttempts });
+    const outcome = failureOutcome(error, { attempt: job.attempts, maxAttempts: job.maxAttempts, expiresAt: job.expiresAt });
     if (outcome.kind === 'dead') {
       await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
-      log.error({ err: error.message, exhausted: outcome.reason === 'exhausted' }, 'job dead-lettered');
+      log.error({ err: error.message, reason: outcome.reason }, 'job dead-lettered');
       return;
     }
-    const delay = backoffDelay(job.attempts, this.config.jobs.backoffMs);
-    await this.jobs.finish(job.id, owner, { status: 'pending', runAt: new Date(Date.now() + delay), lastError: error.message });
+    const delay = backoffDelay(job.attempts, this.config.jobs.backoffMs, this.config.jobs.backoffMaxMs);
+    await this.jobs.finish(job.id, owner, {
+      status: 'pending',
+      runAt: new Date(Date.now() + delay),
+      lastError: error.message,
+      failed: true,
+    });
     log.warn({ err: error.message, retryInMs: delay }, 'job failed: will retry');
   }
 }

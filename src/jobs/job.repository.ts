@@ -29,6 +29,7 @@ export class JobRepository {
     payload: JobPayload;
     runAt: Date;
     maxAttempts: number;
+    expiresAt?: Date;
     correlationId: string | undefined;
   }): Promise<JobRecord> {
     const now = new Date();
@@ -42,6 +43,7 @@ export class JobRepository {
           status: 'pending' as JobStatus,
           attempts: 0,
           maxAttempts: input.maxAttempts,
+          ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
           correlationId: input.correlationId,
           createdAt: now,
         },
@@ -111,7 +113,7 @@ export class JobRepository {
   async finish(
     id: string,
     owner: string,
-    update: { status: JobStatus; runAt?: Date; lastError?: string; attempts?: number },
+    update: { status: JobStatus; runAt?: Date; lastError?: string; attempts?: number; failed?: boolean },
   ): Promise<boolean> {
     const now = new Date();
     const result = await this.collection.updateOne(
@@ -125,10 +127,64 @@ export class JobRepository {
           ...(update.attempts !== undefined ? { attempts: update.attempts } : {}),
           ...(update.status === 'done' || update.status === 'dead' ? { finishedAt: now } : {}),
         },
-        $unset: { leaseOwner: '', leaseExpiresAt: '' },
+        // failingSince: when this run of failures began (kept by $min), gone with a success.
+        ...(update.failed ? { $min: { failingSince: now } } : {}),
+        $unset: { leaseOwner: '', leaseExpiresAt: '', ...(update.status === 'done' ? { failingSince: '' } : {}) },
       },
     );
     return result.matchedCount === 1;
+  }
+
+  /**
+   * Jobs of `type` waiting out a back-off become due now, oldest first: the receiver they were
+   * waiting for is back. Each keeps its creation time as its due time, so they go out in order.
+   */
+  async wakeWaiting(type: JobType): Promise<number> {
+    const now = new Date();
+    const waiting = await this.collection
+      .find({ type, status: 'pending', runAt: { $gt: now }, failingSince: { $exists: true } }, { projection: { _id: 1, createdAt: 1 } })
+      .toArray();
+    if (waiting.length === 0) return 0;
+    await this.collection.bulkWrite(
+      waiting.map((job) => ({ updateOne: { filter: { _id: job._id, status: 'pending' }, update: { $set: { runAt: job.createdAt } } } })),
+    );
+    return waiting.length;
+  }
+
+  /** The job's receiver answered: it no longer counts as failing (before the worker marks it done). */
+  async clearFailing(id: string): Promise<void> {
+    await this.collection.updateOne({ _id: new ObjectId(id) }, { $unset: { failingSince: '' } });
+  }
+
+  /** Whether an older job of the same type is open after a failure (in-order receivers wait for it). */
+  async hasOlderFailing(job: JobRecord): Promise<boolean> {
+    const older = await this.collection.findOne(
+      {
+        type: job.type,
+        _id: { $ne: new ObjectId(job.id) },
+        status: { $in: ['pending', 'running'] },
+        failingSince: { $exists: true },
+        createdAt: { $lt: job.createdAt },
+      },
+      { projection: { _id: 1 } },
+    );
+    return older !== null;
+  }
+
+  /** For a channel's state: jobs of `type` waiting after failures, since when, and dead letters. */
+  async failureSummary(type: JobType): Promise<{ waiting: number; failingSince: Date | undefined; dead: number }> {
+    const [waiting, dead] = await Promise.all([
+      this.collection
+        .find({ type, status: { $in: ['pending', 'running'] }, failingSince: { $exists: true } }, { projection: { failingSince: 1 } })
+        .toArray(),
+      this.collection.countDocuments({ type, status: 'dead' }),
+    ]);
+    const since = waiting.map((job) => job.failingSince).filter((at): at is Date => at instanceof Date);
+    return {
+      waiting: waiting.length,
+      failingSince: since.length ? new Date(Math.min(...since.map((at) => at.getTime()))) : undefined,
+      dead,
+    };
   }
 
   async findById(id: string): Promise<JobRecord | undefined> {
@@ -157,9 +213,16 @@ export class JobRepository {
   async replay(id: string): Promise<JobRecord | undefined> {
     if (!ObjectId.isValid(id)) return undefined;
     const now = new Date();
+    const dead = await this.collection.findOne({ _id: new ObjectId(id), status: 'dead' }, { projection: { createdAt: 1, expiresAt: 1 } });
+    if (!dead) return undefined;
+    // A replayed delivery gets its maximum age again, counted from now.
+    const expiresAt = dead.expiresAt ? new Date(now.getTime() + (dead.expiresAt.getTime() - dead.createdAt.getTime())) : undefined;
     const result = await this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), status: 'dead' },
-      { $set: { status: 'pending', attempts: 0, runAt: now, updatedAt: now }, $unset: { finishedAt: '' } },
+      {
+        $set: { status: 'pending', attempts: 0, runAt: now, updatedAt: now, ...(expiresAt ? { expiresAt } : {}) },
+        $unset: { finishedAt: '', failingSince: '' },
+      },
       { returnDocument: 'after' },
     );
     return result ? toRecord(result) : undefined;

@@ -25,6 +25,10 @@ export interface JobRecord {
   readonly status: JobStatus;
   readonly attempts: number;
   readonly maxAttempts: number;
+  /** Past this the job is not retried any more (deliveries: their maximum age); absent: no limit. */
+  readonly expiresAt?: Date;
+  /** When the current run of failures began (cleared by a success); a channel's state reads it. */
+  readonly failingSince?: Date;
   readonly runAt: Date;
   readonly leaseOwner: string | undefined;
   readonly leaseExpiresAt: Date | undefined;

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent } from '../deliveries/delivery-channel';
+import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
 import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
 import { JobTargetGoneError } from '../jobs/job.exception';
+import type { Report } from '../reports/report';
 import { derivedUid } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { planDelivery, referencesAfterDelivery, type DeliveryPlan, type PacsReferences } from './pacs-delivery.plan';
@@ -45,6 +46,12 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
 
   deliver(attempt: DeliveryAttempt): Promise<void> {
     return runDelivery(this.reports, this, attempt);
+  }
+
+  /** The PACS gets Osteon's AI results: a study no image of which the AI read has none to send. */
+  settle(report: Report): Settlement | undefined {
+    if (report.findings) return undefined;
+    return { kind: 'nothing-to-send', references: { notSent: 'no image was analysed by AI' } };
   }
 
   async build(context: DeliveryContext): Promise<PacsShipment> {

@@ -54,9 +54,12 @@ export interface StructuredReportInput {
  */
 export function buildStructuredReport(input: StructuredReportInput): Record<string, unknown> {
   const { report, createdAt } = input;
+  // The PACS channel settles a report without AI findings (pacs-delivery.service.ts): never built.
+  const ai = report.findings;
+  if (!ai) throw new Error(`report ${report.id} has no AI findings to put in a structured report`);
   const context = compositeContextOf(input.original);
   const reviewed = report.review !== undefined && (report.status === 'final' || report.status === 'amended');
-  const verdict = reviewed && report.review ? report.review.verdict : { ...report.findings, conclusion: undefined };
+  const verdict = reviewed && report.review ? report.review.verdict : { ...ai, conclusion: undefined };
   const resultSource = !reviewed ? RESULT_SOURCES.aiDraft : report.status === 'final' ? RESULT_SOURCES.confirmed : RESULT_SOURCES.amended;
   const observers: ContentItem[] = [
     codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.device),
@@ -77,7 +80,6 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
     codeItem('CONTAINS', Concepts.urgency, URGENCY_CODES[report.urgency]),
     ...(verdict.conclusion ? [textItem('CONTAINS', Concepts.impression, verdict.conclusion)] : []),
   ]);
-  const ai = report.findings;
   const aiFindings = container('CONTAINS', Concepts.aiFindings, [
     textItem('CONTAINS', Concepts.algorithmName, 'Osteon fracture triage'),
     textItem('CONTAINS', Concepts.algorithmVersion, report.modelVersion),

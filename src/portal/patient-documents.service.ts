@@ -51,7 +51,7 @@ export class PatientDocumentsService {
       corrected: patientDocumentKind(report) === 'corrected',
       contentVersion: report.contentVersion,
       examinedAt: report.firstReceivedAt,
-      bodyPart: report.review?.verdict.bodyPart ?? report.findings.bodyPart,
+      bodyPart: report.review?.verdict.bodyPart ?? report.findings?.bodyPart ?? 'unknown',
       signedAt: report.finalAt,
       pdfUrl: `/api/patient/reports/${report.id}/pdf`,
     }));

@@ -99,7 +99,7 @@ function patientTable(report: Report): Content {
         row('Patient', displayPersonName(report.patient.name)),
         row('Patient ID', report.patient.patientId ?? 'not recorded'),
         row('Date of the X-ray', formatDate(report.firstReceivedAt)),
-        row('Body part', bodyPartWords(report.review?.verdict.bodyPart ?? report.findings.bodyPart)),
+        row('Body part', bodyPartWords(report.review?.verdict.bodyPart ?? report.findings?.bodyPart ?? 'hand')),
       ],
     },
     layout: 'noBorders',
@@ -130,13 +130,14 @@ function reportBody(input: PatientPdfInput): Content[] {
     content.push({ text: [{ text: "Doctor's note: ", bold: true }, review.verdict.conclusion], margin: [0, 4, 0, 0] });
   content.push({ text: 'AI finding (computer suggestion, checked by the doctor)', style: 'heading' });
   content.push({ text: aiFindingSentence(review.aiFindings) });
-  content.push({
-    text: review.agreed
-      ? 'The doctor confirmed this AI finding.'
-      : 'The doctor corrected this AI finding: the conclusion above is the one that counts.',
-    bold: true,
-    margin: [0, 2, 0, 0],
-  });
+  if (review.aiFindings)
+    content.push({
+      text: review.agreed
+        ? 'The doctor confirmed this AI finding.'
+        : 'The doctor corrected this AI finding: the conclusion above is the one that counts.',
+      bold: true,
+      margin: [0, 2, 0, 0],
+    });
   content.push({ text: 'Your images', style: 'heading' });
   content.push(imageGrid(input.thumbnails));
   content.push({ text: 'Signed', style: 'heading' });

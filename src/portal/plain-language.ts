@@ -25,7 +25,8 @@ function fractureCountWords(count: CountClass): string {
 }
 
 /** What the AI said, in words, labelled as the machine's suggestion. */
-export function aiFindingSentence(ai: Pick<StudyFindings, 'fracture' | 'probability' | 'countClass' | 'bodyPart'>): string {
+export function aiFindingSentence(ai: Pick<StudyFindings, 'fracture' | 'probability' | 'countClass' | 'bodyPart'> | undefined): string {
+  if (!ai) return 'The AI did not analyse these X-ray images; the doctor read them without it.';
   const likelihood = `${Math.round(ai.probability * 100)} in 100`;
   const part = bodyPartWords(ai.bodyPart);
   if (!ai.fracture) return `The AI did not flag a fracture on the X-ray of your ${part} (its score for a fracture: ${likelihood}).`;

@@ -23,8 +23,9 @@ export const recordInputSchema = z.object({
 
 export type RecordInput = z.infer<typeof recordInputSchema>;
 
+/** One uploaded file, as multer wrote it to disk (never held in memory whole). */
 export interface UploadedImage {
   readonly originalName: string;
   readonly mimeType: string;
-  readonly bytes: Buffer;
+  readonly path: string;
 }

@@ -9,7 +9,8 @@ import { recordInputSchema } from './record-input';
 import { RecordsService, type RecordResult } from './records.service';
 
 const MAX_FILES = 20;
-const MAX_FILE_BYTES = 100 * 1024 * 1024;
+// Files stream to disk (records.module.ts); this bounds the disk one upload may take, not memory.
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 /** Upload API for the administrative worker: multipart `images` plus patient fields. */
 @ApiTags('records')
@@ -33,7 +34,7 @@ export class RecordsController {
     const input = parseInput(recordInputSchema, body);
     const result = await this.records.addRecord(
       input,
-      (files ?? []).map((file) => ({ originalName: file.originalname, mimeType: file.mimetype, bytes: file.buffer })),
+      (files ?? []).map((file) => ({ originalName: file.originalname, mimeType: file.mimetype, path: file.path })),
       user.username,
     );
     await this.audit.record({

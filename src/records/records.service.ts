@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import { imageToDicom } from '../dicom/image-to-dicom';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
+import { imageToDicomParts } from '../dicom/image-to-dicom';
 import { IngestService, type IngestResult } from '../dicom/ingest.service';
-import { Tag, DatasetHeaderReader } from '../imaging/dataset-header.reader';
+import { DatasetHeaderReader, Tag } from '../imaging/dataset-header.reader';
 import { TransferSyntax } from '../imaging/dicom-file.constants';
-import { buildFileMetaHeader, readFileMeta } from '../imaging/part10';
+import { buildFileMetaHeader, readFileMeta, type ParsedFileMeta as FileMeta } from '../imaging/part10';
 import { generateUid } from '../imaging/uid';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
-import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
 import type { RecordInput, UploadedImage } from './record-input';
-import { RecordRejectedException } from './record.exception';
+import { ImageTooLargeException, RecordRejectedException } from './record.exception';
+import { UploadFilesRepository } from './upload-files.repository';
 import { UploadedImageReader } from './uploaded-image.reader';
 
 export interface RecordResult {
@@ -19,98 +22,170 @@ export interface RecordResult {
   readonly instances: Array<{ originalName: string; sopInstanceUid: string; studyInstanceUid: string; outcome: IngestResult['outcome'] }>;
 }
 
-function isPart10(bytes: Buffer): boolean {
-  return bytes.length > 132 && bytes.toString('latin1', 128, 132) === 'DICM';
-}
+/** What the header of one upload said: a DICOM file (kept as it is) or an ordinary image to wrap. */
+type Checked = { readonly kind: 'dicom'; readonly meta: FileMeta } | { readonly kind: 'image' };
 
 /**
  * The administrative worker's record: one or more images for a patient. Ordinary images are
  * wrapped as DX instances of one new study; every image then takes the same ingest path as a
- * C-STORE, so nothing about storage or analysis differs by channel.
+ * C-STORE, so nothing about storage or analysis differs by channel. Uploads arrive as files on
+ * disk; every file's header (format, size, patient) is checked before anything is decoded or
+ * stored, and images are decoded one at a time, so one upload stays within a few hundred MB.
  */
 @Injectable()
 export class RecordsService {
   private readonly logger = moduleLogger('records');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly ingest: IngestService,
     private readonly blobs: BlobStoreRepository,
     private readonly images: UploadedImageReader,
+    private readonly files: UploadFilesRepository,
   ) {}
 
   async addRecord(input: RecordInput, files: readonly UploadedImage[], uploadedBy: string): Promise<RecordResult> {
+    try {
+      return await this.addFiles(input, files, uploadedBy);
+    } finally {
+      await this.files.remove(files.map((file) => file.path));
+    }
+  }
+
+  private async addFiles(input: RecordInput, files: readonly UploadedImage[], uploadedBy: string): Promise<RecordResult> {
     if (files.length === 0) throw new RecordRejectedException('a record needs at least one image');
     const correlationId = randomUUID();
-    const studyInstanceUid = generateUid();
-    const seriesInstanceUid = generateUid();
-    // Check every file before storing any, so a bad file does not leave half a record.
-    const prepared = await Promise.all(
-      files.map((file, index) => this.prepare(file, input, { studyInstanceUid, seriesInstanceUid, instanceNumber: index + 1 })),
-    );
+    const study = { studyInstanceUid: generateUid(), seriesInstanceUid: generateUid() };
+    // Check every file's header before storing any, so a bad or oversized file leaves no half record.
+    const checked: Checked[] = [];
+    for (const file of files) checked.push(await this.check(file, input.patientId));
     const instances: RecordResult['instances'] = [];
-    for (const [index, part10] of prepared.entries()) {
-      const result = await this.store(part10, uploadedBy, correlationId);
+    for (const [index, file] of files.entries()) {
+      const check = checked[index] as Checked;
+      const result =
+        check.kind === 'dicom'
+          ? await this.storeDicom(file, check.meta, uploadedBy, correlationId)
+          : await this.storeImage(file, input, { ...study, instanceNumber: index + 1 }, uploadedBy, correlationId);
       instances.push({
-        originalName: (files[index] as UploadedImage).originalName,
+        originalName: file.originalName,
         sopInstanceUid: result.record.sopInstanceUid,
         studyInstanceUid: result.record.studyInstanceUid,
         outcome: result.outcome,
       });
     }
-    this.logger.info({ correlationId, studyInstanceUid, images: instances.length }, 'record added');
+    this.logger.info({ correlationId, studyInstanceUid: study.studyInstanceUid, images: instances.length }, 'record added');
     return { studyInstanceUids: [...new Set(instances.map((instance) => instance.studyInstanceUid))], instances };
   }
 
-  private async prepare(
-    file: UploadedImage,
-    input: RecordInput,
-    study: { studyInstanceUid: string; seriesInstanceUid: string; instanceNumber: number },
-  ): Promise<Buffer> {
-    if (isPart10(file.bytes)) {
-      await this.checkDicomPatient(file, input.patientId);
-      return file.bytes;
-    }
-    let grey;
-    try {
-      grey = await this.images.readGrey(file.bytes);
-    } catch (error) {
-      throw new RecordRejectedException(`${file.originalName}: not a DICOM, JPEG or PNG image (${(error as Error).message})`);
-    }
-    return imageToDicom(
-      grey,
-      { patientId: input.patientId, patientName: input.patientName, birthDate: input.birthDate, sex: input.sex },
-      { ...study, accessionNumber: input.accessionNumber, bodyPartExamined: input.bodyPart },
-    ).part10;
+  private tooLarge(file: UploadedImage, width: number, height: number): ImageTooLargeException | undefined {
+    const limit = this.config.dicom.maxImagePixels;
+    if (width * height <= limit) return undefined;
+    return new ImageTooLargeException(
+      `${file.originalName}: the image is ${width} x ${height} pixels (${((width * height) / 1e6).toFixed(1)} megapixels); ` +
+        `the limit is ${(limit / 1e6).toFixed(1)} megapixels (OSTEON_MAX_IMAGE_PIXELS)`,
+    );
   }
 
-  /** A DICOM file for another patient in this record is a mix-up: refuse it. */
-  private async checkDicomPatient(file: UploadedImage, patientId: string): Promise<void> {
-    try {
-      const meta = await readFileMeta(bufferSource(file.bytes));
-      const header = await DatasetHeaderReader.read(
-        bufferSource(file.bytes),
-        meta.datasetOffset,
-        meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
-      );
-      const filePatient = header.values.get(Tag.PatientId);
+  /** From the header only: DICOM (its patient and Rows x Columns), or a JPEG/PNG and its size. */
+  private async check(file: UploadedImage, patientId: string): Promise<Checked> {
+    const dicom = await this.files.withSource(file.path, async (source) => {
+      const magic = source.size > 132 ? await source.read(128, 4) : Buffer.alloc(0);
+      if (magic.toString('latin1') !== 'DICM') return undefined;
+      try {
+        const meta = await readFileMeta(source);
+        const header = await DatasetHeaderReader.read(
+          source,
+          meta.datasetOffset,
+          meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
+        );
+        return { meta, header };
+      } catch (error) {
+        throw new RecordRejectedException(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
+      }
+    });
+    if (dicom) {
+      const filePatient = dicom.header.values.get(Tag.PatientId);
       if (filePatient !== undefined && filePatient !== patientId) {
         throw new RecordRejectedException(`${file.originalName}: the DICOM file belongs to another patient ID`);
       }
-    } catch (error) {
-      if (error instanceof RecordRejectedException) throw error;
-      throw new RecordRejectedException(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
+      const rows = Number(dicom.header.values.get(Tag.Rows) ?? 0);
+      const columns = Number(dicom.header.values.get(Tag.Columns) ?? 0);
+      const large = this.tooLarge(file, columns, rows);
+      if (large) throw large;
+      return { kind: 'dicom', meta: dicom.meta };
     }
+    let described;
+    try {
+      described = await this.images.describe(file.path);
+    } catch (error) {
+      throw new RecordRejectedException(`${file.originalName}: not a DICOM, JPEG or PNG image (${(error as Error).message})`);
+    }
+    if (described.format !== 'jpeg' && described.format !== 'png') {
+      throw new RecordRejectedException(`${file.originalName}: not a DICOM, JPEG or PNG image (format ${described.format ?? 'unknown'})`);
+    }
+    const large = this.tooLarge(file, described.width, described.height);
+    if (large) throw large;
+    return { kind: 'image' };
   }
 
-  private async store(part10: Buffer, uploadedBy: string, correlationId: string): Promise<IngestResult> {
-    const meta = await readFileMeta(bufferSource(part10));
+  private async storeImage(
+    file: UploadedImage,
+    input: RecordInput,
+    study: { studyInstanceUid: string; seriesInstanceUid: string; instanceNumber: number },
+    uploadedBy: string,
+    correlationId: string,
+  ): Promise<IngestResult> {
+    let grey;
+    try {
+      grey = await this.images.readGrey(file.path);
+    } catch (error) {
+      throw new RecordRejectedException(`${file.originalName}: the image could not be decoded (${(error as Error).message})`);
+    }
+    const parts = imageToDicomParts(
+      grey,
+      { patientId: input.patientId, patientName: input.patientName, birthDate: input.birthDate, sex: input.sex },
+      { ...study, accessionNumber: input.accessionNumber, bodyPartExamined: input.bodyPart },
+    );
+    const meta = await readFileMeta({ size: parts.head.length, read: async (at, length) => parts.head.subarray(at, at + length) });
+    const staged = await this.stage(meta, (writer) => {
+      writer.write(parts.head.subarray(meta.datasetOffset));
+      writer.write(parts.pixelHeader);
+      writer.write(parts.pixels);
+      writer.end(parts.padding);
+    });
+    return this.ingestStaged(staged, meta, uploadedBy, correlationId);
+  }
+
+  /** A DICOM upload is stored byte for byte: its data set streams from the upload file into staging. */
+  private async storeDicom(file: UploadedImage, meta: FileMeta, uploadedBy: string, correlationId: string): Promise<IngestResult> {
+    const staged = await this.stage(meta, (writer) => {
+      const input: Readable = this.files.stream(file.path, meta.datasetOffset);
+      input.once('error', (error) => writer.destroy(error));
+      input.pipe(writer);
+    });
+    return this.ingestStaged(staged, meta, uploadedBy, correlationId);
+  }
+
+  private async stage(
+    meta: FileMeta,
+    write: (writer: NodeJS.WritableStream & { destroy(error?: Error): void }) => void,
+  ): Promise<StagedBlob> {
     const header = buildFileMetaHeader({
       mediaStorageSopClassUid: meta.mediaStorageSopClassUid ?? '',
       mediaStorageSopInstanceUid: meta.mediaStorageSopInstanceUid ?? '',
       transferSyntaxUid: meta.transferSyntaxUid,
       sourceApplicationEntityTitle: 'UPLOAD',
     });
-    const staged = await this.stage(header, part10.subarray(meta.datasetOffset));
+    const writer = this.blobs.createStagingWriter(header);
+    await new Promise<void>((resolve, reject) => {
+      writer.once('finish', resolve);
+      writer.once('error', reject);
+      write(writer);
+    });
+    return writer.result();
+  }
+
+  private ingestStaged(staged: StagedBlob, meta: FileMeta, uploadedBy: string, correlationId: string): Promise<IngestResult> {
     return this.ingest.ingest({
       staged,
       transferSyntaxUid: meta.transferSyntaxUid,
@@ -120,15 +195,5 @@ export class RecordsService {
       receivedAt: new Date(),
       correlationId,
     });
-  }
-
-  private async stage(header: Buffer, dataset: Buffer): Promise<StagedBlob> {
-    const writer = this.blobs.createStagingWriter(header);
-    await new Promise<void>((resolve, reject) => {
-      writer.once('finish', resolve);
-      writer.once('error', reject);
-      writer.end(dataset);
-    });
-    return writer.result();
   }
 }

@@ -1,12 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import sharp from 'sharp';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
 import type { GreyImage } from '../dicom/image-to-dicom';
 
-/** Decodes an ordinary image (JPEG/PNG) to 8-bit grey, the way a digitiser would. */
+/** Reads ordinary images (JPEG/PNG) from the upload's file on disk. */
 @Injectable()
 export class UploadedImageReader {
-  async readGrey(bytes: Buffer): Promise<GreyImage & { format: string }> {
-    const image = sharp(bytes, { failOn: 'error' });
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Format and size from the file's header only: nothing is decoded. */
+  async describe(filePath: string): Promise<{ format: string | undefined; width: number; height: number }> {
+    const metadata = await sharp(filePath, { limitInputPixels: false }).metadata();
+    return { format: metadata.format, width: metadata.width ?? 0, height: metadata.height ?? 0 };
+  }
+
+  /** Decodes to 8-bit grey, the way a digitiser would; libvips refuses more than the pixel limit itself too. */
+  async readGrey(filePath: string): Promise<GreyImage & { format: string }> {
+    const image = sharp(filePath, { failOn: 'error', limitInputPixels: this.config.dicom.maxImagePixels, sequentialRead: true });
     const metadata = await image.metadata();
     if (metadata.format !== 'jpeg' && metadata.format !== 'png')
       throw new Error(`unsupported image format ${metadata.format ?? 'unknown'}`);

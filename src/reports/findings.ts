@@ -27,6 +27,21 @@ export interface AnalysedImage {
   readonly heatmapId: string | undefined;
 }
 
+/**
+ * An image of the study the AI gave no finding for, and why; the doctor reads it without AI.
+ * `unreadable`: its pixels could not be decoded; `not-applicable`: the image-quality gate found
+ * nothing the model can read (blank, uniform, noise, not a radiograph); `unavailable`: the model
+ * could not run for it even after every retry.
+ */
+export interface UnanalysedImage {
+  readonly sopInstanceUid: string;
+  readonly instanceId: string;
+  readonly sha256: string;
+  readonly blobKey: string;
+  readonly cause: 'unreadable' | 'not-applicable' | 'unavailable';
+  readonly reason: string;
+}
+
 /** The study-level draft the doctor sees. */
 export interface StudyFindings {
   readonly fracture: boolean;

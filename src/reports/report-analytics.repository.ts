@@ -57,7 +57,8 @@ export class ReportAnalyticsRepository {
   async agreementByModelVersion(): Promise<Array<{ modelVersion: string; reviewed: number; agreed: number }>> {
     const rows = await this.reports.collection
       .aggregate<{ _id: string; reviewed: number; agreed: number }>([
-        { $match: { status: { $in: ['final', 'amended'] } } },
+        // A study no image of which the AI read has no AI finding to agree with.
+        { $match: { status: { $in: ['final', 'amended'] }, 'review.aiFindings': { $ne: null } } },
         {
           $group: {
             _id: '$review.modelVersion',
@@ -74,7 +75,7 @@ export class ReportAnalyticsRepository {
   async agreementByBodyPart(range: DateRange): Promise<Array<{ bodyPart: string; reviewed: number; agreed: number }>> {
     const rows = await this.reports.collection
       .aggregate<{ _id: string; reviewed: number; agreed: number }>([
-        { $match: { ...createdWithin(range), status: { $in: ['final', 'amended'] } } },
+        { $match: { ...createdWithin(range), status: { $in: ['final', 'amended'] }, 'review.aiFindings': { $ne: null } } },
         {
           $group: {
             _id: '$review.aiFindings.bodyPart',

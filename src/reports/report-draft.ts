@@ -1,5 +1,5 @@
+import type { AnalysedImage, StudyFindings, UnanalysedImage, Urgency } from './findings';
 import { fillerOrderNumber } from './report-identity';
-import type { AnalysedImage, StudyFindings, Urgency } from './findings';
 import type { ReportPatient, StatusChange } from './report';
 import type { ReportDocument } from './report.repository';
 import { studyFindingsOf } from './study-findings';
@@ -10,6 +10,8 @@ export interface StudyAnalysis {
   readonly accessionNumber: string | undefined;
   readonly patient: ReportPatient;
   readonly images: readonly AnalysedImage[];
+  /** Images the AI did not score, with why: the study still gets its report. */
+  readonly notAnalysed: readonly UnanalysedImage[];
   /** An order marked stat or urgent raises the triage urgency; it never lowers it. */
   readonly minimumUrgency?: Urgency;
   readonly firstReceivedAt: Date;
@@ -17,11 +19,28 @@ export interface StudyAnalysis {
   readonly lastReceivedAt: Date;
 }
 
-/** The study-level draft of an analysis, raised to the order's urgency when that is higher. */
-export function draftFindings(analysis: StudyAnalysis, rules: UrgencyRules): StudyFindings {
+/** Without an AI finding for every image a doctor must look soon: the AI's "routine" covers only part of the study. */
+const UNANALYSED_URGENCY: Urgency = 'soon';
+
+function higher(a: Urgency, b: Urgency | undefined): Urgency {
+  return b !== undefined && URGENCY_RANK[b] < URGENCY_RANK[a] ? b : a;
+}
+
+/**
+ * The study-level draft of an analysis (undefined when the AI read no image), its urgency raised to
+ * the order's when that is higher, and to `soon` when any image went without an AI finding.
+ */
+export function draftFindings(analysis: StudyAnalysis, rules: UrgencyRules): StudyFindings | undefined {
+  if (analysis.images.length === 0) return undefined;
   const drafted = studyFindingsOf(analysis.images, rules);
-  const minimum = analysis.minimumUrgency;
-  return minimum && URGENCY_RANK[minimum] < URGENCY_RANK[drafted.urgency] ? { ...drafted, urgency: minimum } : drafted;
+  let urgency = higher(drafted.urgency, analysis.minimumUrgency);
+  if (analysis.notAnalysed.length > 0) urgency = higher(urgency, UNANALYSED_URGENCY);
+  return urgency === drafted.urgency ? drafted : { ...drafted, urgency };
+}
+
+/** The report's triage urgency: the draft's, else the order's, else `soon` (no AI read any image). */
+export function draftUrgency(analysis: StudyAnalysis, findings: StudyFindings | undefined): Urgency {
+  return findings?.urgency ?? higher(UNANALYSED_URGENCY, analysis.minimumUrgency);
 }
 
 export function modelVersionOf(analysis: StudyAnalysis): string {
@@ -29,8 +48,14 @@ export function modelVersionOf(analysis: StudyAnalysis): string {
 }
 
 /** The first report of a study: a preliminary AI draft. */
-export function newReportDocument(analysis: StudyAnalysis, findings: StudyFindings, now: Date): ReportDocument {
-  const drafted: StatusChange = { status: 'preliminary', at: now, by: undefined, reason: 'AI draft' };
+export function newReportDocument(analysis: StudyAnalysis, findings: StudyFindings | undefined, now: Date): ReportDocument {
+  const urgency = draftUrgency(analysis, findings);
+  const drafted: StatusChange = {
+    status: 'preliminary',
+    at: now,
+    by: undefined,
+    reason: findings ? 'AI draft' : 'received: not analysed by AI, to be read by a doctor',
+  };
   const identity = { studyInstanceUid: analysis.studyInstanceUid, sequence: 1 };
   return {
     ...identity,
@@ -38,11 +63,12 @@ export function newReportDocument(analysis: StudyAnalysis, findings: StudyFindin
     accessionNumber: analysis.accessionNumber,
     patient: analysis.patient,
     status: 'preliminary',
-    urgency: findings.urgency,
-    urgencyRank: URGENCY_RANK[findings.urgency],
+    urgency,
+    urgencyRank: URGENCY_RANK[urgency],
     modelVersion: modelVersionOf(analysis),
     findings,
     images: analysis.images,
+    notAnalysed: analysis.notAnalysed,
     firstReceivedAt: analysis.firstReceivedAt,
     lastReceivedAt: analysis.lastReceivedAt,
     analysedAt: now,

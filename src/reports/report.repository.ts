@@ -8,13 +8,14 @@ export type ReportDocument = Omit<Report, 'id'>;
 
 function toReport(document: WithId<ReportDocument>): Report {
   const { _id, ...rest } = document;
-  return { id: _id.toHexString(), ...rest };
+  // Reports written before `notAnalysed` existed, and a stored null for "no AI finding".
+  return { id: _id.toHexString(), ...rest, findings: rest.findings ?? undefined, notAnalysed: rest.notAnalysed ?? [] };
 }
 
 /** What a re-analysis writes; `reopened` is the status change when a signed report goes back to preliminary. */
 export type Reanalysis = Pick<
   ReportDocument,
-  'images' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt'
+  'images' | 'notAnalysed' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt'
 > & {
   readonly reopened: StatusChange | undefined;
 };
@@ -127,19 +128,21 @@ export class ReportRepository {
     return result ? toReport(result) : undefined;
   }
 
-  /** Reports whose `deliveries.<channel>.contentVersion` lags behind their content. */
-  async findDeliveryBacklog(channel: string, statuses: readonly string[], limit: number): Promise<Report[]> {
+  /** Ids of reports changed since `since` whose `deliveries.<channel>.contentVersion` lags behind their content. */
+  async findDeliveryBacklog(channel: string, statuses: readonly string[], since: Date, limit: number): Promise<string[]> {
     const documents = await this.collection
-      .find({ status: { $in: [...statuses] } } as Filter<ReportDocument>)
+      .find({ status: { $in: [...statuses] }, updatedAt: { $gte: since } } as Filter<ReportDocument>, {
+        projection: { contentVersion: 1, [`deliveries.${channel}.contentVersion`]: 1 },
+      })
       .sort({ updatedAt: 1 })
       .toArray();
     return documents
-      .map(toReport)
-      .filter((report) => {
-        const delivered = (report.deliveries[channel] as { contentVersion?: number } | undefined)?.contentVersion;
-        return delivered === undefined || delivered < report.contentVersion;
+      .filter((document) => {
+        const delivered = (document.deliveries?.[channel] as { contentVersion?: number } | undefined)?.contentVersion;
+        return delivered === undefined || delivered < document.contentVersion;
       })
-      .slice(0, limit);
+      .slice(0, limit)
+      .map((document) => document._id.toHexString());
   }
 
   /** Reports with at least one review that changed since `since` (label reconciliation). */

@@ -6,13 +6,19 @@ import { APP_CONFIG } from '../config/config.tokens';
 import type { DoctorVerdict, ImageVerdict } from './findings';
 import { HeatmapRepository } from './heatmap.repository';
 import type { DeliveryState, PersonRef, Report, ReportStatus, Review, ReviewSource, StatusChange } from './report';
-import { draftFindings, modelVersionOf, newReportDocument, type StudyAnalysis } from './report-draft';
+import { draftFindings, draftUrgency, modelVersionOf, newReportDocument, type StudyAnalysis } from './report-draft';
 import { ReportEvents } from './report-events';
 import { ReportErrorCode, ReportException } from './report.exception';
 import { ReportRepository, type WorklistFilter } from './report.repository';
 import { URGENCY_RANK } from './urgency.policy';
 
 const MAX_RETRIES = 5;
+
+/** The doctor's verdict matches the AI draft; never when there was no draft (no image analysed by AI). */
+function agreesWithAi(report: Report, verdict: DoctorVerdict): boolean {
+  const ai = report.findings;
+  return ai !== undefined && ai.fracture === verdict.fracture && ai.countClass === verdict.countClass && ai.bodyPart === verdict.bodyPart;
+}
 
 /**
  * The report's life: the AI draft and its re-analyses, the doctor's verdicts (review API, FHIR,
@@ -36,6 +42,7 @@ export class ReportService {
    */
   async applyAnalysis(analysis: StudyAnalysis): Promise<Report> {
     const findings = draftFindings(analysis, this.config.workflow);
+    const urgency = draftUrgency(analysis, findings);
     const modelVersion = modelVersionOf(analysis);
     const now = new Date();
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
@@ -45,7 +52,13 @@ export class ReportService {
         if (!inserted) continue;
         this.events.emitChanged(report, 'created');
         this.logger.info(
-          { reportId: report.id, studyInstanceUid: report.studyInstanceUid, urgency: report.urgency, modelVersion },
+          {
+            reportId: report.id,
+            studyInstanceUid: report.studyInstanceUid,
+            urgency: report.urgency,
+            modelVersion,
+            notAnalysed: report.notAnalysed.length,
+          },
           'report created',
         );
         return report;
@@ -54,9 +67,10 @@ export class ReportService {
       const reopen = existing.status !== 'preliminary';
       const updated = await this.reports.reanalyse(existing.id, existing.revision, {
         images: analysis.images,
+        notAnalysed: analysis.notAnalysed,
         findings,
-        urgency: findings.urgency,
-        urgencyRank: URGENCY_RANK[findings.urgency],
+        urgency,
+        urgencyRank: URGENCY_RANK[urgency],
         modelVersion,
         lastReceivedAt: analysis.lastReceivedAt,
         analysedAt: now,
@@ -122,6 +136,12 @@ export class ReportService {
       if (report.status !== 'preliminary') {
         throw new ReportException(ReportErrorCode.InvalidTransition, `a ${report.status} report cannot be confirmed; amend it instead`);
       }
+      if (!report.findings) {
+        throw new ReportException(
+          ReportErrorCode.InvalidTransition,
+          'no image was analysed by AI: there is no draft to confirm; amend with your verdict',
+        );
+      }
       const { fracture, countClass, bodyPart } = report.findings;
       return { agreed: true, verdict: { fracture, countClass, bodyPart, conclusion: undefined }, status: 'final' };
     });
@@ -136,9 +156,7 @@ export class ReportService {
         if (report.status === 'entered-in-error') {
           throw new ReportException(ReportErrorCode.InvalidTransition, 'a withdrawn report cannot be amended');
         }
-        const ai = report.findings;
-        const agreed = ai.fracture === verdict.fracture && ai.countClass === verdict.countClass && ai.bodyPart === verdict.bodyPart;
-        return { agreed, verdict, status: 'amended' };
+        return { agreed: agreesWithAi(report, verdict), verdict, status: 'amended' };
       },
       imageVerdicts,
     );
@@ -183,8 +201,7 @@ export class ReportService {
         if (report.status === 'entered-in-error') {
           throw new ReportException(ReportErrorCode.InvalidTransition, 'a withdrawn report cannot take a verdict');
         }
-        const ai = report.findings;
-        const agreed = ai.fracture === verdict.fracture && ai.countClass === verdict.countClass && ai.bodyPart === verdict.bodyPart;
+        const agreed = agreesWithAi(report, verdict);
         const status: ReportStatus = agreed && report.status === 'preliminary' ? 'final' : 'amended';
         return { agreed, verdict, status };
       },
@@ -200,9 +217,9 @@ export class ReportService {
     return updated;
   }
 
-  /** Reports a channel still has to deliver (content newer than what it delivered). */
-  async deliveryBacklog(channel: string, statuses: readonly ReportStatus[], limit = 100): Promise<Report[]> {
-    return this.reports.findDeliveryBacklog(channel, statuses, limit);
+  /** Ids of reports changed since `since` that the channel has not received in their current version. */
+  async deliveryBacklog(channel: string, statuses: readonly ReportStatus[], since: Date, limit = 100): Promise<string[]> {
+    return this.reports.findDeliveryBacklog(channel, statuses, since, limit);
   }
 
   /** A doctor takes a report from the worklist (open reports per doctor in analytics). */

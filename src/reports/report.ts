@@ -1,4 +1,4 @@
-import type { AnalysedImage, DoctorVerdict, StudyFindings, Urgency } from './findings';
+import type { AnalysedImage, DoctorVerdict, StudyFindings, UnanalysedImage, Urgency } from './findings';
 
 export type ReportStatus = 'preliminary' | 'final' | 'amended' | 'entered-in-error';
 
@@ -13,8 +13,8 @@ export interface Review {
   readonly at: Date;
   readonly agreed: boolean;
   readonly verdict: DoctorVerdict;
-  /** What the AI said when the doctor decided, kept beside the verdict. */
-  readonly aiFindings: StudyFindings;
+  /** What the AI said when the doctor decided, kept beside the verdict; undefined when no image had an AI finding. */
+  readonly aiFindings: StudyFindings | undefined;
   readonly modelVersion: string;
   readonly source: ReviewSource;
 }
@@ -49,8 +49,11 @@ export interface Report {
   readonly urgency: Urgency;
   readonly urgencyRank: number;
   readonly modelVersion: string;
-  readonly findings: StudyFindings;
+  /** The AI draft over the images it read; undefined when it read none (every image is in `notAnalysed`). */
+  readonly findings: StudyFindings | undefined;
   readonly images: readonly AnalysedImage[];
+  /** Images without an AI finding, with the reason each: the report exists all the same, for a doctor to read. */
+  readonly notAnalysed: readonly UnanalysedImage[];
   readonly firstReceivedAt: Date;
   readonly lastReceivedAt: Date;
   readonly analysedAt: Date;

@@ -10,14 +10,18 @@ export function worklistItem(report: Report): Record<string, unknown> {
     patientId: report.patient.patientId,
     status: report.status,
     urgency: report.urgency,
-    findings: {
-      fracture: report.findings.fracture,
-      probability: report.findings.probability,
-      countClass: report.findings.countClass,
-      bodyPart: report.findings.bodyPart,
-    },
+    // null: no image was analysed by AI; the doctor reads the study without a draft.
+    findings: report.findings
+      ? {
+          fracture: report.findings.fracture,
+          probability: report.findings.probability,
+          countClass: report.findings.countClass,
+          bodyPart: report.findings.bodyPart,
+        }
+      : null,
+    notAnalysedCount: report.notAnalysed.length,
     modelVersion: report.modelVersion,
-    imageCount: report.images.length,
+    imageCount: report.images.length + report.notAnalysed.length,
     assignedTo: report.assignedTo?.username,
     createdAt: report.createdAt,
     updatedAt: report.updatedAt,
@@ -35,6 +39,13 @@ export function reportDetail(report: Report): Record<string, unknown> {
       findings: image.findings,
       imageUrl: `/api/instances/${image.instanceId}/file`,
       heatmapUrl: image.heatmapId ? `/api/reports/${report.id}/heatmaps/${image.heatmapId}` : undefined,
+    })),
+    notAnalysed: report.notAnalysed.map((image) => ({
+      sopInstanceUid: image.sopInstanceUid,
+      instanceId: image.instanceId,
+      cause: image.cause,
+      reason: image.reason,
+      imageUrl: `/api/instances/${image.instanceId}/file`,
     })),
     firstReceivedAt: report.firstReceivedAt,
     lastReceivedAt: report.lastReceivedAt,

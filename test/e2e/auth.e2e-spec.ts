@@ -53,7 +53,14 @@ describe('authentication and roles on the HTTP API (the running engine)', () => 
       dataDir: path.join(workspace.dir, 'data'),
       mongoUri: database.uri,
       databaseName: `auth_${Date.now()}`,
-      env: { OSTEON_JWT_SECRET: JWT_SECRET },
+      // Small limits so the lockout tests run in seconds; the earlier tests fail 3 logins from this address.
+      env: {
+        OSTEON_JWT_SECRET: JWT_SECRET,
+        OSTEON_LOGIN_ACCOUNT_FAILURES: '3',
+        OSTEON_LOGIN_ADDRESS_FAILURES: '8',
+        OSTEON_LOGIN_WINDOW_SECONDS: '600',
+        OSTEON_LOGIN_LOCKOUT_SECONDS: '3',
+      },
     });
   });
 
@@ -175,14 +182,14 @@ describe('authentication and roles on the HTTP API (the running engine)', () => 
   });
 
   it('refuses a disabled user at once, token and login alike', async () => {
-    const created = await createUser({ username: 'leaver', password: 'leaver-password-1', role: 'doctor', displayName: 'Leaver' });
-    const token = await login('leaver', 'leaver-password-1');
+    const created = await createUser({ username: 'leaver', password: 'quiet-harbour-lantern-9', role: 'doctor', displayName: 'Leaver' });
+    const token = await login('leaver', 'quiet-harbour-lantern-9');
     expect((await engine.getJson('/api/studies', { token })).status).toBe(200);
     const disabled = await post<UserBody>(`/api/users/${created.body.id}/disable`, {}, TEST_OPERATOR_API_KEY);
     expect(disabled.status).toBe(200);
     expect(disabled.body.disabled).toBe(true);
     expect((await engine.getJson('/api/studies', { token })).status).toBe(401);
-    expect((await post('/api/auth/login', { username: 'leaver', password: 'leaver-password-1' })).status).toBe(401);
+    expect((await post('/api/auth/login', { username: 'leaver', password: 'quiet-harbour-lantern-9' })).status).toBe(401);
   });
 
   it('exits non-zero in production without OSTEON_JWT_SECRET, with one line naming it', async () => {
@@ -197,5 +204,76 @@ describe('authentication and roles on the HTTP API (the running engine)', () => 
     expect(code).not.toBeNull();
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain('OSTEON_JWT_SECRET');
+  });
+
+  it('refuses a common password, a trivially repeated one and one containing the username, naming the rule', async () => {
+    const attempts: Array<[string, string, RegExp]> = [
+      ['bob.weak', 'aaaaaaaaaaaa', /too easy to guess/],
+      ['bob.weak', 'abcabcabcabc', /too easy to guess/],
+      ['bob.weak', 'password1234', /too easy to guess/],
+      ['bob.weak', '123456789012', /too easy to guess/],
+      ['bob.weak', 'bob.weak-lantern-harbour', /must not contain the username/],
+      ['bob.weak', 'LANTERN-BOB.WEAK-77', /must not contain the username/],
+    ];
+    for (const [username, password, rule] of attempts) {
+      const refused = await createUser({ username, password, role: 'doctor', displayName: 'Bob' });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'AUTH_WEAK_PASSWORD' });
+      expect(JSON.stringify(refused.body)).toMatch(rule);
+      expect(JSON.stringify(refused.body)).not.toContain(password);
+    }
+    expect(
+      (await createUser({ username: 'bob.weak', password: 'velvet-compass-orbit-31', role: 'doctor', displayName: 'Bob' })).status,
+    ).toBe(201);
+  });
+
+  it('locks an account after repeated failed logins (429 with Retry-After), audits every failure, and opens it after the lockout', async () => {
+    await createUser({ username: 'victim', password: 'granite-meadow-violin-8', role: 'doctor', displayName: 'V' });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      statuses.push((await post('/api/auth/login', { username: 'victim', password: `guess-${attempt}-wrong-pass` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    // Locked: even the right password is refused until the lockout ends.
+    const locked = await fetch(`http://127.0.0.1:${engine.httpPort}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'victim', password: 'granite-meadow-violin-8' }),
+    });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(3);
+    expect(await locked.json()).toMatchObject({ code: 'AUTH_TOO_MANY_ATTEMPTS' });
+    const failures = await engine.getJson<{ items: Array<Record<string, unknown>>; total: number }>(
+      '/api/audit?action=auth.login.failed&resourceType=user&limit=200',
+    );
+    const victims = failures.body.items.filter((entry) => entry.actorUsername === 'victim');
+    expect(victims).toHaveLength(4);
+    expect(victims.map((entry) => (entry.details as { reason: string }).reason).sort()).toEqual([
+      'locked-account',
+      'password',
+      'password',
+      'password',
+    ]);
+    expect(
+      victims.every((entry) => entry.actorRole === 'anonymous' && typeof (entry.details as { address?: unknown }).address === 'string'),
+    ).toBe(true);
+    expect(failures.body.items.some((entry) => entry.actorUsername === 'nobody')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, (Number(locked.headers.get('retry-after')) + 0.5) * 1000));
+    expect((await post('/api/auth/login', { username: 'victim', password: 'granite-meadow-violin-8' })).status).toBe(200);
+  });
+
+  it('throttles a source address that guesses across many accounts, whatever account it tries next', async () => {
+    // 6 failures so far from this address (wrong password, unknown user, disabled, 3 on victim); the limit is 8.
+    expect((await post('/api/auth/login', { username: 'spray-1', password: 'not-the-password' })).status).toBe(401);
+    expect((await post('/api/auth/login', { username: 'spray-2', password: 'not-the-password' })).status).toBe(429);
+    const blocked = await post<{ code: string; message: string }>('/api/auth/login', {
+      username: 'bob.weak',
+      password: 'velvet-compass-orbit-31',
+    });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.message).toContain('this address');
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect((await post('/api/auth/login', { username: 'bob.weak', password: 'velvet-compass-orbit-31' })).status).toBe(200);
   });
 });

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FIXTURE_IMAGES, fixtureImageNames } from '../support/dicom-fixtures';
 import { startEngine, type Engine } from '../support/engine';
-import { api, userToken } from '../support/http';
+import { api, TEST_PASSWORD, userToken } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 import { TestPortal } from '../support/portal-peer';
@@ -32,7 +32,8 @@ interface JobRow {
   status: string;
 }
 
-const password = (username: string): string => `${username}-password-long-enough`;
+// userToken creates every account with TEST_PASSWORD.
+const password = (_username: string): string => TEST_PASSWORD;
 
 describe('web console in Chromium: upload → worklist → amend → analytics; operator replays a dead letter', () => {
   let database: TestDatabase;

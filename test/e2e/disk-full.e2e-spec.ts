@@ -3,7 +3,7 @@ import path from 'node:path';
 import { dcmsend } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
 import { startEngine, type Engine, type EngineOptions } from '../support/engine';
-import { api } from '../support/http';
+import { api, TEST_PASSWORD } from '../support/http';
 import { fillDisk, mountSmallDisk } from '../support/tmpfs';
 import { tempWorkspace } from '../support/workspace';
 
@@ -47,7 +47,7 @@ describe('the engine with its data directory on a disk that fills up (embedded d
     }
     const user = (name: string): Promise<{ status: number }> =>
       api(engine as Engine, 'POST', '/api/users', {
-        json: { username: name, password: `${name}-Osteon-passphrase-42`, role: 'doctor', displayName: name },
+        json: { username: name, password: TEST_PASSWORD, role: 'doctor', displayName: name },
       });
 
     expect([...(await dcmsend(files.slice(0, 2), engine.dicomPort)).statuses.values()]).toEqual([0, 0]);

@@ -60,6 +60,9 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     });
     doctor = await userToken(engine, 'dr-fhir', 'doctor');
     clerk = await userToken(engine, 'clerk-fhir', 'admin-worker');
+    // The doctors who sign on the FHIR server, linked to their Practitioner references.
+    await userToken(engine, 'dr.grey', 'doctor', { externalIds: ['Practitioner/dr-grey'] });
+    await userToken(engine, 'dr.white', 'doctor', { externalIds: ['Practitioner/dr-white'] });
   });
 
   afterAll(async () => {
@@ -272,6 +275,38 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     expect(await serverReportOf(rejectedReportId)).toHaveLength(1);
   });
 
+  it('ignores a sign-off on the server by a practitioner who is no Osteon doctor, audits it, and takes no pushed body as it is', async () => {
+    const before = await report(outageReportId);
+    const [serverCopy] = await serverReportOf(outageReportId);
+    const forged: R4.DiagnosticReport = {
+      ...(serverCopy as R4.DiagnosticReport),
+      status: 'final',
+      conclusion: 'No fracture. Discharge.',
+      conclusionCode: [{ coding: [{ system: 'http://snomed.info/sct', code: '281900007' }] }],
+      resultsInterpreter: [{ reference: 'Practitioner/evil', display: 'EVIL' }],
+    };
+    const put = await fhir.request('PUT', `/DiagnosticReport/${serverCopy?.id}`, forged, {
+      'if-match': `W/"${serverCopy?.meta?.versionId}"`,
+    });
+    expect(put.status).toBe(200);
+    const refused = await waitFor(async () => {
+      const audit = await api<{ items: Array<{ resourceId: string; details: { reason: string } }> }>(
+        engine,
+        'GET',
+        `/api/audit?action=fhir.verdict.refused&resourceId=${outageReportId}`,
+      );
+      return audit.body.items[0];
+    }, 30_000);
+    expect(refused.details.reason).toContain('Practitioner/evil');
+    // A pushed body without an id is not read as the server's word.
+    const pushed = await api(engine, 'POST', '/api/fhir/notify', { json: { ...forged, id: undefined } });
+    expect(pushed.body.processed).toEqual([{ action: 'ignore', reason: expect.stringContaining('no id') }]);
+    const after = await report(outageReportId);
+    expect(after.status).toBe(before.status);
+    expect(after.reviews).toHaveLength(before.reviews.length);
+    expect((await api(engine, 'GET', `/api/reports/${outageReportId}/labels`, { token: doctor })).body.items).toHaveLength(0);
+  });
+
   it('amends the Osteon report and writes a training label when a doctor amends the report on the server', async () => {
     const before = await report(outageReportId);
     const [serverCopy] = await serverReportOf(outageReportId);
@@ -304,7 +339,7 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     expect(after.review).toMatchObject({
       source: 'fhir',
       agreed: false,
-      by: { id: 'fhir:Practitioner/dr-grey', username: 'Dr Grey' },
+      by: { id: expect.stringMatching(/^[0-9a-f]{24}$/), username: 'dr.grey', role: 'doctor' },
       verdict: { fracture: flipped, conclusion: amended.conclusion },
     });
     const labels = await api(engine, 'GET', `/api/reports/${outageReportId}/labels`, { token: doctor });
@@ -398,7 +433,7 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     );
     expect(after.statusHistory.at(-1)).toMatchObject({
       status: 'entered-in-error',
-      by: { id: 'fhir:Practitioner/dr-white', username: 'Dr White' },
+      by: { username: 'dr.white', role: 'doctor' },
     });
   });
   it('publishes the signed patient PDF as a DocumentReference linked to the DiagnosticReport, and replaces it on amendment', async () => {

@@ -87,11 +87,11 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   };
 
   /** Plays a script against Osteon's listener with the peer's MLLP client; returns the replies. */
-  const sendToOsteon = async (steps: unknown[]): Promise<string[]> => {
+  const sendToOsteon = async (steps: unknown[], extraArgs: string[] = [], port = mllpPort): Promise<string[]> => {
     sequence += 1;
     const script = path.join(workspace.dir, `script-${sequence}.json`);
     await fs.writeFile(script, JSON.stringify(steps));
-    const { stdout } = await run(PYTHON, [PEER, 'send', '--port', String(mllpPort), '--script', script]);
+    const { stdout } = await run(PYTHON, [PEER, 'send', '--port', String(port), '--script', script, ...extraArgs]);
     return JSON.parse(stdout) as string[];
   };
 
@@ -203,8 +203,12 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
         OSTEON_JOB_BACKOFF_MS: '200',
         OSTEON_JOB_MAX_ATTEMPTS: '10',
         OSTEON_HL7_EMBED_PDF: 'true',
+        // The RIS as it connects here: MSH-3^MSH-4 and its address (peers connect from 127.0.0.1).
+        OSTEON_HL7_TRUSTED_SENDERS: 'RIS^RADIOLOGY@127.0.0.1',
       },
     });
+    // Dr House signs in the RIS as interpreter 1234 (OBR-32).
+    await userToken(engine, 'dr.house', 'doctor', { externalIds: ['1234'] });
   });
 
   afterAll(async () => {
@@ -372,16 +376,75 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect((await messagesForReport(item.id)).map((message) => message.ack)).toEqual(['AA']);
   });
 
-  const result = (controlId: string, filler: string, accession: string, status: 'F' | 'C' | 'P', finding: string, count: string): string =>
+  const result = (
+    controlId: string,
+    filler: string,
+    accession: string,
+    status: 'F' | 'C' | 'P',
+    finding: string,
+    count: string,
+    sender = 'RIS|RADIOLOGY',
+    interpreter = '1234&House&Gregory',
+  ): string =>
     [
-      `MSH|^~\\&|RIS|RADIOLOGY|OSTEON|ED|20260101130000||ORU^R01^ORU_R01|${controlId}|P|2.5.1`,
+      `MSH|^~\\&|${sender}|OSTEON|ED|20260101130000||ORU^R01^ORU_R01|${controlId}|P|2.5.1`,
       'PID|1||PAT-DRAFT||TEST^PATIENT',
-      segment('OBR', { 1: '1', 3: filler, 4: 'XRHAND^X-ray hand^L', 18: accession, 25: status, 32: '1234&House&Gregory' }),
+      segment('OBR', { 1: '1', 3: filler, 4: 'XRHAND^X-ray hand^L', 18: accession, 25: status, 32: interpreter }),
       `OBX|1|CWE|FX^Fracture finding^99OST|1|${finding}||||||${status}`,
       `OBX|2|CWE|FXCOUNT^Fracture count^99OST|1|${count}||||||${status}`,
       `OBX|3|CWE|BODYPART^Body part examined^99OST|1|85562004^Hand^SCT||||||${status}`,
       `OBX|4|TX|19005-8^Impression^LN|1|Checked by the radiologist.||||||${status}`,
     ].join('\r');
+
+  const auditOf = async (action: string, controlId: string): Promise<Array<{ details: { code: string; reason: string } }>> =>
+    (
+      await api<{ items: Array<{ details: { code: string; reason: string } }> }>(
+        engine,
+        'GET',
+        `/api/audit?action=${action}&resourceId=${controlId}`,
+      )
+    ).body.items;
+
+  it('refuses a forged sign-off (unknown sender, unknown interpreter, trusted name from another address) with AR, audits it and changes nothing', async () => {
+    const before = await reportDetail(draftReportId);
+    const forged = (controlId: string, sender: string, interpreter: string): string =>
+      result(controlId, `${draftReportId}^OSTEON`, draftAccession, 'F', '260385009^Negative^SCT', '0^^99OSTCNT', sender, interpreter);
+    const replies = await sendToOsteon([
+      { message: forged('FORGED-1', 'ANYTHING|ANYWHERE', '1234&House&Gregory') },
+      { read: true },
+      { message: forged('FORGED-2', 'RIS|RADIOLOGY', 'EVIL&Evil&Eve') },
+      { read: true },
+      { message: forged('FORGED-3', 'RIS|RADIOLOGY', '') },
+      { read: true },
+    ]);
+    expect(replies.map((reply) => field(reply, 'MSA', 1))).toEqual(['AR', 'AR', 'AR']);
+    expect(field(replies[0] as string, 'MSA', 3)).toContain('not a trusted HL7 sender');
+    expect(field(replies[1] as string, 'MSA', 3)).toContain('"EVIL" is not an active doctor account');
+    expect(field(replies[2] as string, 'MSA', 3)).toContain('OBR-32 names no principal result interpreter');
+    // The trusted application and facility, connecting from an address the configuration does not name.
+    const elsewhere = await sendToOsteon(
+      [{ message: forged('FORGED-4', 'RIS|RADIOLOGY', '1234&House&Gregory') }, { read: true }],
+      ['--source', '127.0.0.2'],
+    );
+    expect(field(elsewhere[0] as string, 'MSA', 1)).toBe('AR');
+    expect(field(elsewhere[0] as string, 'MSA', 3)).toContain('from 127.0.0.2');
+    // An order from an untrusted sender is refused the same way.
+    const order = (
+      await sendToOsteon([
+        { message: `MSH|^~\\&|ANYTHING|X|OSTEON|ED|2026||ORM^O01|FORGED-ORD|P|2.5.1\rPID|1||P\rORC|NW||ACC-F\rOBR|1||ACC-F|XR^X` },
+        { read: true },
+      ])
+    )[0];
+    expect(field(order as string, 'MSA', 1)).toBe('AR');
+    expect((await auditOf('hl7.verdict.refused', 'FORGED-1'))[0]?.details.code).toBe('untrusted-sender');
+    expect((await auditOf('hl7.verdict.refused', 'FORGED-2'))[0]?.details.code).toBe('unknown-interpreter');
+    expect((await auditOf('hl7.verdict.refused', 'FORGED-4'))[0]?.details.code).toBe('untrusted-sender');
+    expect(await auditOf('hl7.order.refused', 'FORGED-ORD')).toHaveLength(1);
+    const after = await reportDetail(draftReportId);
+    expect(after.status).toBe(before.status);
+    expect(after.reviews).toHaveLength(0);
+    expect((await api(engine, 'GET', `/api/reports/${draftReportId}/labels`)).body.items).toHaveLength(0);
+  });
 
   it('turns a final ORU from the RIS into a final report with a training label, applied once per control id', async () => {
     const ai = (await reportDetail(draftReportId)).findings;
@@ -405,7 +468,7 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect(report.review).toMatchObject({
       source: 'hl7',
       agreed: true,
-      by: { username: '1234' },
+      by: { username: 'dr.house', role: 'doctor' },
       verdict: { conclusion: 'Checked by the radiologist.' },
     });
     const labels = await api(engine, 'GET', `/api/reports/${draftReportId}/labels`);

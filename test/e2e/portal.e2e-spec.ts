@@ -79,7 +79,7 @@ describe('patient PDF and portal delivery', () => {
   });
 
   const patientToken = async (username: string, patientId: string): Promise<string> => {
-    const password = `${username}-password-long-enough`;
+    const password = `plaid-otter-${username.length}-rowing-quietly`;
     const created = await api(engine, 'POST', '/api/users', {
       json: { username, password, role: 'patient', displayName: username, patientId },
     });

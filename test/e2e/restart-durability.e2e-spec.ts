@@ -4,7 +4,7 @@ import { startFhirServer, type FhirServerPeer } from '../peers/fhir-server.peer'
 import { dcmsend } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
 import { startEngine, type Engine, type EngineOptions } from '../support/engine';
-import { api, userToken } from '../support/http';
+import { api, TEST_PASSWORD, userToken } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { freePort } from '../support/ports';
 import { TestPortal } from '../support/portal-peer';
@@ -83,6 +83,10 @@ describe.each([
         const state = detail.deliveries?.[channel];
         if (state?.status !== 'delivered' || state.contentVersion !== detail.contentVersion) return false;
       }
+    }
+    // Nothing still queued either (the FHIR DocumentReference of a signed report follows its PDF).
+    for (const status of ['pending', 'running']) {
+      if ((await api(engine as Engine, 'GET', `/api/jobs?status=${status}&limit=1`)).body.total !== 0) return false;
     }
     return true;
   };
@@ -195,7 +199,7 @@ describe.each([
     expect((await api(engine, 'GET', `/api/reports/${confirmed.id}`, { token: doctor })).status).toBe(200);
     const login = await api(engine, 'POST', '/api/auth/login', {
       token: null,
-      json: { username: 'dr-restart', password: 'dr-restart-password-long-enough' },
+      json: { username: 'dr-restart', password: TEST_PASSWORD },
     });
     expect(login.status).toBe(200);
     for (const link of links) expect((await fetch(link)).status).toBe(200);

@@ -159,6 +159,8 @@ describe('downstream identity survives crashes and a lost database', () => {
     await (engine as Engine).stop();
     await fs.rm(path.join(options.dataDir, 'database'), { recursive: true });
     engine = await startEngine(options);
+    // The administrator restores the accounts; the sign-off on the FHIR server names the doctor's username.
+    await userToken(engine, 'dr-identity', 'doctor');
 
     // The study is read again from its images, and the doctor's decision comes back from FHIR.
     const again = await waitFor(async () => {

@@ -9,11 +9,13 @@ serve: an MLLP server (hl7.mllp.start_hl7_server). Each received message is appe
 send: connects with hl7.mllp.open_hl7_connection and plays --script, a JSON list of steps:
   {"message": "MSH|..."} writes one framed message, {"raw": "..."} writes bytes as they are
   (latin-1), {"read": true} waits for one framed reply. Prints the replies as a JSON list.
+  --source connects from another local address; --tls-ca/--tls-cert/--tls-key speak MLLP over TLS.
 """
 import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 
 import hl7
@@ -67,7 +69,20 @@ async def serve(args):
 async def send(args):
     with open(args.script) as handle:
         steps = json.load(handle)
-    reader, writer = await open_hl7_connection("127.0.0.1", args.port)
+    options = {}
+    if args.source:
+        options["local_addr"] = (args.source, 0)
+    if args.tls_ca:
+        context = ssl.create_default_context(cafile=args.tls_ca)
+        context.check_hostname = False
+        if args.tls_cert:
+            context.load_cert_chain(args.tls_cert, args.tls_key)
+        options["ssl"] = context
+    try:
+        reader, writer = await open_hl7_connection("127.0.0.1", args.port, **options)
+    except (ssl.SSLError, ConnectionError, OSError) as error:
+        print(json.dumps({"connectError": str(error)}), flush=True)
+        return
     replies = []
     for step in steps:
         if "message" in step:
@@ -75,7 +90,12 @@ async def send(args):
         elif "raw" in step:
             writer.write(step["raw"].encode("latin-1"))
         elif step.get("read"):
-            block = await asyncio.wait_for(reader.readblock(), timeout=args.timeout)
+            try:
+                block = await asyncio.wait_for(reader.readblock(), timeout=args.timeout)
+            except (asyncio.IncompleteReadError, ssl.SSLError, ConnectionError) as error:
+                # A TLS server that refused our certificate closes the connection instead of answering.
+                replies.append("CLOSED: %s" % error)
+                break
             replies.append(block.decode("utf-8"))
         await writer.drain()
     writer.close()
@@ -93,6 +113,10 @@ def main():
     send_parser.add_argument("--port", type=int, required=True)
     send_parser.add_argument("--script", required=True)
     send_parser.add_argument("--timeout", type=float, default=20)
+    send_parser.add_argument("--source", help="local address to connect from (e.g. 127.0.0.2)")
+    send_parser.add_argument("--tls-ca", help="MLLP over TLS: trust this CA for the server certificate")
+    send_parser.add_argument("--tls-cert", help="client certificate (PEM) to present")
+    send_parser.add_argument("--tls-key", help="its private key (PEM)")
     args = parser.parse_args()
     try:
         asyncio.run(serve(args) if args.command == "serve" else send(args))

@@ -33,14 +33,18 @@ export async function api<T = any>( // eslint-disable-line @typescript-eslint/no
   return { status: response.status, body: parsed as T };
 }
 
-/** Creates a user as the operator and logs in; returns the bearer token. */
+/** A password the policy accepts (not common, no pattern, not containing any test username). */
+export const TEST_PASSWORD = 'plaid-otter-rowing-quietly-42';
+
+/** Creates a user as the operator and logs in; returns the bearer token. `extra`: e.g. a doctor's externalIds. */
 export async function userToken(
   engine: Engine,
   username: string,
   role: 'doctor' | 'admin-worker' | 'patient' | 'operator',
+  extra: Record<string, unknown> = {},
 ): Promise<string> {
-  const password = `${username}-password-long-enough`;
-  const created = await api(engine, 'POST', '/api/users', { json: { username, password, role, displayName: username } });
+  const password = TEST_PASSWORD;
+  const created = await api(engine, 'POST', '/api/users', { json: { username, password, role, displayName: username, ...extra } });
   if (created.status !== 201 && created.status !== 200)
     throw new Error(`user ${username} not created: ${created.status} ${JSON.stringify(created.body)}`);
   const login = await api<{ accessToken: string }>(engine, 'POST', '/api/auth/login', { token: null, json: { username, password } });

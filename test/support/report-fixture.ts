@@ -17,6 +17,7 @@ export function draftReport(overrides: Partial<Report> = {}): Report {
     modelVersion: 'fracture-test-1',
     findings: { fracture: true, probability: 0.91, countClass: '1', bodyPart: 'hand', urgency: 'soon' },
     images: [],
+    notAnalysed: [],
     firstReceivedAt: at,
     lastReceivedAt: at,
     analysedAt: at,

@@ -13,7 +13,7 @@ export interface SyntheticImage {
 
 /**
  * Deterministic toy "radiographs" whose label is trivially learnable (positives are bright,
- * negatives dark, both with a seeded texture): they let tests show that the learning loop's
+ * negatives dark, both with a seeded band and texture): they let tests show that the learning loop's
  * gate tells a model trained on right labels from one trained on flipped labels, which real
  * images cannot show reliably at test scale.
  */
@@ -29,8 +29,17 @@ export async function syntheticImages(count: number, seed: number): Promise<Synt
     const width = 96;
     const height = 80 + (index % 3) * 8;
     const pixels = Buffer.alloc(width * height);
-    const base = fractured ? 190 : 60;
-    for (let i = 0; i < pixels.length; i += 1) pixels[i] = Math.max(0, Math.min(255, Math.round(base + (random() - 0.5) * 60)));
+    const base = fractured ? 170 : 50;
+    // A smooth "bone" (a bright band at a seeded place) over mild noise: structured like anatomy,
+    // so the image-quality gate lets the model score it, while brightness alone carries the label.
+    const centre = 24 + random() * 48;
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const bone = Math.max(0, Math.cos(((x - centre + (y - height / 2) * 0.3) / 14) * (Math.PI / 2)));
+        const value = base + 70 * bone + (random() - 0.5) * 12;
+        pixels[y * width + x] = Math.max(0, Math.min(255, Math.round(value)));
+      }
+    }
     const png = await sharp(pixels, { raw: { width, height, channels: 1 } })
       .png()
       .toBuffer();

@@ -1,8 +1,13 @@
 import { ConfigError, loadAppConfig } from '../../src/config/app-config';
 
 describe('auth configuration', () => {
-  it('defaults the token lifetime to 8 hours and leaves the secrets unset outside production', () => {
-    expect(loadAppConfig({}).auth).toEqual({ jwtSecret: undefined, operatorApiKey: undefined, tokenTtlSeconds: 28_800 });
+  it('defaults the token lifetime to 8 hours, login throttling to 5 failures per account and 20 per address in 15 minutes, and leaves the secrets unset outside production', () => {
+    expect(loadAppConfig({}).auth).toEqual({
+      jwtSecret: undefined,
+      operatorApiKey: undefined,
+      tokenTtlSeconds: 28_800,
+      login: { accountFailures: 5, addressFailures: 20, lockoutSeconds: 900, windowSeconds: 900 },
+    });
   });
 
   it('refuses to start in production without OSTEON_JWT_SECRET, in one line naming it', () => {

@@ -1,3 +1,4 @@
+import { loadAppConfig } from '../../src/config/app-config';
 import type { JobHandlerRegistry } from '../../src/jobs/job-handler.registry';
 import type { JobQueueService } from '../../src/jobs/job-queue.service';
 import { JobTargetGoneError, UnrecoverableJobError } from '../../src/jobs/job.exception';
@@ -149,6 +150,7 @@ describe('delivery sweep (shared by every channel)', () => {
     const scheduled: string[] = [];
     const asked: unknown[] = [];
     const scheduler = new DeliveryScheduler(
+      loadAppConfig({ OSTEON_PORTAL_MAX_AGE_HOURS: '48' }),
       { register: () => undefined } as unknown as JobHandlerRegistry,
       {
         hasOpenJob: async (key: string) => key === deliveryJobKey('deliver-portal', 'b'.repeat(24)),
@@ -158,7 +160,7 @@ describe('delivery sweep (shared by every channel)', () => {
       {
         deliveryBacklog: async (...args: unknown[]) => {
           asked.push(args);
-          return behind;
+          return behind.map((report) => report.id);
         },
       } as unknown as ReportService,
     );
@@ -171,8 +173,12 @@ describe('delivery sweep (shared by every channel)', () => {
       deliver: async () => undefined,
     });
     scheduler.onApplicationShutdown();
+    const sweptAt = Date.now();
     expect(await channel.sweep()).toBe(1);
     expect(scheduled).toEqual([deliveryJobKey('deliver-portal', 'a'.repeat(24))]);
-    expect(asked).toEqual([['portal', ['final', 'amended', 'entered-in-error']]]);
+    // Only reports changed within the portal's maximum age (48 h) are looked at.
+    const [[name, statuses, since]] = asked as [[string, string[], Date]];
+    expect([name, statuses]).toEqual(['portal', ['final', 'amended', 'entered-in-error']]);
+    expect(Math.abs(sweptAt - 48 * 3_600_000 - since.getTime())).toBeLessThan(1000);
   });
 });

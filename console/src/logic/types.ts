@@ -16,7 +16,10 @@ export interface WorklistItem {
   id: string;
   status: string;
   urgency: Urgency;
-  findings: StudyFindings;
+  /** null: no image was analysed by AI (the doctor reads the study without a draft). */
+  findings: StudyFindings | null;
+  /** Images without an AI finding. */
+  notAnalysedCount?: number;
   modelVersion: string;
   imageCount: number;
   assignedTo?: string;
@@ -43,6 +46,7 @@ export interface DeliveryState {
 
 export interface ReportDetail extends WorklistItem {
   images: Array<{ instanceId: string; sopInstanceUid: string; findings: ImageFindings; imageUrl: string; heatmapUrl?: string }>;
+  notAnalysed?: Array<{ instanceId: string; sopInstanceUid: string; cause: string; reason: string; imageUrl: string }>;
   review?: {
     agreed: boolean;
     verdict: { fracture: boolean; countClass: CountClass; bodyPart: BodyPart; conclusion?: string };
@@ -71,4 +75,13 @@ export interface ModelVersion {
   createdAt: string;
   trainedOnLabels: number;
   gate?: { passed: boolean; reasons: string[] };
+}
+
+/** GET /api/deliveries/channels: whether each receiver is taking results. */
+export interface ChannelState {
+  channel: string;
+  state: 'off' | 'healthy' | 'retrying' | 'down';
+  since?: string;
+  waiting: number;
+  dead: number;
 }

@@ -2,26 +2,29 @@ import { useState } from 'preact/hooks';
 import { getJson, postJson, type Session } from '../api';
 import { summariseDeliveries, CHANNELS, jobChannel, type ChannelSummary } from '../logic/deliveries';
 import { ageSeconds, formatDuration } from '../logic/format';
-import type { Job, ModelVersion, ReportDetail, WorklistItem } from '../logic/types';
+import type { ChannelState, Job, ModelVersion, ReportDetail, WorklistItem } from '../logic/types';
 import { usePolling } from '../usePolling';
 
 const RECENT_REPORTS = 25;
+const STATE_CLASS: Record<ChannelState['state'], string | undefined> = { off: 'muted', healthy: undefined, retrying: 'warn', down: 'bad' };
 
 interface OperationsData {
   reports: ReportDetail[];
   summary: ChannelSummary[];
   dead: Job[];
   models: ModelVersion[];
+  channels: ChannelState[];
 }
 
 async function loadOperations(session: Session): Promise<OperationsData> {
-  const [page, dead, models] = await Promise.all([
+  const [page, dead, models, channels] = await Promise.all([
     getJson<{ items: WorklistItem[] }>(session, `/api/reports?limit=${RECENT_REPORTS}`),
     getJson<{ items: Job[] }>(session, '/api/jobs?status=dead&limit=100'),
     getJson<{ items: ModelVersion[] }>(session, '/api/models'),
+    getJson<{ items: ChannelState[] }>(session, '/api/deliveries/channels'),
   ]);
   const reports = await Promise.all(page.items.map((item) => getJson<ReportDetail>(session, `/api/reports/${item.id}`)));
-  return { reports, summary: summariseDeliveries(reports), dead: dead.items, models: models.items };
+  return { reports, summary: summariseDeliveries(reports), dead: dead.items, models: models.items, channels: channels.items };
 }
 
 export function Operations({ session }: { session: Session }) {
@@ -55,6 +58,31 @@ export function Operations({ session }: { session: Session }) {
       {!data && !error && <p>Loading…</p>}
       {data && (
         <>
+          <section aria-labelledby="receivers-title">
+            <h2 id="receivers-title">Receivers</h2>
+            <table data-testid="channel-states">
+              <thead>
+                <tr>
+                  <th scope="col">Channel</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Failing for</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Dead</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.channels.map((row) => (
+                  <tr key={row.channel} data-channel={row.channel} data-state={row.state}>
+                    <th scope="row">{row.channel.toUpperCase()}</th>
+                    <td class={STATE_CLASS[row.state]}>{row.state}</td>
+                    <td>{row.since ? formatDuration(ageSeconds(row.since)) : '—'}</td>
+                    <td>{row.waiting}</td>
+                    <td class={row.dead ? 'bad' : undefined}>{row.dead}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
           <section aria-labelledby="deliveries-title">
             <h2 id="deliveries-title">Deliveries</h2>
             <p class="muted">The {data.reports.length} most recent reports, per channel.</p>

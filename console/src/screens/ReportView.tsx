@@ -111,14 +111,19 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
             Report <span class="muted">· patient {report.patientId ?? 'unknown'}</span>
           </h1>
           <section class="summary" aria-label="AI findings">
-            <UrgencyBadge urgency={report.urgency} /> <FractureBadge fracture={report.findings.fracture} />
+            <UrgencyBadge urgency={report.urgency} />{' '}
+            {report.findings ? <FractureBadge fracture={report.findings.fracture} /> : <span class="badge">Not analysed by AI</span>}
             <dl>
-              <dt>Fracture probability</dt>
-              <dd data-testid="probability">{formatPercent(report.findings.probability)}</dd>
-              <dt>Count</dt>
-              <dd>{countLabel(report.findings.countClass)}</dd>
-              <dt>Body part</dt>
-              <dd>{report.findings.bodyPart}</dd>
+              {report.findings && (
+                <>
+                  <dt>Fracture probability</dt>
+                  <dd data-testid="probability">{formatPercent(report.findings.probability)}</dd>
+                  <dt>Count</dt>
+                  <dd>{countLabel(report.findings.countClass)}</dd>
+                  <dt>Body part</dt>
+                  <dd>{report.findings.bodyPart}</dd>
+                </>
+              )}
               <dt>Status</dt>
               <dd data-testid="report-status">{report.status}</dd>
               <dt>Model</dt>
@@ -127,7 +132,7 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
           </section>
           {open && !amending && (
             <div class="buttons actions-bar">
-              <button type="button" class="primary" disabled={busy} onClick={() => void agree()}>
+              <button type="button" class="primary" disabled={busy || !report.findings} onClick={() => void agree()}>
                 Agree and sign <kbd>a</kbd>
               </button>
               <button type="button" disabled={busy} onClick={() => setAmending(true)}>
@@ -149,7 +154,25 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
               </button>
             </div>
           )}
-          {amending && <AmendForm findings={report.findings} onSubmit={amend} onCancel={() => setAmending(false)} />}
+          {(report.notAnalysed ?? []).length > 0 && (
+            <section class="not-analysed" aria-label="Images not analysed by AI">
+              <h2>Not analysed by AI: read these without AI</h2>
+              <ul>
+                {(report.notAnalysed ?? []).map((image) => (
+                  <li key={image.instanceId} data-testid="not-analysed-reason">
+                    Image {image.sopInstanceUid}: {image.reason}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {amending && (
+            <AmendForm
+              findings={report.findings ?? { fracture: false, probability: 0, countClass: '0', bodyPart: 'hand' }}
+              onSubmit={amend}
+              onCancel={() => setAmending(false)}
+            />
+          )}
           <section class="images" aria-label="Images">
             {report.images.map((image, index) => (
               <ReportImage key={image.instanceId} session={session} image={image} index={index} showHeatmap={showHeatmap} />

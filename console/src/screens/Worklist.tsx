@@ -100,9 +100,18 @@ export function Worklist({ session }: { session: Session }) {
                   <UrgencyBadge urgency={item.urgency} />
                 </td>
                 <td>
-                  <FractureBadge fracture={item.findings.fracture} /> <span class="muted">{formatPercent(item.findings.probability)}</span>
+                  {item.findings ? (
+                    <>
+                      <FractureBadge fracture={item.findings.fracture} />{' '}
+                      <span class="muted">{formatPercent(item.findings.probability)}</span>
+                    </>
+                  ) : (
+                    <span class="badge" data-testid="not-analysed">
+                      Not analysed by AI
+                    </span>
+                  )}
                 </td>
-                <td>{item.findings.bodyPart}</td>
+                <td>{item.findings?.bodyPart ?? '—'}</td>
                 <td>{item.imageCount}</td>
                 <td>{formatDuration(ageSeconds(item.createdAt))}</td>
                 <td>{item.patientId ?? '—'}</td>

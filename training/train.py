@@ -389,9 +389,7 @@ def resolve_finetune(models_dir):
     with open(os.path.join(models_dir, cur["card"])) as f:
         card = json.load(f)
     ck = (card.get("files") or {}).get("checkpoint")
-    if not ck:
-        raise SystemExit(f"{models_dir}: the active model {cur.get('version')} ships no training checkpoint (card files.checkpoint)")
-    return card, os.path.join(models_dir, ck)
+    return card, (os.path.join(models_dir, ck) if ck else None)
 
 
 # ---------------------------------------------------------------- main
@@ -406,8 +404,13 @@ def main(argv=None):
 
     ft_state = None
     ft_info = None
-    if a.finetune_from:
-        card0, ck_path0 = resolve_finetune(a.finetune_from)
+    card0, ck_path0 = resolve_finetune(a.finetune_from) if a.finetune_from else (None, None)
+    if a.finetune_from and not ck_path0:
+        a.finetune_from = None
+        # A release from before checkpoints were packaged (1.0.1): the run starts from the initial
+        # weights with the trainer's defaults instead of failing, and the card says so.
+        log(f"the active model {card0.get('version')} ships no training checkpoint: training from the initial weights")
+    if ck_path0:
         cfg0, ft_state = load_checkpoint(ck_path0)
         a.arch = cfg0.get("arch", "v1")
         a.size = int(cfg0["S"])

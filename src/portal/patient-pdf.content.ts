@@ -141,7 +141,7 @@ function reportBody(input: PatientPdfInput): Content[] {
   content.push({ text: 'Your images', style: 'heading' });
   content.push(imageGrid(input.thumbnails));
   content.push({ text: 'Signed', style: 'heading' });
-  content.push({ text: `Signed by the doctor ${review.by.username} on ${formatDateTime(review.at)}.` });
+  content.push({ text: `Signed by ${review.by.displayName ?? `the doctor ${review.by.username}`} on ${formatDateTime(review.at)}.` });
   content.push({
     text: `Report ${report.id}, version ${report.contentVersion}. AI model ${review.modelVersion}.`,
     style: 'small',

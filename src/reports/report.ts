@@ -6,6 +6,8 @@ export interface PersonRef {
   readonly id: string;
   readonly username: string;
   readonly role: string;
+  /** How the person signs ("Dr. Greg House"); records written before it existed have the user name only. */
+  readonly displayName?: string;
 }
 
 export interface Review {
@@ -44,6 +46,8 @@ export interface Report {
   /** HL7 OBR-3 sent for this report: derived from the study (older reports: their database id, as sent then). */
   readonly fillerOrderNumber?: string;
   readonly accessionNumber: string | undefined;
+  /** The study's date (YYYY-MM-DD) from the images, or the day they arrived; absent on reports written before it was kept. */
+  readonly studyDate?: string;
   readonly patient: ReportPatient;
   readonly status: ReportStatus;
   readonly urgency: Urgency;

@@ -71,6 +71,13 @@ describe('patient PDF', () => {
     expect(text).not.toContain('Corrected');
   });
 
+  it('signs with the doctor display name when the account has one', async () => {
+    const signed = review({ by: { id: 'u-1', username: 'dr-nowak', role: 'doctor', displayName: 'Dr. Anna Nowak' } });
+    const text = await pdfText((await service.render(signedReport({ review: signed, reviews: [signed] }))).pdf);
+    expect(text).toContain('Signed by Dr. Anna Nowak on 14 March 2026, 09:26 UTC.');
+    expect(text).not.toContain('dr-nowak');
+  });
+
   it('marks a second signed version as a corrected report that says the doctor corrected the AI', async () => {
     const correction = review({
       at: new Date('2026-03-15T10:00:00Z'),

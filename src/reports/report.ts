@@ -87,4 +87,25 @@ export interface DeliveryState {
   readonly error: string | undefined;
   /** Channel-specific references (server ids and versions, message control ids, UIDs). */
   readonly references: Readonly<Record<string, unknown>>;
+  /** The last message built for the channel (what was sent or tried), for the operator's message browser. */
+  readonly message?: DeliveredMessageRecord;
+  /** The latest attempts, oldest first: when, how each ended, what the receiver answered. */
+  readonly log?: readonly DeliveryLogEntry[];
+}
+
+/** What went out, as readable text: document bytes and link secrets are left out by the channel. */
+export interface DeliveredMessageRecord {
+  readonly contentType: string;
+  readonly text: string;
+  readonly truncated: boolean;
+  readonly builtAt: Date;
+}
+
+export interface DeliveryLogEntry {
+  readonly at: Date;
+  readonly contentVersion: number;
+  readonly status: 'delivered' | 'failed' | 'dead';
+  /** What came back (an ACK code and text, an HTTP status, the stored references). */
+  readonly answer: string | undefined;
+  readonly error: string | undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobChannel, summariseDeliveries } from '../src/logic/deliveries';
+import { channelStateLabel, jobChannel, summariseDeliveries } from '../src/logic/deliveries';
 import { patientProblems, splitAcceptedFiles } from '../src/logic/upload';
 
 const state = (status: 'pending' | 'delivered' | 'failed' | 'dead') => ({ status, contentVersion: 1, attempts: 1 });
@@ -18,6 +18,12 @@ describe('delivery summary', () => {
     });
     expect(summary.find((row) => row.channel === 'portal')?.counts.dead).toBe(1);
     expect(summary.find((row) => row.channel === 'hl7')?.none).toBe(3);
+    expect(summariseDeliveries([{}], ['portal']).map((row) => row.channel)).toEqual(['portal']);
+  });
+
+  it('says a channel that is off is not configured', () => {
+    expect(channelStateLabel('off')).toBe('off (not configured)');
+    expect(channelStateLabel('down')).toBe('down');
   });
 
   it('names a delivery job by its channel', () => {

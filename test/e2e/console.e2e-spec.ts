@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FIXTURE_IMAGES, fixtureImageNames } from '../support/dicom-fixtures';
@@ -16,6 +18,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, '..', '.tmp', 'console-screenshots');
 const TABLET = { width: 1180, height: 820 };
 const PORTAL_SECRET = 'console-suite-portal-secret-0123456789';
+const DOCTOR_NAME = 'Dr. Console Reader';
+const execFileAsync = promisify(execFile);
 
 interface WorklistItem {
   id: string;
@@ -72,11 +76,15 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
         OSTEON_PORTAL_SECRET: PORTAL_SECRET,
         OSTEON_PORTAL_TIMEOUT_MS: '2000',
         OSTEON_PORTAL_SWEEP_MS: '3600000',
+        // Deliveries retry until a maximum age: a tiny one for the portal dead-letters its deliveries within seconds.
+        OSTEON_PORTAL_MAX_AGE_HOURS: '0.0005',
+        OSTEON_JOB_BACKOFF_MS: '300',
+        OSTEON_JOB_BACKOFF_MAX_MS: '600',
         OSTEON_PORTAL_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
       },
     });
     adminToken = await userToken(engine, 'clerk-console', 'admin-worker');
-    doctorToken = await userToken(engine, 'dr-console', 'doctor');
+    doctorToken = await userToken(engine, 'dr-console', 'doctor', { displayName: DOCTOR_NAME });
     await userToken(engine, 'op-console', 'operator');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -211,6 +219,33 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect(await page.locator('table.worklist .badge').first().isVisible()).toBe(true);
     expect(await page.locator('table.worklist').textContent()).toMatch(/(urgent|soon|routine)/);
     expect(await page.locator('table.worklist').textContent()).toMatch(/(fracture suspected|no fracture)/);
+    const annaRow = page.locator(`tr[data-report-id="${amendedReport.id}"]`);
+    expect(await annaRow.getByTestId('patient-name').textContent()).toBe('KONSOLE, ANNA');
+    expect(await annaRow.textContent()).toContain('1975-06-30');
+    expect(await page.locator('table.worklist thead').textContent()).toContain('AI draft (not verified)');
+
+    // Take the report by keyboard: it shows in "Mine"; release it from there, take it again.
+    await annaRow.focus();
+    await page.keyboard.press('t');
+    await waitFor(async () => ((await annaRow.getByTestId('row-assigned').textContent()) === DOCTOR_NAME ? true : undefined), 10_000);
+    await page.keyboard.press('2');
+    await waitFor(async () => ((await page.locator('table.worklist[data-view="mine"] tbody tr').count()) === 1 ? true : undefined), 10_000);
+    expect(await rows.first().getAttribute('data-report-id')).toBe(amendedReport.id);
+    await screenshot(page, '2a-doctor-mine');
+    await rows
+      .first()
+      .getByRole('button', { name: /Release/ })
+      .click();
+    await page.getByTestId('worklist-empty').waitFor();
+    const released = await api(engine, 'GET', `/api/reports/${amendedReport.id}`, { token: doctorToken });
+    expect(released.body.assignedTo).toBeUndefined();
+    await page.keyboard.press('1');
+    await waitFor(
+      async () => ((await page.locator('table.worklist[data-view="to-read"] tbody tr').count()) === 2 ? true : undefined),
+      10_000,
+    );
+    await annaRow.getByRole('button', { name: /Take/ }).click();
+    await waitFor(async () => ((await annaRow.getByTestId('row-assigned').textContent()) === DOCTOR_NAME ? true : undefined), 10_000);
     await screenshot(page, '2-doctor-worklist');
 
     await page.keyboard.press('j');
@@ -265,6 +300,10 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByLabel('Conclusion').fill(fracture ? 'Undisplaced fracture of the fifth metacarpal.' : 'No fracture seen.');
     await screenshot(page, '4-doctor-amend-form');
     await page.getByRole('button', { name: 'Sign amended report' }).click();
+    // Nothing is sent during the undo window.
+    await page.getByTestId('undo-banner').waitFor();
+    expect((await api(engine, 'GET', `/api/reports/${amendedReport.id}`, { token: doctorToken })).body.status).toBe('preliminary');
+    await screenshot(page, '4a-doctor-sign-undo-window');
 
     // The console moves on to the next preliminary report: the other patient's.
     await page.waitForURL((url) => /\/reports\//.test(url.pathname) && !url.pathname.endsWith(amendedReport.id));
@@ -285,7 +324,17 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
       const agree = document.querySelector('main.report button.primary');
       return status === 'preliminary' && agree !== null && !agree.hasAttribute('disabled');
     });
+    // `a` starts the undo window; `u` takes it back and nothing is signed, even after the window has passed.
+    const secondId = new URL(page.url()).pathname.split('/').pop() as string;
     await page.keyboard.press('a');
+    await page.getByTestId('undo-banner').waitFor();
+    await page.keyboard.press('u');
+    await page.getByTestId('undo-banner').waitFor({ state: 'detached' });
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect((await api(engine, 'GET', `/api/reports/${secondId}`, { token: doctorToken })).body.status).toBe('preliminary');
+    expect(new URL(page.url()).pathname).toBe(`/reports/${secondId}`);
+    await page.keyboard.press('a');
+    await page.getByTestId('undo-banner').waitFor();
     await page.waitForFunction(() => location.pathname.endsWith('/worklist') || document.querySelector('[role="alert"]') !== null);
     // A failed sign shows the console's error: name it rather than time out.
     expect(await page.locator('[role="alert"]').allTextContents()).toEqual([]);
@@ -293,6 +342,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByText('No preliminary reports waiting').waitFor();
     const signed = await api<{ items: WorklistItem[] }>(engine, 'GET', '/api/reports?patientId=CONSOLE-P2', { token: doctorToken });
     expect(signed.body.items[0]?.status).toBe('final');
+    expect(signed.body.items[0]).toMatchObject({ signedBy: DOCTOR_NAME });
   });
 
   it('draws the AI–doctor agreement chart with the disagreement the doctor just signed', async () => {
@@ -323,9 +373,20 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
       250,
     );
     const page = await signIn('op-console');
+    const reportRequests: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.startsWith('/api/reports')) reportRequests.push(request.url());
+    });
+    await page.reload();
     await page.getByRole('heading', { name: 'Operations' }).waitFor();
     const deadTable = page.getByTestId('dead-letters');
     await deadTable.waitFor();
+    // One batched request for the recent reports and their delivery states, none per report.
+    expect(reportRequests.filter((url) => /\/api\/reports\/[0-9a-f]{24}/.test(url))).toEqual([]);
+    expect(reportRequests.some((url) => url.includes('include=deliveries'))).toBe(true);
+    // Channels the site did not configure say so.
+    expect(await page.locator('[data-testid="delivery-summary"] tr[data-channel="hl7"]').textContent()).toContain('Not configured');
+    expect(await page.locator('[data-testid="channel-states"] tr[data-channel="hl7"]').textContent()).toContain('off (not configured)');
     expect(await deadTable.locator('tbody tr').count()).toBe(2);
     const portalCells = await page.locator('[data-testid="delivery-summary"] tr[data-channel="portal"] td').allTextContents();
     expect(Number(portalCells[2]) + Number(portalCells[3])).toBe(2); // failed + dead
@@ -352,6 +413,93 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByTestId('dead-letters').waitFor();
     expect(await page.getByTestId('dead-letters').locator('tbody tr').count()).toBe(1);
     await screenshot(page, '7-operator-after-replay');
+
+    // The message browser: the webhook body that went out (no PDF bytes, no link secret), the failed attempt and the answer.
+    const reportId = (await api<JobRow & { payload: { reportId: string } }>(engine, 'GET', `/api/jobs/${job.id}`)).body.payload.reportId;
+    await page.getByText('Per report, with the messages sent').click();
+    await page
+      .locator(`[data-testid="per-report"] tr[data-report-id="${reportId}"]`)
+      .getByRole('button', { name: /Messages/ })
+      .click();
+    const portalMessages = page.locator('[data-testid="message-browser"] article[data-channel="portal"]');
+    await portalMessages.waitFor();
+    const sentText = (await portalMessages.getByTestId('sent-message').textContent()) ?? '';
+    expect(sentText).toContain('"event": "patient-document"');
+    expect(sentText).toContain('characters of base64 left out');
+    expect(sentText).toContain('(patient link, not shown)');
+    expect(sentText).not.toContain('/portal/');
+    const answers = await portalMessages.getByTestId('answer').allTextContents();
+    expect(answers.at(-1)).toMatch(/^HTTP 20\d$/);
+    expect(answers.length).toBeGreaterThanOrEqual(2);
+    expect(await portalMessages.textContent()).toMatch(/dead/);
+    await screenshot(page, '7a-operator-message-browser');
+
+    // Replay the rest by selection: one request, then nothing is dead.
+    const rest = page.getByTestId('dead-letters').locator('tbody tr');
+    await rest.first().getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Replay selected (1)' }).click();
+    await page.getByText('1 job queued again').waitFor();
+    await waitFor(async () => (portal.accepted.length === 2 ? true : undefined), 30_000);
+    await page.reload();
+    await page.getByText('No dead-lettered jobs.').waitFor();
+    await screenshot(page, '7b-operator-bulk-replayed');
+  });
+  it('finds the signed reports by view and filters, adds an addendum after the undo window, and signs the PDF with the display name', async () => {
+    const page = doctorPage;
+    await page.getByRole('link', { name: 'Worklist' }).click();
+    await page.getByRole('heading', { name: 'Worklist' }).waitFor();
+    const rows = page.locator('table.worklist[data-view="signed"] tbody tr');
+    await page.keyboard.press('3');
+    await waitFor(async () => ((await rows.count()) === 2 ? true : undefined), 10_000);
+    expect(await page.locator('table.worklist').textContent()).toContain(DOCTOR_NAME);
+    await page.getByLabel('Received from').fill('2000-01-01');
+    await page.getByLabel('Received to').fill('2000-01-02');
+    await page.getByTestId('worklist-empty').waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await waitFor(async () => ((await rows.count()) === 2 ? true : undefined), 10_000);
+    await page.keyboard.press('/');
+    await page.keyboard.type('konsole');
+    await waitFor(async () => ((await rows.count()) === 1 ? true : undefined), 10_000);
+    expect(await rows.first().getAttribute('data-report-id')).toBe(amendedReport.id);
+    // The doctor signed "hand" for this patient: a leg filter finds nothing, a hand filter finds it.
+    await page.getByLabel('Body part').selectOption('leg');
+    await page.getByTestId('worklist-empty').waitFor();
+    await page.getByLabel('Body part').selectOption('hand');
+    await waitFor(async () => ((await rows.count()) === 1 ? true : undefined), 10_000);
+    await screenshot(page, '5c-doctor-signed-filtered');
+    expect(page.url()).not.toContain('konsole');
+
+    await rows.first().getByRole('link', { name: /Open/ }).click();
+    await page.waitForURL(`**/reports/${amendedReport.id}`);
+    expect(await page.getByTestId('patient-name').textContent()).toBe('KONSOLE, ANNA');
+    expect(await page.getByRole('heading', { name: /AI draft, not verified/ }).textContent()).toMatch(/model \S+/);
+    expect(await page.getByTestId('signed-by').textContent()).toContain(DOCTOR_NAME);
+    await page.getByRole('button', { name: 'Addendum…' }).click();
+    expect(await page.getByRole('button', { name: 'Sign addendum' }).isDisabled()).toBe(true);
+    await page.getByLabel('Conclusion').press('End');
+    await page.getByLabel('Conclusion').pressSequentially('Follow-up view in two weeks.');
+    await page.getByRole('button', { name: 'Sign addendum' }).click();
+    await page.getByTestId('undo-banner').waitFor();
+    await screenshot(page, '5d-doctor-addendum-undo-window');
+    await page.getByTestId('undo-banner').waitFor({ state: 'detached', timeout: 15_000 });
+    await waitFor(
+      async () =>
+        (await page.getByTestId('conclusion').textContent())?.includes('Addendum: Follow-up view in two weeks.') ? true : undefined,
+      10_000,
+    );
+    const withAddendum = await api(engine, 'GET', `/api/reports/${amendedReport.id}`, { token: doctorToken });
+    expect(withAddendum.body.reviews).toHaveLength(2);
+    expect(withAddendum.body.review.by).toMatchObject({ username: 'dr-console', displayName: DOCTOR_NAME });
+    await screenshot(page, '5e-doctor-addendum-signed');
+
+    const pdf = await fetch(`http://127.0.0.1:${engine.httpPort}/api/reports/${amendedReport.id}/pdf`, {
+      headers: { authorization: `Bearer ${doctorToken}` },
+    });
+    expect(pdf.status).toBe(200);
+    const file = path.join(workspace.dir, 'addendum.pdf');
+    await fs.writeFile(file, Buffer.from(await pdf.arrayBuffer()));
+    const { stdout } = await execFileAsync('pdftotext', ['-enc', 'UTF-8', file, '-']);
+    expect(stdout.replace(/\s+/g, ' ')).toContain(`Signed by ${DOCTOR_NAME}`);
     expect(browserErrors).toEqual([]);
   });
 });

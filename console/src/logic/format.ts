@@ -31,3 +31,10 @@ export function formatPercent(fraction: number): string {
 export function countLabel(countClass: string): string {
   return countClass === '0' ? 'none' : countClass === '1' ? 'one' : 'two or more';
 }
+
+/** "2026-03-14 08:02 UTC": the same for every reader, whatever their time zone. */
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '—';
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

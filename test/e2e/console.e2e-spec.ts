@@ -17,6 +17,8 @@ import { tempWorkspace } from '../support/workspace';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, '..', '.tmp', 'console-screenshots');
 const TABLET = { width: 1180, height: 820 };
+const PHONE = { width: 390, height: 844 };
+const AXE_SOURCE = require.resolve('axe-core/axe.min.js');
 const PORTAL_SECRET = 'console-suite-portal-secret-0123456789';
 const DOCTOR_NAME = 'Dr. Console Reader';
 const execFileAsync = promisify(execFile);
@@ -86,6 +88,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     adminToken = await userToken(engine, 'clerk-console', 'admin-worker');
     doctorToken = await userToken(engine, 'dr-console', 'doctor', { displayName: DOCTOR_NAME });
     await userToken(engine, 'op-console', 'operator');
+    await userToken(engine, 'pat-console', 'patient', { patientId: 'CONSOLE-P1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -111,8 +114,8 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
   });
 
   /** A fresh browser context (no cookies, no storage) signed in through the console's form. */
-  const signIn = async (username: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: TABLET });
+  const signIn = async (username: string, viewport = TABLET): Promise<Page> => {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => browserErrors.push(`${username}: ${error.message}`));
@@ -125,6 +128,19 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     return page;
+  };
+
+  /** axe-core's WCAG 2.1 A/AA rules in the page; the serious and critical findings, named. */
+  const accessibilityProblems = async (page: Page): Promise<string[]> => {
+    await page.evaluate(await fs.readFile(AXE_SOURCE, 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+    });
+    return violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   };
 
   const screenshot = (page: Page, name: string): Promise<Buffer> =>
@@ -247,6 +263,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await annaRow.getByRole('button', { name: /Take/ }).click();
     await waitFor(async () => ((await annaRow.getByTestId('row-assigned').textContent()) === DOCTOR_NAME ? true : undefined), 10_000);
     await screenshot(page, '2-doctor-worklist');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await page.keyboard.press('j');
     expect(await rows.nth(1).getAttribute('aria-selected')).toBe('true');
@@ -500,6 +517,44 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await fs.writeFile(file, Buffer.from(await pdf.arrayBuffer()));
     const { stdout } = await execFileAsync('pdftotext', ['-enc', 'UTF-8', file, '-']);
     expect(stdout.replace(/\s+/g, ' ')).toContain(`Signed by ${DOCTOR_NAME}`);
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('shows the patient on a phone their own signed report in plain words, in English or German, with the PDF, accessible', async () => {
+    const base = `http://127.0.0.1:${engine.httpPort}`;
+    const manifest = await fetch(`${base}/manifest.webmanifest`);
+    expect(manifest.headers.get('content-type')).toContain('application/manifest+json');
+    const icons = ((await manifest.json()) as { icons: Array<{ src: string; sizes: string }> }).icons;
+    expect(icons.map((icon) => icon.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    for (const icon of icons) expect((await fetch(`${base}${icon.src}`)).status).toBe(200);
+
+    const page = await signIn('pat-console', PHONE);
+    await page.getByRole('heading', { name: 'Your X-ray reports' }).waitFor();
+    const reports = page.locator('ul.patient-reports article');
+    await waitFor(async () => ((await reports.count()) === 1 ? true : undefined), 10_000);
+    // Only the patient's own report (CONSOLE-P1), signed "no fracture" or "fracture" of the hand by the doctor.
+    expect(await reports.first().getAttribute('data-report-id')).toBe(amendedReport.id);
+    expect(await page.getByTestId('plain-summary').textContent()).toMatch(
+      /^(No broken bone|A broken bone) \(fracture\) was found on the X-ray of your hand\.$/,
+    );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, '8-patient-phone');
+
+    await page.getByRole('button', { name: /Open the PDF/ }).click();
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: /Download the PDF/ }).click();
+    const download = await downloading;
+    const saved = path.join(workspace.dir, 'patient.pdf');
+    await download.saveAs(saved);
+    expect((await fs.readFile(saved)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+
+    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('heading', { name: 'Ihre Röntgenbefunde' }).waitFor();
+    expect(await page.getByTestId('plain-summary').textContent()).toMatch(/Röntgenbild \(Hand\)/);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, '8a-patient-phone-german');
     expect(browserErrors).toEqual([]);
   });
 });

@@ -26,6 +26,10 @@ const execFileAsync = promisify(execFile);
 interface WorklistItem {
   id: string;
   patientId: string;
+  patientName?: string;
+  birthDate?: string;
+  accessionNumber?: string;
+  studyDate?: string;
   imageCount: number;
   status: string;
   findings: { fracture: boolean; countClass: string; bodyPart: string };
@@ -204,19 +208,52 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByRole('heading', { name: 'New record' }).waitFor();
     expect(await page.getByRole('link', { name: 'Worklist' }).count()).toBe(0);
     await page.getByLabel('Patient id (required)').fill('CONSOLE-P1');
-    await page.getByLabel('Name (Family^Given)').fill('KONSOLE^ANNA');
+    await page.getByLabel('Family name').fill('KONSOLE');
+    await page.getByLabel('Given name').fill('ANNA');
     await page.getByLabel('Birth date').fill('1975-06-30');
     await page.getByLabel('Sex').selectOption('F');
+    await page.getByLabel('Accession number').fill('ACC-CON-1');
+    await page.getByLabel('Study date').fill('2026-03-14');
     await page.getByLabel('Body part').selectOption('HAND');
-    await page.setInputFiles('#images', [path.join(FIXTURE_IMAGES, images[4] as string), path.join(FIXTURE_IMAGES, images[5] as string)]);
+    const jpeg = async (name: string): Promise<{ name: string; mimeType: string; buffer: Buffer }> => ({
+      name,
+      mimeType: 'image/jpeg',
+      buffer: await fs.readFile(path.join(FIXTURE_IMAGES, name)),
+    });
+    await page.setInputFiles('#images', [
+      await jpeg(images[4] as string),
+      await jpeg(images[5] as string),
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    ]);
+    const refused = page.getByText('Not an image Osteon reads: notes.txt');
+    await refused.waitFor();
+    // Record the upload progress the form shows while the bytes leave.
+    await page.evaluate(() => {
+      const seen = window as unknown as { maxProgress: number };
+      seen.maxProgress = -1;
+      new MutationObserver(() => {
+        const bar = document.querySelector('progress[data-testid="upload-progress"]') as HTMLProgressElement | null;
+        if (bar) seen.maxProgress = Math.max(seen.maxProgress, bar.value);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await page.getByRole('button', { name: 'Create record with 2 images' }).click();
     const uploaded = page.getByTestId('uploaded-record');
     await uploaded.waitFor();
     expect(await uploaded.textContent()).toContain('CONSOLE-P1: 2 images stored');
+    // The earlier attempt's error is gone, and the progress bar went up and away.
+    expect(await refused.count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { maxProgress: number }).maxProgress)).toBeGreaterThanOrEqual(0);
+    expect(await page.getByTestId('upload-progress').count()).toBe(0);
     expect(page.url()).not.toContain('CONSOLE-P1');
     await screenshot(page, '1-admin-upload');
     const item = await reportOf('CONSOLE-P1', 2);
     expect(item.status).toBe('preliminary');
+    expect(item).toMatchObject({
+      patientName: 'KONSOLE^ANNA',
+      birthDate: '19750630',
+      accessionNumber: 'ACC-CON-1',
+      studyDate: '2026-03-14',
+    });
   });
 
   it('shows the doctor the worklist with badges, moves with j/k, and opens a report with its images and heat maps', async () => {
@@ -238,6 +275,8 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     const annaRow = page.locator(`tr[data-report-id="${amendedReport.id}"]`);
     expect(await annaRow.getByTestId('patient-name').textContent()).toBe('KONSOLE, ANNA');
     expect(await annaRow.textContent()).toContain('1975-06-30');
+    expect(await annaRow.textContent()).toContain('2026-03-14');
+    expect(await annaRow.textContent()).toContain('acc. ACC-CON-1');
     expect(await page.locator('table.worklist thead').textContent()).toContain('AI draft (not verified)');
 
     // Take the report by keyboard: it shows in "Mine"; release it from there, take it again.
@@ -365,15 +404,26 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
   it('draws the AI–doctor agreement chart with the disagreement the doctor just signed', async () => {
     const page = doctorPage;
     await page.getByRole('link', { name: 'Analytics' }).click();
-    const bars = page.locator('[data-testid="chart-agreement"] g.bar');
+    const bars = page.locator('[data-testid="chart-agreement"] tr.datum');
     await waitFor(async () => ((await bars.count()) > 0 ? true : undefined), 20_000);
-    const descriptions = await bars.locator('title').allTextContents();
+    const descriptions = await bars.locator('td').allTextContents();
     const totals = descriptions
       .map((text) => /(\d+) of (\d+) reviewed/.exec(text))
       .map((match) => ({ agreed: Number(match?.[1]), reviewed: Number(match?.[2]) }));
     expect(totals.reduce((sum, row) => sum + row.reviewed, 0)).toBe(2);
     expect(totals.reduce((sum, row) => sum + row.agreed, 0)).toBe(1);
-    expect(await page.locator('[data-testid="chart-volume"] g.bar').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="chart-volume"] tr.datum').count()).toBeGreaterThan(0);
+    // Chart.js drew each chart on its canvas (a maintained library, not hand-drawn axes).
+    const canvases = page.locator('.chart canvas[data-rendered="true"]');
+    await waitFor(async () => ((await canvases.count()) >= 3 ? true : undefined), 10_000);
+    const drawn = await canvases.first().evaluate((canvas: HTMLCanvasElement) => {
+      const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      for (let index = 3; index < pixels.length; index += 4) if ((pixels[index] as number) > 0) painted += 1;
+      return { width: canvas.width, painted };
+    });
+    expect(drawn.width).toBeGreaterThan(100);
+    expect(drawn.painted).toBeGreaterThan(500);
     await screenshot(page, '5-doctor-analytics');
     await page.setViewportSize({ width: 768, height: 1024 });
     await screenshot(page, '5b-doctor-analytics-tablet-portrait');

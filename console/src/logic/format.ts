@@ -38,3 +38,10 @@ export function formatDateTime(iso: string): string {
   if (Number.isNaN(date.getTime())) return '—';
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** Axis labels for durations: tenths of a second below 10 s, so 0.5 s steps never print "1 s, 1 s". */
+export function formatAxisDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 10) return `${Number(seconds.toFixed(1))} s`;
+  return formatDuration(seconds);
+}

@@ -106,6 +106,9 @@ export interface AppConfig {
   };
   readonly portal: {
     readonly institutionName: string;
+    /** The PDF language when the patient chose none; `localesDir` holds a site's extra or changed texts. */
+    readonly pdfLanguage: string;
+    readonly pdfLocalesDir: string | undefined;
     /** Unset: the portal channel is off (nothing scheduled); the PDF API still works. */
     readonly webhookUrl: string | undefined;
     readonly secret: string | undefined;
@@ -239,6 +242,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     portal: {
       institutionName: e.OSTEON_INSTITUTION_NAME,
+      pdfLanguage: e.OSTEON_PDF_LANGUAGE,
+      pdfLocalesDir: e.OSTEON_PDF_LOCALES_DIR,
       webhookUrl: e.OSTEON_PORTAL_URL,
       secret: e.OSTEON_PORTAL_SECRET,
       linkTtlHours: e.OSTEON_PORTAL_LINK_TTL_HOURS,

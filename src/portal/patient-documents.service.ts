@@ -71,13 +71,13 @@ export class PatientDocumentsService {
   }
 
   /** The PDF of one of the patient's own signed reports. */
-  async forPatient(patientId: string | undefined, reportId: string): Promise<PatientPdf> {
+  async forPatient(patientId: string | undefined, reportId: string, language?: string): Promise<PatientPdf> {
     const notFound = new PortalException(PortalErrorCode.ReportNotFound, 'no such report');
     const report = await this.reports.get(reportId).catch((error: unknown) => {
       throw isReportNotFound(error) ? notFound : error;
     });
     if (!patientId || report.patient.patientId !== patientId || !isSigned(report)) throw notFound;
-    return this.pdfs.render(report);
+    return this.pdfs.render(report, language);
   }
 
   /** The PDF a patient link was issued for: that version, while it is signed and the link lives. */

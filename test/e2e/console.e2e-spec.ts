@@ -598,6 +598,10 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     const saved = path.join(workspace.dir, 'patient.pdf');
     await download.saveAs(saved);
     expect((await fs.readFile(saved)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const { stdout: englishText } = await execFileAsync('pdftotext', ['-enc', 'UTF-8', saved, '-']);
+    expect(englishText).toContain('your X-ray report');
+    expect(englishText).toContain('Date of the X-ray');
+    expect(englishText.replace(/\s+/g, ' ')).toContain('14 March 2026');
 
     await page.getByLabel('Language').selectOption('de');
     await page.getByRole('heading', { name: 'Ihre Röntgenbefunde' }).waitFor();
@@ -605,6 +609,16 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('de');
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, '8a-patient-phone-german');
+    // The PDF follows the page's language.
+    await page.getByRole('button', { name: /PDF öffnen/ }).click();
+    const germanDownload = page.waitForEvent('download');
+    await page.getByRole('link', { name: /PDF herunterladen/ }).click();
+    const germanFile = path.join(workspace.dir, 'patient-de.pdf');
+    await (await germanDownload).saveAs(germanFile);
+    const { stdout: germanText } = await execFileAsync('pdftotext', ['-enc', 'UTF-8', germanFile, '-']);
+    expect(germanText.replace(/\s+/g, ' ')).toContain('Korrigierter Befund: Ihr Röntgenbefund');
+    expect(germanText.replace(/\s+/g, ' ')).toContain('14. März 2026');
+    expect(germanText.replace(/\s+/g, ' ')).toContain(`Unterschrieben von ${DOCTOR_NAME}`);
     expect(browserErrors).toEqual([]);
   });
 });

@@ -74,13 +74,19 @@ export function PatientReports({ session }: { session: Session }) {
   const [pdfs, setPdfs] = useState<Record<string, string>>({});
   const [preparing, setPreparing] = useState<string>();
 
-  useEffect(() => () => Object.values(pdfs).forEach((url) => URL.revokeObjectURL(url)), []);
+  // A PDF is fetched in the page's language: a new language fetches again.
+  useEffect(() => {
+    setPdfs((current) => {
+      Object.values(current).forEach((url) => URL.revokeObjectURL(url));
+      return {};
+    });
+  }, [lang]);
 
   const preparePdf = async (report: PatientReport): Promise<void> => {
     if (pdfs[report.id]) return;
     setPreparing(report.id);
     try {
-      const url = await imageUrl(session, report.pdfUrl);
+      const url = await imageUrl(session, `${report.pdfUrl}?lang=${encodeURIComponent(lang)}`);
       setPdfs((current) => ({ ...current, [report.id]: url }));
     } finally {
       setPreparing(undefined);

@@ -6,11 +6,12 @@ import { ReportsModule } from '../reports/reports.module';
 import { AnalyseStudyHandler } from './analyse-study.handler';
 import { IMAGE_ANALYSER } from './image-analyser';
 import { InferenceImageAnalyser } from './inference-image.analyser';
+import { ReceivePriority } from './receive-priority';
 import { StudyAssemblyService } from './study-assembly.service';
 
 @Module({
   imports: [DicomModule, InferenceModule, OrdersModule, ReportsModule],
-  providers: [AnalyseStudyHandler, StudyAssemblyService, { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser }],
+  providers: [AnalyseStudyHandler, ReceivePriority, StudyAssemblyService, { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser }],
   exports: [StudyAssemblyService],
 })
 export class AnalysisModule {}

@@ -9,6 +9,7 @@ import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from '
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
 import { FindStatus } from './dicom.constants';
+import { IngestActivity } from './ingest-activity';
 import { IngestService } from './ingest.service';
 import { guardConnection } from './connection-guard';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
@@ -32,6 +33,7 @@ export class DicomScpChannel {
     private readonly blobs: BlobStoreRepository,
     private readonly ingest: IngestService,
     private readonly queries: QueryService,
+    private readonly activity: IngestActivity,
   ) {
     dimseLog.setLevel('error');
     Implementation.setImplementationClassUid(OSTEON_IMPLEMENTATION_CLASS_UID);
@@ -95,7 +97,10 @@ export class DicomScpChannel {
         associationRequested: () => guard.associationRequested(),
         isCallingAeAllowed: (callingAeTitle) => allowed.length === 0 || allowed.includes(callingAeTitle),
         isCalledAeOurs: (calledAeTitle) => calledAeTitle === this.config.dicom.aeTitle,
-        createStagingWriter: (header) => this.blobs.createStagingWriter(header),
+        createStagingWriter: (header) => {
+          this.activity.touch();
+          return this.blobs.createStagingWriter(header);
+        },
         store: (writer, context) => guard.busy(this.store(writer, context)),
         find: (sopClassUid, identifier) => guard.busy(this.find(sopClassUid, identifier, correlationId)),
       },

@@ -84,8 +84,6 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
         OSTEON_PORTAL_SECRET: PORTAL_SECRET,
         OSTEON_PORTAL_TIMEOUT_MS: '2000',
         OSTEON_PORTAL_SWEEP_MS: '3600000',
-        // Deliveries retry until a maximum age: a tiny one for the portal dead-letters its deliveries within seconds.
-        OSTEON_PORTAL_MAX_AGE_HOURS: '0.0005',
         OSTEON_JOB_BACKOFF_MS: '300',
         OSTEON_JOB_BACKOFF_MAX_MS: '600',
         OSTEON_PORTAL_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const { BlobStoreRepository } = await import('../src/storage/blob-store.repository');
   const { PatientPdfService } = await import('../src/portal/patient-pdf.service');
   const { PdfPrinterRepository } = await import('../src/portal/pdf-printer.repository');
+  const { PdfLanguagesRepository } = await import('../src/portal/pdf-languages.repository');
   const { ReportImagesService } = await import('../src/portal/report-images.service');
   const { ImageService } = await import('../src/imaging/image.service');
   const { PixelWorkerPool } = await import('../src/imaging/pixel-worker.pool');
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
 
   // The originals as the engine stores them: DICOM files in a content-addressed blob store.
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-bench-pdf-'));
-  const config = { dataDir: work, portal: { institutionName: 'Klinikum Süd, Notaufnahme' } } as unknown as AppConfig;
+  const config = { dataDir: work, portal: { institutionName: 'Klinikum Süd, Notaufnahme', pdfLanguage: 'en' } } as unknown as AppConfig;
   const blobs = new BlobStoreRepository(config);
   await blobs.initialise();
   const { data, info } = await sharp(FIXTURE_IMAGE).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
 
   const images = new ImageService(new PixelWorkerPool({ workers: 1 }), blobs);
   const printer = new PdfPrinterRepository();
-  const service = new PatientPdfService(config, new ReportImagesService(images, heatmaps), printer);
+  const service = new PatientPdfService(config, new ReportImagesService(images, heatmaps), printer, new PdfLanguagesRepository(config));
   const timeIt = async (label: string, run: () => Promise<unknown>): Promise<{ label: string; p50: number; p95: number; mean: number }> => {
     for (let i = 0; i < 3; i += 1) await run();
     const samples: number[] = [];

@@ -80,3 +80,36 @@ export async function login(username: string, password: string): Promise<Session
   const result = await postJson<{ accessToken: string; role: Role }>(undefined, '/api/auth/login', { username, password });
   return { token: result.accessToken, role: result.role, username };
 }
+
+/** POST of a form with upload progress (fetch cannot report it): `onProgress` gets 0…1 as the bytes leave. */
+export function postFormWithProgress<T>(
+  session: Session,
+  path: string,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('authorization', `Bearer ${session.token}`);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'The upload failed: no answer from the server.'));
+    xhr.onload = () => {
+      if (xhr.status === 401) onUnauthorised();
+      const body = xhr.response as { message?: unknown } | null;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
+      else {
+        const message = body?.message
+          ? Array.isArray(body.message)
+            ? body.message.join('; ')
+            : String(body.message)
+          : `${xhr.status} ${xhr.statusText}`;
+        reject(new ApiError(xhr.status, message));
+      }
+    };
+    xhr.send(form);
+  });
+}

@@ -1,83 +1,76 @@
-import { bucketLabel, layoutBars, niceTicks } from './logic/chart-scale';
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
+import { useEffect, useRef } from 'preact/hooks';
+import { bucketLabel } from './logic/chart-scale';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 export interface BarDatum {
   readonly label: string;
   readonly value: number;
-  /** Read out by screen readers and shown as a tooltip, e.g. "hand: 50% of 4 reviewed". */
+  /** Read out by screen readers, shown as the tooltip and in the data table, e.g. "hand: 50% of 4 reviewed". */
   readonly description: string;
-  /** Printed above the bar. */
-  readonly valueLabel?: string;
 }
 
 interface BarChartProps {
   readonly title: string;
   readonly data: readonly BarDatum[];
   readonly axisMax?: number;
+  /** Axis tick labels; distinct values must give distinct labels (see formatAxisDuration). */
   readonly formatTick?: (value: number) => string;
   readonly testId?: string;
   /** Whole-number axis (counts). */
   readonly integer?: boolean;
 }
 
-const WIDTH = 560;
-const HEIGHT = 240;
-const MARGIN = { top: 20, right: 12, bottom: 40, left: 48 };
+const BAR_COLOUR = '#0b57c2';
+const TEXT_COLOUR = '#14181f';
+const GRID_COLOUR = '#c9ced8';
 
-/** A vertical bar chart as inline SVG; every bar has a text alternative and the data is listed in a table below. */
+/** A vertical bar chart drawn by Chart.js on a canvas, with a text alternative and the data in a table below. */
 export function BarChart({ title, data, axisMax, formatTick = String, testId, integer = false }: BarChartProps) {
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
-  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const ticks = niceTicks(axisMax ?? Math.max(0, ...data.map((datum) => datum.value)), 4, integer);
-  const top = ticks[ticks.length - 1] ?? 1;
-  const bars = layoutBars(
-    data.map((datum) => datum.value),
-    plotWidth,
-    plotHeight,
-    top,
-  );
-  const everyNth = Math.max(1, Math.ceil(data.length / 12));
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart<'bar'> | undefined>(undefined);
+
+  useEffect(() => {
+    if (!canvas.current || data.length === 0) return undefined;
+    chart.current = new Chart(canvas.current, {
+      type: 'bar',
+      data: {
+        labels: data.map((datum) => datum.label),
+        datasets: [{ data: data.map((datum) => datum.value), backgroundColor: BAR_COLOUR, maxBarThickness: 48, minBarLength: 1 }],
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (item) => data[item.dataIndex]?.description ?? '' } },
+        },
+        scales: {
+          x: { ticks: { color: TEXT_COLOUR, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+          y: {
+            beginAtZero: true,
+            ...(axisMax !== undefined ? { max: axisMax } : {}),
+            ticks: { color: TEXT_COLOUR, precision: integer ? 0 : undefined, callback: (value) => formatTick(Number(value)) },
+            grid: { color: GRID_COLOUR },
+          },
+        },
+      },
+    });
+    canvas.current.dataset.rendered = 'true';
+    return () => {
+      chart.current?.destroy();
+      chart.current = undefined;
+    };
+  }, [JSON.stringify(data), axisMax, integer]);
+
   return (
     <figure class="chart" data-testid={testId}>
       {data.length > 0 && (
-        <svg
-          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-          role="img"
-          aria-label={`${title}: ${data.map((datum) => datum.description).join('; ') || 'no data'}`}
-        >
-          <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-            {ticks.map((tick) => {
-              const y = plotHeight - (tick / top) * plotHeight;
-              return (
-                <g key={tick} class="tick">
-                  <line x1={0} x2={plotWidth} y1={y} y2={y} />
-                  <text x={-8} y={y} dy="0.32em" text-anchor="end">
-                    {formatTick(tick)}
-                  </text>
-                </g>
-              );
-            })}
-            {bars.map((bar, index) => {
-              const datum = data[index] as BarDatum;
-              return (
-                <g key={datum.label} class="bar" data-label={datum.label} data-value={datum.value}>
-                  <title>{datum.description}</title>
-                  <rect x={bar.x} y={bar.y} width={bar.width} height={Math.max(bar.height, datum.value > 0 ? 1 : 0)} rx={2} />
-                  {datum.valueLabel && (
-                    <text x={bar.x + bar.width / 2} y={bar.y - 5} text-anchor="middle" class="value">
-                      {datum.valueLabel}
-                    </text>
-                  )}
-                  {index % everyNth === 0 && (
-                    <text x={bar.x + bar.width / 2} y={plotHeight + 18} text-anchor="middle" class="axis-label">
-                      {datum.label}
-                    </text>
-                  )}
-                </g>
-              );
-            })}
-            <line class="axis" x1={0} x2={plotWidth} y1={plotHeight} y2={plotHeight} />
-          </g>
-        </svg>
+        <div class="chart-canvas">
+          <canvas ref={canvas} role="img" aria-label={`${title}: ${data.map((datum) => datum.description).join('; ')}`} />
+        </div>
       )}
       {data.length === 0 && <p class="muted">No data yet.</p>}
       <figcaption>{title}</figcaption>
@@ -87,7 +80,7 @@ export function BarChart({ title, data, axisMax, formatTick = String, testId, in
           <table>
             <tbody>
               {data.map((datum) => (
-                <tr key={datum.label}>
+                <tr key={datum.label} class="datum" data-label={datum.label} data-value={datum.value}>
                   <th scope="row">{datum.label}</th>
                   <td>{datum.description}</td>
                 </tr>

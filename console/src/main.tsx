@@ -6,6 +6,7 @@ import { navigate, usePathname } from './router';
 import { Analytics } from './screens/Analytics';
 import { Login } from './screens/Login';
 import { Operations } from './screens/Operations';
+import { PatientReports } from './screens/PatientReports';
 import { ReportView } from './screens/ReportView';
 import { Upload } from './screens/Upload';
 import { Worklist } from './screens/Worklist';
@@ -24,11 +25,13 @@ function Screen({ session, pathname }: { session: Session; pathname: string }) {
       return <Operations session={session} />;
     case 'analytics':
       return <Analytics session={session} />;
+    case 'my-reports':
+      return <PatientReports session={session} />;
     case 'none':
       return (
         <main id="main">
           <h1>No screens for this role</h1>
-          <p>The console is for admin workers, doctors and operators.</p>
+          <p>The console is for admin workers, doctors, operators and patients.</p>
         </main>
       );
   }

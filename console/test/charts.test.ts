@@ -1,28 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bucketLabel, layoutBars, niceTicks } from '../src/logic/chart-scale';
+import { bucketLabel } from '../src/logic/chart-scale';
+import { formatAxisDuration } from '../src/logic/format';
 import { colouriseHeatmap, heatColour } from '../src/logic/heatmap-colours';
 
-describe('chart scales', () => {
-  it('picks round axis steps that cover the largest value', () => {
-    expect(niceTicks(7)).toEqual([0, 2, 4, 6, 8]);
-    expect(niceTicks(1)).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(niceTicks(0)).toEqual([0, 1]);
-    expect(niceTicks(130)).toEqual([0, 50, 100, 150]);
-  });
-
-  it('uses whole-number steps for counts', () => {
-    expect(niceTicks(2, 4, true)).toEqual([0, 1, 2]);
-    expect(niceTicks(9, 4, true)).toEqual([0, 2, 4, 6, 8, 10]);
-  });
-
-  it('scales bars to the axis maximum and keeps them inside their slots', () => {
-    const bars = layoutBars([0, 5, 10], 300, 100, 10);
-    expect(bars.map((bar) => bar.height)).toEqual([0, 50, 100]);
-    expect(bars[2]?.y).toBe(0);
-    for (const [index, bar] of bars.entries()) {
-      expect(bar.x).toBeGreaterThanOrEqual(index * 100);
-      expect(bar.x + bar.width).toBeLessThanOrEqual((index + 1) * 100);
-    }
+describe('chart labels', () => {
+  it('labels a seconds axis with tenths, so neighbouring ticks never read the same', () => {
+    const ticks = [0, 0.5, 1, 1.5, 2, 2.5].map(formatAxisDuration);
+    expect(ticks).toEqual(['0 s', '0.5 s', '1 s', '1.5 s', '2 s', '2.5 s']);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(formatAxisDuration(90)).toBe('1 min');
   });
 
   it('labels hour and day buckets from the API in UTC', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobChannel, summariseDeliveries } from '../src/logic/deliveries';
-import { patientProblems, splitAcceptedFiles } from '../src/logic/upload';
+import { channelStateLabel, jobChannel, summariseDeliveries } from '../src/logic/deliveries';
+import { dicomPersonName, NO_PATIENT, patientProblems, recordFormFields, splitAcceptedFiles } from '../src/logic/upload';
 
 const state = (status: 'pending' | 'delivered' | 'failed' | 'dead') => ({ status, contentVersion: 1, attempts: 1 });
 
@@ -18,6 +18,12 @@ describe('delivery summary', () => {
     });
     expect(summary.find((row) => row.channel === 'portal')?.counts.dead).toBe(1);
     expect(summary.find((row) => row.channel === 'hl7')?.none).toBe(3);
+    expect(summariseDeliveries([{}], ['portal']).map((row) => row.channel)).toEqual(['portal']);
+  });
+
+  it('says a channel that is off is not configured', () => {
+    expect(channelStateLabel('off')).toBe('off (not configured)');
+    expect(channelStateLabel('down')).toBe('down');
   });
 
   it('names a delivery job by its channel', () => {
@@ -38,8 +44,29 @@ describe('record upload', () => {
     expect(rejected.map((file) => file.name)).toEqual(['notes.pdf']);
   });
 
-  it('asks for a patient id, a well-formed birth date and at least one image', () => {
-    expect(patientProblems({ patientId: ' ', patientName: '', birthDate: '03.02.1980', sex: '' }, 0)).toHaveLength(3);
-    expect(patientProblems({ patientId: 'P1', patientName: '', birthDate: '1980-02-03', sex: 'F' }, 1)).toEqual([]);
+  it('asks for a patient id, well-formed dates and at least one image', () => {
+    expect(patientProblems({ ...NO_PATIENT, patientId: ' ', birthDate: '03.02.1980' }, 0)).toHaveLength(3);
+    expect(patientProblems({ ...NO_PATIENT, patientId: 'P1', studyDate: '14.03.2026' }, 1)).toEqual([
+      'The study date must look like 2026-03-14.',
+    ]);
+    expect(patientProblems({ ...NO_PATIENT, patientId: 'P1', birthDate: '1980-02-03', sex: 'F' }, 1)).toEqual([]);
+  });
+
+  it('builds the DICOM name from family and given name, and sends only the fields filled in', () => {
+    expect(dicomPersonName(' Konsole ', 'Anna Maria')).toBe('Konsole^Anna Maria');
+    expect(dicomPersonName('Solo', '')).toBe('Solo');
+    expect(dicomPersonName('', '')).toBeUndefined();
+    expect(dicomPersonName('A^B', 'C=D')).toBe('A B^C D');
+    const fields = recordFormFields(
+      { ...NO_PATIENT, patientId: ' P1 ', familyName: 'Konsole', givenName: 'Anna', accessionNumber: 'A-1', studyDate: '2026-03-14' },
+      'HAND',
+    );
+    expect(fields).toEqual([
+      ['patientId', 'P1'],
+      ['patientName', 'Konsole^Anna'],
+      ['accessionNumber', 'A-1'],
+      ['studyDate', '2026-03-14'],
+      ['bodyPart', 'HAND'],
+    ]);
   });
 });

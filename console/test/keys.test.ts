@@ -2,12 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { moveSelection, reportCommand, worklistCommand } from '../src/logic/keys';
 
 describe('keyboard shortcuts', () => {
-  it('maps j/k, Enter and a on the worklist', () => {
+  it('maps j/k, Enter, t, / and the view keys on the worklist, and never signs from it', () => {
     expect(worklistCommand({ key: 'j' })).toBe('next');
     expect(worklistCommand({ key: 'k' })).toBe('previous');
     expect(worklistCommand({ key: 'Enter' })).toBe('open');
-    expect(worklistCommand({ key: 'a' })).toBe('agree');
+    expect(worklistCommand({ key: 't' })).toBe('take');
+    expect(worklistCommand({ key: '/' })).toBe('search');
+    expect(worklistCommand({ key: '3' })).toBe('view-3');
+    expect(worklistCommand({ key: 'a' })).toBeUndefined();
     expect(worklistCommand({ key: 'x' })).toBeUndefined();
+  });
+
+  it('maps a (sign, with undo), u (undo) and t (take or release) on a report', () => {
+    expect(reportCommand({ key: 'a' })).toBe('agree');
+    expect(reportCommand({ key: 'u' })).toBe('undo');
+    expect(reportCommand({ key: 't' })).toBe('take');
+    expect(reportCommand({ key: 'Escape' })).toBe('back');
   });
 
   it('never fires while the user types in a field or holds a modifier', () => {

@@ -6,7 +6,7 @@ describe('screens per role', () => {
     expect(navigationFor('admin-worker').map((entry) => entry.screen)).toEqual(['upload']);
     expect(navigationFor('doctor').map((entry) => entry.screen)).toEqual(['worklist', 'analytics']);
     expect(navigationFor('operator').map((entry) => entry.screen)).toEqual(['operations', 'analytics']);
-    expect(navigationFor('patient')).toEqual([]);
+    expect(navigationFor('patient').map((entry) => entry.screen)).toEqual(['my-reports']);
   });
 
   it('sends a role that opens another role’s screen to its own home', () => {
@@ -14,6 +14,8 @@ describe('screens per role', () => {
     expect(resolveRoute('operator', '/upload')).toEqual({ screen: 'operations' });
     expect(resolveRoute('admin-worker', '/reports/abc')).toEqual({ screen: 'upload' });
     expect(homePath('doctor')).toBe('/worklist');
+    expect(resolveRoute('patient', '/worklist')).toEqual({ screen: 'my-reports' });
+    expect(resolveRoute('patient', '/reports/665f1c0e2a9b4c0012345678')).toEqual({ screen: 'my-reports' });
   });
 
   it('opens a report by its opaque id for a doctor and ignores anything that is not an id', () => {

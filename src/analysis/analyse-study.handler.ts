@@ -76,6 +76,7 @@ export class AnalyseStudyHandler implements OnModuleInit {
     await this.reports.applyAnalysis({
       studyInstanceUid,
       accessionNumber: first.accessionNumber,
+      studyDate: first.studyDay,
       patient: { patientId: first.patientId, name: first.patientName, birthDate: first.patientBirthDate, sex: first.patientSex },
       images,
       notAnalysed,

@@ -111,6 +111,9 @@ export interface AppConfig {
   };
   readonly portal: {
     readonly institutionName: string;
+    /** The PDF language when the patient chose none; `localesDir` holds a site's extra or changed texts. */
+    readonly pdfLanguage: string;
+    readonly pdfLocalesDir: string | undefined;
     /** Unset: the portal channel is off (nothing scheduled); the PDF API still works. */
     readonly webhookUrl: string | undefined;
     readonly secret: string | undefined;
@@ -247,6 +250,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     viewer: { dir: path.resolve(e.OSTEON_VIEWER_DIR ?? path.join(repositoryRoot(), 'vendor', 'ohif-viewer')) },
     portal: {
       institutionName: e.OSTEON_INSTITUTION_NAME,
+      pdfLanguage: e.OSTEON_PDF_LANGUAGE,
+      pdfLocalesDir: e.OSTEON_PDF_LOCALES_DIR,
       webhookUrl: e.OSTEON_PORTAL_URL,
       secret: e.OSTEON_PORTAL_SECRET,
       linkTtlHours: e.OSTEON_PORTAL_LINK_TTL_HOURS,

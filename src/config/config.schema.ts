@@ -113,6 +113,13 @@ export const environmentSchema = z.object({
   // --- portal: patient PDF and portal delivery (src/portal) ---
   /** Shown at the top of every patient PDF. */
   OSTEON_INSTITUTION_NAME: z.string().trim().min(1).max(120).default('Emergency Department Radiology'),
+  /** The patient PDF's language when the patient has not chosen one (en, de, or one in OSTEON_PDF_LOCALES_DIR). */
+  OSTEON_PDF_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'must be a two-letter language code')
+    .default('en'),
+  /** A folder of <lang>.json files whose texts override or add to the shipped PDF languages. */
+  OSTEON_PDF_LOCALES_DIR: z.string().min(1).optional(),
   /** Patient portal webhook; the portal channel is off unless set. */
   OSTEON_PORTAL_URL: z.string().url().optional(),
   /** HMAC-SHA256 key for the webhook signature; required with OSTEON_PORTAL_URL. */

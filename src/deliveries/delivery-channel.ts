@@ -30,10 +30,18 @@ export type Settlement =
   /** The receiver is where this content came from: marked delivered without an attempt (no echo). */
   | { readonly kind: 'not-sent'; readonly references: Readonly<Record<string, unknown>> };
 
-/** What the receiver accepted: the references to keep, and a warning an operator should see. */
+/** What the receiver accepted: the references to keep, a warning an operator should see, what it answered. */
 export interface Sent {
   readonly references: Readonly<Record<string, unknown>>;
   readonly warning?: string;
+  /** The receiver's answer in words (ACK code and text, HTTP status); the references when absent. */
+  readonly answer?: string;
+}
+
+/** What a channel sends, as text an operator can read: no document bytes, no link secrets. */
+export interface DeliveredMessage {
+  readonly contentType: string;
+  readonly text: string;
 }
 
 /**
@@ -50,6 +58,8 @@ export interface DeliveryChannel<Built> {
   settle?(report: Report, previous: DeliveryState | undefined): Settlement | undefined;
   build(context: DeliveryContext): Promise<Built>;
   send(built: Built, context: DeliveryContext): Promise<Sent>;
+  /** The built message as the operator's message browser shows it; channels without it show references only. */
+  describe?(built: Built): DeliveredMessage;
 }
 
 /** The reports module's side of a delivery: read the report, write `deliveries.<channel>`. */

@@ -1,9 +1,10 @@
 import { moduleLogger } from '../common/logger';
 import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
 import { failureOutcome } from '../jobs/retry.policy';
-import type { DeliveryState, Report } from '../reports/report';
+import type { DeliveredMessageRecord, DeliveryLogEntry, DeliveryState, Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, DeliveryReports, Sent, Settlement } from './delivery-channel';
+import { answerOf, messageRecord, withLogEntry } from './delivered-message';
 
 const logger = moduleLogger('deliveries');
 
@@ -24,6 +25,8 @@ async function loadReport(reports: DeliveryReports, reportId: string): Promise<R
 /** Attempt bookkeeping in `deliveries.<channel>`: attempts count per content version. */
 class AttemptRecord {
   private readonly base: Pick<DeliveryState, 'contentVersion' | 'attempts' | 'lastAttemptAt' | 'deliveredAt'>;
+  /** The message this attempt built, once the channel described it; else the one kept before. */
+  message: DeliveredMessageRecord | undefined;
 
   constructor(
     private readonly reports: DeliveryReports,
@@ -38,18 +41,16 @@ class AttemptRecord {
       lastAttemptAt: new Date(),
       deliveredAt: previous?.deliveredAt,
     };
+    this.message = previous?.message;
   }
 
   settled(settlement: Settlement): Promise<void> {
     switch (settlement.kind) {
       case 'nothing-to-send':
-        return this.write({
-          ...this.base,
-          status: 'delivered',
-          deliveredAt: new Date(),
-          error: undefined,
-          references: settlement.references,
-        });
+        return this.write(
+          { ...this.base, status: 'delivered', deliveredAt: new Date(), error: undefined, references: settlement.references },
+          { answer: 'nothing to send', error: undefined },
+        );
       case 'not-sent':
         return this.write({
           status: 'delivered',
@@ -68,15 +69,28 @@ class AttemptRecord {
   }
 
   delivered(sent: Sent): Promise<void> {
-    return this.write({ ...this.base, status: 'delivered', deliveredAt: new Date(), error: sent.warning, references: sent.references });
+    return this.write(
+      { ...this.base, status: 'delivered', deliveredAt: new Date(), error: sent.warning, references: sent.references },
+      { answer: answerOf(sent), error: sent.warning },
+    );
   }
 
   failed(status: 'failed' | 'dead', error: string, references: DeliveryState['references']): Promise<void> {
-    return this.write({ ...this.base, status, error, references });
+    return this.write({ ...this.base, status, error, references }, { answer: undefined, error });
   }
 
-  private async write(state: DeliveryState): Promise<void> {
-    await this.reports.recordDelivery(this.report.id, this.channel, state);
+  /** Writes the state with the kept message and, for an attempt that ended, its log entry. */
+  private async write(state: Omit<DeliveryState, 'message' | 'log'>, ended?: Pick<DeliveryLogEntry, 'answer' | 'error'>): Promise<void> {
+    const status = state.status;
+    const log =
+      ended && status !== 'pending'
+        ? withLogEntry(this.previous, { at: new Date(), contentVersion: this.report.contentVersion, status, ...ended })
+        : this.previous?.log;
+    await this.reports.recordDelivery(this.report.id, this.channel, {
+      ...state,
+      ...(this.message ? { message: this.message } : {}),
+      ...(log ? { log } : {}),
+    });
   }
 }
 
@@ -112,7 +126,9 @@ export async function runDelivery<Built>(
     recordPending: () => record.pending(context.references),
   };
   try {
-    const sent = await channel.send(await channel.build(context), context);
+    const built = await channel.build(context);
+    if (channel.describe) record.message = messageRecord(channel.describe(built), new Date());
+    const sent = await channel.send(built, context);
     await record.delivered(sent);
     log.info({ attempt: attempt.attempt, warning: sent.warning }, 'delivered');
   } catch (error) {

@@ -4,7 +4,8 @@ import type * as R4 from 'fhir/r4';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import type { DeliveredMessage, DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { readableJson } from '../deliveries/delivered-message';
 import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryScheduler } from '../deliveries/delivery-scheduler';
 import { PatientPdfService } from '../portal/patient-pdf.service';
@@ -61,6 +62,11 @@ export class FhirDocumentService implements OnModuleInit, DeliveryChannel<R4.Doc
 
   async build(context: DeliveryContext): Promise<R4.DocumentReference> {
     return this.documentOf(context.report);
+  }
+
+  /** The DocumentReference, its PDF bytes left out. */
+  describe(document: R4.DocumentReference): DeliveredMessage {
+    return { contentType: 'application/fhir+json', text: readableJson(document) };
   }
 
   async send(document: R4.DocumentReference, context: DeliveryContext): Promise<Sent> {

@@ -3,7 +3,7 @@ import type { Message } from 'node-hl7-client';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import type { DeliveredMessage, DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
 import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
 import { OrderRepository } from '../orders/order.repository';
@@ -90,7 +90,7 @@ export class Hl7DeliveryService implements DeliveryChannel<ResultMessage> {
       case 'AA':
       case 'CA':
         this.logger.info({ reportId: context.report.id, controlId, ack: ack.code }, 'ORU delivered to the RIS');
-        return { references: context.references };
+        return { references: context.references, answer: `ACK ${ack.code}${detail}` };
       case 'AR':
       case 'CR':
         throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, `RIS rejected the ORU (${ack.code})${detail}`);
@@ -100,6 +100,11 @@ export class Hl7DeliveryService implements DeliveryChannel<ResultMessage> {
           `RIS could not process the ORU (${ack.code || 'no MSA-1'})${detail}`,
         );
     }
+  }
+
+  /** The ORU as the RIS gets it, one segment a line. */
+  describe({ message }: ResultMessage): DeliveredMessage {
+    return { contentType: 'application/hl7-v2', text: message.toString().split('\r').join('\n') };
   }
 
   /** The PDF the patient gets, for a RIS that files it with the result; only signed results carry it. */

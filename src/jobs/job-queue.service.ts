@@ -80,4 +80,16 @@ export class JobQueueService {
     if (!job) throw new JobException(JobErrorCode.NotReplayable, `job ${id} is not a dead-lettered job`);
     return job;
   }
+
+  /** Dead letters queued again, one by one; those that are not dead letters are named with the reason. */
+  async replayMany(ids: readonly string[]): Promise<{ replayed: JobRecord[]; refused: Array<{ id: string; reason: string }> }> {
+    const replayed: JobRecord[] = [];
+    const refused: Array<{ id: string; reason: string }> = [];
+    for (const id of ids) {
+      const job = await this.jobs.replay(id);
+      if (job) replayed.push(job);
+      else refused.push({ id, reason: 'not a dead-lettered job' });
+    }
+    return { replayed, refused };
+  }
 }

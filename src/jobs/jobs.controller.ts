@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../access/access.decorators';
@@ -14,6 +14,8 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+const replayBody = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(200) });
+
 /** Operator view of the durable queue: inspect dead letters and replay them. */
 @ApiTags('jobs')
 @Roles('operator')
@@ -25,6 +27,14 @@ export class JobsController {
   async list(@Query() raw: Record<string, string | undefined>): Promise<{ items: JobRecord[]; total: number }> {
     const { offset, limit, ...filter } = parseInput(listQuery, raw);
     return this.queue.list(filter, offset, limit);
+  }
+
+  /** Replays many dead letters at once; each is answered on its own (one that is not dead does not stop the others). */
+  @Post('replay')
+  @HttpCode(200)
+  async replayMany(@Body() body: unknown): Promise<{ replayed: JobRecord[]; refused: Array<{ id: string; reason: string }> }> {
+    const { ids } = parseInput(replayBody, body);
+    return this.queue.replayMany([...new Set(ids)]);
   }
 
   @Get(':id')

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import type { DeliveredMessage, DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { readableJson } from '../deliveries/delivered-message';
 import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
 import { JobTargetGoneError } from '../jobs/job.exception';
@@ -91,6 +92,21 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
       references: referencesAfterDelivery(previous, version.plan, sent) as Record<string, unknown>,
       // A warning (B0xx) still means stored; it is kept where an operator sees it.
       warning: warnings.length > 0 ? `stored with warnings: ${warnings.join('; ')}` : undefined,
+    };
+  }
+
+  /** The DICOM objects of this shipment, their pixel data left out. */
+  describe({ version, objects }: PacsShipment): DeliveredMessage {
+    return {
+      contentType: 'application/dicom+json',
+      text: readableJson({
+        plan: version.plan.kind,
+        objects: objects.map((object) => ({
+          sopClassUid: object.sopClassUid,
+          sopInstanceUid: object.sopInstanceUid,
+          elements: object.elements,
+        })),
+      }),
     };
   }
 

@@ -5,6 +5,7 @@ import { ReportService } from '../reports/report.service';
 import { PatientPdfService, type PatientPdf } from './patient-pdf.service';
 import { PortalErrorCode, PortalException } from './portal.exception';
 import { PortalLinkService } from './portal-link.service';
+import { verdictSentence } from './plain-language';
 import { patientDocumentKind } from './release.policy';
 
 const MAX_REPORTS = 200;
@@ -18,6 +19,10 @@ export interface PatientReportItem {
   readonly bodyPart: string;
   readonly signedAt: Date | undefined;
   readonly pdfUrl: string;
+  /** The doctor's verdict, for a page to word in the patient's language. */
+  readonly verdict: { readonly fracture: boolean; readonly countClass: string; readonly bodyPart: string } | undefined;
+  /** The verdict in plain English (as the PDF says it). */
+  readonly summary: string | undefined;
 }
 
 function isSigned(report: Report): boolean {
@@ -54,17 +59,25 @@ export class PatientDocumentsService {
       bodyPart: report.review?.verdict.bodyPart ?? report.findings?.bodyPart ?? 'unknown',
       signedAt: report.finalAt,
       pdfUrl: `/api/patient/reports/${report.id}/pdf`,
+      verdict: report.review
+        ? {
+            fracture: report.review.verdict.fracture,
+            countClass: report.review.verdict.countClass,
+            bodyPart: report.review.verdict.bodyPart,
+          }
+        : undefined,
+      summary: report.review ? verdictSentence(report.review.verdict) : undefined,
     }));
   }
 
   /** The PDF of one of the patient's own signed reports. */
-  async forPatient(patientId: string | undefined, reportId: string): Promise<PatientPdf> {
+  async forPatient(patientId: string | undefined, reportId: string, language?: string): Promise<PatientPdf> {
     const notFound = new PortalException(PortalErrorCode.ReportNotFound, 'no such report');
     const report = await this.reports.get(reportId).catch((error: unknown) => {
       throw isReportNotFound(error) ? notFound : error;
     });
     if (!patientId || report.patient.patientId !== patientId || !isSigned(report)) throw notFound;
-    return this.pdfs.render(report);
+    return this.pdfs.render(report, language);
   }
 
   /** The PDF a patient link was issued for: that version, while it is signed and the link lives. */

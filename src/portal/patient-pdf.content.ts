@@ -1,14 +1,7 @@
 import type { Content, TDocumentDefinitions } from 'pdfmake/interfaces';
 import type { Report } from '../reports/report';
-import {
-  AI_NOTE,
-  aiFindingSentence,
-  bodyPartWords,
-  displayPersonName,
-  formatDate,
-  formatDateTime,
-  verdictSentence,
-} from './plain-language';
+import { ENGLISH, pdfText, type PdfLanguage } from './pdf-texts';
+import { aiFindingSentence, bodyPartWords, displayPersonName, formatDate, formatDateTime, verdictSentence } from './plain-language';
 import type { PatientDocumentKind } from './release.policy';
 
 /** One image of the study, ready for the page (JPEG), with the heat map already drawn on it. */
@@ -25,6 +18,8 @@ export interface PatientPdfInput {
   readonly kind: PatientDocumentKind;
   readonly report: Report;
   readonly thumbnails: readonly PdfThumbnail[];
+  /** The patient's or the site's language; English when absent. */
+  readonly language?: PdfLanguage;
 }
 
 const THUMBNAIL_WIDTH = 240;
@@ -37,8 +32,9 @@ const THUMBNAIL_HEIGHT = 220;
  */
 export function patientPdfDefinition(input: PatientPdfInput): TDocumentDefinitions {
   const { report } = input;
-  const body = input.kind === 'withdrawn' ? withdrawalBody(report) : reportBody(input);
-  const title = documentTitle(input.kind);
+  const language = input.language ?? ENGLISH;
+  const body = input.kind === 'withdrawn' ? withdrawalBody(report, language) : reportBody(input, language);
+  const title = pdfText(language, `title.${input.kind}`);
   return {
     info: {
       title: `${title} ${report.id} v${report.contentVersion}`,
@@ -62,23 +58,12 @@ export function patientPdfDefinition(input: PatientPdfInput): TDocumentDefinitio
     },
     content: [{ text: input.institutionName, style: 'institution' }, { text: title, style: 'title' }, ...body],
     footer: (currentPage: number, pageCount: number): Content => ({
-      text: `Report ${report.id} · version ${report.contentVersion} · page ${currentPage} of ${pageCount}`,
+      text: pdfText(language, 'footer', { id: report.id, version: report.contentVersion, page: currentPage, pages: pageCount }),
       style: 'small',
       alignment: 'center',
       margin: [40, 20, 40, 0],
     }),
   };
-}
-
-function documentTitle(kind: PatientDocumentKind): string {
-  switch (kind) {
-    case 'report':
-      return 'Your X-ray report';
-    case 'corrected':
-      return 'Corrected report: your X-ray report';
-    case 'withdrawn':
-      return 'Notice: report withdrawn';
-  }
 }
 
 /** The moment this version was signed or withdrawn; never the time of rendering. */
@@ -90,23 +75,31 @@ export function documentDate(kind: PatientDocumentKind, report: Report): Date {
   return report.finalAt ?? report.review?.at ?? report.updatedAt;
 }
 
-function patientTable(report: Report): Content {
+/** The study's own date when the images carried one, else the day they arrived. */
+function examinationDay(report: Report): Date {
+  return report.studyDate ? new Date(`${report.studyDate}T00:00:00Z`) : report.firstReceivedAt;
+}
+
+function patientTable(report: Report, language: PdfLanguage): Content {
   const row = (label: string, value: string): Content[] => [{ text: label, style: 'label' }, { text: value }];
   return {
     table: {
       widths: [110, '*'],
       body: [
-        row('Patient', displayPersonName(report.patient.name)),
-        row('Patient ID', report.patient.patientId ?? 'not recorded'),
-        row('Date of the X-ray', formatDate(report.firstReceivedAt)),
-        row('Body part', bodyPartWords(report.review?.verdict.bodyPart ?? report.findings?.bodyPart ?? 'hand')),
+        row(pdfText(language, 'label.patient'), displayPersonName(report.patient.name, language)),
+        row(pdfText(language, 'label.patientId'), report.patient.patientId ?? pdfText(language, 'notRecorded')),
+        row(pdfText(language, 'label.date'), formatDate(examinationDay(report), language)),
+        row(
+          pdfText(language, 'label.bodyPart'),
+          bodyPartWords(report.review?.verdict.bodyPart ?? report.findings?.bodyPart ?? 'hand', language),
+        ),
       ],
     },
     layout: 'noBorders',
   };
 }
 
-function reportBody(input: PatientPdfInput): Content[] {
+function reportBody(input: PatientPdfInput, language: PdfLanguage): Content[] {
   const { report } = input;
   const review = report.review;
   if (!review) throw new Error(`report ${report.id} has no review: it cannot be printed for the patient`);
@@ -115,49 +108,46 @@ function reportBody(input: PatientPdfInput): Content[] {
     content.push({
       table: {
         widths: ['*'],
-        body: [
-          [{ text: 'Corrected report: this version replaces the report you received before.', style: 'corrected', margin: [6, 4, 6, 4] }],
-        ],
+        body: [[{ text: pdfText(language, 'correctedBanner'), style: 'corrected', margin: [6, 4, 6, 4] }]],
       },
       layout: 'noBorders',
       margin: [0, 0, 0, 8],
     });
   }
-  content.push(patientTable(report));
-  content.push({ text: "The doctor's conclusion", style: 'heading' });
-  content.push({ text: verdictSentence(review.verdict), style: 'conclusion' });
+  content.push(patientTable(report, language));
+  content.push({ text: pdfText(language, 'heading.conclusion'), style: 'heading' });
+  content.push({ text: verdictSentence(review.verdict, language), style: 'conclusion' });
   if (review.verdict.conclusion)
-    content.push({ text: [{ text: "Doctor's note: ", bold: true }, review.verdict.conclusion], margin: [0, 4, 0, 0] });
-  content.push({ text: 'AI finding (computer suggestion, checked by the doctor)', style: 'heading' });
-  content.push({ text: aiFindingSentence(review.aiFindings) });
+    content.push({ text: [{ text: pdfText(language, 'doctorNote'), bold: true }, review.verdict.conclusion], margin: [0, 4, 0, 0] });
+  content.push({ text: pdfText(language, 'heading.ai'), style: 'heading' });
+  content.push({ text: aiFindingSentence(review.aiFindings, language) });
   if (review.aiFindings)
     content.push({
-      text: review.agreed
-        ? 'The doctor confirmed this AI finding.'
-        : 'The doctor corrected this AI finding: the conclusion above is the one that counts.',
+      text: pdfText(language, review.agreed ? 'ai.confirmed' : 'ai.corrected'),
       bold: true,
       margin: [0, 2, 0, 0],
     });
-  content.push({ text: 'Your images', style: 'heading' });
-  content.push(imageGrid(input.thumbnails));
-  content.push({ text: 'Signed', style: 'heading' });
-  content.push({ text: `Signed by the doctor ${review.by.username} on ${formatDateTime(review.at)}.` });
+  content.push({ text: pdfText(language, 'heading.images'), style: 'heading' });
+  content.push(imageGrid(input.thumbnails, language));
+  content.push({ text: pdfText(language, 'heading.signed'), style: 'heading' });
+  const signer = review.by.displayName ?? pdfText(language, 'signedByUser', { username: review.by.username });
+  content.push({ text: pdfText(language, 'signedBy', { name: signer, date: formatDateTime(review.at, language) }) });
   content.push({
-    text: `Report ${report.id}, version ${report.contentVersion}. AI model ${review.modelVersion}.`,
+    text: pdfText(language, 'reportLine', { id: report.id, version: report.contentVersion, model: review.modelVersion }),
     style: 'small',
     margin: [0, 2, 0, 0],
   });
-  content.push({ text: AI_NOTE, style: 'small', margin: [0, 14, 0, 0] });
+  content.push({ text: pdfText(language, 'aiNote'), style: 'small', margin: [0, 14, 0, 0] });
   return content;
 }
 
-function imageGrid(thumbnails: readonly PdfThumbnail[]): Content {
-  if (thumbnails.length === 0) return { text: 'No images could be shown.', style: 'label' };
+function imageGrid(thumbnails: readonly PdfThumbnail[], language: PdfLanguage): Content {
+  if (thumbnails.length === 0) return { text: pdfText(language, 'noImages'), style: 'label' };
   const cells: Content[] = thumbnails.map((thumbnail, index) => ({
     stack: [
       { image: `data:image/jpeg;base64,${thumbnail.jpeg.toString('base64')}`, fit: [THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT] },
       {
-        text: `Image ${index + 1} of ${thumbnails.length}${thumbnail.highlighted ? ': red shows where the AI saw signs of a fracture' : ''}`,
+        text: `${pdfText(language, 'imageCaption', { number: index + 1, total: thumbnails.length })}${thumbnail.highlighted ? pdfText(language, 'imageHighlighted') : ''}`,
         style: 'small',
         margin: [0, 2, 0, 8],
       },
@@ -169,17 +159,16 @@ function imageGrid(thumbnails: readonly PdfThumbnail[]): Content {
   return { table: { widths: ['*', '*'], body: rows }, layout: 'noBorders' };
 }
 
-function withdrawalBody(report: Report): Content[] {
+function withdrawalBody(report: Report, language: PdfLanguage): Content[] {
   const withdrawnAt = documentDate('withdrawn', report);
   return [
-    patientTable(report),
-    { text: 'What this means', style: 'heading' },
+    patientTable(report, language),
+    { text: pdfText(language, 'heading.meaning'), style: 'heading' },
+    { text: pdfText(language, 'withdrawnText', { date: formatDateTime(withdrawnAt, language) }), style: 'conclusion' },
     {
-      text:
-        `The X-ray report for this examination was withdrawn on ${formatDateTime(withdrawnAt)} because it was issued in error. ` +
-        'Please do not rely on it any more. Your care team will contact you if anything needs to be done.',
-      style: 'conclusion',
+      text: pdfText(language, 'withdrawnReportLine', { id: report.id, version: report.contentVersion }),
+      style: 'small',
+      margin: [0, 8, 0, 0],
     },
-    { text: `Report ${report.id}, version ${report.contentVersion}.`, style: 'small', margin: [0, 8, 0, 0] },
   ];
 }

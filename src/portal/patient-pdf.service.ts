@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.tokens';
 import type { AnalysedImage } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { patientPdfDefinition, type PdfThumbnail } from './patient-pdf.content';
+import { PdfLanguagesRepository } from './pdf-languages.repository';
 import { PdfPrinterRepository } from './pdf-printer.repository';
 import { PortalErrorCode, PortalException } from './portal.exception';
 import { patientDocumentKind, type PatientDocumentKind } from './release.policy';
@@ -27,16 +28,26 @@ export class PatientPdfService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly images: ReportImagesService,
     private readonly printer: PdfPrinterRepository,
+    private readonly languages: PdfLanguagesRepository,
   ) {}
 
-  /** Throws PortalException(NotReleased) unless a doctor signed the report (or withdrew a signed one). */
-  async render(report: Report): Promise<PatientPdf> {
+  /**
+   * Throws PortalException(NotReleased) unless a doctor signed the report (or withdrew a signed one).
+   * `language`: the patient's choice (two letters); the site's default when absent or not offered.
+   */
+  async render(report: Report, language?: string): Promise<PatientPdf> {
     const kind = patientDocumentKind(report);
     if (!kind)
       throw new PortalException(PortalErrorCode.NotReleased, `report ${report.id} is ${report.status}: nothing is released to the patient`);
     const thumbnails = kind === 'withdrawn' ? [] : await this.thumbnails(report);
     const pdf = await this.printer.render(
-      patientPdfDefinition({ institutionName: this.config.portal.institutionName, kind, report, thumbnails }),
+      patientPdfDefinition({
+        institutionName: this.config.portal.institutionName,
+        kind,
+        report,
+        thumbnails,
+        language: this.languages.language(language),
+      }),
     );
     return {
       kind,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, type StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, type StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../access/access.decorators';
 import type { AuthenticatedUser } from '../access/authenticated-user';
@@ -33,14 +33,16 @@ export class PatientReportsController {
 
   @Get(':id/pdf')
   @Header('Cache-Control', 'no-store')
-  async pdf(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
-    const document = await this.documents.forPatient(user.patientId, id);
+  async pdf(@Param('id') id: string, @Query('lang') lang: unknown, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
+    // The page's language (two letters); anything else reads as the site's default.
+    const language = typeof lang === 'string' && /^[a-z]{2}$/.test(lang) ? lang : undefined;
+    const document = await this.documents.forPatient(user.patientId, id, language);
     await this.audit.record({
       actor: user,
       action: 'report.pdf.read',
       resourceType: 'report',
       resourceId: document.reportId,
-      details: { contentVersion: document.contentVersion },
+      details: { contentVersion: document.contentVersion, language: language ?? 'default' },
     });
     return pdfFile(document);
   }

@@ -1,60 +1,47 @@
-import type { BodyPart, CountClass, DoctorVerdict, StudyFindings } from '../reports/findings';
+import type { BodyPart, DoctorVerdict, StudyFindings } from '../reports/findings';
+import { ENGLISH, pdfText, type PdfLanguage } from './pdf-texts';
 
-const BODY_PART_WORDS: Record<BodyPart, string> = { hand: 'hand', leg: 'leg', hip: 'hip', shoulder: 'shoulder' };
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-export function bodyPartWords(part: BodyPart): string {
-  return BODY_PART_WORDS[part];
+export function bodyPartWords(part: BodyPart, language: PdfLanguage = ENGLISH): string {
+  return pdfText(language, `part.${part}`);
 }
 
 /** The doctor's verdict as one sentence a patient understands. */
-export function verdictSentence(verdict: Pick<DoctorVerdict, 'fracture' | 'countClass' | 'bodyPart'>): string {
-  const part = bodyPartWords(verdict.bodyPart);
-  if (!verdict.fracture) return `No broken bone (fracture) was found on the X-ray of your ${part}.`;
-  return `${fractureCountWords(verdict.countClass)} found on the X-ray of your ${part}.`;
-}
-
-function fractureCountWords(count: CountClass): string {
-  switch (count) {
-    case '2+':
-      return 'More than one broken bone (fracture) was';
-    case '0':
-    case '1':
-      return 'A broken bone (fracture) was';
-  }
+export function verdictSentence(
+  verdict: Pick<DoctorVerdict, 'fracture' | 'countClass' | 'bodyPart'>,
+  language: PdfLanguage = ENGLISH,
+): string {
+  const part = bodyPartWords(verdict.bodyPart, language);
+  if (!verdict.fracture) return pdfText(language, 'verdict.none', { part });
+  return pdfText(language, verdict.countClass === '2+' ? 'verdict.many' : 'verdict.one', { part });
 }
 
 /** What the AI said, in words, labelled as the machine's suggestion. */
-export function aiFindingSentence(ai: Pick<StudyFindings, 'fracture' | 'probability' | 'countClass' | 'bodyPart'> | undefined): string {
-  if (!ai) return 'The AI did not analyse these X-ray images; the doctor read them without it.';
-  const likelihood = `${Math.round(ai.probability * 100)} in 100`;
-  const part = bodyPartWords(ai.bodyPart);
-  if (!ai.fracture) return `The AI did not flag a fracture on the X-ray of your ${part} (its score for a fracture: ${likelihood}).`;
-  const what = ai.countClass === '2+' ? 'more than one fracture' : 'a fracture';
-  return `The AI suggested ${what} on the X-ray of your ${part} (its score for a fracture: ${likelihood}).`;
+export function aiFindingSentence(
+  ai: Pick<StudyFindings, 'fracture' | 'probability' | 'countClass' | 'bodyPart'> | undefined,
+  language: PdfLanguage = ENGLISH,
+): string {
+  if (!ai) return pdfText(language, 'ai.notAnalysed');
+  const values = { score: Math.round(ai.probability * 100), part: bodyPartWords(ai.bodyPart, language) };
+  if (!ai.fracture) return pdfText(language, 'ai.noFracture', values);
+  return pdfText(language, ai.countClass === '2+' ? 'ai.fractures' : 'ai.fracture', values);
 }
 
 /** DICOM person name (Family^Given^Middle^Prefix^Suffix, first component group) as written on a letter. */
-export function displayPersonName(name: string | undefined): string {
-  if (!name) return 'not recorded';
+export function displayPersonName(name: string | undefined, language: PdfLanguage = ENGLISH): string {
+  if (!name) return pdfText(language, 'notRecorded');
   const [family = '', given = '', middle = '', prefix = '', suffix = ''] = (name.split('=')[0] ?? '').split('^').map((part) => part.trim());
   const words = [prefix, given, middle, family, suffix].filter((word) => word.length > 0);
-  return words.length > 0 ? words.join(' ') : 'not recorded';
+  return words.length > 0 ? words.join(' ') : pdfText(language, 'notRecorded');
 }
 
-/** "25 November 2026", in UTC so the same report always prints the same. */
-export function formatDate(date: Date): string {
-  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+/** "25 November 2026" ("25. November 2026"), in UTC so the same report always prints the same. */
+export function formatDate(date: Date, language: PdfLanguage = ENGLISH): string {
+  const locale = language.locale === 'en' ? 'en-GB' : language.locale;
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date);
 }
 
-export function formatDateTime(date: Date): string {
+export function formatDateTime(date: Date, language: PdfLanguage = ENGLISH): string {
   const hours = String(date.getUTCHours()).padStart(2, '0');
   const minutes = String(date.getUTCMinutes()).padStart(2, '0');
-  return `${formatDate(date)}, ${hours}:${minutes} UTC`;
+  return `${formatDate(date, language)}, ${hours}:${minutes} UTC`;
 }
-
-export const AI_NOTE =
-  'About the AI: a computer program (artificial intelligence) looked at your X-ray before the doctor did. ' +
-  'It only looks for broken bones in X-rays of the hand, leg, hip and shoulder, and marks the areas that may show one. ' +
-  'It does not make a diagnosis, does not look for any other condition and can be wrong. ' +
-  'A doctor looked at your images, checked what the AI suggested and wrote the conclusion in this report.';

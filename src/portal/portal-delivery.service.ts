@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import type { DeliveredMessage, DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { readableJson } from '../deliveries/delivered-message';
 import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
 import { runDelivery } from '../deliveries/delivery-runner';
 import { JobTargetGoneError } from '../jobs/job.exception';
@@ -103,12 +104,22 @@ export class PortalDeliveryService implements DeliveryChannel<PortalMessage> {
           { reportId: report.id, contentVersion: report.contentVersion, kind: payload.kind },
           'patient document delivered to the portal',
         );
-        return { references: { ...context.references, httpStatus: outcome.status } };
+        return { references: { ...context.references, httpStatus: outcome.status }, answer: `HTTP ${outcome.status}` };
       case 'rejected':
         throw new DeliveryException(DeliveryErrorCode.ReceiverRefused, outcome.reason);
       case 'unavailable':
         throw new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, outcome.reason);
     }
+  }
+
+  /** The webhook body without the PDF bytes and without the link's secret. */
+  describe({ payload }: PortalMessage): DeliveredMessage {
+    const shown = {
+      ...payload,
+      document: { ...payload.document, base64: `(${payload.document.base64.length} characters of base64 left out)` },
+      link: payload.link ? { url: '(patient link, not shown)', expiresAt: payload.link.expiresAt } : undefined,
+    };
+    return { contentType: 'application/json', text: readableJson(shown) };
   }
 
   /** An original image that cannot be read will not be readable on the next try either: the portal does not wait for it. */

@@ -7,6 +7,7 @@ import { DeliverPortalHandler } from './deliver-portal.handler';
 import { PatientDocumentsService } from './patient-documents.service';
 import { PatientPdfService } from './patient-pdf.service';
 import { PatientReportsController } from './patient-reports.controller';
+import { PdfLanguagesRepository } from './pdf-languages.repository';
 import { PdfPrinterRepository } from './pdf-printer.repository';
 import { PortalDeliveryService } from './portal-delivery.service';
 import { PortalLinkController } from './portal-link.controller';
@@ -22,6 +23,7 @@ import { ReportPdfController } from './report-pdf.controller';
   controllers: [ReportPdfController, PatientReportsController, PortalLinkController],
   providers: [
     PdfPrinterRepository,
+    PdfLanguagesRepository,
     ReportImagesService,
     PatientPdfService,
     PatientDocumentsService,

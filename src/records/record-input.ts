@@ -13,6 +13,8 @@ export const recordInputSchema = z.object({
   birthDate: dicomDate.optional(),
   sex: z.enum(['M', 'F', 'O']).optional(),
   accessionNumber: z.string().trim().max(16).optional(),
+  /** The day the images were taken (YYYY-MM-DD); the upload day when absent. */
+  studyDate: dicomDate.optional(),
   bodyPart: z
     .string()
     .trim()

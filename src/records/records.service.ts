@@ -32,6 +32,11 @@ type Checked = { readonly kind: 'dicom'; readonly meta: FileMeta } | { readonly 
  * disk; every file's header (format, size, patient) is checked before anything is decoded or
  * stored, and images are decoded one at a time, so one upload stays within a few hundred MB.
  */
+/** A typed-in study day (YYYYMMDD) as noon UTC of that day, so every time zone writes the same StudyDate. */
+function studyDateOf(day: string | undefined): Date | undefined {
+  return day ? new Date(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}T12:00:00Z`) : undefined;
+}
+
 @Injectable()
 export class RecordsService {
   private readonly logger = moduleLogger('records');
@@ -144,7 +149,7 @@ export class RecordsService {
     const parts = imageToDicomParts(
       grey,
       { patientId: input.patientId, patientName: input.patientName, birthDate: input.birthDate, sex: input.sex },
-      { ...study, accessionNumber: input.accessionNumber, bodyPartExamined: input.bodyPart },
+      { ...study, accessionNumber: input.accessionNumber, bodyPartExamined: input.bodyPart, studyDate: studyDateOf(input.studyDate) },
     );
     const meta = await readFileMeta({ size: parts.head.length, read: async (at, length) => parts.head.subarray(at, at + length) });
     const staged = await this.stage(meta, (writer) => {

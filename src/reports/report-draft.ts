@@ -8,6 +8,8 @@ import { URGENCY_RANK, type UrgencyRules } from './urgency.policy';
 export interface StudyAnalysis {
   readonly studyInstanceUid: string;
   readonly accessionNumber: string | undefined;
+  /** YYYY-MM-DD: the images' StudyDate, or the day they arrived. */
+  readonly studyDate?: string;
   readonly patient: ReportPatient;
   readonly images: readonly AnalysedImage[];
   /** Images the AI did not score, with why: the study still gets its report. */
@@ -61,6 +63,7 @@ export function newReportDocument(analysis: StudyAnalysis, findings: StudyFindin
     ...identity,
     fillerOrderNumber: fillerOrderNumber(identity),
     accessionNumber: analysis.accessionNumber,
+    ...(analysis.studyDate ? { studyDate: analysis.studyDate } : {}),
     patient: analysis.patient,
     status: 'preliminary',
     urgency,

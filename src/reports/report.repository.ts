@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ObjectId, type Collection, type Filter, type UpdateFilter, type WithId } from 'mongodb';
 import { DatabaseService } from '../database/database.service';
-import type { Urgency } from './findings';
-import type { PersonRef, Report, ReportStatus, Review, StatusChange } from './report';
+import type { PersonRef, Report, Review, StatusChange } from './report';
+import { worklistQuery, worklistSort, type WorklistFilter, type WorklistOrder } from './worklist-query';
 
 export type ReportDocument = Omit<Report, 'id'>;
 
@@ -15,17 +15,12 @@ function toReport(document: WithId<ReportDocument>): Report {
 /** What a re-analysis writes; `reopened` is the status change when a signed report goes back to preliminary. */
 export type Reanalysis = Pick<
   ReportDocument,
-  'images' | 'notAnalysed' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt'
+  'images' | 'notAnalysed' | 'findings' | 'urgency' | 'urgencyRank' | 'modelVersion' | 'lastReceivedAt' | 'analysedAt' | 'studyDate'
 > & {
   readonly reopened: StatusChange | undefined;
 };
 
-export interface WorklistFilter {
-  readonly status?: ReportStatus;
-  readonly urgency?: Urgency;
-  readonly studyInstanceUid?: string;
-  readonly patientId?: string;
-}
+export type { WorklistFilter } from './worklist-query';
 
 /** The only code that touches the `reports` collection. */
 @Injectable()
@@ -103,6 +98,10 @@ export class ReportRepository {
     return this.updateAtRevision(id, revision, { $set: { assignedTo: doctor } });
   }
 
+  async release(id: string, revision: number): Promise<Report | undefined> {
+    return this.updateAtRevision(id, revision, { $unset: { assignedTo: '' } });
+  }
+
   /** Applies a change only if nobody changed the report since `revision` was read; every change bumps it. */
   private async updateAtRevision(id: string, revision: number, update: UpdateFilter<ReportDocument>): Promise<Report | undefined> {
     const result = await this.collection.findOneAndUpdate(
@@ -158,16 +157,17 @@ export class ReportRepository {
     return documents.map(toReport);
   }
 
-  async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
-    const query: Record<string, unknown> = {};
-    if (filter.status) query.status = filter.status;
-    if (filter.urgency) query.urgency = filter.urgency;
-    if (filter.studyInstanceUid) query.studyInstanceUid = filter.studyInstanceUid;
-    if (filter.patientId) query['patient.patientId'] = filter.patientId;
+  async worklist(
+    filter: WorklistFilter,
+    offset: number,
+    limit: number,
+    order: WorklistOrder = 'urgency',
+  ): Promise<{ items: Report[]; total: number }> {
+    const query = worklistQuery(filter);
     const [documents, total] = await Promise.all([
       this.collection
         .find(query as Filter<ReportDocument>, { projection: { reviews: 0, statusHistory: 0 } })
-        .sort({ urgencyRank: 1, createdAt: 1 })
+        .sort(worklistSort(order))
         .skip(offset)
         .limit(limit)
         .toArray(),

@@ -9,7 +9,8 @@ import type { DeliveryState, PersonRef, Report, ReportStatus, Review, ReviewSour
 import { draftFindings, draftUrgency, modelVersionOf, newReportDocument, type StudyAnalysis } from './report-draft';
 import { ReportEvents } from './report-events';
 import { ReportErrorCode, ReportException } from './report.exception';
-import { ReportRepository, type WorklistFilter } from './report.repository';
+import { ReportRepository } from './report.repository';
+import type { WorklistFilter, WorklistOrder } from './worklist-query';
 import { URGENCY_RANK } from './urgency.policy';
 
 const MAX_RETRIES = 5;
@@ -73,6 +74,7 @@ export class ReportService {
         urgencyRank: URGENCY_RANK[urgency],
         modelVersion,
         lastReceivedAt: analysis.lastReceivedAt,
+        ...(analysis.studyDate ? { studyDate: analysis.studyDate } : {}),
         analysedAt: now,
         reopened: reopen ? { status: 'preliminary', at: now, by: undefined, reason: 'new image: re-opened for review' } : undefined,
       });
@@ -121,8 +123,13 @@ export class ReportService {
     return this.reports.findByFillerOrderNumber(fillerOrderNumber);
   }
 
-  async worklist(filter: WorklistFilter, offset: number, limit: number): Promise<{ items: Report[]; total: number }> {
-    return this.reports.worklist(filter, offset, limit);
+  async worklist(
+    filter: WorklistFilter,
+    offset: number,
+    limit: number,
+    order?: WorklistOrder,
+  ): Promise<{ items: Report[]; total: number }> {
+    return this.reports.worklist(filter, offset, limit, order);
   }
 
   /** Reports with at least one review that changed since `since` (training labels reconcile these). */
@@ -227,6 +234,20 @@ export class ReportService {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const report = await this.get(id);
       const updated = await this.reports.assign(report.id, report.revision, doctor);
+      if (updated) return updated;
+    }
+    throw new ReportException(ReportErrorCode.ConcurrentChange, `report ${id} kept changing`);
+  }
+
+  /** The doctor gives a taken report back to the worklist; only the doctor who took it may. */
+  async release(id: string, doctor: PersonRef): Promise<Report> {
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+      const report = await this.get(id);
+      if (!report.assignedTo) return report;
+      if (report.assignedTo.id !== doctor.id) {
+        throw new ReportException(ReportErrorCode.InvalidTransition, 'the report is assigned to another doctor');
+      }
+      const updated = await this.reports.release(report.id, report.revision);
       if (updated) return updated;
     }
     throw new ReportException(ReportErrorCode.ConcurrentChange, `report ${id} kept changing`);

@@ -6,6 +6,8 @@ export interface PersonRef {
   readonly id: string;
   readonly username: string;
   readonly role: string;
+  /** How the person signs ("Dr. Greg House"); records written before it existed have the user name only. */
+  readonly displayName?: string;
 }
 
 export interface Review {
@@ -44,6 +46,8 @@ export interface Report {
   /** HL7 OBR-3 sent for this report: derived from the study (older reports: their database id, as sent then). */
   readonly fillerOrderNumber?: string;
   readonly accessionNumber: string | undefined;
+  /** The study's date (YYYY-MM-DD) from the images, or the day they arrived; absent on reports written before it was kept. */
+  readonly studyDate?: string;
   readonly patient: ReportPatient;
   readonly status: ReportStatus;
   readonly urgency: Urgency;
@@ -83,4 +87,25 @@ export interface DeliveryState {
   readonly error: string | undefined;
   /** Channel-specific references (server ids and versions, message control ids, UIDs). */
   readonly references: Readonly<Record<string, unknown>>;
+  /** The last message built for the channel (what was sent or tried), for the operator's message browser. */
+  readonly message?: DeliveredMessageRecord;
+  /** The latest attempts, oldest first: when, how each ended, what the receiver answered. */
+  readonly log?: readonly DeliveryLogEntry[];
+}
+
+/** What went out, as readable text: document bytes and link secrets are left out by the channel. */
+export interface DeliveredMessageRecord {
+  readonly contentType: string;
+  readonly text: string;
+  readonly truncated: boolean;
+  readonly builtAt: Date;
+}
+
+export interface DeliveryLogEntry {
+  readonly at: Date;
+  readonly contentVersion: number;
+  readonly status: 'delivered' | 'failed' | 'dead';
+  /** What came back (an ACK code and text, an HTTP status, the stored references). */
+  readonly answer: string | undefined;
+  readonly error: string | undefined;
 }

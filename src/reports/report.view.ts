@@ -8,6 +8,10 @@ export function worklistItem(report: Report): Record<string, unknown> {
     studyInstanceUid: report.studyInstanceUid,
     accessionNumber: report.accessionNumber,
     patientId: report.patient.patientId,
+    patientName: report.patient.name,
+    birthDate: report.patient.birthDate,
+    sex: report.patient.sex,
+    studyDate: report.studyDate,
     status: report.status,
     urgency: report.urgency,
     // null: no image was analysed by AI; the doctor reads the study without a draft.
@@ -23,6 +27,10 @@ export function worklistItem(report: Report): Record<string, unknown> {
     modelVersion: report.modelVersion,
     imageCount: report.images.length + report.notAnalysed.length,
     assignedTo: report.assignedTo?.username,
+    assignedToName: report.assignedTo ? (report.assignedTo.displayName ?? report.assignedTo.username) : undefined,
+    signedBy: report.review ? (report.review.by.displayName ?? report.review.by.username) : undefined,
+    firstReceivedAt: report.firstReceivedAt,
+    finalAt: report.finalAt,
     createdAt: report.createdAt,
     updatedAt: report.updatedAt,
   };

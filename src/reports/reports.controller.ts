@@ -10,10 +10,10 @@ import { reportDetail, worklistItem } from './report.view';
 import { amendmentSchema, parseWorklistQuery, withdrawalSchema } from './review-input';
 
 function person(user: AuthenticatedUser): PersonRef {
-  return { id: user.id, username: user.username, role: user.role };
+  return { id: user.id, username: user.username, role: user.role, ...(user.displayName ? { displayName: user.displayName } : {}) };
 }
 
-/** The doctor's review API: worklist, report, confirm, amend, withdraw. Every access is audited. */
+/** The doctor's review API: worklist, report, take and release, confirm, amend, withdraw. Every access is audited. */
 @ApiTags('reports')
 @ApiBearerAuth()
 @Controller('api/reports')
@@ -26,8 +26,8 @@ export class ReportsController {
   @Get()
   @Roles('doctor', 'operator')
   async worklist(@Query() raw: Record<string, string>, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
-    const { filter, offset, limit } = parseWorklistQuery(raw);
-    const page = await this.reports.worklist(filter, offset, limit);
+    const { filter, order, withDeliveries, offset, limit } = parseWorklistQuery(raw, user.id);
+    const page = await this.reports.worklist(filter, offset, limit, order);
     await this.audit.record({
       actor: user,
       action: 'report.list',
@@ -35,7 +35,10 @@ export class ReportsController {
       resourceId: '*',
       details: { count: page.items.length },
     });
-    return { items: page.items.map(worklistItem), total: page.total };
+    const items = page.items.map((report) =>
+      withDeliveries ? { ...worklistItem(report), deliveries: report.deliveries } : worklistItem(report),
+    );
+    return { items, total: page.total };
   }
 
   @Get(':id')
@@ -64,6 +67,15 @@ export class ReportsController {
   async assign(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const report = await this.reports.assign(id, person(user));
     await this.audit.record({ actor: user, action: 'report.assign', resourceType: 'report', resourceId: report.id });
+    return reportDetail(report);
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @Roles('doctor')
+  async release(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
+    const report = await this.reports.release(id, person(user));
+    await this.audit.record({ actor: user, action: 'report.release', resourceType: 'report', resourceId: report.id });
     return reportDetail(report);
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../common/invalid-input.exception';
-import type { WorklistFilter } from './report.repository';
+import type { WorklistFilter, WorklistOrder } from './worklist-query';
 
 const countClass = z.enum(['0', '1', '2+']);
 const bodyPart = z.enum(['hand', 'leg', 'hip', 'shoulder']);
@@ -24,16 +24,59 @@ export type Amendment = z.infer<typeof amendmentSchema>;
 
 export const withdrawalSchema = z.object({ reason: z.string().trim().min(1).max(500) });
 
+const reportStatus = z.enum(['preliminary', 'final', 'amended', 'entered-in-error']);
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+
 const worklistSchema = z.object({
-  status: z.enum(['preliminary', 'final', 'amended', 'entered-in-error']).optional(),
+  /** One status or several, comma-separated (`final,amended`: the signed reports). */
+  status: z
+    .string()
+    .max(80)
+    .transform((value) => value.split(',').filter((part) => part.length > 0))
+    .pipe(z.array(reportStatus).min(1).max(4))
+    .optional(),
   urgency: z.enum(['urgent', 'soon', 'routine']).optional(),
   studyInstanceUid: z.string().max(64).optional(),
   patientId: z.string().max(64).optional(),
+  /** `me`: reports the caller has taken. */
+  assignedTo: z.literal('me').optional(),
+  bodyPart: bodyPart.optional(),
+  /** Patient name, patient id or accession number, a part of it. */
+  q: z.string().trim().max(64).optional(),
+  /** Received on or after this day (UTC). */
+  from: day.optional(),
+  /** Received on or before this day (UTC). */
+  to: day.optional(),
+  order: z.enum(['urgency', 'newest']).default('urgency'),
+  /** `deliveries`: each row carries its delivery states (the operator's view, one request). */
+  include: z.literal('deliveries').optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export function parseWorklistQuery(raw: unknown): { filter: WorklistFilter; offset: number; limit: number } {
-  const { offset, limit, ...filter } = parseInput(worklistSchema, raw);
-  return { filter, offset, limit };
+export interface WorklistQuery {
+  readonly filter: WorklistFilter;
+  readonly order: WorklistOrder;
+  readonly withDeliveries: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function parseWorklistQuery(raw: unknown, callerId: string): WorklistQuery {
+  const parsed = parseInput(worklistSchema, raw);
+  const status = parsed.status && parsed.status.length === 1 ? parsed.status[0] : parsed.status;
+  const filter: WorklistFilter = {
+    ...(status ? { status } : {}),
+    ...(parsed.urgency ? { urgency: parsed.urgency } : {}),
+    ...(parsed.studyInstanceUid ? { studyInstanceUid: parsed.studyInstanceUid } : {}),
+    ...(parsed.patientId ? { patientId: parsed.patientId } : {}),
+    ...(parsed.assignedTo === 'me' ? { assignedToId: callerId } : {}),
+    ...(parsed.bodyPart ? { bodyPart: parsed.bodyPart } : {}),
+    ...(parsed.q ? { search: parsed.q } : {}),
+    ...(parsed.from ? { receivedFrom: new Date(`${parsed.from}T00:00:00Z`) } : {}),
+    ...(parsed.to ? { receivedBefore: new Date(Date.parse(`${parsed.to}T00:00:00Z`) + DAY_MS) } : {}),
+  };
+  return { filter, order: parsed.order, withDeliveries: parsed.include === 'deliveries', offset: parsed.offset, limit: parsed.limit };
 }

@@ -177,7 +177,7 @@ describe('patient PDF and portal delivery', () => {
         : `No broken bone (fracture) was found on the X-ray of your ${firstVerdict.bodyPart}.`,
     );
     expect(text).toContain('The doctor confirmed this AI finding.');
-    expect(text).toContain('Signed by the doctor dr-portal');
+    expect(text).toContain('Signed by dr-portal');
     expect(text).toContain(`Report ${firstReport}, version ${firstDelivery.contentVersion}.`);
     // The link serves the same document, and the staff API renders the same bytes again.
     const viaLink = await fetchLink(firstDelivery.link!.url);

@@ -77,6 +77,36 @@ describe('delivery runner (the steps every channel shares)', () => {
     expect(reports.recorded.at(-1)).toMatchObject({ status: 'dead', attempts: 2 });
   });
 
+  it('keeps the message it built and one log entry per attempt: the error, then the answer', async () => {
+    const reports = new FakeReports(draftReport());
+    const down = new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, 'receiver answered 503');
+    const channel = Object.assign(new FakeChannel([down, { references: { id: 'r-1' }, answer: 'ACK AA' }]), {
+      describe: (built: string) => ({ contentType: 'text/plain', text: `${built}\n${'x'.repeat(40_000)}` }),
+    });
+    await expect(runDelivery(reports, channel, attempt(1))).rejects.toThrow('receiver answered 503');
+    await runDelivery(reports, channel, attempt(2));
+    const last = reports.recorded.at(-1) as DeliveryState;
+    expect(last.status).toBe('delivered');
+    expect(last.message).toMatchObject({ contentType: 'text/plain', truncated: true });
+    expect(last.message?.text.startsWith('message v1\nxxx')).toBe(true);
+    expect(last.message?.text.length).toBeLessThan(32_100);
+    expect(last.log?.map((entry) => [entry.status, entry.answer, entry.error])).toEqual([
+      ['failed', undefined, 'receiver answered 503'],
+      ['delivered', 'ACK AA', undefined],
+    ]);
+  });
+
+  it('answers with the references when the channel says nothing, and keeps only the latest ten attempts', async () => {
+    const reports = new FakeReports(draftReport());
+    const channel = new FakeChannel(Array.from({ length: 11 }, () => new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, 'down')));
+    for (let n = 1; n <= 11; n += 1) await runDelivery(reports, channel, attempt(n, 20)).catch(() => undefined);
+    expect((reports.recorded.at(-1) as DeliveryState).log).toHaveLength(10);
+    await runDelivery(reports, channel, attempt(12, 20));
+    const last = reports.recorded.at(-1) as DeliveryState;
+    expect(last.log?.at(-1)?.answer).toBe(JSON.stringify({ id: 'r-1' }, null, 2));
+    expect(last.message).toBeUndefined();
+  });
+
   it('dead-letters a refusal at once', async () => {
     const reports = new FakeReports(draftReport());
     const channel = new FakeChannel([new DeliveryException(DeliveryErrorCode.ReceiverRefused, 'receiver said AR')]);

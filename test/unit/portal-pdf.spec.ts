@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import type { AppConfig } from '../../src/config/app-config';
 import type { GreyPixels } from '../../src/imaging/grey-image';
 import { PatientPdfService, showsHeatmap } from '../../src/portal/patient-pdf.service';
+import { PdfLanguagesRepository } from '../../src/portal/pdf-languages.repository';
 import { PdfPrinterRepository } from '../../src/portal/pdf-printer.repository';
 import { PortalErrorCode, PortalException } from '../../src/portal/portal.exception';
 import type { ReportImagesService } from '../../src/portal/report-images.service';
@@ -49,8 +50,13 @@ describe('patient PDF', () => {
 
   beforeAll(async () => {
     images = new FixtureImages(await fixtureGrey(), await fixtureHeatmap());
-    const config = { portal: { institutionName: 'Szpital Św. Łukasza, Radiologia' } } as unknown as AppConfig;
-    service = new PatientPdfService(config, images as unknown as ReportImagesService, new PdfPrinterRepository());
+    const config = { portal: { institutionName: 'Szpital Św. Łukasza, Radiologia', pdfLanguage: 'en' } } as unknown as AppConfig;
+    service = new PatientPdfService(
+      config,
+      images as unknown as ReportImagesService,
+      new PdfPrinterRepository(),
+      new PdfLanguagesRepository(config),
+    );
   });
 
   it('prints names beyond Latin-1, the doctor conclusion in plain words and the AI finding it confirmed', async () => {
@@ -69,6 +75,44 @@ describe('patient PDF', () => {
     expect(text).toContain('Report 65f1a2b3c4d5e6f708192a3b, version 2.');
     expect(text).toContain('It does not make a diagnosis');
     expect(text).not.toContain('Corrected');
+  });
+
+  it('signs with the doctor display name when the account has one', async () => {
+    const signed = review({ by: { id: 'u-1', username: 'dr-nowak', role: 'doctor', displayName: 'Dr. Anna Nowak' } });
+    const text = await pdfText((await service.render(signedReport({ review: signed, reviews: [signed] }))).pdf);
+    expect(text).toContain('Signed by Dr. Anna Nowak on 14 March 2026, 09:26 UTC.');
+    expect(text).not.toContain('dr-nowak');
+  });
+
+  it('prints the report in German when asked, with German dates, and English when the language is not offered', async () => {
+    const german = await pdfText((await service.render(signedReport(), 'de')).pdf);
+    expect(german).toContain('Ihr Röntgenbefund');
+    expect(german).toContain('Auf dem Röntgenbild (Hand) wurde ein Knochenbruch (Fraktur) gefunden.');
+    expect(german).toContain('Datum der Aufnahme 14. März 2026');
+    expect(german).toContain('Unterschrieben von Ärztin/Arzt dr-nowak am 14. März 2026, 09:26 UTC.');
+    expect(german).not.toContain('Your X-ray report');
+    expect(await pdfText((await service.render(signedReport(), 'xx')).pdf)).toContain('Your X-ray report');
+  });
+
+  it('takes a site translation file that changes a text and adds a language', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-pdf-locales-'));
+    try {
+      await fs.writeFile(path.join(dir, 'de.json'), JSON.stringify({ 'title.report': 'Ihr Befund aus der Notaufnahme' }));
+      await fs.writeFile(path.join(dir, 'it.json'), JSON.stringify({ 'title.report': 'Il suo referto radiografico', 'part.hand': 'mano' }));
+      const config = { portal: { institutionName: 'Ospedale', pdfLanguage: 'it', pdfLocalesDir: dir } } as unknown as AppConfig;
+      const languages = new PdfLanguagesRepository(config);
+      expect(languages.codes().sort()).toEqual(['de', 'en', 'it']);
+      const site = new PatientPdfService(config, images as unknown as ReportImagesService, new PdfPrinterRepository(), languages);
+      const italian = await pdfText((await site.render(signedReport())).pdf);
+      expect(italian).toContain('Il suo referto radiografico');
+      // Keys the site did not translate read as English.
+      expect(italian).toContain('A broken bone (fracture) was found on the X-ray of your mano.');
+      expect(await pdfText((await site.render(signedReport(), 'de')).pdf)).toContain('Ihr Befund aus der Notaufnahme');
+      await fs.writeFile(path.join(dir, 'fr.json'), JSON.stringify({ 'title.report': 42 }));
+      expect(() => new PdfLanguagesRepository(config)).toThrow('title.report is not a text');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('marks a second signed version as a corrected report that says the doctor corrected the AI', async () => {

@@ -1,7 +1,7 @@
 import type { DeliveryState } from './types';
 
-export const CHANNELS = ['fhir', 'hl7', 'pacs', 'portal'] as const;
-export type Channel = (typeof CHANNELS)[number];
+export const CHANNELS = ['fhir', 'fhir-document', 'hl7', 'pacs', 'portal'] as const;
+export type Channel = string;
 
 export interface ChannelSummary {
   readonly channel: Channel;
@@ -11,8 +11,11 @@ export interface ChannelSummary {
 }
 
 /** Counts delivery states per channel across the given reports. */
-export function summariseDeliveries(reports: ReadonlyArray<{ deliveries?: Partial<Record<string, DeliveryState>> }>): ChannelSummary[] {
-  return CHANNELS.map((channel) => {
+export function summariseDeliveries(
+  reports: ReadonlyArray<{ deliveries?: Partial<Record<string, DeliveryState>> }>,
+  channels: readonly string[] = CHANNELS,
+): ChannelSummary[] {
+  return channels.map((channel) => {
     const counts = { pending: 0, delivered: 0, failed: 0, dead: 0 };
     let none = 0;
     for (const report of reports) {
@@ -27,4 +30,18 @@ export function summariseDeliveries(reports: ReadonlyArray<{ deliveries?: Partia
 /** "deliver-portal" → "portal"; other job types keep their name. */
 export function jobChannel(type: string): string {
   return type.startsWith('deliver-') ? type.slice('deliver-'.length) : type;
+}
+
+/** A channel's state in words: "off" means the site has not configured it. */
+export function channelStateLabel(state: 'off' | 'healthy' | 'retrying' | 'down'): string {
+  switch (state) {
+    case 'off':
+      return 'off (not configured)';
+    case 'healthy':
+      return 'healthy';
+    case 'retrying':
+      return 'retrying';
+    case 'down':
+      return 'down';
+  }
 }

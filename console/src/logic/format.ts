@@ -31,3 +31,17 @@ export function formatPercent(fraction: number): string {
 export function countLabel(countClass: string): string {
   return countClass === '0' ? 'none' : countClass === '1' ? 'one' : 'two or more';
 }
+
+/** "2026-03-14 08:02 UTC": the same for every reader, whatever their time zone. */
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '—';
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Axis labels for durations: tenths of a second below 10 s, so 0.5 s steps never print "1 s, 1 s". */
+export function formatAxisDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 10) return `${Number(seconds.toFixed(1))} s`;
+  return formatDuration(seconds);
+}

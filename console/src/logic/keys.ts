@@ -1,5 +1,5 @@
-export type WorklistCommand = 'next' | 'previous' | 'open' | 'agree';
-export type ReportCommand = 'agree' | 'next' | 'previous' | 'toggle-heatmap' | 'back';
+export type WorklistCommand = 'next' | 'previous' | 'open' | 'take' | 'search' | 'view-1' | 'view-2' | 'view-3' | 'view-4';
+export type ReportCommand = 'agree' | 'take' | 'undo' | 'next' | 'previous' | 'toggle-heatmap' | 'back';
 
 interface KeyLike {
   readonly key: string;
@@ -27,8 +27,15 @@ export function worklistCommand(event: KeyLike): WorklistCommand | undefined {
       return 'previous';
     case 'Enter':
       return 'open';
-    case 'a':
-      return 'agree';
+    case 't':
+      return 'take';
+    case '/':
+      return 'search';
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+      return `view-${event.key}` as WorklistCommand;
     default:
       return undefined;
   }
@@ -39,6 +46,10 @@ export function reportCommand(event: KeyLike): ReportCommand | undefined {
   switch (event.key) {
     case 'a':
       return 'agree';
+    case 't':
+      return 'take';
+    case 'u':
+      return 'undo';
     case 'j':
       return 'next';
     case 'k':

@@ -1,6 +1,6 @@
 import type { Role } from './types';
 
-export type Screen = 'worklist' | 'report' | 'upload' | 'operations' | 'analytics';
+export type Screen = 'worklist' | 'report' | 'upload' | 'operations' | 'analytics' | 'my-reports';
 
 export interface NavigationEntry {
   readonly screen: Screen;
@@ -18,7 +18,7 @@ const NAVIGATION: Record<Role, readonly NavigationEntry[]> = {
     { screen: 'operations', path: '/operations', label: 'Operations' },
     { screen: 'analytics', path: '/analytics', label: 'Analytics' },
   ],
-  patient: [],
+  patient: [{ screen: 'my-reports', path: '/my-reports', label: 'My reports' }],
 };
 
 /** The screens a role may open, in menu order; the first is its home. */

@@ -24,8 +24,23 @@ export interface WorklistItem {
   modelVersion: string;
   imageCount: number;
   assignedTo?: string;
+  assignedToName?: string;
   patientId?: string;
+  patientName?: string;
+  birthDate?: string;
+  sex?: string;
+  accessionNumber?: string;
+  studyDate?: string;
+  signedBy?: string;
+  firstReceivedAt?: string;
+  finalAt?: string;
   createdAt: string;
+  deliveries?: Partial<Record<string, DeliveryState>>;
+}
+
+export interface PersonRef {
+  username: string;
+  displayName?: string;
 }
 
 export interface ImageFindings {
@@ -43,19 +58,24 @@ export interface DeliveryState {
   error?: string;
   lastAttemptAt?: string;
   deliveredAt?: string;
+  references?: Record<string, unknown>;
+  /** The last message built for the channel (absent for channels that do not record it). */
+  message?: { contentType: string; text: string; truncated: boolean; builtAt: string };
+  /** The latest attempts, oldest first. */
+  log?: Array<{ at: string; contentVersion: number; status: 'delivered' | 'failed' | 'dead'; answer?: string; error?: string }>;
 }
 
 export interface ReportDetail extends WorklistItem {
   images: Array<{ instanceId: string; sopInstanceUid: string; findings: ImageFindings; imageUrl: string; heatmapUrl?: string }>;
   notAnalysed?: Array<{ instanceId: string; sopInstanceUid: string; cause: string; reason: string; imageUrl: string }>;
+  patient?: { patientId?: string; name?: string; birthDate?: string; sex?: string };
   review?: {
     agreed: boolean;
     verdict: { fracture: boolean; countClass: CountClass; bodyPart: BodyPart; conclusion?: string };
-    by: { username: string };
+    by: PersonRef;
   };
-  deliveries?: Partial<Record<string, DeliveryState>>;
+  statusHistory?: Array<{ status: string; at: string; by?: PersonRef; reason: string }>;
   preliminaryAt?: string;
-  finalAt?: string;
 }
 
 export interface Job {

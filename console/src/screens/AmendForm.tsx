@@ -3,12 +3,17 @@ import { amendmentBody, amendmentProblems, withCount, withFracture, type Amendme
 import { countLabel } from '../logic/format';
 import { BODY_PARTS, COUNT_CLASSES, type CountClass, type BodyPart, type StudyFindings } from '../logic/types';
 
+/** `amend`: the doctor's verdict instead of the draft; `addendum`: a signed report corrected or completed (text required). */
+export type AmendMode = 'amend' | 'addendum';
+
 export function AmendForm({
   findings,
+  mode = 'amend',
   onSubmit,
   onCancel,
 }: {
-  findings: StudyFindings;
+  findings: Pick<StudyFindings, 'fracture' | 'countClass' | 'bodyPart'> & { conclusion?: string };
+  mode?: AmendMode;
   onSubmit: (body: Record<string, unknown>) => Promise<void>;
   onCancel: () => void;
 }) {
@@ -16,10 +21,13 @@ export function AmendForm({
     fracture: findings.fracture,
     countClass: findings.countClass,
     bodyPart: findings.bodyPart,
-    conclusion: '',
+    conclusion: findings.conclusion ?? '',
   });
   const [busy, setBusy] = useState(false);
   const problems = amendmentProblems(draft);
+  if (mode === 'addendum' && draft.conclusion.trim() === (findings.conclusion ?? '').trim()) {
+    problems.push('Write the addendum in the conclusion.');
+  }
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
@@ -34,7 +42,7 @@ export function AmendForm({
 
   return (
     <form class="amend" onSubmit={(event) => void submit(event)} aria-labelledby="amend-title">
-      <h2 id="amend-title">Amend the draft</h2>
+      <h2 id="amend-title">{mode === 'addendum' ? 'Addendum to the signed report' : 'Amend the draft'}</h2>
       <fieldset>
         <legend>Fracture</legend>
         <label>
@@ -79,13 +87,13 @@ export function AmendForm({
         onInput={(event) => setDraft({ ...draft, conclusion: event.currentTarget.value })}
       />
       {problems.map((problem) => (
-        <p key={problem} class="error" role="alert">
+        <p key={problem} class="error">
           {problem}
         </p>
       ))}
       <div class="buttons">
         <button type="submit" class="primary" disabled={busy || problems.length > 0}>
-          Sign amended report
+          {mode === 'addendum' ? 'Sign addendum' : 'Sign amended report'}
         </button>
         <button type="button" onClick={onCancel}>
           Cancel

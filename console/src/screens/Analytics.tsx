@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { getJson, type Session } from '../api';
 import { BarChart, bucketLabel } from '../charts';
-import { formatDuration, formatPercent } from '../logic/format';
+import { formatAxisDuration, formatDuration, formatPercent } from '../logic/format';
 import { usePolling } from '../usePolling';
 
 interface AnalyticsData {
@@ -26,8 +26,6 @@ async function loadAnalytics(session: Session, bucket: 'hour' | 'day'): Promise<
   ]);
   return { overTime: overTime.items, open: open.items, turnaround, agreement: agreement.items };
 }
-
-const minutes = (seconds: number): string => formatDuration(seconds);
 
 export function Analytics({ session }: { session: Session }) {
   const [bucket, setBucket] = useState<'hour' | 'day'>('hour');
@@ -62,7 +60,6 @@ export function Analytics({ session }: { session: Session }) {
                 label: bucketLabel(row.bucket, bucket),
                 value: row.count,
                 description: `${bucketLabel(row.bucket, bucket)}: ${row.count} reports`,
-                valueLabel: String(row.count),
               }))}
             />
           </section>
@@ -71,12 +68,11 @@ export function Analytics({ session }: { session: Session }) {
             <BarChart
               testId="chart-open"
               integer
-              title="Preliminary reports waiting, per assigned doctor (label: oldest waiting)"
+              title="Preliminary reports waiting, per assigned doctor (oldest waiting in the table)"
               data={data.open.map((row) => ({
                 label: row.doctor,
                 value: row.open,
                 description: `${row.doctor}: ${row.open} open, oldest ${formatDuration(row.oldestAgeSeconds)}`,
-                valueLabel: `${row.open} · ${formatDuration(row.oldestAgeSeconds)}`,
               }))}
             />
           </section>
@@ -88,7 +84,7 @@ export function Analytics({ session }: { session: Session }) {
             <BarChart
               testId="chart-turnaround"
               title="Median time to preliminary and to final"
-              formatTick={minutes}
+              formatTick={formatAxisDuration}
               data={[
                 ['to preliminary', turnaround.medianReceivedToPreliminarySeconds],
                 ['preliminary → final', turnaround.medianPreliminaryToFinalSeconds],
@@ -97,7 +93,6 @@ export function Analytics({ session }: { session: Session }) {
                 label: label as string,
                 value: typeof seconds === 'number' ? seconds : 0,
                 description: `${label as string}: ${formatDuration(seconds as number | undefined)}`,
-                valueLabel: formatDuration(seconds as number | undefined),
               }))}
             />
           </section>
@@ -112,7 +107,6 @@ export function Analytics({ session }: { session: Session }) {
                 label: row.bodyPart ?? 'unknown',
                 value: row.rate,
                 description: `${row.bodyPart ?? 'unknown'}: ${formatPercent(row.rate)} agreed, ${row.agreed} of ${row.reviewed} reviewed`,
-                valueLabel: `${formatPercent(row.rate)} of ${row.reviewed}`,
               }))}
             />
           </section>

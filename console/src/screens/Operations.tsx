@@ -1,15 +1,17 @@
 import { useState } from 'preact/hooks';
-import { getJson, postJson, type Session } from '../api';
-import { summariseDeliveries, CHANNELS, jobChannel, type ChannelSummary } from '../logic/deliveries';
+import { getJson, type Session } from '../api';
+import { channelStateLabel, summariseDeliveries, CHANNELS, type ChannelSummary } from '../logic/deliveries';
 import { ageSeconds, formatDuration } from '../logic/format';
-import type { ChannelState, Job, ModelVersion, ReportDetail, WorklistItem } from '../logic/types';
+import type { ChannelState, Job, ModelVersion, WorklistItem } from '../logic/types';
 import { usePolling } from '../usePolling';
+import { DeadLetters } from './DeadLetters';
+import { MessageBrowser } from './MessageBrowser';
 
 const RECENT_REPORTS = 25;
 const STATE_CLASS: Record<ChannelState['state'], string | undefined> = { off: 'muted', healthy: undefined, retrying: 'warn', down: 'bad' };
 
 interface OperationsData {
-  reports: ReportDetail[];
+  reports: WorklistItem[];
   summary: ChannelSummary[];
   dead: Job[];
   models: ModelVersion[];
@@ -17,29 +19,27 @@ interface OperationsData {
 }
 
 async function loadOperations(session: Session): Promise<OperationsData> {
+  // One request for the recent reports with their delivery states (not one per report).
   const [page, dead, models, channels] = await Promise.all([
-    getJson<{ items: WorklistItem[] }>(session, `/api/reports?limit=${RECENT_REPORTS}`),
+    getJson<{ items: WorklistItem[] }>(session, `/api/reports?limit=${RECENT_REPORTS}&order=newest&include=deliveries`),
     getJson<{ items: Job[] }>(session, '/api/jobs?status=dead&limit=100'),
     getJson<{ items: ModelVersion[] }>(session, '/api/models'),
     getJson<{ items: ChannelState[] }>(session, '/api/deliveries/channels'),
   ]);
-  const reports = await Promise.all(page.items.map((item) => getJson<ReportDetail>(session, `/api/reports/${item.id}`)));
-  return { reports, summary: summariseDeliveries(reports), dead: dead.items, models: models.items, channels: channels.items };
+  const names = channels.items.length > 0 ? channels.items.map((row) => row.channel) : [...CHANNELS];
+  return {
+    reports: page.items,
+    summary: summariseDeliveries(page.items, names),
+    dead: dead.items,
+    models: models.items,
+    channels: channels.items,
+  };
 }
 
 export function Operations({ session }: { session: Session }) {
   const { data, error, setError, refresh } = usePolling(() => loadOperations(session), 15_000);
   const [message, setMessage] = useState<string>();
-
-  const replay = async (job: Job): Promise<void> => {
-    try {
-      await postJson(session, `/api/jobs/${job.id}/replay`);
-      setMessage(`Job ${job.type} for ${job.key.split(':').pop() ?? ''} queued again.`);
-      await refresh();
-    } catch (caught) {
-      setError((caught as Error).message);
-    }
-  };
+  const [browsing, setBrowsing] = useState<string>();
 
   const active = data?.models.filter((model) => model.status === 'active') ?? [];
   const others = data?.models.filter((model) => model.status !== 'active') ?? [];
@@ -74,7 +74,7 @@ export function Operations({ session }: { session: Session }) {
                 {data.channels.map((row) => (
                   <tr key={row.channel} data-channel={row.channel} data-state={row.state}>
                     <th scope="row">{row.channel.toUpperCase()}</th>
-                    <td class={STATE_CLASS[row.state]}>{row.state}</td>
+                    <td class={STATE_CLASS[row.state]}>{channelStateLabel(row.state)}</td>
                     <td>{row.since ? formatDuration(ageSeconds(row.since)) : '—'}</td>
                     <td>{row.waiting}</td>
                     <td class={row.dead ? 'bad' : undefined}>{row.dead}</td>
@@ -94,42 +94,54 @@ export function Operations({ session }: { session: Session }) {
                   <th scope="col">Pending</th>
                   <th scope="col">Failed</th>
                   <th scope="col">Dead</th>
-                  <th scope="col">No state</th>
+                  <th scope="col">Not yet sent</th>
                 </tr>
               </thead>
               <tbody>
-                {data.summary.map((row) => (
-                  <tr key={row.channel} data-channel={row.channel}>
-                    <th scope="row">{row.channel.toUpperCase()}</th>
-                    <td>{row.counts.delivered}</td>
-                    <td>{row.counts.pending}</td>
-                    <td class={row.counts.failed ? 'warn' : undefined}>{row.counts.failed}</td>
-                    <td class={row.counts.dead ? 'bad' : undefined}>{row.counts.dead}</td>
-                    <td class="muted">{row.none}</td>
-                  </tr>
-                ))}
+                {data.summary.map((row) =>
+                  data.channels.find((state) => state.channel === row.channel)?.state === 'off' ? (
+                    <tr key={row.channel} data-channel={row.channel} data-off="true">
+                      <th scope="row">{row.channel.toUpperCase()}</th>
+                      <td colSpan={5} class="muted">
+                        Not configured: nothing is sent over this channel.
+                      </td>
+                    </tr>
+                  ) : (
+                    <tr key={row.channel} data-channel={row.channel}>
+                      <th scope="row">{row.channel.toUpperCase()}</th>
+                      <td>{row.counts.delivered}</td>
+                      <td>{row.counts.pending}</td>
+                      <td class={row.counts.failed ? 'warn' : undefined}>{row.counts.failed}</td>
+                      <td class={row.counts.dead ? 'bad' : undefined}>{row.counts.dead}</td>
+                      <td class="muted">{row.none}</td>
+                    </tr>
+                  ),
+                )}
               </tbody>
             </table>
-            <details>
-              <summary>Per report</summary>
-              <table class="compact">
+            <details open={browsing !== undefined}>
+              <summary>Per report, with the messages sent</summary>
+              <table class="compact" data-testid="per-report">
                 <thead>
                   <tr>
                     <th scope="col">Report</th>
                     <th scope="col">Status</th>
-                    {CHANNELS.map((channel) => (
+                    {data.summary.map(({ channel }) => (
                       <th key={channel} scope="col">
                         {channel.toUpperCase()}
                       </th>
                     ))}
+                    <th scope="col">
+                      <span class="visually-hidden">Messages</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {data.reports.map((report) => (
-                    <tr key={report.id}>
+                    <tr key={report.id} data-report-id={report.id}>
                       <th scope="row">{report.id.slice(-8)}</th>
                       <td>{report.status}</td>
-                      {CHANNELS.map((channel) => {
+                      {data.summary.map(({ channel }) => {
                         const state = report.deliveries?.[channel];
                         return (
                           <td key={channel} title={state?.error}>
@@ -137,49 +149,29 @@ export function Operations({ session }: { session: Session }) {
                           </td>
                         );
                       })}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </details>
-          </section>
-          <section aria-labelledby="dead-title">
-            <h2 id="dead-title">Dead letters</h2>
-            {data.dead.length === 0 && <p>No dead-lettered jobs.</p>}
-            {data.dead.length > 0 && (
-              <table data-testid="dead-letters">
-                <thead>
-                  <tr>
-                    <th scope="col">Job</th>
-                    <th scope="col">Report</th>
-                    <th scope="col">Attempts</th>
-                    <th scope="col">Since</th>
-                    <th scope="col">Error</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.dead.map((job) => (
-                    <tr key={job.id} data-job-id={job.id}>
-                      <th scope="row">{jobChannel(job.type)}</th>
-                      <td>{job.key.split(':').pop()?.slice(-8)}</td>
                       <td>
-                        {job.attempts}/{job.maxAttempts}
-                      </td>
-                      <td>{formatDuration(ageSeconds(job.updatedAt))}</td>
-                      <td class="error-text">{job.lastError ?? '—'}</td>
-                      <td>
-                        <button type="button" onClick={() => void replay(job)}>
-                          Replay<span class="visually-hidden"> {job.type} job</span>
+                        <button type="button" class="small" onClick={() => setBrowsing(report.id)}>
+                          Messages<span class="visually-hidden"> of report {report.id.slice(-8)}</span>
                         </button>
                       </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-            )}
+            </details>
+            {browsing && <MessageBrowser session={session} reportId={browsing} onClose={() => setBrowsing(undefined)} />}
+          </section>
+          <section aria-labelledby="dead-title">
+            <h2 id="dead-title">Dead letters</h2>
+            <DeadLetters
+              session={session}
+              dead={data.dead}
+              onError={setError}
+              onReplayed={async (text) => {
+                setMessage(text);
+                await refresh();
+              }}
+            />
           </section>
           <section aria-labelledby="models-title">
             <h2 id="models-title">Models</h2>

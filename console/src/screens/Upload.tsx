@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { getJson, postJson, type Session } from '../api';
-import { patientProblems, splitAcceptedFiles, type PatientFields } from '../logic/upload';
+import { getJson, postFormWithProgress, type Session } from '../api';
+import { NO_PATIENT, patientProblems, recordFormFields, splitAcceptedFiles, type PatientFields } from '../logic/upload';
 
 interface RecordResult {
   studyInstanceUids: string[];
@@ -14,10 +14,8 @@ interface Uploaded {
   instancesSeen?: number;
 }
 
-const EMPTY: PatientFields = { patientId: '', patientName: '', birthDate: '', sex: '' };
-
 export function Upload({ session }: { session: Session }) {
-  const [fields, setFields] = useState<PatientFields>(EMPTY);
+  const [fields, setFields] = useState<PatientFields>(NO_PATIENT);
   const [bodyPart, setBodyPart] = useState('');
   const [files, setFiles] = useState<File[]>([]);
   const [rejected, setRejected] = useState<string[]>([]);
@@ -26,6 +24,7 @@ export function Upload({ session }: { session: Session }) {
   const [error, setError] = useState<string>();
   const [tried, setTried] = useState(false);
   const [uploads, setUploads] = useState<Uploaded[]>([]);
+  const [progress, setProgress] = useState<number>();
   const problems = patientProblems(fields, files.length);
 
   const addFiles = (list: FileList | null | undefined): void => {
@@ -48,16 +47,15 @@ export function Upload({ session }: { session: Session }) {
     setTried(true);
     if (problems.length > 0) return;
     const form = new FormData();
-    form.append('patientId', fields.patientId.trim());
-    if (fields.patientName.trim()) form.append('patientName', fields.patientName.trim());
-    if (fields.birthDate) form.append('birthDate', fields.birthDate);
-    if (fields.sex) form.append('sex', fields.sex);
-    if (bodyPart) form.append('bodyPart', bodyPart);
+    for (const [name, value] of recordFormFields(fields, bodyPart)) form.append(name, value);
     for (const file of files) form.append('images', file, file.name);
+    // Each attempt starts clean: no error from an earlier one stays on screen.
     setBusy(true);
     setError(undefined);
+    setRejected([]);
+    setProgress(0);
     try {
-      const result = await postJson<RecordResult>(session, '/api/records', form);
+      const result = await postFormWithProgress<RecordResult>(session, '/api/records', form, setProgress);
       const added = result.studyInstanceUids.map((studyInstanceUid) => ({
         patientId: fields.patientId.trim(),
         studyInstanceUid,
@@ -65,7 +63,7 @@ export function Upload({ session }: { session: Session }) {
       }));
       setUploads((current) => [...added, ...current]);
       added.forEach((upload) => void refreshStudy(upload));
-      setFields(EMPTY);
+      setFields(NO_PATIENT);
       setBodyPart('');
       setFiles([]);
       setTried(false);
@@ -73,6 +71,7 @@ export function Upload({ session }: { session: Session }) {
       setError((caught as Error).message);
     } finally {
       setBusy(false);
+      setProgress(undefined);
     }
   };
 
@@ -91,8 +90,12 @@ export function Upload({ session }: { session: Session }) {
               <input id="patient-id" required autoComplete="off" value={fields.patientId} onInput={set('patientId')} />
             </div>
             <div>
-              <label for="patient-name">Name (Family^Given)</label>
-              <input id="patient-name" autoComplete="off" value={fields.patientName} onInput={set('patientName')} />
+              <label for="family-name">Family name</label>
+              <input id="family-name" autoComplete="off" value={fields.familyName} onInput={set('familyName')} />
+            </div>
+            <div>
+              <label for="given-name">Given name</label>
+              <input id="given-name" autoComplete="off" value={fields.givenName} onInput={set('givenName')} />
             </div>
             <div>
               <label for="birth-date">Birth date</label>
@@ -106,6 +109,19 @@ export function Upload({ session }: { session: Session }) {
                 <option value="M">male</option>
                 <option value="O">other</option>
               </select>
+            </div>
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Study</legend>
+          <div class="grid">
+            <div>
+              <label for="accession">Accession number</label>
+              <input id="accession" autoComplete="off" maxLength={16} value={fields.accessionNumber} onInput={set('accessionNumber')} />
+            </div>
+            <div>
+              <label for="study-date">Study date</label>
+              <input id="study-date" type="date" value={fields.studyDate} onInput={set('studyDate')} />
             </div>
             <div>
               <label for="body-part">Body part</label>
@@ -177,6 +193,12 @@ export function Upload({ session }: { session: Session }) {
         {error && (
           <p class="error" role="alert">
             {error}
+          </p>
+        )}
+        {progress !== undefined && (
+          <p class="upload-progress">
+            <label for="upload-progress">Sending: {Math.round(progress * 100)}%</label>{' '}
+            <progress id="upload-progress" data-testid="upload-progress" max={1} value={progress} />
           </p>
         )}
         <button type="submit" class="primary" disabled={busy}>

@@ -1,0 +1,65 @@
+import type { BodyPart, Urgency } from './findings';
+import type { ReportStatus } from './report';
+
+/** Which reports a worklist page shows; every field narrows it. */
+export interface WorklistFilter {
+  /** One status, or several (the "signed" view: final and amended). */
+  readonly status?: ReportStatus | readonly ReportStatus[];
+  readonly urgency?: Urgency;
+  readonly studyInstanceUid?: string;
+  readonly patientId?: string;
+  /** The user id the report is assigned to. */
+  readonly assignedToId?: string;
+  /** The signed verdict's body part, or the AI draft's while unsigned. */
+  readonly bodyPart?: BodyPart;
+  /** Free text over patient name, patient id and accession number (case-insensitive, a substring). */
+  readonly search?: string;
+  /** Received on or after this instant. */
+  readonly receivedFrom?: Date;
+  /** Received before this instant. */
+  readonly receivedBefore?: Date;
+}
+
+/** `urgency`: most urgent first, oldest first within (the reading order); `newest`: last signed or received first. */
+export type WorklistOrder = 'urgency' | 'newest';
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The database filter for a worklist page (plain data: the repository hands it to the driver). */
+export function worklistQuery(filter: WorklistFilter): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  const and: Array<Record<string, unknown>> = [];
+  if (typeof filter.status === 'string') query.status = filter.status;
+  else if (filter.status && filter.status.length > 0) query.status = { $in: [...filter.status] };
+  if (filter.urgency) query.urgency = filter.urgency;
+  if (filter.studyInstanceUid) query.studyInstanceUid = filter.studyInstanceUid;
+  if (filter.patientId) query['patient.patientId'] = filter.patientId;
+  if (filter.assignedToId) query['assignedTo.id'] = filter.assignedToId;
+  if (filter.bodyPart) {
+    and.push({
+      $or: [
+        { 'review.verdict.bodyPart': filter.bodyPart },
+        { 'review.verdict.bodyPart': { $exists: false }, 'findings.bodyPart': filter.bodyPart },
+      ],
+    });
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    const pattern = { $regex: escapeRegex(search), $options: 'i' };
+    and.push({ $or: [{ 'patient.name': pattern }, { 'patient.patientId': pattern }, { accessionNumber: pattern }] });
+  }
+  if (filter.receivedFrom || filter.receivedBefore) {
+    query.firstReceivedAt = {
+      ...(filter.receivedFrom ? { $gte: filter.receivedFrom } : {}),
+      ...(filter.receivedBefore ? { $lt: filter.receivedBefore } : {}),
+    };
+  }
+  if (and.length > 0) query.$and = and;
+  return query;
+}
+
+export function worklistSort(order: WorklistOrder): Record<string, 1 | -1> {
+  return order === 'newest' ? { finalAt: -1, firstReceivedAt: -1 } : { urgencyRank: 1, createdAt: 1 };
+}

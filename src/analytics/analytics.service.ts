@@ -39,7 +39,8 @@ export class AnalyticsService {
     return {
       reports: rows.length,
       signed: signed.length,
-      medianReceivedToPreliminarySeconds: median(rows.map((row) => seconds(row.lastReceivedAt, row.preliminaryAt))),
+      // From the last image to the draft that read it: never negative, also for a study a late image re-opened.
+      medianReceivedToPreliminarySeconds: median(rows.map((row) => seconds(row.lastReceivedAt, row.analysedAt ?? row.preliminaryAt))),
       medianPreliminaryToFinalSeconds: median(signed.map((row) => seconds(row.preliminaryAt, row.finalAt))),
       medianReceivedToFinalSeconds: median(signed.map((row) => seconds(row.lastReceivedAt, row.finalAt))),
     };

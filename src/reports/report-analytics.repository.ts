@@ -41,12 +41,16 @@ export class ReportAnalyticsRepository {
   }
 
   /** The timestamps turnaround is computed from, for reports created in the range. */
-  async turnaroundTimes(range: DateRange): Promise<Array<{ lastReceivedAt: Date; preliminaryAt: Date; finalAt: Date | undefined }>> {
+  async turnaroundTimes(
+    range: DateRange,
+  ): Promise<Array<{ lastReceivedAt: Date; analysedAt: Date; preliminaryAt: Date; finalAt: Date | undefined }>> {
     const rows = await this.reports.collection
-      .find(createdWithin(range), { projection: { lastReceivedAt: 1, preliminaryAt: 1, finalAt: 1, statusHistory: 1 } })
+      .find(createdWithin(range), { projection: { lastReceivedAt: 1, analysedAt: 1, preliminaryAt: 1, finalAt: 1, statusHistory: 1 } })
       .toArray();
     return rows.map((row) => ({
       lastReceivedAt: row.lastReceivedAt,
+      // The draft that covers the last image (a late image re-reads the study).
+      analysedAt: row.analysedAt,
       // The first AI draft, even if a late image re-opened the report since.
       preliminaryAt: row.statusHistory.find((change) => change.status === 'preliminary')?.at ?? row.preliminaryAt,
       finalAt: row.finalAt,

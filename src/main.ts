@@ -3,8 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { FirstOperatorService } from './auth/first-operator.service';
 import { logDestination, PinoNestLogger, rootLogger } from './common/logger';
-import { ConfigError, loadAppConfig } from './config/app-config';
+import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -26,6 +27,18 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
   await app.listen(config.http.port, config.http.host);
   rootLogger.info({ host: config.http.host, port: config.http.port }, 'HTTP API listening');
+  rootLogger.info(startupSummary(config, app.get(FirstOperatorService).pendingSetupCode));
+}
+
+/** The last start-up line, for a person: where to go and what to do first. */
+function startupSummary(config: AppConfig, setupCode: string | undefined): string {
+  const wildcard = config.http.host === '0.0.0.0' || config.http.host === '::';
+  const consoleUrl = `http://${wildcard ? '127.0.0.1' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}/`;
+  const dicom = `DICOM AE title ${config.dicom.aeTitle} on ${config.dicom.host}:${config.dicom.port}`;
+  const next = setupCode
+    ? `First: open the console and create the first operator (from another machine the setup code ${setupCode} is needed).`
+    : 'First: sign in at the console, then send a study (README, "Send a first study").';
+  return `Osteon is ready. Console ${consoleUrl} · ${dicom}. ${next}`;
 }
 
 /**

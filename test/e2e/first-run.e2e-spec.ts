@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startEngine, type Engine } from '../support/engine';
+import { api, TEST_PASSWORD } from '../support/http';
+import { tempWorkspace } from '../support/workspace';
+
+const CHROMIUM = '/usr/bin/chromium';
+const README = path.join(__dirname, '..', '..', 'README.md');
+const OPERATOR = 'first-operator';
+
+/** The shell block of the README's "Send a first study", as a newcomer would paste it. */
+async function firstStudyCommands(): Promise<string> {
+  const readme = await fs.readFile(README, 'utf8');
+  const section = readme.slice(readme.indexOf('## Send a first study'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section);
+  if (!block?.[1]) throw new Error('README has no "Send a first study" shell block');
+  return block[1];
+}
+
+/** Runs a bash script from the repository root with `input` on stdin; resolves with its output and exit code. */
+function runBash(script: string, input: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-e', '-c', script], { cwd: path.join(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+    child.stdin.end(input);
+  });
+}
+
+describe('a newcomer: fresh data directory → first operator in the console → the README first study → its report', () => {
+  let engine: Engine;
+  let workspace: { dir: string; cleanup: () => Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    workspace = await tempWorkspace('first-run');
+    // The README's defaults: the shipped model, no API key, no channel; only the ports and data directory are the test's.
+    engine = await startEngine({ dataDir: path.join(workspace.dir, 'data'), withoutOperatorKey: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (process.env.OSTEON_ENGINE_LOG && engine) await fs.writeFile(process.env.OSTEON_ENGINE_LOG, engine.process.output());
+    await engine?.stop();
+    await workspace?.cleanup();
+  });
+
+  it('ends its start-up log with one line saying where the console and DICOM are and what to do first', async () => {
+    // The last line of start-up; background work (the catch-up sweeps) may log after it.
+    const lines = engine.process.output().trim().split('\n');
+    const listening = lines.findIndex((line) => line.includes('HTTP API listening'));
+    const last = JSON.parse(lines[listening + 1] as string) as { msg: string };
+    expect(last.msg).toMatch(/^Osteon is ready\./);
+    expect(last.msg).toContain(`Console http://127.0.0.1:${engine.httpPort}/`);
+    expect(last.msg).toContain(`DICOM AE title OSTEON on 127.0.0.1:${engine.dicomPort}`);
+    expect(last.msg).toMatch(/create the first operator \(from another machine the setup code [A-Z2-9]{4}-[A-Z2-9]{4} is needed\)/);
+  });
+
+  it('refuses the setup from another machine without the setup code', async () => {
+    expect((await api(engine, 'GET', '/api/setup', { token: null })).body).toEqual({ firstOperatorNeeded: true, setupCodeNeeded: false });
+    const response = await fetch(`http://127.0.0.1:${engine.httpPort}/api/setup/first-operator`, {
+      method: 'POST',
+      // A proxy header: the request is someone else's, forwarded by a reverse proxy on this machine.
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.9.8.7', 'x-osteon-setup-code': 'AAAA-AAAA' },
+      body: JSON.stringify({ username: 'intruder', displayName: 'Intruder', password: TEST_PASSWORD }),
+    });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { code: string }).code).toBe('AUTH_SETUP_CODE_REQUIRED');
+  });
+
+  it('creates the first operator on the console setup screen in Chromium, and then the screen is gone for good', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`http://127.0.0.1:${engine.httpPort}/`);
+    await page.waitForURL('**/setup');
+    await page.getByRole('heading', { name: 'Welcome to Osteon' }).waitFor();
+    await page.getByLabel('User name').fill(OPERATOR);
+    await page.getByLabel('Display name').fill('First Operator');
+    await page.getByLabel(/^Password/).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Create operator and sign in' }).click();
+    await page.waitForURL('**/operations');
+    await page.getByText(`${OPERATOR}`, { exact: false }).first().waitFor();
+
+    expect((await api(engine, 'GET', '/api/setup', { token: null })).body).toEqual({ firstOperatorNeeded: false, setupCodeNeeded: false });
+    const again = await api(engine, 'POST', '/api/setup/first-operator', {
+      token: null,
+      json: { username: 'second', displayName: 'Second', password: TEST_PASSWORD },
+    });
+    expect(again.status).toBe(410);
+    expect(again.body.code).toBe('AUTH_SETUP_DONE');
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.goto(`http://127.0.0.1:${engine.httpPort}/setup`);
+    await fresh.getByRole('heading', { name: 'Osteon is set up' }).waitFor();
+  }, 60_000);
+
+  it('sends the README first study with storescu, as written, and sees its preliminary report', async () => {
+    const script = (await firstStudyCommands())
+      .replaceAll('127.0.0.1:3000', `127.0.0.1:${engine.httpPort}`)
+      .replaceAll('127.0.0.1 11112', `127.0.0.1 ${engine.dicomPort}`)
+      .replaceAll('/tmp/demo', path.join(workspace.dir, 'demo'));
+    const { code, output } = await runBash(script, `${OPERATOR}\n${TEST_PASSWORD}\n`);
+    expect({ code, tail: output.slice(-3000) }).toEqual({ code: 0, tail: expect.any(String) });
+    const lines = output.trim().split('\n');
+    const studies = JSON.parse(lines[lines.length - 2] as string) as { total: number; items: Array<{ patientId: string }> };
+    expect(studies.total).toBe(1);
+    expect(studies.items[0]?.patientId).toBe('DEMO-1');
+    const reports = JSON.parse(lines[lines.length - 1] as string) as {
+      total: number;
+      items: Array<{ status: string; patientId: string; findings: unknown }>;
+    };
+    expect(reports.total).toBe(1);
+    expect(reports.items[0]).toMatchObject({ status: 'preliminary', patientId: 'DEMO-1' });
+    expect(reports.items[0]?.findings).not.toBeNull();
+  }, 120_000);
+});

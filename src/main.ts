@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { FirstOperatorService } from './auth/first-operator.service';
 import { logDestination, PinoNestLogger, rootLogger } from './common/logger';
+import { requestLog } from './common/request-log.middleware';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
@@ -20,6 +21,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create(AppModule, { logger: new PinoNestLogger() });
   stopOnSignals(app);
+  app.use(requestLog());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').addBearerAuth().build(),
@@ -60,6 +62,8 @@ function stopOnSignals(app: INestApplication): void {
 }
 
 bootstrap().catch((error: Error) => {
-  rootLogger.fatal({ err: error.message, stack: error.stack }, 'Osteon failed to start');
+  // A database that cannot start has said why in its own line: no stack trace for it.
+  const expected = error.name === 'EmbeddedDatabaseError';
+  rootLogger.fatal({ err: error.message, ...(expected ? {} : { stack: error.stack }) }, 'Osteon failed to start');
   void logDestination.flush().finally(() => process.exit(1));
 });

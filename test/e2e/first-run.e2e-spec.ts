@@ -120,4 +120,26 @@ describe('a newcomer: fresh data directory → first operator in the console →
     expect(reports.items[0]).toMatchObject({ status: 'preliminary', patientId: 'DEMO-1' });
     expect(reports.items[0]?.findings).not.toBeNull();
   }, 120_000);
+
+  it('logged JSON for a machine: one line per HTTP request with its route pattern, no framework chatter, nothing about the patient', async () => {
+    const lines = engine.process
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = lines.filter((line) => line.msg === 'HTTP request');
+    expect(requests).toContainEqual(
+      expect.objectContaining({
+        method: 'GET',
+        route: '/api/studies',
+        status: 200,
+        ms: expect.any(Number),
+        correlationId: expect.any(String),
+      }),
+    );
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', route: '/api/setup/first-operator', status: 201 }));
+    expect(lines.filter((line) => line.module === 'nest' && (line.level as number) < 40)).toEqual([]);
+    const text = engine.process.output();
+    for (const patientData of ['DEMO-1', 'DOE', 'JANE', TEST_PASSWORD]) expect(text).not.toContain(patientData);
+  });
 });

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
+import { DicomMetrics } from './dicom-metrics';
 import { DicomLifecycle } from './dicom.lifecycle';
 import { DicomScpChannel } from './dicom-scp.channel';
 import { IngestService } from './ingest.service';
@@ -8,7 +10,17 @@ import { QueryService } from './query.service';
 import { ReindexService } from './reindex.service';
 
 @Module({
-  providers: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository, QueryService, ReindexService, DicomLifecycle],
+  imports: [MetricsModule],
+  providers: [
+    DicomMetrics,
+    DicomScpChannel,
+    IngestService,
+    InstanceEvents,
+    InstanceRepository,
+    QueryService,
+    ReindexService,
+    DicomLifecycle,
+  ],
   exports: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository],
 })
 export class DicomModule {}

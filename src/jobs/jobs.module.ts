@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { JobHandlerRegistry } from './job-handler.registry';
+import { JobMetrics } from './job-metrics';
 import { JobQueueService } from './job-queue.service';
 import { JobWorkerService } from './job-worker.service';
 import { JobRepository } from './job.repository';
@@ -7,8 +9,9 @@ import { JobsController } from './jobs.controller';
 
 @Global()
 @Module({
+  imports: [MetricsModule],
   controllers: [JobsController],
-  providers: [JobRepository, JobQueueService, JobHandlerRegistry, JobWorkerService],
+  providers: [JobRepository, JobQueueService, JobHandlerRegistry, JobMetrics, JobWorkerService],
   exports: [JobQueueService, JobHandlerRegistry],
 })
 export class JobsModule {}

@@ -31,6 +31,19 @@ function runBash(script: string, input: string): Promise<{ code: number | null; 
   });
 }
 
+/** `/metrics` as name{labels} → value, as Prometheus would scrape it with the operator's token. */
+async function scrape(engine: Engine, token: string): Promise<Map<string, number>> {
+  const response = await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/plain');
+  const samples = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^([a-z_:]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) samples.set(match[1] as string, Number(match[2]));
+  }
+  return samples;
+}
+
 describe('a newcomer: fresh data directory → first operator in the console → the README first study → its report', () => {
   let engine: Engine;
   let workspace: { dir: string; cleanup: () => Promise<void> };
@@ -101,7 +114,14 @@ describe('a newcomer: fresh data directory → first operator in the console →
     await fresh.getByRole('heading', { name: 'Osteon is set up' }).waitFor();
   }, 60_000);
 
-  it('sends the README first study with storescu, as written, and sees its preliminary report', async () => {
+  it('sends the README first study with storescu, as written, and sees its preliminary report; /metrics counts every stage', async () => {
+    const token = (
+      await api<{ accessToken: string }>(engine, 'POST', '/api/auth/login', {
+        token: null,
+        json: { username: OPERATOR, password: TEST_PASSWORD },
+      })
+    ).body.accessToken;
+    const before = await scrape(engine, token);
     const script = (await firstStudyCommands())
       .replaceAll('127.0.0.1:3000', `127.0.0.1:${engine.httpPort}`)
       .replaceAll('127.0.0.1 11112', `127.0.0.1 ${engine.dicomPort}`)
@@ -119,7 +139,32 @@ describe('a newcomer: fresh data directory → first operator in the console →
     expect(reports.total).toBe(1);
     expect(reports.items[0]).toMatchObject({ status: 'preliminary', patientId: 'DEMO-1' });
     expect(reports.items[0]?.findings).not.toBeNull();
+
+    const after = await scrape(engine, token);
+    const moved = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    expect(moved('osteon_dicom_instances_total{outcome="stored",status="0000"}')).toBe(1);
+    expect(moved('osteon_dicom_store_seconds_count{outcome="stored"}')).toBe(1);
+    expect(moved('osteon_study_assembly_wait_seconds_count')).toBe(1);
+    expect(moved('osteon_inference_seconds_count{outcome="analysed"}')).toBe(1);
+    expect(moved('osteon_report_created_seconds_count')).toBe(1);
+    expect(after.get('osteon_model_info{version="1.0.1"}')).toBe(1);
+    expect(after.get('osteon_job_queue_depth{type="analyse-study",status="pending"}')).toBe(0);
+    expect(after.has('osteon_delivery_channel_state{channel="hl7",state="off"}')).toBe(true);
+    expect(after.has('osteon_log_lines_dropped_total')).toBe(true);
   }, 120_000);
+
+  it("logged the study path under the association's correlation id: ingest, the analysis job, the report", () => {
+    const lines = engine.process
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const stored = lines.find((line) => line.msg === 'instance stored');
+    const correlationId = stored?.correlationId;
+    expect(correlationId).toEqual(expect.any(String));
+    const sameStudy = lines.filter((line) => line.correlationId === correlationId).map((line) => line.msg);
+    expect(sameStudy).toEqual(expect.arrayContaining(['instance stored', 'report created', 'job done']));
+  });
 
   it('logged JSON for a machine: one line per HTTP request with its route pattern, no framework chatter, nothing about the patient', async () => {
     const lines = engine.process

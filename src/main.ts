@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { FirstOperatorService } from './auth/first-operator.service';
 import { logDestination, PinoNestLogger, rootLogger } from './common/logger';
@@ -19,9 +21,13 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await NestFactory.create(AppModule, { logger: new PinoNestLogger() });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: new PinoNestLogger() });
   stopOnSignals(app);
+  app.disable('x-powered-by');
   app.use(requestLog());
+  // Security headers on every answer. The console sets its own strict Content-Security-Policy (the
+  // OpenAPI page needs inline script); HSTS belongs to the TLS terminator in front of the engine.
+  app.use(helmet({ contentSecurityPolicy: false, strictTransportSecurity: false }));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').addBearerAuth().build(),

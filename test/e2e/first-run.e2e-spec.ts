@@ -78,6 +78,16 @@ describe('a newcomer: fresh data directory → first operator in the console →
     expect(last.msg).toMatch(/create the first operator \(from another machine the setup code [A-Z2-9]{4}-[A-Z2-9]{4} is needed\)/);
   });
 
+  it('answers with security headers (helmet) and without X-Powered-By', async () => {
+    for (const urlPath of ['/api/setup', '/', '/api/studies']) {
+      const response = await fetch(`http://127.0.0.1:${engine.httpPort}${urlPath}`);
+      expect(response.headers.get('x-powered-by')).toBeNull();
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    }
+  });
+
   it('refuses the setup from another machine without the setup code', async () => {
     expect((await api(engine, 'GET', '/api/setup', { token: null })).body).toEqual({ firstOperatorNeeded: true, setupCodeNeeded: false });
     const response = await fetch(`http://127.0.0.1:${engine.httpPort}/api/setup/first-operator`, {

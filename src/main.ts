@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { FirstOperatorService } from './auth/first-operator.service';
 import { logDestination, PinoNestLogger, rootLogger } from './common/logger';
+import { completeOpenApiDocument } from './common/openapi';
 import { requestLog } from './common/request-log.middleware';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
 
@@ -28,9 +29,11 @@ async function bootstrap(): Promise<void> {
   // Security headers on every answer. The console sets its own strict Content-Security-Policy (the
   // OpenAPI page needs inline script); HSTS belongs to the TLS terminator in front of the engine.
   app.use(helmet({ contentSecurityPolicy: false, strictTransportSecurity: false }));
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').addBearerAuth().build(),
+  const document = completeOpenApiDocument(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle('Osteon').setDescription('Emergency X-ray integration engine').setVersion('1').addBearerAuth().build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
   await app.listen(config.http.port, config.http.host);

@@ -2,7 +2,11 @@ import { Body, Controller, Get, Headers, Post, Req } from '@nestjs/common';
 import { ApiGoneResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../access/access.decorators';
+import { parseInput } from '../common/invalid-input.exception';
+import { ApiJsonBody, ApiJsonResponse } from '../common/openapi';
+import { firstOperatorSchema, setupStatusSchema, userViewSchema } from './auth-api.schema';
 import { FirstOperatorService } from './first-operator.service';
+import { firstIssue } from './user-input';
 import type { UserView } from './user-record';
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
@@ -22,6 +26,7 @@ export class SetupController {
   constructor(private readonly firstOperator: FirstOperatorService) {}
 
   @Get()
+  @ApiJsonResponse('SetupStatus', setupStatusSchema, { description: 'whether the first operator may still be created, and how' })
   async status(@Req() request: Request): Promise<{ firstOperatorNeeded: boolean; setupCodeNeeded: boolean }> {
     const needed = await this.firstOperator.isNeeded();
     return { firstOperatorNeeded: needed, setupCodeNeeded: needed && !isLocal(request) };
@@ -34,12 +39,14 @@ export class SetupController {
     description: 'the setup code from the start-up log (not needed from the local machine)',
   })
   @ApiGoneResponse({ description: 'the first operator exists' })
+  @ApiJsonBody('FirstOperator', firstOperatorSchema, { username: 'alice', displayName: 'Alice', password: 'plaid-otter-rowing-quietly-42' })
+  @ApiJsonResponse('User', userViewSchema, { status: 201, description: 'the first operator (sign in with it next)' })
   async createFirstOperator(
     @Req() request: Request,
     @Headers('x-osteon-setup-code') setupCode: string | undefined,
     @Body() body: unknown,
   ): Promise<UserView> {
-    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const fields = parseInput(firstOperatorSchema, body, firstIssue);
     return this.firstOperator.create({ local: isLocal(request), setupCode, body: fields });
   }
 }

@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { channelStatesSchema } from '../../src/deliveries/deliveries-api.schema';
+import { jobPageSchema } from '../../src/jobs/job-api.schema';
+import { reportDetailSchema, worklistSchema } from '../../src/reports/report-api.schema';
+import { studyPageSchema } from '../../src/studies/studies-api.schema';
 import { startEngine, type Engine } from '../support/engine';
 import { api, TEST_PASSWORD } from '../support/http';
 import { tempWorkspace } from '../support/workspace';
@@ -149,6 +153,15 @@ describe('a newcomer: fresh data directory → first operator in the console →
     expect(reports.total).toBe(1);
     expect(reports.items[0]).toMatchObject({ status: 'preliminary', patientId: 'DEMO-1' });
     expect(reports.items[0]?.findings).not.toBeNull();
+
+    // The answers match the schemas the OpenAPI document is generated from.
+    studyPageSchema.parse(studies);
+    worklistSchema.parse(reports);
+    const report = await api(engine, 'GET', `/api/reports/${(reports.items[0] as unknown as { id: string }).id}`, { token });
+    expect(report.status).toBe(200);
+    reportDetailSchema.parse(report.body);
+    jobPageSchema.parse((await api(engine, 'GET', '/api/jobs', { token })).body);
+    channelStatesSchema.parse((await api(engine, 'GET', '/api/deliveries/channels', { token })).body);
 
     const after = await scrape(engine, token);
     const moved = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);

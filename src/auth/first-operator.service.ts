@@ -10,6 +10,8 @@ import { UsersService } from './users.service';
 // No 0/O, 1/I/L: the code is read off a terminal and typed.
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 8;
+// Wrong codes tolerated before the code stops working (a restart prints a new one; the local machine still may).
+const MAX_WRONG_CODES = 10;
 
 /** The audit log's actor for the one account created without a credential. */
 const SETUP_ACTOR: AuthenticatedUser = Object.freeze({ id: 'first-run-setup', username: 'first-run-setup', role: 'operator' });
@@ -39,6 +41,7 @@ function newSetupCode(): string {
 export class FirstOperatorService implements OnApplicationBootstrap {
   private readonly logger = moduleLogger('auth');
   private setupCode: string | undefined;
+  private wrongCodes = 0;
   /** Serialises concurrent attempts, so two first operators cannot both pass the "no user yet" check. */
   private pending: Promise<unknown> = Promise.resolve();
 
@@ -74,6 +77,7 @@ export class FirstOperatorService implements OnApplicationBootstrap {
   private async createNow({ local, setupCode, body }: FirstOperatorRequest): Promise<UserView> {
     if (!(await this.isNeeded())) throw new AuthException(AuthErrorCode.SetupDone, 'the first operator exists: sign in instead');
     if (!local && !this.codeMatches(setupCode)) {
+      this.countWrongCode(setupCode);
       throw new AuthException(AuthErrorCode.SetupCodeRequired, 'from another machine the setup code printed in the start-up log is needed');
     }
     const user = await this.usersService.create(SETUP_ACTOR, { ...body, role: 'operator' });
@@ -82,8 +86,16 @@ export class FirstOperatorService implements OnApplicationBootstrap {
     return user;
   }
 
+  private countWrongCode(given: string | undefined): void {
+    if (given === undefined) return;
+    this.wrongCodes += 1;
+    if (this.wrongCodes === MAX_WRONG_CODES) {
+      this.logger.warn({ attempts: this.wrongCodes }, 'too many wrong setup codes: the code no longer works (restart for a new one)');
+    }
+  }
+
   private codeMatches(given: string | undefined): boolean {
-    if (given === undefined || this.setupCode === undefined) return false;
+    if (given === undefined || this.setupCode === undefined || this.wrongCodes >= MAX_WRONG_CODES) return false;
     const expected = Buffer.from(normalise(this.setupCode));
     const actual = Buffer.from(normalise(given));
     return actual.length === expected.length && timingSafeEqual(actual, expected);

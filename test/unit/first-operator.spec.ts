@@ -62,4 +62,18 @@ describe('first-run setup of the first operator', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
     expect(created).toHaveLength(1);
   });
+
+  it('stops taking the setup code after ten wrong ones (guessing), while the local machine still may', async () => {
+    const { service, created } = fakes();
+    await service.onApplicationBootstrap();
+    const code = service.pendingSetupCode as string;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      await expect(service.create({ local: false, setupCode: `WRONG-${attempt}`, body })).rejects.toMatchObject({
+        code: 'AUTH_SETUP_CODE_REQUIRED',
+      });
+    }
+    await expect(service.create({ local: false, setupCode: code, body })).rejects.toMatchObject({ code: 'AUTH_SETUP_CODE_REQUIRED' });
+    await service.create({ local: true, setupCode: undefined, body });
+    expect(created).toHaveLength(1);
+  });
 });

@@ -11,6 +11,9 @@
  * --cpu-prof (the engine is CPU-profiled while it receives; the .cpuprofile files are kept under
  * bench/.tmp/ and summarised), --analysis (keep the engine's study idle timer, so inference runs
  * as in production; default: ingest only),
+ * --study-per-file (every instance its own study, as a department's stream is: with --analysis
+ * the model reads studies while the next ones arrive), --associations N (the set is split over
+ * N storescu associations sending at the same time),
  * --engine-env KEY=VALUE (repeatable; extra engine environment, e.g. OSTEON_MAX_PDU_LENGTH=16384),
  * --keep (keep the temporary folder), --json FILE (write the results as JSON).
  *
@@ -42,7 +45,8 @@ interface InstanceSet {
   readonly name: 'small' | 'large';
   readonly files: readonly string[];
   readonly bytes: number;
-  readonly studyInstanceUid: string;
+  /** Every study in the set (one, or one per file with --study-per-file). */
+  readonly studyInstanceUids: readonly string[];
 }
 
 interface PeerHandle {
@@ -94,8 +98,8 @@ async function fileSize(file: string): Promise<number> {
   return (await fs.stat(file)).size;
 }
 
-/** N copies of one instance, each with its own SOP Instance UID (dcmodify -gin), one study. */
-async function copiesOf(base: string, dir: string, count: number): Promise<string[]> {
+/** N copies of one instance, each with its own SOP Instance UID (dcmodify -gin), one study or one each. */
+async function copiesOf(base: string, dir: string, count: number, studyPerFile: boolean): Promise<string[]> {
   await fs.mkdir(dir, { recursive: true });
   const files: string[] = [];
   for (let index = 0; index < count; index += 1) {
@@ -105,13 +109,24 @@ async function copiesOf(base: string, dir: string, count: number): Promise<strin
   }
   const batch = 100;
   for (let start = 0; start < files.length; start += batch) {
-    const result = await dcmtk('dcmodify', ['-nb', '-gin', ...files.slice(start, start + batch)]);
+    const uids = studyPerFile ? ['-gst', '-gse', '-gin'] : ['-gin'];
+    const result = await dcmtk('dcmodify', ['-nb', ...uids, ...files.slice(start, start + batch)]);
     if (result.code !== 0) throw new Error(`dcmodify failed: ${result.output}`);
   }
   return files;
 }
 
-async function makeSets(root: string, small: number, large: number): Promise<InstanceSet[]> {
+/** The Study Instance UIDs in the files (dcmdump), distinct. */
+async function studiesOf(files: readonly string[]): Promise<string[]> {
+  const uids = new Set<string>();
+  for (let start = 0; start < files.length; start += 100) {
+    const result = await dcmtk('dcmdump', ['-q', '+P', 'StudyInstanceUID', ...files.slice(start, start + 100)]);
+    for (const match of result.output.matchAll(/\(0020,000d\) UI \[([0-9.]+)\]/g)) uids.add(match[1] as string);
+  }
+  return [...uids];
+}
+
+async function makeSets(root: string, small: number, large: number, studyPerFile: boolean): Promise<InstanceSet[]> {
   const images = await fixtureImageNames();
   const imageName = images.find((name) => name === 'IMG0000040.jpg') ?? images[0];
   if (!imageName) throw new Error(`no fixture images in ${FIXTURE_IMAGES}`);
@@ -119,9 +134,9 @@ async function makeSets(root: string, small: number, large: number): Promise<Ins
   if (small > 0) {
     // A fixture image as it is (410 × 512, 8 bit): ~210 KB per instance.
     const base = await makeInstance(imageName, path.join(root, 'base', 'small.dcm'), { patientId: 'BENCH-SMALL' });
-    const files = await copiesOf(base.file, path.join(root, 'small'), small);
+    const files = await copiesOf(base.file, path.join(root, 'small'), small, studyPerFile);
     const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
-    sets.push({ name: 'small', files, bytes, studyInstanceUid: base.studyInstanceUid });
+    sets.push({ name: 'small', files, bytes, studyInstanceUids: await studiesOf(files) });
   }
   if (large > 0) {
     // The fixture image upscaled to 3200 × 3200 grey, 8 bit: a ~10 MB radiograph.
@@ -142,9 +157,9 @@ async function makeSets(root: string, small: number, large: number): Promise<Ins
     const base = path.join(root, 'base', 'large.dcm');
     await fs.mkdir(path.dirname(base), { recursive: true });
     await fs.writeFile(base, made.part10);
-    const files = await copiesOf(base, path.join(root, 'large'), large);
+    const files = await copiesOf(base, path.join(root, 'large'), large, studyPerFile);
     const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
-    sets.push({ name: 'large', files, bytes, studyInstanceUid: made.studyInstanceUid });
+    sets.push({ name: 'large', files, bytes, studyInstanceUids: await studiesOf(files) });
   }
   return sets;
 }
@@ -301,8 +316,10 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', options: 
       stored: async (sets) => {
         let total = 0;
         for (const set of sets) {
-          const response = await engine.getJson<{ instances?: unknown[] }>(`/api/studies/${set.studyInstanceUid}`);
-          total += response.status === 200 ? (response.body.instances?.length ?? 0) : 0;
+          for (const study of set.studyInstanceUids) {
+            const response = await engine.getJson<{ instances?: unknown[] }>(`/api/studies/${study}`);
+            total += response.status === 200 ? (response.body.instances?.length ?? 0) : 0;
+          }
         }
         return total;
       },
@@ -460,11 +477,19 @@ async function summariseProfile(file: string): Promise<string[]> {
 
 // ---------------------------------------------------------------- the run
 
-async function send(peer: PeerHandle, set: InstanceSet): Promise<{ seconds: number; ok: boolean; output: string }> {
+/** Sends the set over `associations` storescu processes at once (contiguous slices); wall time. */
+async function send(peer: PeerHandle, set: InstanceSet, associations: number): Promise<{ seconds: number; ok: boolean; output: string }> {
+  const size = Math.ceil(set.files.length / associations);
+  const slices = Array.from({ length: associations }, (_, index) => set.files.slice(index * size, (index + 1) * size)).filter(
+    (slice) => slice.length > 0,
+  );
   const started = process.hrtime.bigint();
-  const result = await dcmtk('storescu', ['-aet', SENDER_AE, '-aec', peer.calledAeTitle, '127.0.0.1', String(peer.port), ...set.files]);
+  const results = await Promise.all(
+    slices.map((files) => dcmtk('storescu', ['-aet', SENDER_AE, '-aec', peer.calledAeTitle, '127.0.0.1', String(peer.port), ...files])),
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, ok: result.code === 0 && !/^E:/m.test(result.output), output: result.output };
+  const ok = results.every((result) => result.code === 0 && !/^E:/m.test(result.output));
+  return { seconds, ok, output: results.map((result) => result.output).join('\n') };
 }
 
 async function benchPeer(
@@ -472,6 +497,7 @@ async function benchPeer(
   root: string,
   sets: readonly InstanceSet[],
   osteonOptions: OsteonOptions,
+  associations: number,
 ): Promise<{ measurements: Measurement[]; notes: readonly string[]; label: string }> {
   const dir = path.join(root, 'peers', key);
   await fs.mkdir(dir, { recursive: true });
@@ -493,7 +519,7 @@ async function benchPeer(
       const reset = await resetPeak(peer.pid);
       for (const companion of peer.companions ?? []) await resetPeak(companion.pid);
       log(`  ${peer.label}: sending ${set.files.length} ${set.name} instances…`);
-      const { seconds, ok, output } = await send(peer, set);
+      const { seconds, ok, output } = await send(peer, set, associations);
       sent.push(set);
       const expected = sent.reduce((sum, each) => sum + each.files.length, 0);
       const stored = await peer.stored(sent);
@@ -573,6 +599,8 @@ async function main(): Promise<void> {
       peers: { type: 'string', default: PEER_KEYS.join(',') },
       'cpu-prof': { type: 'boolean', default: false },
       analysis: { type: 'boolean', default: false },
+      'study-per-file': { type: 'boolean', default: false },
+      associations: { type: 'string', default: '1' },
       'engine-env': { type: 'string', multiple: true, default: [] },
       keep: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -596,6 +624,9 @@ async function main(): Promise<void> {
     engineEnv[match[1]] = match[2] ?? '';
   }
 
+  const associations = Number(values.associations);
+  if (!Number.isInteger(associations) || associations < 1 || associations > 16) throw new Error('--associations takes 1 to 16');
+
   const workspace = await tempWorkspace('bench-ingest');
   const cpuProfileDir = values['cpu-prof'] ? path.join(process.cwd(), 'bench', '.tmp', `cpuprof-${Date.now()}`) : undefined;
   if (cpuProfileDir) await fs.mkdir(cpuProfileDir, { recursive: true });
@@ -608,16 +639,16 @@ async function main(): Promise<void> {
   log(
     `sender: ${toolVersion('storescu', ['--version'])
       .replace(/^\$dcmtk: /, '')
-      .replace(/ \$$/, '')}, one association per peer and set, TCP_NODELAY=1 everywhere`,
+      .replace(/ \$$/, '')}, ${associations} association(s) per peer and set, TCP_NODELAY=1 everywhere`,
   );
   try {
     const generating = Date.now();
-    const sets = await makeSets(path.join(workspace.dir, 'sets'), small, large);
+    const sets = await makeSets(path.join(workspace.dir, 'sets'), small, large, values['study-per-file'] ?? false);
     for (const set of sets) {
       // Warm the page cache so no peer pays for reading the sources from disk.
       for (const file of set.files) await fs.readFile(file);
       log(
-        `set ${set.name}: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(1)} MB (${(set.bytes / set.files.length / 1e6).toFixed(2)} MB each), one study`,
+        `set ${set.name}: ${set.files.length} instances, ${(set.bytes / 1e6).toFixed(1)} MB (${(set.bytes / set.files.length / 1e6).toFixed(2)} MB each), ${set.studyInstanceUids.length} ${set.studyInstanceUids.length === 1 ? 'study' : 'studies'}, ${associations} association(s)`,
       );
     }
     log(`sets made in ${((Date.now() - generating) / 1000).toFixed(1)} s in ${workspace.dir}`);
@@ -626,7 +657,13 @@ async function main(): Promise<void> {
     const notes: string[] = [];
     for (const key of peers) {
       log(`peer ${key}:`);
-      const result = await benchPeer(key, workspace.dir, sets, { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv });
+      const result = await benchPeer(
+        key,
+        workspace.dir,
+        sets,
+        { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv },
+        associations,
+      );
       measurements.push(...result.measurements);
       notes.push(...result.notes);
     }

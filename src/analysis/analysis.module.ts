@@ -8,11 +8,18 @@ import { AnalyseStudyHandler } from './analyse-study.handler';
 import { AnalysisMetrics } from './analysis-metrics';
 import { IMAGE_ANALYSER } from './image-analyser';
 import { InferenceImageAnalyser } from './inference-image.analyser';
+import { ReceivePriority } from './receive-priority';
 import { StudyAssemblyService } from './study-assembly.service';
 
 @Module({
   imports: [DicomModule, InferenceModule, MetricsModule, OrdersModule, ReportsModule],
-  providers: [AnalysisMetrics, AnalyseStudyHandler, StudyAssemblyService, { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser }],
+  providers: [
+    AnalysisMetrics,
+    AnalyseStudyHandler,
+    ReceivePriority,
+    StudyAssemblyService,
+    { provide: IMAGE_ANALYSER, useClass: InferenceImageAnalyser },
+  ],
   exports: [StudyAssemblyService],
 })
 export class AnalysisModule {}

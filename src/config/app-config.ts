@@ -51,6 +51,8 @@ export interface AppConfig {
     readonly urgentBodyParts: readonly string[];
     readonly urgentMinCountClass: '1' | '2+' | 'never';
   };
+  /** Analysis and rendering yield to receiving (see dicom/ingest-activity.ts). */
+  readonly receivePriority: { readonly quietMs: number; readonly maxDeferMs: number };
   readonly jobs: {
     readonly pollMs: number;
     readonly leaseMs: number;
@@ -201,6 +203,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       urgentBodyParts: e.OSTEON_URGENT_BODY_PARTS,
       urgentMinCountClass: e.OSTEON_URGENT_MIN_COUNT,
     },
+    receivePriority: { quietMs: e.OSTEON_RECEIVE_PRIORITY_QUIET_MS, maxDeferMs: e.OSTEON_RECEIVE_PRIORITY_MAX_MS },
     jobs: {
       pollMs: e.OSTEON_JOB_POLL_MS,
       leaseMs: e.OSTEON_JOB_LEASE_MS,

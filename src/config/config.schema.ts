@@ -47,6 +47,10 @@ export const environmentSchema = z.object({
   OSTEON_DICOM_ARTIM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Largest image (rows x columns) accepted by C-STORE and upload, checked from the header before decoding. */
   OSTEON_MAX_IMAGE_PIXELS: z.coerce.number().int().min(65_536).max(500_000_000).default(50_000_000),
+  /** Analysis and rendering wait while images arrive: this long after the last one ... */
+  OSTEON_RECEIVE_PRIORITY_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** ... but never longer than this in one burst (0: receiving has no priority). */
+  OSTEON_RECEIVE_PRIORITY_MAX_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   OSTEON_STUDY_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
   OSTEON_JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   OSTEON_JOB_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),

@@ -11,6 +11,7 @@ import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
 import { DicomMetrics } from './dicom-metrics';
 import { FindStatus } from './dicom.constants';
+import { IngestActivity } from './ingest-activity';
 import { IngestService } from './ingest.service';
 import { guardConnection } from './connection-guard';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
@@ -36,6 +37,7 @@ export class DicomScpChannel {
     private readonly blobs: BlobStoreRepository,
     private readonly ingest: IngestService,
     private readonly queries: QueryService,
+    private readonly activity: IngestActivity,
     @Optional() private readonly metrics?: DicomMetrics,
   ) {
     dimseLog.setLevel('error');
@@ -101,6 +103,7 @@ export class DicomScpChannel {
         isCallingAeAllowed: (callingAeTitle) => allowed.length === 0 || allowed.includes(callingAeTitle),
         isCalledAeOurs: (calledAeTitle) => calledAeTitle === this.config.dicom.aeTitle,
         createStagingWriter: (header) => {
+          this.activity.touch();
           const writer = this.blobs.createStagingWriter(header);
           this.receiveStarted.set(writer, performance.now());
           return writer;

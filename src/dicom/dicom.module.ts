@@ -3,6 +3,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { DicomMetrics } from './dicom-metrics';
 import { DicomLifecycle } from './dicom.lifecycle';
 import { DicomScpChannel } from './dicom-scp.channel';
+import { IngestActivity } from './ingest-activity';
 import { IngestService } from './ingest.service';
 import { InstanceEvents } from './instance-events';
 import { InstanceRepository } from './instance.repository';
@@ -14,6 +15,7 @@ import { ReindexService } from './reindex.service';
   providers: [
     DicomMetrics,
     DicomScpChannel,
+    IngestActivity,
     IngestService,
     InstanceEvents,
     InstanceRepository,
@@ -21,6 +23,6 @@ import { ReindexService } from './reindex.service';
     ReindexService,
     DicomLifecycle,
   ],
-  exports: [DicomScpChannel, IngestService, InstanceEvents, InstanceRepository],
+  exports: [DicomScpChannel, IngestActivity, IngestService, InstanceEvents, InstanceRepository],
 })
 export class DicomModule {}

@@ -9,6 +9,7 @@ import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagedBlob } from '../storage/staging-writer';
 import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
 import { IngestErrorCode, IngestException } from './ingest.exception';
+import { IngestActivity } from './ingest-activity';
 import { InstanceEvents } from './instance-events';
 import type { InstanceRecord, InstanceSource } from './instance-record';
 import { buildInstanceRecord } from './instance-record.factory';
@@ -52,9 +53,14 @@ export class IngestService {
     private readonly blobs: BlobStoreRepository,
     private readonly instances: InstanceRepository,
     private readonly events: InstanceEvents,
+    private readonly activity: IngestActivity,
   ) {}
 
-  async ingest(instance: StagedInstance): Promise<IngestResult> {
+  ingest(instance: StagedInstance): Promise<IngestResult> {
+    return this.activity.during(() => this.store(instance));
+  }
+
+  private async store(instance: StagedInstance): Promise<IngestResult> {
     const log = this.logger.child({ correlationId: instance.correlationId });
     let committedKey: string | undefined;
     try {

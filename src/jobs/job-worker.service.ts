@@ -7,6 +7,7 @@ import { isProcessRunning } from '../common/process-alive';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { JOB_TYPES, type JobRecord } from './job';
+import { JobClaimGate } from './job-claim.gate';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobMetrics } from './job-metrics';
@@ -32,6 +33,7 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly jobs: JobRepository,
     private readonly handlers: JobHandlerRegistry,
     private readonly scheduler: SchedulerRegistry,
+    private readonly gate: JobClaimGate,
     @Optional() private readonly metrics?: JobMetrics,
   ) {}
 
@@ -72,7 +74,9 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     this.polling = true;
     try {
       while (this.inFlight.size < this.config.jobs.concurrency && !this.stopped) {
-        const job = await this.jobs.claim(this.config.jobs.workerId, this.config.jobs.leaseMs, JOB_TYPES);
+        const types = this.gate.claimable(JOB_TYPES);
+        if (types.length === 0) break;
+        const job = await this.jobs.claim(this.config.jobs.workerId, this.config.jobs.leaseMs, types);
         if (!job) break;
         const run = this.run(job).finally(() => this.inFlight.delete(run));
         this.inFlight.add(run);

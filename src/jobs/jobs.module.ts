@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsModule } from '../metrics/metrics.module';
+import { JobClaimGate } from './job-claim.gate';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobMetrics } from './job-metrics';
 import { JobQueueService } from './job-queue.service';
@@ -11,7 +12,7 @@ import { JobsController } from './jobs.controller';
 @Module({
   imports: [MetricsModule],
   controllers: [JobsController],
-  providers: [JobRepository, JobQueueService, JobHandlerRegistry, JobMetrics, JobWorkerService],
-  exports: [JobQueueService, JobHandlerRegistry],
+  providers: [JobRepository, JobQueueService, JobHandlerRegistry, JobClaimGate, JobMetrics, JobWorkerService],
+  exports: [JobQueueService, JobHandlerRegistry, JobClaimGate],
 })
 export class JobsModule {}

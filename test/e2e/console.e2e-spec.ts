@@ -55,7 +55,8 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     workspace = await tempWorkspace('console');
     images = await fixtureImageNames();
     const models = await modelsDirForTests();
-    // The portal is down (nothing listens on its port) until the operator replays: its one attempt dead-letters.
+    // The portal is down (nothing listens on its port) until the operator replays: with a maximum
+    // age of about 2 s its deliveries dead-letter after their first retries.
     portal = new TestPortal();
     portalPort = await freePort();
     const httpPort = await freePort();
@@ -68,6 +69,7 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
         OSTEON_MODELS_DIR: models.dir,
         OSTEON_STUDY_IDLE_MS: '400',
         OSTEON_JOB_MAX_ATTEMPTS: '1',
+        OSTEON_PORTAL_MAX_AGE_HOURS: '0.0005',
         OSTEON_PORTAL_URL: `http://127.0.0.1:${portalPort}/webhooks/osteon`,
         OSTEON_PORTAL_SECRET: PORTAL_SECRET,
         OSTEON_PORTAL_TIMEOUT_MS: '2000',

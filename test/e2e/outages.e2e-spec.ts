@@ -10,6 +10,7 @@ import { startEngine, type Engine } from '../support/engine';
 import { api } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { freePort } from '../support/ports';
+import { field, readRisLog, type RisMessage } from '../support/ris-log';
 import { startProcess, waitFor, type RunningProcess } from '../support/processes';
 import { tempWorkspace } from '../support/workspace';
 
@@ -22,17 +23,6 @@ const IDLE_MS = 2000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-interface RisMessage {
-  readonly raw: string;
-  readonly controlId: string;
-  readonly ack: string;
-}
-
-function field(raw: string, segment: string, n: number): string {
-  const line = raw.split('\r').find((candidate) => candidate.startsWith(`${segment}|`)) ?? '';
-  return line.split('|')[n] ?? '';
-}
 
 /** Connects and returns when the engine closes the connection (ms after `sent`), or after `limitMs`. */
 function closedAfter(port: number, send: Buffer | undefined, limitMs: number): Promise<{ closedMs?: number; received: Buffer }> {
@@ -66,11 +56,7 @@ describe('outages longer than the old retry budget, and connections that say not
   let risLog: string;
   let risMode: string;
 
-  const risMessages = async (): Promise<RisMessage[]> =>
-    (await fs.readFile(risLog, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as RisMessage);
+  const risMessages = (): Promise<RisMessage[]> => readRisLog(risLog);
 
   const startRis = async (): Promise<void> => {
     ris = await startProcess(PYTHON, [RIS_PEER, 'serve', '--port', String(risPort), '--log', risLog, '--mode', risMode], {

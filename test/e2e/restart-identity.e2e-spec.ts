@@ -8,22 +8,12 @@ import { startEngine, type Engine, type EngineOptions } from '../support/engine'
 import { api, userToken } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { freePort } from '../support/ports';
+import { field, readRisLog, type RisMessage } from '../support/ris-log';
 import { startProcess, waitFor, type RunningProcess } from '../support/processes';
 import { tempWorkspace } from '../support/workspace';
 
 const RIS_PEER = path.join(__dirname, '..', 'peers', 'ris-peer.py');
 const PYTHON = '/usr/bin/python3';
-
-interface RisMessage {
-  readonly raw: string;
-  readonly controlId: string;
-  readonly ack: string;
-}
-
-function field(raw: string, segment: string, n: number): string {
-  const line = raw.split('\r').find((candidate) => candidate.startsWith(`${segment}|`)) ?? '';
-  return line.split('|')[n] ?? '';
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -37,11 +27,7 @@ describe('downstream identity survives crashes and a lost database', () => {
   let risMode: string;
   let options: EngineOptions;
 
-  const risMessages = async (): Promise<RisMessage[]> =>
-    (await fs.readFile(risLog, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as RisMessage);
+  const risMessages = (): Promise<RisMessage[]> => readRisLog(risLog);
 
   const sendStudy = async (tag: string): Promise<{ studyInstanceUid: string }> => {
     const [image] = await fixtureImageNames();
@@ -133,6 +119,9 @@ describe('downstream identity survives crashes and a lost database', () => {
     const doctor = await userToken(engine as Engine, 'dr-identity', 'doctor');
     const study = await sendStudy('LOST');
     const before = await reportOf(study.studyInstanceUid);
+    // The draft reaches both receivers before the doctor signs (on a busy machine it could be overtaken by the sign-off).
+    await delivered(before.id, 'hl7');
+    await delivered(before.id, 'fhir');
     expect((await api(engine as Engine, 'POST', `/api/reports/${before.id}/confirm`, { token: doctor })).status).toBe(200);
     const signed = await delivered(before.id, 'fhir', 'final');
     await delivered(before.id, 'hl7', 'final');

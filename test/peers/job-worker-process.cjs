@@ -8,6 +8,7 @@ const { DatabaseService } = require(path.join(dist, 'database', 'database.servic
 const { JobRepository } = require(path.join(dist, 'jobs', 'job.repository.js'));
 const { JobHandlerRegistry } = require(path.join(dist, 'jobs', 'job-handler.registry.js'));
 const { JobWorkerService } = require(path.join(dist, 'jobs', 'job-worker.service.js'));
+const { JobClaimGate } = require(path.join(dist, 'jobs', 'job-claim.gate.js'));
 const { UnrecoverableJobError } = require(path.join(dist, 'jobs', 'job.exception.js'));
 const { JOB_TYPES } = require(path.join(dist, 'jobs', 'job.js'));
 
@@ -34,7 +35,7 @@ async function main() {
   });
   // Only analyse-study jobs are enqueued here; the other types just need a handler to boot.
   for (const type of JOB_TYPES.filter((name) => name !== 'analyse-study')) registry.register(type, async () => undefined);
-  const worker = new JobWorkerService(config, new JobRepository(database), registry, new SchedulerRegistry());
+  const worker = new JobWorkerService(config, new JobRepository(database), registry, new SchedulerRegistry(), new JobClaimGate());
   worker.onApplicationBootstrap();
   process.stdout.write(`READY ${workerId}\n`);
   process.on('SIGTERM', async () => {

@@ -2,6 +2,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { currentCorrelationId, withCorrelationId } from '../../src/common/correlation';
 import { loadAppConfig } from '../../src/config/app-config';
 import type { JobRecord } from '../../src/jobs/job';
+import { JobClaimGate } from '../../src/jobs/job-claim.gate';
 import { JobHandlerRegistry } from '../../src/jobs/job-handler.registry';
 import { JobQueueService } from '../../src/jobs/job-queue.service';
 import { JobWorkerService } from '../../src/jobs/job-worker.service';
@@ -47,7 +48,7 @@ describe('one correlation id per study path', () => {
       seen.push(currentCorrelationId());
       await queue.schedule('deliver-hl7', 'report-1', {}, 0);
     });
-    const worker = new JobWorkerService(config, repository, handlers, new SchedulerRegistry());
+    const worker = new JobWorkerService(config, repository, handlers, new SchedulerRegistry(), new JobClaimGate());
     await withCorrelationId('association-1234', () => queue.schedule('analyse-study', 'study-1', {}, 0));
     await worker.poll();
     await worker.onApplicationShutdown(); // waits for the job in flight

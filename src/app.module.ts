@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { DicomModule } from './dicom/dicom.module';
+import { DicomwebModule } from './dicomweb/dicomweb.module';
 import { FhirModule } from './fhir/fhir.module';
 import { HealthModule } from './health/health.module';
 import { Hl7Module } from './hl7/hl7.module';
@@ -22,6 +23,7 @@ import { ReportsModule } from './reports/reports.module';
 import { StorageModule } from './storage/storage.module';
 import { StudiesModule } from './studies/studies.module';
 import { TrainingLabelsModule } from './training-labels/training-labels.module';
+import { ViewerModule } from './viewer/viewer.module';
 
 @Module({
   imports: [
@@ -45,6 +47,8 @@ import { TrainingLabelsModule } from './training-labels/training-labels.module';
     FhirModule,
     Hl7Module,
     PacsModule,
+    DicomwebModule,
+    ViewerModule,
     // Last: the console's catch-all route must come after every API route.
     ConsoleModule,
   ],

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
           countClass: findings.countClass,
           modelBodyPart: findings.modelBodyPart,
           peak: findings.heatmap.peak,
+          ...(findings.boxes ? { boxes: findings.boxes } : {}),
           totalMs: findings.timingsMs.total,
         });
       }
@@ -127,9 +128,17 @@ function table(report: Record<string, unknown>, jsonPath: string): string {
     ['accuracy at threshold', number(report.accuracy)],
     ['TP / FP / TN / FN', `${confusion.tp} / ${confusion.fp} / ${confusion.tn} / ${confusion.fn}`],
     ['count macro-F1 (0/1/2+)', `${number(report.countMacroF1)} (n=${report.countN})`],
+    ['count 2+ recall', `${number(report.count2PlusRecall)} (n=${report.count2PlusN})`],
+    ['calibration error (ECE, 10 bins)', number(report.ece)],
+    ['ROC-AUC hand / leg / hip / shoulder', ['hand', 'leg', 'hip', 'shoulder'].map((part) => number(report[`auroc_${part}`])).join(' / ')],
     ['body part top-1 accuracy', `${number(report.bodyPartAccuracy)} (n=${report.bodyPartN})`],
   ];
-  if ('pointingGame' in report) rows.push(['heat-map pointing game', `${number(report.pointingGame)} (n=${report.pointingGameN})`]);
+  if ('pointingGame' in report) {
+    const rule = report.pointingGameRule === 'top-box-centre' ? 'pointing game (top box centre)' : 'heat-map pointing game';
+    rows.push([rule, `${number(report.pointingGame)} (n=${report.pointingGameN})`]);
+  }
+  if ('ap50' in report)
+    rows.push(['box AP50 (normal images included)', `${number(report.ap50)} (${report.ap50Boxes} boxes, ${report.ap50Images} images)`]);
   rows.push(
     ['latency p50 / p95 (ms)', `${number(latency.p50, 1)} / ${number(latency.p95, 1)}`],
     ['images per second', number(report.imagesPerSecond, 1)],

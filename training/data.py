@@ -119,7 +119,8 @@ def load_tensors(rows, size, cache_dir=None, workers=2):
         fx = os.path.join(cache_dir, f"x_{key}.npy")
         fs = os.path.join(cache_dir, f"hw_{key}.npy")
         if os.path.exists(fx) and os.path.exists(fs):
-            return np.load(fx), [tuple(s) for s in np.load(fs)]
+            # memory-mapped: a 384-px cache of FracAtlas is 2 GB; batches read the rows they need
+            return np.load(fx, mmap_mode="r"), [tuple(s) for s in np.load(fs)]
     jobs = [(r["path"], size) for r in rows]
     if workers > 1 and len(jobs) > 50:
         with ProcessPoolExecutor(workers) as ex:

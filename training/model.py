@@ -82,3 +82,132 @@ def load_init(net, path):
     if missing or unexpected:
         raise RuntimeError(f"init mismatch: missing={missing[:5]} unexpected={unexpected[:5]}")
     return net
+
+
+# ---------------------------------------------------------------- model 2: detection head
+
+def _dwsep(c_in, c_out):
+    """3x3 depthwise + BN + ReLU, 1x1 pointwise + BN + ReLU."""
+    return nn.Sequential(nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=False), nn.BatchNorm2d(c_in), nn.ReLU(inplace=True),
+                         nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+DET_DEFAULTS = {"arch": "det", "fpn_channels": 64, "det_stride": 8, "count_topk": 4, "fuse": "max-logit"}
+
+
+class OsteonDetNet(nn.Module):
+    """MobileNetV2 + a light feature pyramid (strides 32 -> 16 -> 8) + an anchor-free, CenterNet-style
+    detection head at stride 8, next to the global heads.
+
+    Input [N,1,S,S] in [0,1]. forward() returns a dict of logits:
+      fracture [N], count [N,3], parts [N,4],
+      center [N,h,w] (fracture-centre logit map, h = w = S/8),
+      offset [N,2,h,w] (sub-cell centre offset x, y in cells, relative to the cell centre),
+      logsize [N,2,h,w] (log of box width, height in cells).
+    The fracture logit = linear(pooled features) + a * max(center logit) (fuse='max-logit'; a learned,
+    initialised at 0); the count head sees the pooled features and the top-k centre peak probabilities."""
+
+    def __init__(self, dropout=0.2, fpn_channels=64, det_stride=8, count_topk=4, fuse="max-logit", **_):
+        super().__init__()
+        if det_stride != 8:
+            raise ValueError("det_stride must be 8")
+        self.features = make_backbone()
+        C = fpn_channels
+        self.count_topk = count_topk
+        self.fuse = fuse
+        self.lat32 = nn.Sequential(nn.Conv2d(1280, C, 1, bias=False), nn.BatchNorm2d(C))
+        self.lat16 = nn.Sequential(nn.Conv2d(96, C, 1, bias=False), nn.BatchNorm2d(C))
+        self.lat8 = nn.Sequential(nn.Conv2d(32, C, 1, bias=False), nn.BatchNorm2d(C))
+        self.smooth16 = _dwsep(C, C)
+        self.smooth8 = nn.Sequential(_dwsep(C, C), _dwsep(C, C))
+        self.head_center = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 1, 1))
+        self.head_box = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 4, 1))
+        nn.init.constant_(self.head_center[-1].bias, -2.19)  # prior 0.1 (CenterNet)
+        nn.init.zeros_(self.head_box[-1].weight)
+        with torch.no_grad():
+            self.head_box[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.9, 0.9]))  # ~2.5 cells = 20 px at stride 8
+        self.dropout = nn.Dropout(dropout)
+        self.fracture = nn.Linear(1280, 1)
+        self.fuse_weight = nn.Parameter(torch.zeros(1))
+        self.count = nn.Linear(1280 + count_topk, 3)
+        self.parts = nn.Linear(1280, 4)
+        self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
+
+    def forward(self, x):
+        x = x.expand(-1, 3, -1, -1)
+        x = (x - self.mean) / self.std
+        f8 = self.features[:7](x)
+        f16 = self.features[7:14](f8)
+        f32 = self.features[14:](f16)
+        p16 = self.smooth16(self.lat16(f16) + F.interpolate(self.lat32(f32), scale_factor=2.0, mode="nearest"))
+        p8 = self.smooth8(self.lat8(f8) + F.interpolate(p16, scale_factor=2.0, mode="nearest"))
+        center = self.head_center(p8).squeeze(1)
+        box = self.head_box(p8)
+        g = self.dropout(f32.mean(dim=(2, 3)))
+        cmax = center.flatten(1).max(dim=1).values
+        fr = self.fracture(g).squeeze(1)
+        if self.fuse == "max-logit":
+            fr = fr + self.fuse_weight * cmax
+        peaks = peak_probs(center.detach(), self.count_topk)
+        cnt = self.count(torch.cat([g, peaks], dim=1))
+        return {"fracture": fr, "count": cnt, "parts": self.parts(g), "center": center,
+                "offset": box[:, 0:2], "logsize": box[:, 2:4]}
+
+
+def peak_probs(center_logits, k):
+    """Top-k local-maximum (3x3) probabilities of a centre map [N,h,w], descending -> [N,k]."""
+    p = torch.sigmoid(center_logits).unsqueeze(1)
+    keep = (F.max_pool2d(p, 3, stride=1, padding=1) == p).float()
+    return torch.topk((p * keep).flatten(1), k, dim=1).values
+
+
+def decode_boxes(out, S, k=10):
+    """Top-k boxes from the centre map: local maxima (3x3 max-pool) ranked by centre probability.
+    Returns boxes [N,k,4] (x1,y1,x2,y2 normalised to the letterboxed square, 0..1, not clipped) and
+    scores [N,k] (centre probability; 0 = padding when the map has fewer than k local maxima)."""
+    center = out["center"]
+    n, h, w = center.shape
+    stride = S / w
+    p = torch.sigmoid(center).unsqueeze(1)
+    keep = (F.max_pool2d(p, 3, stride=1, padding=1) == p).float()
+    # rank local maxima by probability; other cells follow (p - 1 < 0: distinct keys, so PyTorch and
+    # onnxruntime pick the same padding cells) and get score 0
+    scores, idx = torch.topk((p + keep - 1).flatten(1), k, dim=1)
+    scores = scores.clamp(min=0)
+    ys = torch.div(idx, w, rounding_mode="floor")
+    xs = idx - ys * w
+    off = out["offset"].flatten(2)
+    ls = out["logsize"].flatten(2)
+    ox = torch.gather(off[:, 0], 1, idx); oy = torch.gather(off[:, 1], 1, idx)
+    bw = torch.exp(torch.gather(ls[:, 0], 1, idx)); bh = torch.exp(torch.gather(ls[:, 1], 1, idx))
+    cx = (xs.float() + 0.5 + ox) * stride / S
+    cy = (ys.float() + 0.5 + oy) * stride / S
+    hw_, hh_ = bw * stride / S / 2, bh * stride / S / 2
+    boxes = torch.stack([cx - hw_, cy - hh_, cx + hw_, cy + hh_], dim=2)
+    return boxes, scores
+
+
+class DetExportWrapper(nn.Module):
+    """ONNX outputs: today's four (same names and meanings; fracture_prob calibrated when a calibration
+    is given: sigmoid(a * logit + b)) plus boxes [N,K,4] and box_scores [N,K]."""
+
+    def __init__(self, net, S, k=10, calib=(1.0, 0.0)):
+        super().__init__()
+        self.net = net
+        self.S = S
+        self.k = k
+        self.register_buffer("calib", torch.tensor([float(calib[0]), float(calib[1])]))
+
+    def forward(self, image):
+        out = self.net(image)
+        boxes, scores = decode_boxes(out, self.S, self.k)
+        fr = torch.sigmoid(self.calib[0] * out["fracture"] + self.calib[1])
+        return (fr, torch.softmax(out["count"], dim=1), torch.sigmoid(out["parts"]), torch.sigmoid(out["center"]),
+                boxes, scores)
+
+
+def build_net(config, dropout=0.2, heat_stride=16):
+    if config and config.get("arch") == "det":
+        return OsteonDetNet(dropout=dropout, **{k: v for k, v in config.items() if k != "arch"})
+    return OsteonNet(dropout=dropout, heat_stride=heat_stride)

@@ -22,8 +22,13 @@ export class UserRepository {
   }
 
   /** Inserts unless the username is taken (the unique index of migration 3 decides); `undefined` means taken. */
-  async insertIfUsernameFree(user: NewUserRecord): Promise<UserRecord | undefined> {
-    const _id = new ObjectId();
+  /** A new account's id, known before it is written (its audit record is written first). */
+  newId(): string {
+    return new ObjectId().toHexString();
+  }
+
+  async insertIfUsernameFree(user: NewUserRecord, id = this.newId()): Promise<UserRecord | undefined> {
+    const _id = new ObjectId(id);
     try {
       await this.collection.insertOne({ _id, ...user });
     } catch (error) {

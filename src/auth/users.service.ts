@@ -21,20 +21,16 @@ export class UsersService {
     const { password, ...fields } = parseInput(createUserSchema, input, firstIssue);
     const problem = passwordProblem(password, fields.username, fields.displayName);
     if (problem) throw new AuthException(AuthErrorCode.WeakPassword, `password ${problem}`);
-    const created = await this.users.insertIfUsernameFree({
-      ...fields,
-      passwordHash: await hashPassword(password),
-      createdAt: new Date(),
-      disabled: false,
-    });
-    if (!created) throw new AuthException(AuthErrorCode.UsernameTaken, `username ${fields.username} is taken`);
-    await this.audit.record({
-      actor,
-      action: 'user.create',
-      resourceType: 'user',
-      resourceId: created.id,
-      details: { role: created.role },
-    });
+    const taken = () => new AuthException(AuthErrorCode.UsernameTaken, `username ${fields.username} is taken`);
+    if (await this.users.findByUsername(fields.username)) throw taken();
+    // The audit record goes first: an account never exists without it (a full disk can refuse either write).
+    const id = this.users.newId();
+    await this.audit.record({ actor, action: 'user.create', resourceType: 'user', resourceId: id, details: { role: fields.role } });
+    const created = await this.users.insertIfUsernameFree(
+      { ...fields, passwordHash: await hashPassword(password), createdAt: new Date(), disabled: false },
+      id,
+    );
+    if (!created) throw taken();
     return toUserView(created);
   }
 

@@ -38,6 +38,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const retryAfter = exception instanceof OsteonException ? exception.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
     else if (problem.status === 503) response.setHeader('Retry-After', '30');
+    // A body refused as too large is not read: close the connection rather than drain it.
+    if (problem.status === 413) response.setHeader('Connection', 'close');
     response
       .status(problem.status)
       .type(fhir ? FHIR_JSON : PROBLEM_JSON)

@@ -86,6 +86,9 @@ export interface AppConfig {
     readonly threads: number;
     readonly thresholdOverride: number | undefined;
   };
+  readonly dicomweb: { readonly maxStowBytes: number };
+  /** Where the built OHIF viewer is (it may be missing: /viewer/ then answers 503). */
+  readonly viewer: { readonly dir: string };
   readonly hl7: {
     /** Undefined: results are not sent to a RIS. */
     readonly ris: { readonly host: string; readonly port: number } | undefined;
@@ -240,6 +243,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       threads: e.OSTEON_INFERENCE_THREADS,
       thresholdOverride: e.OSTEON_FRACTURE_THRESHOLD,
     },
+    dicomweb: { maxStowBytes: e.OSTEON_DICOMWEB_MAX_STOW_MB * 1024 * 1024 },
+    viewer: { dir: path.resolve(e.OSTEON_VIEWER_DIR ?? path.join(repositoryRoot(), 'vendor', 'ohif-viewer')) },
     portal: {
       institutionName: e.OSTEON_INSTITUTION_NAME,
       webhookUrl: e.OSTEON_PORTAL_URL,
@@ -270,7 +275,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** models/ next to package.json, whether running from src/config or dist/src/config. */
 function defaultModelsDir(): string {
+  return path.join(repositoryRoot(), 'models');
+}
+
+/** The checkout (or image) root: the nearest folder above this file with a package.json. */
+function repositoryRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'models');
+  return dir;
 }

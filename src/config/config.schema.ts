@@ -77,7 +77,9 @@ export const environmentSchema = z.object({
   OSTEON_TRAINER_COMMAND: z
     .string()
     .min(1)
-    .default('/usr/bin/python3 training/train.py {data} --out {run} --epochs 10 --size 256 --seed 42'),
+    .default(
+      '/usr/bin/python3 training/train.py {data} --out {run} --finetune-from {active} --epochs 3 --lr 0.0003 --seed 42 --cache-dir ""',
+    ),
   OSTEON_TRAINER_TIMEOUT_MINUTES: z.coerce.number().int().min(1).default(180),
   OSTEON_BASE_DATASET_DIR: z.string().min(1).optional(),
   OSTEON_EVAL_DIR: z.string().min(1).optional(),
@@ -105,6 +107,11 @@ export const environmentSchema = z.object({
   OSTEON_INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   /** Per-site operating point; overrides the model card's threshold. */
   OSTEON_FRACTURE_THRESHOLD: z.coerce.number().gt(0, 'must be above 0').max(1).optional(),
+  // --- dicomweb and the viewer (src/dicomweb, src/viewer) ---
+  /** A STOW-RS body larger than this is refused with 413 before it is read. */
+  OSTEON_DICOMWEB_MAX_STOW_MB: z.coerce.number().int().min(1).max(65_536).default(512),
+  /** The built OHIF viewer (its dist/); default: vendor/ohif-viewer, fetched by `npm ci`. */
+  OSTEON_VIEWER_DIR: z.string().min(1).optional(),
   // --- portal: patient PDF and portal delivery (src/portal) ---
   /** Shown at the top of every patient PDF. */
   OSTEON_INSTITUTION_NAME: z.string().trim().min(1).max(120).default('Emergency Department Radiology'),

@@ -79,4 +79,14 @@ export const migrations: readonly Migration[] = [
       await reports.createIndex({ fillerOrderNumber: 1 }, { name: 'filler_order_number', unique: true, sparse: true });
     },
   },
+  {
+    version: 7,
+    description: "Osteon's own result objects per report, and the study's objects DICOMweb serves",
+    async up(db) {
+      await db.collection('result_sets').createIndex({ reportId: 1 }, { unique: true, name: 'report' });
+      await db
+        .collection('instances')
+        .createIndex({ studyInstanceUid: 1, seriesInstanceUid: 1, sopInstanceUid: 1 }, { name: 'study_series_sop' });
+    },
+  },
 ];

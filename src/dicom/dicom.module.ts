@@ -23,6 +23,6 @@ import { ReindexService } from './reindex.service';
     ReindexService,
     DicomLifecycle,
   ],
-  exports: [DicomScpChannel, IngestActivity, IngestService, InstanceEvents, InstanceRepository],
+  exports: [DicomScpChannel, IngestActivity, IngestService, InstanceEvents, InstanceRepository, QueryService],
 })
 export class DicomModule {}

@@ -3,9 +3,11 @@ import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from '../imaging/dataset-header.reader';
-import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, TransferSyntax } from '../imaging/dicom-file.constants';
+import { buildFileMetaHeader, readFileMeta } from '../imaging/part10';
 import { BITSTREAM_HEAD_BYTES, pixelDataProblem, type PixelProblem } from '../imaging/pixel-consistency';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
 import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
 import { IngestErrorCode, IngestException } from './ingest.exception';
@@ -13,7 +15,13 @@ import { IngestActivity } from './ingest-activity';
 import { InstanceEvents } from './instance-events';
 import type { InstanceRecord, InstanceSource } from './instance-record';
 import { buildInstanceRecord } from './instance-record.factory';
-import { validateInstance, type ExpectedIdentity } from './instance-validation';
+import {
+  ENGINE_RESULT_PRIVATE_INFORMATION,
+  validateEngineResult,
+  validateInstance,
+  type ExpectedIdentity,
+  type InstanceIdentity,
+} from './instance-validation';
 import { InstanceRepository } from './instance.repository';
 
 const PIXEL_PROBLEM_CODES: Readonly<Record<PixelProblem['kind'], IngestErrorCode>> = {
@@ -56,11 +64,51 @@ export class IngestService {
     private readonly activity: IngestActivity,
   ) {}
 
+  /**
+   * An original (C-STORE, upload, STOW-RS): validated as a radiograph; the study workflow hears of
+   * it. Counts as receiving (IngestActivity), which holds back the reading work while images arrive.
+   */
   ingest(instance: StagedInstance): Promise<IngestResult> {
-    return this.activity.during(() => this.store(instance));
+    return this.activity.during(() => this.commit(instance, (header) => validateInstance(header, instance.expected), true));
   }
 
-  private async store(instance: StagedInstance): Promise<IngestResult> {
+  /**
+   * An object Osteon made itself (an AI result: SC, SR, rejection note) as a Part 10 file, kept in
+   * the same store with the same durability so DICOMweb serves it. Its file meta names Osteon as
+   * the creator, so a re-index knows it for a result. No event: results are never analysed.
+   */
+  async storeResult(part10: Buffer, correlationId: string): Promise<IngestResult> {
+    const meta = await readFileMeta(bufferSource(part10));
+    const header = buildFileMetaHeader({
+      mediaStorageSopClassUid: meta.mediaStorageSopClassUid ?? '',
+      mediaStorageSopInstanceUid: meta.mediaStorageSopInstanceUid ?? '',
+      transferSyntaxUid: meta.transferSyntaxUid,
+      privateInformationCreatorUid: OSTEON_IMPLEMENTATION_CLASS_UID,
+      privateInformation: ENGINE_RESULT_PRIVATE_INFORMATION,
+    });
+    const writer = this.blobs.createStagingWriter(header);
+    await new Promise<void>((resolve, reject) => {
+      writer.once('finish', resolve);
+      writer.once('error', reject);
+      writer.end(part10.subarray(meta.datasetOffset));
+    });
+    const instance: StagedInstance = {
+      staged: writer.result(),
+      transferSyntaxUid: meta.transferSyntaxUid,
+      expected: { sopClassUid: meta.mediaStorageSopClassUid, sopInstanceUid: meta.mediaStorageSopInstanceUid },
+      callingAeTitle: undefined,
+      source: 'engine',
+      receivedAt: new Date(),
+      correlationId,
+    };
+    return this.commit(instance, (dataset) => validateEngineResult(dataset), false);
+  }
+
+  private async commit(
+    instance: StagedInstance,
+    validate: (header: DatasetHeader) => InstanceIdentity,
+    announce: boolean,
+  ): Promise<IngestResult> {
     const log = this.logger.child({ correlationId: instance.correlationId });
     let committedKey: string | undefined;
     try {
@@ -68,7 +116,7 @@ export class IngestService {
       const earlyVersions = instance.expected.sopInstanceUid ? this.instances.findVersions(instance.expected.sopInstanceUid) : undefined;
       earlyVersions?.catch(() => undefined);
       const { header, problem } = await this.readHeader(instance);
-      const identity = validateInstance(header, instance.expected);
+      const identity = validate(header);
       if (problem) throw new IngestException(PIXEL_PROBLEM_CODES[problem.kind], problem.reason);
       const versions = await (earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid));
       const same = versions.find((version) => version.sha256 === instance.staged.sha256);
@@ -115,10 +163,11 @@ export class IngestService {
           instanceId: record.id,
           transferSyntaxUid: record.transferSyntaxUid,
           size: record.size,
+          source: record.source,
         },
         'instance stored',
       );
-      this.events.emitStored(record);
+      if (announce) this.events.emitStored(record);
       return { outcome, record };
     } catch (error) {
       await this.blobs.discard(instance.staged.path).catch(() => undefined);

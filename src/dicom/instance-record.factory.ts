@@ -53,6 +53,8 @@ export function buildInstanceRecord(
     studyDay: studyDayOf(text(header, Tag.StudyDate), receipt.receivedAt),
     studyTime: text(header, Tag.StudyTime),
     modality: text(header, Tag.Modality),
+    studyDescription: text(header, Tag.StudyDescription),
+    seriesDescription: text(header, Tag.SeriesDescription),
     bodyPartExamined: text(header, Tag.BodyPartExamined)?.toUpperCase(),
     seriesNumber: integer(header, Tag.SeriesNumber),
     instanceNumber: integer(header, Tag.InstanceNumber),

@@ -1,4 +1,5 @@
-export type InstanceSource = 'dicom' | 'upload' | 'reindex';
+/** How an instance arrived: C-STORE, the upload API, STOW-RS, the start-up re-index, or made by Osteon (its AI results). */
+export type InstanceSource = 'dicom' | 'upload' | 'stow' | 'reindex' | 'engine';
 
 /** One stored DICOM instance: what the index knows about a blob. */
 export interface InstanceRecord {
@@ -16,6 +17,8 @@ export interface InstanceRecord {
   readonly studyDay: string;
   readonly studyTime: string | undefined;
   readonly modality: string | undefined;
+  readonly studyDescription?: string;
+  readonly seriesDescription?: string;
   readonly bodyPartExamined: string | undefined;
   readonly seriesNumber: number | undefined;
   readonly instanceNumber: number | undefined;
@@ -36,6 +39,11 @@ export interface InstanceRecord {
   readonly version: number;
   /** True when this SOP Instance UID arrived before with other content. */
   readonly conflict: boolean;
+  /**
+   * Only Osteon's own results (source `engine`): when a newer version of the report replaced
+   * this object, or the report was withdrawn. Retired objects are no longer served or answered.
+   */
+  readonly retiredAt?: Date;
 }
 
 export type NewInstanceRecord = Omit<InstanceRecord, 'id'>;

@@ -37,6 +37,18 @@ export interface StudySearch {
   readonly limit: number;
 }
 
+/** Instances that arrived from outside (not Osteon's own results): what the study workflow reads. */
+const ORIGINALS = { source: { $ne: 'engine' } } as const;
+/** What DICOMweb and C-FIND answer: every original, and Osteon's results while current. */
+const SERVED = { retiredAt: { $exists: false } } as const;
+
+/** Where in the study hierarchy a DICOMweb request points. */
+export interface ObjectScope {
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid?: string;
+  readonly sopInstanceUid?: string;
+}
+
 function toRecord(document: WithId<InstanceDocument>): InstanceRecord {
   const { _id, ...rest } = document;
   return { id: _id.toHexString(), ...rest };
@@ -70,12 +82,35 @@ export class InstanceRepository {
     return { record: toRecord(result.value), inserted: !result.lastErrorObject?.updatedExisting };
   }
 
+  /** The study's originals (received, uploaded, stored over STOW), every version. */
   async findByStudy(studyInstanceUid: string): Promise<InstanceRecord[]> {
     const documents = await this.collection
-      .find({ studyInstanceUid })
+      .find({ studyInstanceUid, ...ORIGINALS })
       .sort({ seriesNumber: 1, instanceNumber: 1, receivedAt: 1 })
       .toArray();
     return documents.map(toRecord);
+  }
+
+  /** What DICOMweb serves in a study, series or instance: originals and current results, every version. */
+  async findServed(scope: ObjectScope): Promise<InstanceRecord[]> {
+    const filter: Record<string, unknown> = { studyInstanceUid: scope.studyInstanceUid, ...SERVED };
+    if (scope.seriesInstanceUid !== undefined) filter.seriesInstanceUid = scope.seriesInstanceUid;
+    if (scope.sopInstanceUid !== undefined) filter.sopInstanceUid = scope.sopInstanceUid;
+    const documents = await this.collection
+      .find(filter as Filter<InstanceDocument>)
+      .sort({ seriesNumber: 1, instanceNumber: 1, receivedAt: 1 })
+      .toArray();
+    return documents.map(toRecord);
+  }
+
+  /** Osteon's results that a newer version of their report replaced (or its withdrawal): no longer served. */
+  async retire(sopInstanceUids: readonly string[], at: Date): Promise<number> {
+    if (sopInstanceUids.length === 0) return 0;
+    const result = await this.collection.updateMany(
+      { sopInstanceUid: { $in: [...sopInstanceUids] }, source: 'engine', ...SERVED },
+      { $set: { retiredAt: at } },
+    );
+    return result.modifiedCount;
   }
 
   async findById(id: string): Promise<InstanceRecord | undefined> {
@@ -85,7 +120,7 @@ export class InstanceRepository {
   }
 
   async searchStudies(search: StudySearch): Promise<{ items: StudySummary[]; total: number }> {
-    const filter: Record<string, unknown> = {};
+    const filter: Record<string, unknown> = { ...ORIGINALS };
     if (search.patientId !== undefined) filter.patientId = search.patientId;
     if (search.fromDay !== undefined || search.toDay !== undefined) {
       filter.studyDay = {
@@ -120,9 +155,9 @@ export class InstanceRepository {
     return { items, total: page?.total[0]?.n ?? 0 };
   }
 
-  /** Up to `limit` records matching the query, any order. */
+  /** Up to `limit` served records matching the query, any order. */
   async findMatching(query: InstanceQuery, limit: number): Promise<InstanceRecord[]> {
-    const filter: Record<string, unknown> = {};
+    const filter: Record<string, unknown> = { ...SERVED };
     if (query.patientId !== undefined) filter.patientId = query.patientId;
     if (query.accessionNumber !== undefined) filter.accessionNumber = query.accessionNumber;
     if (query.modality !== undefined) filter.modality = query.modality;
@@ -155,7 +190,7 @@ export class InstanceRepository {
   async studiesReceivedSince(since: Date): Promise<Array<{ studyInstanceUid: string; lastReceivedAt: Date }>> {
     const rows = await this.collection
       .aggregate<{ _id: string; lastReceivedAt: Date }>([
-        { $match: { receivedAt: { $gte: since } } },
+        { $match: { receivedAt: { $gte: since }, ...ORIGINALS } },
         { $group: { _id: '$studyInstanceUid', lastReceivedAt: { $max: '$receivedAt' } } },
       ])
       .toArray();
@@ -163,7 +198,7 @@ export class InstanceRepository {
   }
 
   async countSopInstancesInStudy(studyInstanceUid: string): Promise<number> {
-    return (await this.collection.distinct('sopInstanceUid', { studyInstanceUid })).length;
+    return (await this.collection.distinct('sopInstanceUid', { studyInstanceUid, ...ORIGINALS })).length;
   }
 
   async count(): Promise<number> {

@@ -27,17 +27,22 @@ const KEY_LEVEL: Record<string, QueryLevel> = {
   StudyDate: 'STUDY',
   StudyTime: 'STUDY',
   AccessionNumber: 'STUDY',
+  StudyDescription: 'STUDY',
   ModalitiesInStudy: 'STUDY',
+  SOPClassesInStudy: 'STUDY',
   NumberOfStudyRelatedSeries: 'STUDY',
   NumberOfStudyRelatedInstances: 'STUDY',
   SeriesInstanceUID: 'SERIES',
   Modality: 'SERIES',
   SeriesNumber: 'SERIES',
+  SeriesDescription: 'SERIES',
   BodyPartExamined: 'SERIES',
   NumberOfSeriesRelatedInstances: 'SERIES',
   SOPInstanceUID: 'IMAGE',
   SOPClassUID: 'IMAGE',
   InstanceNumber: 'IMAGE',
+  Rows: 'IMAGE',
+  Columns: 'IMAGE',
 };
 
 const GROUP_KEY: Record<QueryLevel, (record: InstanceRecord) => string> = {
@@ -48,7 +53,13 @@ const GROUP_KEY: Record<QueryLevel, (record: InstanceRecord) => string> = {
 };
 
 /** One answer's attribute values, from the records of its group (all share the level's entity). */
-type Values = Partial<Record<string, string | readonly string[]>>;
+export type Values = Partial<Record<string, string | readonly string[]>>;
+
+/** One matching patient, study, series or instance: its attribute values and the records behind them. */
+export interface MatchedEntity {
+  readonly values: Values;
+  readonly records: readonly InstanceRecord[];
+}
 
 /**
  * Answers C-FIND for Osteon's own studies (Patient Root and Study Root), so a PACS or viewer
@@ -73,21 +84,31 @@ export class QueryService {
     if (query.level === 'PATIENT' && sopClassUid !== QueryRootSopClass.PatientRootFind) {
       throw new QueryException(QueryErrorCode.IdentifierInvalid, 'PATIENT level needs the Patient Root information model');
     }
-    const matchers = new Map([...query.matchers].filter(([key]) => LEVEL_RANK[KEY_LEVEL[key] ?? 'IMAGE'] <= LEVEL_RANK[query.level]));
+    const matched = await this.match(query.level, query.matchers, MAX_QUERY_MATCHES);
+    const answers = matched.map((entity) => this.answer(query, entity.values));
+    this.logger.info({ level: query.level, keys: [...query.matchers.keys()], matches: answers.length }, 'C-FIND answered');
+    return answers;
+  }
+
+  /**
+   * Every entity (patient, study, series or instance) at `level` whose values satisfy all
+   * matchers, from the newest version of each instance; more than `maxMatches` is refused.
+   * Keys below the level neither match nor are answered (C-FIND and QIDO-RS alike).
+   */
+  async match(level: QueryLevel, allMatchers: ReadonlyMap<SupportedKey, Matcher>, maxMatches: number): Promise<MatchedEntity[]> {
+    const matchers = new Map([...allMatchers].filter(([key]) => LEVEL_RANK[KEY_LEVEL[key] ?? 'IMAGE'] <= LEVEL_RANK[level]));
     const records = await this.instances.findMatching(databaseQuery(matchers), MAX_RECORDS_READ);
     if (records.length >= MAX_RECORDS_READ)
       throw new QueryException(QueryErrorCode.TooManyMatches, 'the query matches too many instances: narrow it');
-    const groups = groupBy(newestVersions(records), GROUP_KEY[query.level]);
-    const answers: Array<Record<string, unknown>> = [];
-    for (const group of groups.values()) {
-      const values = valuesOf(group, query.level);
+    const matched: MatchedEntity[] = [];
+    for (const group of groupBy(newestVersions(records), GROUP_KEY[level]).values()) {
+      const values = valuesOf(group, level);
       if (![...matchers].every(([key, matcher]) => matches(matcher, values[key]))) continue;
-      answers.push(this.answer(query, values));
-      if (answers.length > MAX_QUERY_MATCHES)
-        throw new QueryException(QueryErrorCode.TooManyMatches, `more than ${MAX_QUERY_MATCHES} matches: narrow the query`);
+      matched.push({ values, records: group });
+      if (matched.length > maxMatches)
+        throw new QueryException(QueryErrorCode.TooManyMatches, `more than ${maxMatches} matches: narrow the query`);
     }
-    this.logger.info({ level: query.level, keys: [...matchers.keys()], matches: answers.length }, 'C-FIND answered');
-    return answers;
+    return matched;
   }
 
   private answer(query: ParsedQuery, values: Values): Record<string, unknown> {
@@ -166,11 +187,13 @@ function valuesOf(group: readonly InstanceRecord[], level: QueryLevel): Values {
     StudyDate: first.studyDay.replace(/-/g, ''),
     StudyTime: first.studyTime ?? '',
     AccessionNumber: first.accessionNumber ?? '',
+    StudyDescription: first.studyDescription ?? '',
   });
   // Aggregates describe the whole group, so only at their own level (a series is not the study).
   if (level === 'STUDY') {
     return Object.assign(values, {
       ModalitiesInStudy: distinct((record) => record.modality),
+      SOPClassesInStudy: distinct((record) => record.sopClassUid),
       NumberOfStudyRelatedSeries: String(distinct((record) => record.seriesInstanceUid).length),
       NumberOfStudyRelatedInstances: String(group.length),
     });
@@ -179,6 +202,7 @@ function valuesOf(group: readonly InstanceRecord[], level: QueryLevel): Values {
     SeriesInstanceUID: first.seriesInstanceUid,
     Modality: first.modality ?? '',
     SeriesNumber: first.seriesNumber !== undefined ? String(first.seriesNumber) : '',
+    SeriesDescription: first.seriesDescription ?? '',
     BodyPartExamined: first.bodyPartExamined ?? '',
   });
   if (level === 'SERIES') return Object.assign(values, { NumberOfSeriesRelatedInstances: String(group.length) });
@@ -186,5 +210,7 @@ function valuesOf(group: readonly InstanceRecord[], level: QueryLevel): Values {
     SOPInstanceUID: first.sopInstanceUid,
     SOPClassUID: first.sopClassUid,
     InstanceNumber: first.instanceNumber !== undefined ? String(first.instanceNumber) : '',
+    Rows: first.rows !== undefined ? String(first.rows) : '',
+    Columns: first.columns !== undefined ? String(first.columns) : '',
   });
 }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import { DatasetHeaderReader } from '../imaging/dataset-header.reader';
-import { TransferSyntax } from '../imaging/dicom-file.constants';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, TransferSyntax } from '../imaging/dicom-file.constants';
 import { readFileMeta } from '../imaging/part10';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { InstanceEvents } from './instance-events';
 import { buildInstanceRecord } from './instance-record.factory';
-import { validateInstance } from './instance-validation';
+import { validateEngineResult, validateInstance } from './instance-validation';
 import { InstanceRepository } from './instance.repository';
 
 /**
@@ -52,7 +52,9 @@ export class ReindexService {
         meta.datasetOffset,
         meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
       );
-      const identity = validateInstance(header, {});
+      // Osteon's own results are indexed as such: never announced, so never analysed.
+      const engineResult = meta.privateInformationCreatorUid === OSTEON_IMPLEMENTATION_CLASS_UID;
+      const identity = engineResult ? validateEngineResult(header) : validateInstance(header, {});
       const versions = await this.instances.findVersions(identity.sopInstanceUid);
       const { modifiedAt } = await this.blobs.stat(blobKey);
       const { record, inserted } = await this.instances.insertIfAbsent(
@@ -69,15 +71,18 @@ export class ReindexService {
           {
             receivedAt: modifiedAt,
             callingAeTitle: meta.sourceApplicationEntityTitle,
-            source: 'reindex',
+            source: engineResult ? 'engine' : 'reindex',
             version: versions.length + 1,
             conflict: versions.length > 0,
           },
         ),
       );
       if (inserted) {
-        this.logger.info({ blobKey, sopInstanceUid: record.sopInstanceUid, instanceId: record.id }, 'instance re-indexed');
-        this.events.emitStored(record);
+        this.logger.info(
+          { blobKey, sopInstanceUid: record.sopInstanceUid, instanceId: record.id, source: record.source },
+          'instance re-indexed',
+        );
+        if (!engineResult) this.events.emitStored(record);
       }
     } finally {
       await source.close();

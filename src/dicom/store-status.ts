@@ -15,6 +15,7 @@ export function storeStatusFor(error: unknown): StoreOutcome {
     case IngestErrorCode.InvalidUid:
     case IngestErrorCode.SopClassMismatch:
     case IngestErrorCode.SopInstanceMismatch:
+    case IngestErrorCode.StudyMismatch:
     case IngestErrorCode.NoPixelData:
     case IngestErrorCode.PixelDataInconsistent:
       return { status: StoreStatus.DataSetDoesNotMatchSopClass, errorComment: error.reason };

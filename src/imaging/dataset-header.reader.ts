@@ -39,6 +39,8 @@ export const Tag = {
   StudyTime: 0x00080030,
   AccessionNumber: 0x00080050,
   Modality: 0x00080060,
+  StudyDescription: 0x00081030,
+  SeriesDescription: 0x0008103e,
   PatientName: 0x00100010,
   PatientId: 0x00100020,
   PatientBirthDate: 0x00100030,
@@ -50,6 +52,7 @@ export const Tag = {
   InstanceNumber: 0x00200013,
   SamplesPerPixel: 0x00280002,
   PhotometricInterpretation: 0x00280004,
+  PlanarConfiguration: 0x00280006,
   NumberOfFrames: 0x00280008,
   Rows: 0x00280010,
   Columns: 0x00280011,
@@ -65,6 +68,7 @@ export const Tag = {
 
 const UNSIGNED_SHORT_TAGS = new Set<number>([
   Tag.SamplesPerPixel,
+  Tag.PlanarConfiguration,
   Tag.Rows,
   Tag.Columns,
   Tag.BitsAllocated,

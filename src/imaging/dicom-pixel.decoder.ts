@@ -2,7 +2,7 @@ import { Context, NativeCodecs } from 'dcmjs-codecs';
 import { TransferSyntax } from './dicom-file.constants';
 import type { GreyPixels } from './grey-image';
 import { ImagingErrorCode, ImagingException } from './imaging.exception';
-import { assertDecodable, frameByteLength, type PixelAttributes, type PixelFrame } from './pixel-frame';
+import { assertDecodable, frameByteLength, type PixelAttributes, type PixelFrame, type VoiWindow } from './pixel-frame';
 
 let codecsReady: Promise<void> | undefined;
 
@@ -18,7 +18,7 @@ export function initialiseCodecs(): Promise<void> {
  * else the image's min..max) -> inverted for MONOCHROME1. Each possible stored value is
  * mapped once through a lookup table.
  */
-export function decodeToGrey(frame: PixelFrame): GreyPixels {
+export function decodeToGrey(frame: PixelFrame, voi?: VoiWindow): GreyPixels {
   const { attributes } = frame;
   assertDecodable(attributes);
   const native = decompress(frame);
@@ -27,11 +27,21 @@ export function decodeToGrey(frame: PixelFrame): GreyPixels {
     throw new ImagingException(ImagingErrorCode.InvalidPixelData, `decoded frame is ${native.length} bytes, expected ${expected}`);
   }
   const stored = storedValues(native, attributes);
-  const lut = displayLut(stored, attributes);
+  const lut = displayLut(stored, attributes, voi);
   const offset = attributes.pixelRepresentation === 1 ? 1 << (attributes.bitsStored - 1) : 0;
   const pixels = new Uint8Array(stored.length);
   for (let i = 0; i < stored.length; i += 1) pixels[i] = lut[stored[i]! + offset]!;
   return { width: attributes.columns, height: attributes.rows, pixels };
+}
+
+/** The frame's native (uncompressed) bytes, as Pixel Data in Explicit VR Little Endian would hold them. */
+export function decodeNative(frame: PixelFrame): Uint8Array {
+  const native = decompress(frame);
+  const expected = frameByteLength(frame.attributes);
+  if (native.length !== expected) {
+    throw new ImagingException(ImagingErrorCode.InvalidPixelData, `decoded frame is ${native.length} bytes, expected ${expected}`);
+  }
+  return native;
 }
 
 function decompress(frame: PixelFrame): Uint8Array {
@@ -112,13 +122,19 @@ function storedValues(native: Uint8Array, attributes: PixelAttributes): Int32Arr
 }
 
 /** Display value for every possible stored value, indexed by stored value + offset. */
-function displayLut(stored: Int32Array, attributes: PixelAttributes): Uint8Array {
-  const { bitsStored, rescaleSlope: slope, rescaleIntercept: intercept, windowCenter, windowWidth } = attributes;
+function displayLut(stored: Int32Array, attributes: PixelAttributes, voi: VoiWindow | undefined): Uint8Array {
+  const { bitsStored, rescaleSlope: slope, rescaleIntercept: intercept } = attributes;
+  const windowCenter = voi?.center ?? attributes.windowCenter;
+  const windowWidth = voi?.width ?? attributes.windowWidth;
   const signed = attributes.pixelRepresentation === 1;
   const lowest = signed ? -(1 << (bitsStored - 1)) : 0;
   const entries = 1 << bitsStored;
   let window: (modality: number) => number;
-  if (windowCenter !== undefined && windowWidth !== undefined && windowWidth >= 1) {
+  if (voi?.function === 'sigmoid' && windowCenter !== undefined && windowWidth !== undefined && windowWidth > 0) {
+    window = sigmoidWindow(windowCenter, windowWidth);
+  } else if (voi?.function === 'linear-exact' && windowCenter !== undefined && windowWidth !== undefined && windowWidth > 0) {
+    window = linearExactWindow(windowCenter, windowWidth);
+  } else if (windowCenter !== undefined && windowWidth !== undefined && windowWidth >= 1) {
     window = linearWindow(windowCenter, windowWidth);
   } else {
     let min = Infinity;
@@ -151,4 +167,14 @@ function linearWindow(center: number, width: number): (modality: number) => numb
     if (x > upper) return 255;
     return ((x - (center - 0.5)) / (width - 1) + 0.5) * 255;
   };
+}
+
+/** LINEAR_EXACT (PS3.3 C.11.2.1.3.2). */
+function linearExactWindow(center: number, width: number): (modality: number) => number {
+  return (x) => Math.min(255, Math.max(0, ((x - center) / width + 0.5) * 255));
+}
+
+/** SIGMOID (PS3.3 C.11.2.1.3.1). */
+function sigmoidWindow(center: number, width: number): (modality: number) => number {
+  return (x) => 255 / (1 + Math.exp((-4 * (x - center)) / width));
 }

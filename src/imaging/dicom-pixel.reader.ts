@@ -10,8 +10,21 @@ const DECODABLE_SYNTAXES: ReadonlySet<string> = new Set(Object.values(TransferSy
 /**
  * Reads what decoding one image needs from a Part 10 file: the header is walked in small
  * windows and the pixel data value is read once, so a large file is never held twice.
+ * Greyscale radiographs only (what the model and the grey renderers take).
  */
-export async function readPixelFrame(source: ByteSource): Promise<PixelFrame> {
+export function readPixelFrame(source: ByteSource): Promise<PixelFrame> {
+  return readFrameChecked(source, 0, assertDecodable);
+}
+
+/**
+ * One frame (0-based) of any image, as stored: native bytes, or its encapsulated bitstream in
+ * the stored transfer syntax. What DICOMweb serves as `/frames/{n}` and renders.
+ */
+export function readFrame(source: ByteSource, frameIndex: number): Promise<PixelFrame> {
+  return readFrameChecked(source, frameIndex, () => undefined);
+}
+
+async function readFrameChecked(source: ByteSource, frameIndex: number, check: (attributes: PixelAttributes) => void): Promise<PixelFrame> {
   let header: DatasetHeader;
   let transferSyntaxUid: string;
   try {
@@ -28,7 +41,13 @@ export async function readPixelFrame(source: ByteSource): Promise<PixelFrame> {
   const location = header.pixelData;
   if (!location) throw new ImagingException(ImagingErrorCode.NoPixelData, 'the data set has no Pixel Data');
   const attributes = pixelAttributes(header.values);
-  assertDecodable(attributes);
+  check(attributes);
+  if (!(attributes.rows > 0 && attributes.columns > 0)) {
+    throw new ImagingException(ImagingErrorCode.InvalidPixelData, `image size ${attributes.columns}x${attributes.rows} is empty`);
+  }
+  if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= attributes.numberOfFrames) {
+    throw new ImagingException(ImagingErrorCode.FrameNotFound, `frame ${frameIndex + 1} of ${attributes.numberOfFrames} does not exist`);
+  }
   const encapsulated =
     transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian && transferSyntaxUid !== TransferSyntax.ExplicitVrLittleEndian;
   if (encapsulated !== location.encapsulated) {
@@ -38,16 +57,17 @@ export async function readPixelFrame(source: ByteSource): Promise<PixelFrame> {
     );
   }
   const data = encapsulated
-    ? await readFirstBitstream(source, location.fragments, attributes.numberOfFrames)
-    : await readFirstNativeFrame(source, location, attributes);
+    ? await readBitstream(source, location.fragments, attributes.numberOfFrames, frameIndex)
+    : await readNativeFrame(source, location, attributes, frameIndex);
   const bodyPart = header.values.get(Tag.BodyPartExamined);
   return { transferSyntaxUid, attributes, data, bodyPartExamined: typeof bodyPart === 'string' ? bodyPart : undefined };
 }
 
-async function readFirstNativeFrame(
+async function readNativeFrame(
   source: ByteSource,
   location: { offset: number; length: number },
   attributes: PixelAttributes,
+  frameIndex: number,
 ): Promise<Uint8Array> {
   const frameBytes = frameByteLength(attributes);
   const expected = frameBytes * attributes.numberOfFrames;
@@ -58,13 +78,14 @@ async function readFirstNativeFrame(
       `pixel data is ${location.length} bytes, ${attributes.columns}x${attributes.rows}x${attributes.numberOfFrames} at ${attributes.bitsAllocated} bits needs ${expected}`,
     );
   }
-  return source.read(location.offset, frameBytes);
+  return source.read(location.offset + frameIndex * frameBytes, frameBytes);
 }
 
-async function readFirstBitstream(
+async function readBitstream(
   source: ByteSource,
   fragments: ReadonlyArray<{ offset: number; length: number }>,
   frames: number,
+  frameIndex: number,
 ): Promise<Uint8Array> {
   // One fragment per frame is the common layout; without an offset table, a multi-frame
   // image split differently cannot be cut into frames here.
@@ -73,7 +94,7 @@ async function readFirstBitstream(
     if (fragments.length !== frames) {
       throw new ImagingException(ImagingErrorCode.UnsupportedFrameLayout, `${frames} frames in ${fragments.length} fragments`);
     }
-    used = fragments.slice(0, 1);
+    used = fragments.slice(frameIndex, frameIndex + 1);
   }
   const first = used[0]!;
   const last = used[used.length - 1]!;
@@ -108,6 +129,7 @@ function pixelAttributes(values: ReadonlyMap<number, string | number>): PixelAtt
     bitsStored: optionalNumber(values.get(Tag.BitsStored)) ?? bitsAllocated,
     pixelRepresentation: optionalNumber(values.get(Tag.PixelRepresentation)) ?? 0,
     numberOfFrames: Math.max(1, Math.trunc(optionalNumber(values.get(Tag.NumberOfFrames)) ?? 1)),
+    planarConfiguration: optionalNumber(values.get(Tag.PlanarConfiguration)) ?? 0,
     rescaleSlope: optionalNumber(values.get(Tag.RescaleSlope)) ?? 1,
     rescaleIntercept: optionalNumber(values.get(Tag.RescaleIntercept)) ?? 0,
     windowCenter: optionalNumber(values.get(Tag.WindowCenter)),

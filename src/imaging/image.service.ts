@@ -1,9 +1,11 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { ByteSource } from '../storage/byte-source';
-import { readPixelFrame } from './dicom-pixel.reader';
+import { readFrame, readPixelFrame } from './dicom-pixel.reader';
+import { TransferSyntax } from './dicom-file.constants';
+import type { DisplayImage } from './display-image';
 import type { GreyPixels } from './grey-image';
-import type { PixelFrame } from './pixel-frame';
+import type { PixelFrame, VoiWindow } from './pixel-frame';
 import type { PrepareTask, PreparedImage } from './pixel-task';
 import { PixelWorkerPool } from './pixel-worker.pool';
 
@@ -47,8 +49,28 @@ export class ImageService implements OnModuleDestroy {
     return this.withStored(blobKey, (source) => this.grey(source));
   }
 
+  /** One frame (0-based) of any image as stored: native bytes or its encapsulated bitstream. */
+  frameOf(source: ByteSource, frameIndex: number): Promise<PixelFrame> {
+    return readFrame(source, frameIndex);
+  }
+
+  /** A frame's native (uncompressed) bytes, decompressed in the pixel worker when stored compressed. */
+  nativeBytes(frame: PixelFrame): Promise<Uint8Array> {
+    if (isNative(frame.transferSyntaxUid)) return Promise.resolve(frame.data);
+    return this.pixels.native(frame);
+  }
+
+  /** A frame as a viewer shows it (grey through the window, or RGB), rendered in the pixel worker. */
+  render(frame: PixelFrame, voi?: VoiWindow): Promise<DisplayImage> {
+    return this.pixels.render(frame, voi);
+  }
+
   /** The model input (letterboxed and pooled to size x size) of a frame or a grey picture. */
   prepare(task: PrepareTask): Promise<PreparedImage> {
     return this.pixels.prepare(task);
   }
+}
+
+function isNative(transferSyntaxUid: string): boolean {
+  return transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian || transferSyntaxUid === TransferSyntax.ExplicitVrLittleEndian;
 }

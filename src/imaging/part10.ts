@@ -11,6 +11,9 @@ export interface FileMetaInformation {
   readonly mediaStorageSopInstanceUid: string;
   readonly transferSyntaxUid: string;
   readonly sourceApplicationEntityTitle?: string;
+  /** (0002,0100): whose private information (0002,0102) the file carries; Osteon marks the objects it made. */
+  readonly privateInformationCreatorUid?: string;
+  readonly privateInformation?: string;
 }
 
 export interface ParsedFileMeta extends Partial<FileMetaInformation> {
@@ -50,6 +53,10 @@ export function buildFileMetaHeader(meta: FileMetaInformation): Buffer {
   if (meta.sourceApplicationEntityTitle) {
     elements.push(element(0x0002, 0x0016, 'AE', padded(meta.sourceApplicationEntityTitle, ' ')));
   }
+  if (meta.privateInformationCreatorUid) {
+    elements.push(element(0x0002, 0x0100, 'UI', padded(meta.privateInformationCreatorUid, '\0')));
+    elements.push(element(0x0002, 0x0102, 'OB', padded(meta.privateInformation ?? '', ' ')));
+  }
   const body = Buffer.concat(elements);
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(body.length, 0);
@@ -87,5 +94,6 @@ export async function readFileMeta(source: ByteSource): Promise<ParsedFileMeta> 
     mediaStorageSopClassUid: values.get(0x0002),
     mediaStorageSopInstanceUid: values.get(0x0003),
     sourceApplicationEntityTitle: values.get(0x0016),
+    privateInformationCreatorUid: values.get(0x0100),
   };
 }

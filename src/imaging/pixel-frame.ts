@@ -10,13 +10,22 @@ export interface PixelAttributes {
   readonly bitsStored: number;
   readonly pixelRepresentation: number;
   readonly numberOfFrames: number;
+  /** 0: RGBRGB..., 1: RRR...GGG...BBB... (colour only). */
+  readonly planarConfiguration: number;
   readonly rescaleSlope: number;
   readonly rescaleIntercept: number;
   readonly windowCenter: number | undefined;
   readonly windowWidth: number | undefined;
 }
 
-/** The first frame of an instance: native bytes, or one encapsulated bitstream. */
+/** A window chosen by the reader (DICOMweb `window=`), replacing the image's own VOI (PS3.3 C.11.2.1). */
+export interface VoiWindow {
+  readonly center: number;
+  readonly width: number;
+  readonly function: 'linear' | 'linear-exact' | 'sigmoid';
+}
+
+/** One frame of an instance: native bytes, or one encapsulated bitstream. */
 export interface PixelFrame {
   readonly transferSyntaxUid: string;
   readonly attributes: PixelAttributes;

@@ -1,8 +1,9 @@
-import { decodeToGrey, initialiseCodecs } from './dicom-pixel.decoder';
+import { decodeNative, decodeToGrey, initialiseCodecs } from './dicom-pixel.decoder';
+import { renderFrame, type DisplayImage } from './display-image';
 import type { GreyPixels } from './grey-image';
 import { measureImageQuality, type ImageQuality } from './image-quality';
 import { ImagingErrorCode, ImagingException } from './imaging.exception';
-import type { PixelFrame } from './pixel-frame';
+import type { PixelFrame, VoiWindow } from './pixel-frame';
 import { preprocessGrey } from './preprocess';
 
 /** The model input of one image: a DICOM frame decoded (or a grey picture as it is), letterboxed and pooled. */
@@ -10,8 +11,20 @@ export type PrepareTask =
   | { readonly kind: 'dicom'; readonly frame: PixelFrame; readonly size: number }
   | { readonly kind: 'grey'; readonly image: GreyPixels; readonly size: number };
 
-/** CPU work for one image, run in a pixel worker or inline: decode to display grey, or prepare a model input. */
-export type PixelTask = { readonly kind: 'decode'; readonly frame: PixelFrame } | PrepareTask;
+/**
+ * CPU work for one image, run in a pixel worker or inline: decode to display grey, prepare a
+ * model input, decompress to native bytes, or render for a viewer (grey with a window, or RGB).
+ */
+export type PixelTask =
+  | { readonly kind: 'decode'; readonly frame: PixelFrame }
+  | { readonly kind: 'native'; readonly frame: PixelFrame }
+  | { readonly kind: 'render'; readonly frame: PixelFrame; readonly voi: VoiWindow | undefined }
+  | PrepareTask;
+
+/** A frame's native bytes (a decompressed bitstream). */
+export interface NativeFrame {
+  readonly data: Uint8Array;
+}
 
 export interface PreparedImage {
   readonly width: number;
@@ -24,7 +37,7 @@ export interface PreparedImage {
   readonly quality: ImageQuality;
 }
 
-export type PixelResult = GreyPixels | PreparedImage;
+export type PixelResult = GreyPixels | PreparedImage | NativeFrame | DisplayImage;
 
 export async function decodeFrame(frame: PixelFrame): Promise<GreyPixels> {
   await initialiseCodecs();
@@ -52,11 +65,25 @@ export async function prepareImage(task: PrepareTask): Promise<PreparedImage> {
   };
 }
 
-export function runPixelTask(task: PixelTask): Promise<PixelResult> {
-  return task.kind === 'decode' ? decodeFrame(task.frame) : prepareImage(task);
+export async function runPixelTask(task: PixelTask): Promise<PixelResult> {
+  switch (task.kind) {
+    case 'decode':
+      return decodeFrame(task.frame);
+    case 'native':
+      await initialiseCodecs();
+      return { data: decodeNative(task.frame) };
+    case 'render':
+      await initialiseCodecs();
+      return renderFrame(task.frame, task.voi);
+    case 'dicom':
+    case 'grey':
+      return prepareImage(task);
+  }
 }
 
 /** The large buffer of a result, moved (not copied) back from the worker. */
 export function transferableOf(result: PixelResult): ArrayBuffer {
-  return ('tensor' in result ? result.tensor.buffer : result.pixels.buffer) as ArrayBuffer;
+  if ('tensor' in result) return result.tensor.buffer as ArrayBuffer;
+  if ('data' in result) return result.data.buffer as ArrayBuffer;
+  return result.pixels.buffer as ArrayBuffer;
 }

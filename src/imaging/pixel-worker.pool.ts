@@ -2,8 +2,18 @@ import { moduleLogger } from '../common/logger';
 import { startWorker } from '../common/worker-thread';
 import type { GreyPixels } from './grey-image';
 import { ImagingErrorCode, ImagingException, isImagingErrorCode } from './imaging.exception';
-import type { PixelFrame } from './pixel-frame';
-import { decodeFrame, prepareImage, type PixelResult, type PixelTask, type PrepareTask, type PreparedImage } from './pixel-task';
+import type { DisplayImage } from './display-image';
+import type { PixelFrame, VoiWindow } from './pixel-frame';
+import {
+  decodeFrame,
+  prepareImage,
+  runPixelTask,
+  type NativeFrame,
+  type PixelResult,
+  type PixelTask,
+  type PrepareTask,
+  type PreparedImage,
+} from './pixel-task';
 import type { PixelWorkerRequest, PixelWorkerResponse } from './pixel.worker';
 
 const logger = moduleLogger('imaging');
@@ -35,6 +45,19 @@ export class PixelWorkerPool {
   async decode(frame: PixelFrame): Promise<GreyPixels> {
     if (this.options.workers <= 0) return this.whenOpen(() => decodeFrame(frame));
     return (await this.post({ kind: 'decode', frame })) as GreyPixels;
+  }
+
+  /** A frame's native bytes (compressed frames decompressed). */
+  async native(frame: PixelFrame): Promise<Uint8Array> {
+    const task: PixelTask = { kind: 'native', frame };
+    const result = (this.options.workers <= 0 ? await this.whenOpen(() => runPixelTask(task)) : await this.post(task)) as NativeFrame;
+    return result.data;
+  }
+
+  /** A frame as a viewer shows it, with the reader's window if given. */
+  async render(frame: PixelFrame, voi: VoiWindow | undefined): Promise<DisplayImage> {
+    const task: PixelTask = { kind: 'render', frame, voi };
+    return (this.options.workers <= 0 ? await this.whenOpen(() => runPixelTask(task)) : await this.post(task)) as DisplayImage;
   }
 
   /** The model input of a DICOM frame or a grey picture. */

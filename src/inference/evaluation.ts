@@ -1,7 +1,17 @@
 import type { Box, LabelledImage } from './evaluation-labels';
 import { pointInBox } from './evaluation-labels';
-import { auroc, averagePrecision, binaryAtThreshold, macroF1 } from './metrics';
-import { COUNT_CLASSES, type BodyPart, type CountClass } from './model-card';
+import type { FractureBox } from './fracture-boxes';
+import {
+  auroc,
+  averagePrecision,
+  binaryAtThreshold,
+  detectionAveragePrecision,
+  expectedCalibrationError,
+  macroF1,
+  type CalibrationBin,
+  type Rect,
+} from './metrics';
+import { BODY_PARTS, COUNT_CLASSES, type BodyPart, type CountClass } from './model-card';
 
 export interface ImagePrediction {
   readonly imageId: string;
@@ -9,6 +19,8 @@ export interface ImagePrediction {
   readonly countClass: CountClass;
   readonly modelBodyPart: BodyPart;
   readonly peak: { readonly x: number; readonly y: number };
+  /** Models with a box head: boxes on the original image (fractions of its sides), best first. */
+  readonly boxes?: readonly FractureBox[];
   readonly totalMs: number;
 }
 
@@ -30,8 +42,25 @@ export interface EvaluationReport {
   readonly auroc_noHardware: number | null;
   readonly prAuc_noHardware: number | null;
   readonly nNoHardware: number;
+  /** Fractured images whose "where" lies in one of their boxes: the top box's centre when the model has boxes, else the heat-map peak. */
   readonly pointingGame?: number | null;
   readonly pointingGameN?: number;
+  readonly pointingGameRule?: 'top-box-centre' | 'heatmap-peak';
+  /** Box AP at IoU >= 0.5 over every image with known localisation (non-fractured images add only false positives); models with boxes. */
+  readonly ap50?: number | null;
+  readonly ap50Images?: number;
+  readonly ap50Boxes?: number;
+  /** Expected calibration error of the fracture probability, 10 equal-width bins. */
+  readonly ece: number | null;
+  readonly reliability: readonly CalibrationBin[];
+  /** Share of 2+ images (count known) predicted 2+. */
+  readonly count2PlusRecall: number | null;
+  readonly count2PlusN: number;
+  /** ROC-AUC of the fracture probability on the images labelled with each body part. */
+  readonly auroc_hand: number | null;
+  readonly auroc_leg: number | null;
+  readonly auroc_hip: number | null;
+  readonly auroc_shoulder: number | null;
   readonly latencyMs: { readonly p50: number; readonly p95: number };
 }
 
@@ -63,6 +92,15 @@ export function evaluate(
     COUNT_CLASSES.length,
   );
   const withParts = rows.filter(({ label }) => label.hasBodyPartFlags);
+  const twoPlus = counted.filter(({ label }) => label.countClass === 2);
+  const calibration = expectedCalibrationError(y, p);
+  const partAuroc = (part: BodyPart): number | null => {
+    const withPart = known.filter(({ label }) => label.bodyParts.has(part));
+    return auroc(
+      withPart.map(({ label }) => label.fractured),
+      withPart.map(({ prediction }) => prediction.fractureProbability),
+    );
+  };
   const report: EvaluationReport = {
     modelVersion,
     n: rows.length,
@@ -95,6 +133,11 @@ export function evaluate(
       noHardware.map(({ prediction }) => prediction.fractureProbability),
     ),
     nNoHardware: noHardware.length,
+    ece: calibration.ece,
+    reliability: calibration.bins,
+    count2PlusRecall: share(twoPlus.filter(({ prediction }) => prediction.countClass === '2+').length, twoPlus.length),
+    count2PlusN: twoPlus.length,
+    ...(Object.fromEntries(BODY_PARTS.map((part) => [`auroc_${part}`, partAuroc(part)])) as Record<`auroc_${BodyPart}`, number | null>),
     latencyMs: {
       p50: percentile(
         rows.map(({ prediction }) => prediction.totalMs),
@@ -108,8 +151,42 @@ export function evaluate(
   };
   if (!boxes) return report;
   const boxed = rows.filter(({ label }) => label.fractured === 1 && (boxes.get(label.imageId)?.length ?? 0) > 0);
-  const hits = boxed.filter(({ label, prediction }) => boxes.get(label.imageId)!.some((box) => pointInBox(prediction.peak, box))).length;
-  return { ...report, pointingGame: share(hits, boxed.length), pointingGameN: boxed.length };
+  const modelHasBoxes = rows.some(({ prediction }) => prediction.boxes !== undefined);
+  const where = (prediction: ImagePrediction): { x: number; y: number } | undefined => {
+    if (!modelHasBoxes) return prediction.peak;
+    const top = topBox(prediction.boxes ?? []);
+    return top ? { x: (top.x1 + top.x2) / 2, y: (top.y1 + top.y2) / 2 } : undefined;
+  };
+  const hits = boxed.filter(({ label, prediction }) => {
+    const point = where(prediction);
+    return point !== undefined && boxes.get(label.imageId)!.some((box) => pointInBox(point, box));
+  }).length;
+  const pointing = {
+    pointingGame: share(hits, boxed.length),
+    pointingGameN: boxed.length,
+    pointingGameRule: modelHasBoxes ? ('top-box-centre' as const) : ('heatmap-peak' as const),
+  };
+  if (!modelHasBoxes) return { ...report, ...pointing };
+  // AP50 over the images whose localisation is known: not fractured (no box) or fractured with boxes.
+  const localised = known.filter(({ label }) => label.fractured === 0 || (boxes.get(label.imageId)?.length ?? 0) > 0);
+  const truth = new Map(localised.map(({ label }) => [label.imageId, (boxes.get(label.imageId) ?? []).map(boxCorners)]));
+  const predicted = new Map(localised.map(({ label, prediction }) => [label.imageId, prediction.boxes ?? []]));
+  const ap50Boxes = [...truth.values()].reduce((sum, list) => sum + list.length, 0);
+  return { ...report, ...pointing, ap50: detectionAveragePrecision(truth, predicted, 0.5), ap50Images: localised.length, ap50Boxes };
+}
+
+/** The highest-scoring box; the first of equal scores. */
+function topBox(boxes: readonly FractureBox[]): FractureBox | undefined {
+  return boxes.reduce<FractureBox | undefined>((best, box) => (best === undefined || box.score > best.score ? box : best), undefined);
+}
+
+function boxCorners(box: Box): Rect {
+  return {
+    x1: box.xCenter - box.width / 2,
+    y1: box.yCenter - box.height / 2,
+    x2: box.xCenter + box.width / 2,
+    y2: box.yCenter + box.height / 2,
+  };
 }
 
 function share(part: number, whole: number): number | null {

@@ -1,3 +1,4 @@
+import type { FractureBox } from './fracture-boxes';
 import type { HeatmapImage } from './heatmap.renderer';
 import type { BodyPart, CountClass } from './model-card';
 
@@ -17,6 +18,8 @@ export interface FractureFindings {
   readonly modelBodyPart: BodyPart;
   readonly bodyPartProbabilities: Readonly<Record<BodyPart, number>>;
   readonly heatmap: HeatmapImage;
+  /** Models with a box head: fracture boxes on the original image, best first (none above score 0 = empty). */
+  readonly boxes?: readonly FractureBox[];
   /** Size of the analysed image (first frame). */
   readonly image: { readonly width: number; readonly height: number };
   readonly timingsMs: {

@@ -7,6 +7,7 @@ import { ImageService } from '../imaging/image.service';
 import type { PrepareTask } from '../imaging/pixel-task';
 import type { ByteSource } from '../storage/byte-source';
 import { bodyPartFromDicom } from './body-part';
+import { boxesOnImage } from './fracture-boxes';
 import type { FractureFindings } from './fracture-findings';
 import { qualityGateVerdict } from './image-quality.policy';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
@@ -111,6 +112,7 @@ export class InferenceService {
     return {
       ...findings,
       heatmap,
+      ...(outputs.boxes ? { boxes: boxesOnImage(outputs.boxes, 0, prepared) } : {}),
       image: { width: prepared.width, height: prepared.height },
       timingsMs: { read, decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference, total: performance.now() - started },
     };

@@ -101,6 +101,123 @@ export function macroF1(
   return { macroF1: defined.length > 0 ? defined.reduce((a, b) => a + b, 0) / defined.length : null, perClass, confusion };
 }
 
+export interface CalibrationBin {
+  /** [lower, upper) probability range; the last bin includes 1. */
+  readonly range: readonly [number, number];
+  readonly n: number;
+  readonly meanPredicted: number | null;
+  readonly observedFraction: number | null;
+}
+
+/**
+ * Expected calibration error with `bins` equal-width bins on [0, 1]: the mean over bins, weighted
+ * by their share of images, of |observed fraction of positives - mean predicted probability|.
+ * Null without labels.
+ */
+export function expectedCalibrationError(
+  labels: readonly number[],
+  probabilities: readonly number[],
+  bins = 10,
+): { ece: number | null; bins: CalibrationBin[] } {
+  assertSameLength(labels, probabilities);
+  const n = new Array<number>(bins).fill(0);
+  const predicted = new Array<number>(bins).fill(0);
+  const observed = new Array<number>(bins).fill(0);
+  probabilities.forEach((p, index) => {
+    const bin = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    n[bin]! += 1;
+    predicted[bin]! += p;
+    observed[bin]! += labels[index]!;
+  });
+  let ece = 0;
+  const rows = n.map((count, bin): CalibrationBin => {
+    if (count > 0) ece += (count / labels.length) * Math.abs(observed[bin]! / count - predicted[bin]! / count);
+    return {
+      range: [bin / bins, (bin + 1) / bins],
+      n: count,
+      meanPredicted: count > 0 ? predicted[bin]! / count : null,
+      observedFraction: count > 0 ? observed[bin]! / count : null,
+    };
+  });
+  return { ece: labels.length > 0 ? ece : null, bins: rows };
+}
+
+/** Axis-aligned box by its corners (any consistent unit). */
+export interface Rect {
+  readonly x1: number;
+  readonly y1: number;
+  readonly x2: number;
+  readonly y2: number;
+}
+
+export function intersectionOverUnion(a: Rect, b: Rect): number {
+  const width = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+  const height = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  if (width <= 0 || height <= 0) return 0;
+  const intersection = width * height;
+  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - intersection;
+  return union > 0 ? intersection / union : 0;
+}
+
+/**
+ * Detection average precision at IoU >= `threshold` over a set of images (as training/detection.py):
+ * every predicted box of every image is ranked by score (ties keep image, then box order); in that
+ * order a box is a true positive when its best-overlapping not yet matched ground-truth box of the
+ * same image reaches the threshold. Images without ground truth only add false positives. AP is the
+ * area under the precision envelope (all-point interpolation). Null without ground-truth boxes.
+ */
+export function detectionAveragePrecision(
+  truth: ReadonlyMap<string, readonly Rect[]>,
+  predicted: ReadonlyMap<string, ReadonlyArray<Rect & { readonly score: number }>>,
+  threshold = 0.5,
+): number | null {
+  let groundTruth = 0;
+  for (const boxes of truth.values()) groundTruth += boxes.length;
+  if (groundTruth === 0) return null;
+  const detections: Array<{ image: string; box: Rect; score: number; order: number }> = [];
+  for (const [image, boxes] of predicted)
+    for (const box of boxes) detections.push({ image, box, score: box.score, order: detections.length });
+  detections.sort((a, b) => b.score - a.score || a.order - b.order);
+  const matched = new Map<string, boolean[]>();
+  for (const [image, boxes] of truth)
+    matched.set(
+      image,
+      boxes.map(() => false),
+    );
+  const precisions: number[] = [];
+  const recalls: number[] = [];
+  let truePositives = 0;
+  detections.forEach((detection, rank) => {
+    const boxes = truth.get(detection.image) ?? [];
+    const used = matched.get(detection.image) ?? [];
+    let best = 0;
+    let bestIndex = -1;
+    boxes.forEach((box, index) => {
+      if (used[index]) return;
+      const overlap = intersectionOverUnion(detection.box, box);
+      if (overlap > best) {
+        best = overlap;
+        bestIndex = index;
+      }
+    });
+    if (bestIndex >= 0 && best >= threshold) {
+      used[bestIndex] = true;
+      truePositives += 1;
+    }
+    precisions.push(truePositives / (rank + 1));
+    recalls.push(truePositives / groundTruth);
+  });
+  // Precision envelope from the right, then the area over each step in recall.
+  let ap = 0;
+  let envelope = 0;
+  for (let k = detections.length - 1; k >= 0; k -= 1) {
+    envelope = Math.max(envelope, precisions[k]!);
+    const previousRecall = k > 0 ? recalls[k - 1]! : 0;
+    ap += (recalls[k]! - previousRecall) * envelope;
+  }
+  return ap;
+}
+
 function assertSameLength(a: readonly unknown[], b: readonly unknown[]): void {
   if (a.length !== b.length) throw new RangeError(`${a.length} labels but ${b.length} scores`);
 }

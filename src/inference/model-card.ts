@@ -67,6 +67,12 @@ export const OUTPUT_NAMES = {
   heatmap: 'heatmap',
 } as const;
 
+/**
+ * Optional outputs of models with a box head (2.x): `boxes` [N, K, 4] (x1, y1, x2, y2 as
+ * fractions of the letterboxed square's side, best first) and `box_scores` [N, K] (0 = padding).
+ */
+export const BOX_OUTPUT_NAMES = { boxes: 'boxes', scores: 'box_scores' } as const;
+
 /** What the service needs to know about the loaded model, read from its card. */
 export interface ModelDescription {
   readonly version: string;

@@ -6,7 +6,7 @@ import { moduleLogger } from '../common/logger';
 import { isProcessRunning } from '../common/process-alive';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { JOB_TYPES, type JobRecord } from './job';
+import { CLAIMED_FIRST, JOB_TYPES, type JobRecord } from './job';
 import { JobClaimGate } from './job-claim.gate';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
@@ -76,7 +76,11 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
       while (this.inFlight.size < this.config.jobs.concurrency && !this.stopped) {
         const types = this.gate.claimable(JOB_TYPES);
         if (types.length === 0) break;
-        const job = await this.jobs.claim(this.config.jobs.workerId, this.config.jobs.leaseMs, types);
+        const first = types.filter((type) => CLAIMED_FIRST.includes(type));
+        const { workerId, leaseMs } = this.config.jobs;
+        const job =
+          (first.length > 0 ? await this.jobs.claim(workerId, leaseMs, first) : undefined) ??
+          (await this.jobs.claim(workerId, leaseMs, types));
         if (!job) break;
         const run = this.run(job).finally(() => this.inFlight.delete(run));
         this.inFlight.add(run);

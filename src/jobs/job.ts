@@ -7,9 +7,16 @@ export const JOB_TYPES = [
   'deliver-fhir',
   'deliver-hl7',
   'deliver-pacs',
+  'archive-results',
   'shadow-analysis',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
+
+/**
+ * Claimed before anything older of another type: reading a study (a doctor waits for its draft)
+ * comes before rendering and sending the results of studies already read.
+ */
+export const CLAIMED_FIRST: readonly JobType[] = ['analyse-study'];
 
 export type JobStatus = 'pending' | 'running' | 'done' | 'dead';
 

@@ -50,10 +50,12 @@ export class RetrainingService {
       .map((dir) => `--data ${shellQuote(dir)}`)
       .join(' ');
     const trainDir = path.join(run, 'train');
+    // {active}: the active model's models folder, whose training checkpoint the default command fine-tunes.
     const command = this.config.learning.trainerCommand
       .replaceAll('{data}', dataArgs)
       .replaceAll('{run}', shellQuote(trainDir))
-      .replaceAll('{version}', shellQuote(version));
+      .replaceAll('{version}', shellQuote(version))
+      .replaceAll('{active}', shellQuote(active.dir));
     this.logger.info({ version, images: exported.images, holdout: exported.holdoutImages }, 'retraining started');
     const trained = await this.files.runShell(command, this.config.learning.trainerTimeoutMs);
     if (trained.code !== 0)

@@ -7,26 +7,28 @@ import { runDelivery } from '../deliveries/delivery-runner';
 import { DeliveryErrorCode, DeliveryException } from '../deliveries/delivery.exception';
 import { JobTargetGoneError } from '../jobs/job.exception';
 import type { Report } from '../reports/report';
-import { derivedUid } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
-import { planDelivery, referencesAfterDelivery, type DeliveryPlan, type PacsReferences } from './pacs-delivery.plan';
-import { ResultObjectsFactory, type ResultObjects } from './result-objects.factory';
+import { referencesAfterDelivery, type PacsReferences } from './pacs-delivery.plan';
+import { ResultArchiveService } from './result-archive.service';
+import type { ResultVersion } from './result-set.repository';
 import { deliveryOutcomeOf } from './store-outcome';
-import { StoreScuClient } from './store-scu.client';
+import { StoreScuClient, type StoreObject } from './store-scu.client';
 
 export const PACS_CHANNEL = 'pacs';
 
-/** The plan for this content version and the objects made from it. */
+/** The archived results of this content version, and what this PACS was sent before. */
 interface PacsShipment {
   readonly previous: PacsReferences;
-  readonly plan: DeliveryPlan;
-  readonly objects: ResultObjects;
+  readonly version: ResultVersion;
+  /** Empty when there is nothing to send (a withdrawal of what this PACS never received). */
+  readonly objects: readonly StoreObject[];
 }
 
 /**
  * Sends a report's current results to the PACS over C-STORE and records what the PACS said
  * in `deliveries.pacs`: delivered only when every object was stored (warnings kept), retried
- * on A7xx and network errors, dead-lettered on refusals.
+ * on A7xx and network errors, dead-lettered on refusals. The objects are the archived ones
+ * (ResultArchiveService): what DICOMweb serves is what the PACS holds, UID for UID.
  */
 @Injectable()
 export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
@@ -36,7 +38,7 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reports: ReportService,
-    private readonly factory: ResultObjectsFactory,
+    private readonly archive: ResultArchiveService,
     private readonly scu: StoreScuClient,
   ) {}
 
@@ -56,51 +58,50 @@ export class PacsDeliveryService implements DeliveryChannel<PacsShipment> {
 
   async build(context: DeliveryContext): Promise<PacsShipment> {
     if (!this.config.pacs) throw new JobTargetGoneError('the PACS channel is not configured');
-    const { report } = context;
     const previous = (context.previous?.references ?? {}) as PacsReferences;
-    const plan = planDelivery(report, previous, (...role) => derivedUid(report, ...role));
-    context.references = { ...previous, planned: plan };
-    // The plan (its UIDs) is durable before anything is sent: a retry re-sends the same objects.
-    await context.recordPending();
-    return { previous, plan, objects: await this.factory.build(report, plan, new Date()) };
+    const version = await this.archive.archive(context.report);
+    const received = (previous.versions ?? []).some((sent) => sent.objects.length > 0);
+    const nothingToVoid = version.plan.kind === 'withdrawal' && !received;
+    return { previous, version, objects: nothingToVoid ? [] : await this.archive.objectsOf(version) };
   }
 
-  async send({ previous, plan, objects }: PacsShipment, context: DeliveryContext): Promise<Sent> {
+  async send({ previous, version, objects }: PacsShipment, context: DeliveryContext): Promise<Sent> {
     const { report } = context;
     const log = this.logger.child({
       reportId: report.id,
       studyInstanceUid: report.studyInstanceUid,
       contentVersion: report.contentVersion,
-      plan: plan.kind,
+      plan: version.plan.kind,
     });
-    const sendsAny = objects.objects.length > 0;
+    const sendsAny = objects.length > 0;
     const warnings = sendsAny ? await this.store(objects) : [];
+    const sentObjects = sendsAny ? version.objects : [];
     log.info(
-      { objects: sendsAny ? objects.sent.map((object) => object.sopInstanceUid) : [], warnings: warnings.length },
+      { objects: sentObjects.map((object) => object.sopInstanceUid), warnings: warnings.length },
       sendsAny ? 'results stored in the PACS' : 'nothing to send to the PACS',
     );
     const sent = {
       contentVersion: report.contentVersion,
       reportStatus: report.status,
       sentAt: new Date().toISOString(),
-      objects: sendsAny ? objects.sent : [],
+      objects: sentObjects,
       warnings,
     };
     return {
-      references: referencesAfterDelivery(previous, plan, sent) as Record<string, unknown>,
+      references: referencesAfterDelivery(previous, version.plan, sent) as Record<string, unknown>,
       // A warning (B0xx) still means stored; it is kept where an operator sees it.
       warning: warnings.length > 0 ? `stored with warnings: ${warnings.join('; ')}` : undefined,
     };
   }
 
   /** One association for all objects: stored only when the PACS took every one (a warning still counts). */
-  private async store(objects: ResultObjects): Promise<readonly string[]> {
+  private async store(objects: readonly StoreObject[]): Promise<readonly string[]> {
     const target = this.config.pacs as NonNullable<AppConfig['pacs']>;
     const { host, port, calledAeTitle, callingAeTitle, timeoutMs } = target;
-    const result = await this.scu.send({ host, port, calledAeTitle, callingAeTitle, timeoutMs }, objects.objects);
+    const result = await this.scu.send({ host, port, calledAeTitle, callingAeTitle, timeoutMs }, objects);
     const outcome = deliveryOutcomeOf(
       result,
-      objects.objects.map((object) => object.sopInstanceUid),
+      objects.map((object) => object.sopInstanceUid),
     );
     switch (outcome.kind) {
       case 'delivered':

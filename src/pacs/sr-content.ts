@@ -3,7 +3,7 @@ import { code, OSTEON_SCHEME, type CodedConcept } from './dicom-values';
 
 /** Content items of an SR tree (PS3.3 C.17.3), as dcmjs naturalised sequence items. */
 export type ContentItem = Record<string, unknown>;
-export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS PROPERTIES' | 'HAS CONCEPT MOD' | 'SELECTED FROM';
+export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS PROPERTIES' | 'HAS CONCEPT MOD' | 'SELECTED FROM' | 'INFERRED FROM';
 
 /** A SOP instance an SR item points at. */
 export interface InstanceReference {
@@ -13,6 +13,22 @@ export interface InstanceReference {
 }
 
 export const Concepts = {
+  measurementReport: code('126000', 'DCM', 'Imaging Measurement Report'),
+  language: code('121049', 'DCM', 'Language of Content Item and Descendants'),
+  english: code('en-US', 'RFC5646', 'English (United States)'),
+  procedureReported: code('121058', 'DCM', 'Procedure reported'),
+  plainRadiography: code('168537006', 'SCT', 'Plain radiography'),
+  imageLibrary: code('111028', 'DCM', 'Image Library'),
+  imageLibraryGroup: code('126200', 'DCM', 'Image Library Group'),
+  imagingMeasurements: code('126010', 'DCM', 'Imaging Measurements'),
+  measurementGroup: code('125007', 'DCM', 'Measurement Group'),
+  trackingIdentifier: code('112039', 'DCM', 'Tracking Identifier'),
+  trackingUid: code('112040', 'DCM', 'Tracking Unique Identifier'),
+  finding: code('121071', 'DCM', 'Finding'),
+  imageRegion: code('111030', 'DCM', 'Image Region'),
+  qualitativeEvaluations: code('C0034375', 'UMLS', 'Qualitative Evaluations'),
+  deviceObserverManufacturer: code('121014', 'DCM', 'Device Observer Manufacturer'),
+  deviceObserverModelName: code('121015', 'DCM', 'Device Observer Model Name'),
   report: code('18748-4', 'LN', 'Diagnostic imaging report'),
   observerType: code('121005', 'DCM', 'Observer Type'),
   device: code('121007', 'DCM', 'Device'),
@@ -30,6 +46,7 @@ export const Concepts = {
   findingSite: code('363698007', 'SCT', 'Finding site'),
   source: code('260753009', 'SCT', 'Source'),
   noUnits: code('1', 'UCUM', 'no units'),
+  percent: code('%', 'UCUM', 'percent'),
   resultSource: code('result-source', OSTEON_SCHEME, 'Result source'),
   aiFindings: code('ai-findings', OSTEON_SCHEME, 'AI findings'),
   imageFinding: code('image-finding', OSTEON_SCHEME, 'Image finding'),
@@ -106,9 +123,16 @@ export function personItem(relationship: Relationship, concept: CodedConcept, na
   return item(relationship, 'PNAME', concept, { PersonName: name });
 }
 
-export function numItem(relationship: Relationship, concept: CodedConcept, value: number, units: CodedConcept): ContentItem {
+export function numItem(
+  relationship: Relationship,
+  concept: CodedConcept,
+  value: number,
+  units: CodedConcept,
+  children: readonly ContentItem[] = [],
+): ContentItem {
   return item(relationship, 'NUM', concept, {
     MeasuredValueSequence: [{ NumericValue: Number(value.toFixed(4)), MeasurementUnitsCodeSequence: [units] }],
+    ...(children.length > 0 ? { ContentSequence: [...children] } : {}),
   });
 }
 
@@ -132,9 +156,20 @@ export function pointItem(
   row: number,
   image: InstanceReference,
 ): ContentItem {
+  return scoordItem(relationship, concept, 'POINT', [column, row], image);
+}
+
+/** A spatial coordinate in the image's pixel space (PS3.3 C.18.6): POINT, or a POLYLINE closed by repeating its first point. */
+export function scoordItem(
+  relationship: Relationship,
+  concept: CodedConcept,
+  graphicType: 'POINT' | 'POLYLINE',
+  points: readonly number[],
+  image: InstanceReference,
+): ContentItem {
   return item(relationship, 'SCOORD', concept, {
-    GraphicType: 'POINT',
-    GraphicData: [Number(column.toFixed(1)), Number(row.toFixed(1))],
+    GraphicType: graphicType,
+    GraphicData: points.map((value) => Number(value.toFixed(1))),
     ContentSequence: [imageItem('SELECTED FROM', undefined, image)],
   });
 }

@@ -15,6 +15,8 @@ export interface ImageFindings {
   readonly bodyPartProbabilities: readonly number[];
   /** Heat-map peak, normalised to the original image (0..1). */
   readonly peak: { readonly x: number; readonly y: number } | undefined;
+  /** A fracture box normalised to the original image (0..1), for a model that gives one (the shipped one does not). */
+  readonly box?: { readonly x0: number; readonly y0: number; readonly x1: number; readonly y1: number };
 }
 
 /** One analysed image of a study: the instance it came from plus the findings. */

@@ -67,12 +67,21 @@ describe('evaluate CLI (npm run evaluate)', () => {
       'bodyPartAccuracy',
       'auroc_noHardware',
       'pointingGame',
+      'ap50',
+      'ece',
+      'count2PlusRecall',
+      'auroc_hand',
     ]) {
       expect({ key, value: report[key] }).toEqual({ key, value: expect.any(Number) });
       expect(report[key]).toBeGreaterThanOrEqual(0);
       expect(report[key]).toBeLessThanOrEqual(1);
     }
     expect(report.pointingGameN).toBe(10);
+    // the smoke model has a box head: the top box points, and boxes are scored on every localised image
+    expect(report).toMatchObject({ pointingGameRule: 'top-box-centre', ap50Images: rows, ap50Boxes: 13, count2PlusN: 3 });
+    for (const part of ['leg', 'hip', 'shoulder']) expect(report).toHaveProperty(`auroc_${part}`);
+    expect(result.stdout).toMatch(/box AP50 \(normal images included\)\s+\d\.\d{3}/);
+    expect(result.stdout).toMatch(/calibration error \(ECE, 10 bins\)\s+\d\.\d{3}/);
     expect(report.predictions).toHaveLength(rows);
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -131,6 +131,20 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
     expect(result.image).toEqual({ width: 373, height: 454 });
   });
 
+  it("returns the box head's boxes on the original image, best first", () => {
+    const result = findings.get('explicit')!;
+    expect(result.boxes).toBeDefined();
+    const boxes = result.boxes!;
+    expect(boxes.length).toBeGreaterThan(0);
+    for (const box of boxes) {
+      for (const value of [box.x1, box.y1, box.x2, box.y2, box.score]) expectProbability(value);
+      expect(box.x2).toBeGreaterThan(box.x1);
+      expect(box.y2).toBeGreaterThan(box.y1);
+      expect(box.score).toBeGreaterThan(0);
+    }
+    expect(boxes.map((box) => box.score)).toEqual([...boxes.map((box) => box.score)].sort((a, b) => b - a));
+  });
+
   it('renders the heat map as a PNG at the image aspect with the peak inside the image', async () => {
     const { heatmap, image } = findings.get('rle')!;
     const meta = await sharp(heatmap.png).metadata();
@@ -223,6 +237,46 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
   });
 
   const shipped = existsSync(path.join(SHIPPED_MODELS, 'current.json'));
+  const shippedVersion = shipped
+    ? (JSON.parse(readFileSync(path.join(SHIPPED_MODELS, 'current.json'), 'utf8')) as { version: string }).version
+    : undefined;
+  // training/fixture_expectations.py writes what the trainer's preprocessing and onnxruntime give on the fixtures
+  const expectations = path.join(FIXTURE_IMAGES, '..', `expected-osteon-fracture-${shippedVersion ?? 'none'}.json`);
+  (existsSync(expectations) ? it : it.skip)(
+    "gives the trainer's outputs and boxes for the shipped model on the fixture images",
+    async () => {
+      interface Expected {
+        image_id: string;
+        fracture_prob: number;
+        count_probs: number[];
+        body_part_probs: number[];
+        boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; score: number }>;
+      }
+      const expected = JSON.parse(await fs.readFile(expectations, 'utf8')) as { images: Expected[] };
+      const site = await serviceFor(configFor(SHIPPED_MODELS, path.join(workspace.dir, 'data')));
+      try {
+        for (const image of expected.images) {
+          const result = await site.service.analyseImageFile(await fs.readFile(path.join(FIXTURE_IMAGES, image.image_id)));
+          const close = (actual: number, wanted: number): void =>
+            expect({ image: image.image_id, diff: Math.abs(actual - wanted) < 1e-3 }).toEqual({ image: image.image_id, diff: true });
+          close(result.fractureProbability, image.fracture_prob);
+          image.count_probs.forEach((value, k) => close(result.countProbabilities[(['0', '1', '2+'] as const)[k]!], value));
+          image.body_part_probs.forEach((value, k) =>
+            close(result.bodyPartProbabilities[(['hand', 'leg', 'hip', 'shoulder'] as const)[k]!], value),
+          );
+          // a model without a box head (1.0.x) gives findings without boxes
+          if (!image.boxes) expect(result.boxes).toBeUndefined();
+          const [top, second] = image.boxes ?? [];
+          if (top && (!second || top.score - second.score > 1e-3)) {
+            const box = result.boxes![0]!;
+            for (const key of ['x1', 'y1', 'x2', 'y2', 'score'] as const) close(box[key], top[key]);
+          }
+        }
+      } finally {
+        await site.close();
+      }
+    },
+  );
   (shipped ? it : it.skip)('loads the shipped model in models/ with the documented outputs', async () => {
     const repository = new ModelRepository(configFor(SHIPPED_MODELS, path.join(workspace.dir, 'data')));
     try {

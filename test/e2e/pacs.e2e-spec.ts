@@ -246,14 +246,20 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     expect(tree).toMatch(/Comprehensive SR Document/);
     expect(tree).toMatch(/Completion Flag\s+: PARTIAL/);
     expect(tree).toMatch(/Verification Flag\s+: UNVERIFIED/);
-    expect(tree).toMatch(/CODE:\(,,"Result source"\)=\(ai-draft,99OSTEON/);
+    expect(tree).toMatch(/^<CONTAINER:\(,,"Imaging Measurement Report"\)=SEPARATE>/m);
+    expect(tree).toContain('TEXT:(,,"Device Observer Name")="AI, not verified"');
+    expect(tree).toContain(`TEXT:(,,"Device Observer Model Name")="Osteon fracture triage ${report.modelVersion}"`);
+    expect(tree).toMatch(/"Qualitative Evaluations"\)=SEPARATE>\s+<contains CODE:\(,,"Result source"\)=\(ai-draft,99OSTEON/);
     expect(tree).toMatch(/CODE:\(,,"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
     expect(tree).toMatch(/CODE:\(,,"Finding site"\)=\(\d+,SCT,/);
     expect(tree).toMatch(/CODE:\(,,"Number of fractures"\)=/);
     expect(tree).toMatch(/CODE:\(,,"Triage urgency"\)=/);
+    // Every image is suspected here (threshold ~0): one measurement group per image, its mark on that image.
+    expect(tree.match(/<contains CONTAINER:\(,,"Measurement Group"\)=SEPARATE>/g)).toHaveLength(2);
+    expect(tree.match(/CODE:\(,,"Finding"\)=\(125605004,SCT,"Fracture of bone"\)/g)).toHaveLength(2);
     expect(tree).toContain(`TEXT:(,,"Algorithm Version")="${report.modelVersion}"`);
-    expect(tree).toContain(`NUM:(,,"Fracture probability")="${Number(report.findings.probability.toFixed(4))}"`);
-    expect(tree).toMatch(/SCOORD:\(,,"Heat map peak"\)=\(POINT,/);
+    expect(tree).toMatch(/NUM:\(,,"Fracture probability"\)="[\d.]+" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:/);
+    expect(tree).toMatch(/SCOORD:\(,,"Image Region"\)=\(POINT,[\d.]+\/[\d.]+\)>\s+<selected from IMAGE:/);
     for (const uid of study.sopInstanceUids) expect(tree).toContain(uid);
   });
 
@@ -281,10 +287,12 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     expect(JSON.stringify(latest?.tags.VerifyingObserverSequence)).toContain('dr-pacs');
     expect(JSON.stringify(latest?.tags.PredecessorDocumentsSequence)).toContain(firstReportUid);
     const tree = await dump(latest?.id as string, 'dsrdump');
-    expect(tree).toMatch(/CODE:\(,,"Result source"\)=\(doctor-amended,99OSTEON/);
-    // The doctor's verdict under Findings, the AI's call kept beside it.
-    expect(tree).toMatch(/"Findings"\)=SEPARATE>\s+<contains CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/);
-    expect(tree).toMatch(/"AI findings"\)=SEPARATE>[\s\S]*"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
+    expect(tree).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');
+    // The doctor's verdict under Qualitative Evaluations, the AI's marks kept beside it as measurements.
+    expect(tree).toMatch(
+      /"Qualitative Evaluations"\)=SEPARATE>\s+<contains CODE:\(,,"Result source"\)=\(doctor-amended,99OSTEON[^\n]*\s+<contains CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/,
+    );
+    expect(tree).toMatch(/"Measurement Group"\)=SEPARATE>[\s\S]*CODE:\(,,"Finding"\)=\(125605004,SCT,"Fracture of bone"\)/);
     expect(tree).toContain('TEXT:(,,"Impression")="No fracture seen."');
   });
 

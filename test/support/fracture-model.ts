@@ -31,8 +31,9 @@ export async function requirePython(modules: readonly string[]): Promise<void> {
 let smokeModels: Promise<string> | undefined;
 
 /**
- * A models/ folder (current.json, card, ONNX) holding a tiny model trained by the real
- * trainer on the committed fixtures (1 epoch, 64 px, ~20 s), packaged as a release is. It is
+ * A models/ folder (current.json, card, ONNX, checkpoint) holding a tiny model 2 (box head)
+ * trained by the real trainer on the committed fixtures (1 epoch, 64 px, ~30 s), packaged as a
+ * release is. It is
  * cached in the temp folder by a hash of the training code, so later suites reuse it.
  */
 export function smokeModelsDir(): Promise<string> {
@@ -59,6 +60,8 @@ async function buildSmokeModels(): Promise<string> {
       FRACATLAS_FIXTURES,
       '--out',
       runDir,
+      '--arch',
+      'det',
       '--epochs',
       '1',
       '--size',

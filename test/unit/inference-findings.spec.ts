@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { bodyPartFromDicom } from '../../src/inference/body-part';
 import { evaluate, type ImagePrediction } from '../../src/inference/evaluation';
 import { parseBoxes, parseLabels } from '../../src/inference/evaluation-labels';
+import { boxesOnImage } from '../../src/inference/fracture-boxes';
 import { renderHeatmap } from '../../src/inference/heatmap.renderer';
 
 describe('heat map rendering', () => {
@@ -108,7 +109,68 @@ describe('evaluation of a labelled set', () => {
     });
   });
 
+  it('reports calibration, 2+ recall and ROC-AUC per body part', () => {
+    const report = evaluate(labels, predictions, 'v1', 0.65);
+    // bins: 0.1 (d, 0), 0.6 (b, 1), 0.7 (c, 0), 0.8 (e, 1), 0.9 (a, 1)
+    expect(report.ece).toBeCloseTo((0.1 + 0.4 + 0.7 + 0.2 + 0.1) / 5, 12);
+    expect(report.reliability).toHaveLength(10);
+    // hand images a and e are both fractured: no ROC-AUC without a negative
+    expect(report).toMatchObject({
+      count2PlusRecall: 1,
+      count2PlusN: 1,
+      auroc_hand: null,
+      auroc_leg: null,
+      auroc_hip: null,
+      auroc_shoulder: null,
+    });
+    const more = [...labels, ...parseLabels('image_id,hand,leg,hip,shoulder,fractured,fracture_count\nf.jpg,1,0,0,0,0,0\n')];
+    const ranked = evaluate(more, new Map([...predictions, predict('f.jpg', 0.85, 'hand', { x: 0.5, y: 0.5 }, '0')]), 'v1', 0.65);
+    expect(ranked.auroc_hand).toBe(0.5); // a (0.9) above f (0.85), e (0.8) below
+    expect(report).not.toHaveProperty('ap50');
+  });
+
+  it('points with the top box and scores boxes by AP50 when the model has boxes', () => {
+    const box = (x: number, y: number, score: number, size = 0.2): { x1: number; y1: number; x2: number; y2: number; score: number } => ({
+      x1: x - size / 2,
+      y1: y - size / 2,
+      x2: x + size / 2,
+      y2: y + size / 2,
+      score,
+    });
+    const withBoxes = new Map([...predictions].map(([id, prediction]) => [id, { ...prediction, boxes: [] as ReturnType<typeof box>[] }]));
+    // a: a weaker box off target first in the list, the top box on a's fracture; b: top box on the second of its two.
+    withBoxes.set('a.jpg', { ...withBoxes.get('a.jpg')!, boxes: [box(0.2, 0.2, 0.3), box(0.5, 0.5, 0.8)] });
+    withBoxes.set('b.jpg', { ...withBoxes.get('b.jpg')!, boxes: [box(0.9, 0.9, 0.6, 0.1)] });
+    withBoxes.set('c.jpg', { ...withBoxes.get('c.jpg')!, boxes: [box(0.5, 0.5, 0.7)] });
+    const report = evaluate(labels, withBoxes, 'v2', 0.65, boxes);
+    expect(report).toMatchObject({ pointingGame: 1, pointingGameN: 2, pointingGameRule: 'top-box-centre', ap50Images: 4, ap50Boxes: 3 });
+    // Ranked: a 0.8 (hit), c 0.7 (no fracture: false positive), b 0.6 (hit), a 0.3 (miss); 3 boxes to find.
+    expect(report.ap50).toBeCloseTo((1 / 3) * 1 + (1 / 3) * (2 / 3), 12);
+    // Without boxes the heat-map rule stays.
+    expect(evaluate(labels, predictions, 'v1', 0.65, boxes).pointingGameRule).toBe('heatmap-peak');
+  });
+
   it('fails when an image has no prediction', () => {
     expect(() => evaluate(labels, new Map(), 'v1', 0.5)).toThrow(/no prediction for a\.jpg/);
+  });
+});
+
+describe('fracture boxes on the original image', () => {
+  it('maps square-normalised corners back through the letterbox, drops padding entries and clips', () => {
+    // 410 x 512 portrait: square side 512, 51 px of padding on the left.
+    const output = {
+      corners: new Float32Array([0.5, 0.25, 0.625, 0.5, 0, 0, 0.05, 0.05, 0.9, 0.9, 1.1, 1.1, 0, 0, 0, 0]),
+      scores: new Float32Array([0.8, 0.4, 0.3, 0]),
+      perImage: 4,
+    };
+    const boxes = boxesOnImage(output, 0, { width: 410, height: 512 });
+    expect(boxes).toHaveLength(2);
+    expect(boxes[0]!.x1).toBeCloseTo((256 - 51) / 410, 6);
+    expect(boxes[0]!.x2).toBeCloseTo((320 - 51) / 410, 6);
+    expect(boxes[0]!.y1).toBeCloseTo(0.25, 6);
+    expect(boxes[0]!.score).toBeCloseTo(0.8, 6);
+    // the second box lies wholly in the left padding (x < 51 px): dropped; the third is clipped to the image
+    expect(boxes[1]).toMatchObject({ x2: 1, y2: 1 });
+    expect(boxes[1]!.score).toBeCloseTo(0.3, 6);
   });
 });

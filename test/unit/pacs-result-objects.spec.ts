@@ -97,7 +97,7 @@ describe('PACS result objects', () => {
     expect(dump.output).toMatch(/\(0008,1155\) UI =?\[?1\.2\.3\.1/);
   });
 
-  it("marks the AI draft SR unverified and the signed one verified by the doctor, with the doctor's verdict", async () => {
+  it("writes a TID 1500 measurement report: the AI draft unverified with its marks on the image, the signed one verified with the doctor's verdict", async () => {
     const ai = { fracture: true, probability: 0.87, countClass: '1', bodyPart: 'hip', urgency: 'urgent' };
     const base = { id: 'r', contentVersion: 1, modelVersion: 'm1', urgency: 'urgent', findings: ai };
     const sources = [
@@ -107,7 +107,13 @@ describe('PACS result objects', () => {
         seriesInstanceUid: original.SeriesInstanceUID,
         rows: HEIGHT,
         columns: WIDTH,
-        findings: { fracture: true, fractureProbability: 0.87, peak: { x: 0.5, y: 0.25 } },
+        findings: {
+          fracture: true,
+          fractureProbability: 0.87,
+          bodyPart: 'hip',
+          peak: { x: 0.5, y: 0.25 },
+          box: { x0: 0.25, y0: 0.125, x1: 0.75, y1: 0.5 },
+        },
       },
     ];
     const draft = buildStructuredReport({
@@ -146,12 +152,22 @@ describe('PACS result objects', () => {
       trees.push(result.output);
     }
     expect(trees[0]).toMatch(/Verification Flag\s+: UNVERIFIED/);
-    expect(trees[0]).toMatch(/"Findings"\)=SEPARATE>\s+<contains CODE:\(,,"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
+    expect(trees[0]).toMatch(/^<CONTAINER:\(,,"Imaging Measurement Report"\)=SEPARATE>/m);
+    expect(trees[0]).toContain('TEXT:(,,"Device Observer Name")="AI, not verified"');
+    expect(trees[0]).toContain('TEXT:(,,"Device Observer Model Name")="Osteon fracture triage m1"');
+    expect(trees[0]).toMatch(/"Image Library Group"\)=SEPARATE>\s+<contains IMAGE:=\(DX image,"1\.2\.3\.1"\)>/);
+    expect(trees[0]).toContain('CODE:(,,"Finding")=(125605004,SCT,"Fracture of bone")');
     expect(trees[0]).toContain('(29836001,SCT,"Hip region structure")');
-    expect(trees[0]).toContain('SCOORD:(,,"Heat map peak")=(POINT,150/100)');
+    // The probability in percent, inferred from the marked region on the original.
+    expect(trees[0]).toMatch(
+      /NUM:\(,,"Fracture probability"\)="87" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:\(,,"Image Region"\)=\(POINT,150\/100\)>\s+<selected from IMAGE:=\(DX image,"1\.2\.3\.1"\)>/,
+    );
+    expect(trees[0]).toContain('<inferred from SCOORD:(,,"Image Region")=(POLYLINE,75/50,...)>');
+    expect(trees[0]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
     expect(trees[1]).toMatch(/Verification Flag\s+: VERIFIED/);
     expect(trees[1]).toMatch(/Verifying Observers : .*dr-unit/);
     expect(trees[1]).toMatch(/Predecessor Docs\s+: 1/);
-    expect(trees[1]).toMatch(/"Findings"\)=SEPARATE>\s+<contains CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/);
+    expect(trees[1]).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');
+    expect(trees[1]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/);
   });
 });

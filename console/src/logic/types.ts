@@ -14,6 +14,7 @@ export interface StudyFindings {
 
 export interface WorklistItem {
   id: string;
+  studyInstanceUid: string;
   status: string;
   urgency: Urgency;
   /** null: no image was analysed by AI (the doctor reads the study without a draft). */

@@ -8,6 +8,7 @@ import { useKeydown } from '../useKeydown';
 import { AmendForm } from './AmendForm';
 import { FractureBadge, UrgencyBadge } from './Badges';
 import { ReportImage } from './ReportImage';
+import { StudyViewer } from './StudyViewer';
 import { loadWorklist } from './Worklist';
 
 /** The report after `id` in the current worklist (or before it), to keep the doctor moving. */
@@ -22,6 +23,7 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
   const [report, setReport] = useState<ReportDetail>();
   const [error, setError] = useState<string>();
   const [showHeatmap, setShowHeatmap] = useState(false);
+  const [showViewer, setShowViewer] = useState(false);
   const [amending, setAmending] = useState(false);
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -141,6 +143,9 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
               <button type="button" aria-pressed={showHeatmap} onClick={() => setShowHeatmap(!showHeatmap)}>
                 Heat map {showHeatmap ? 'on' : 'off'} <kbd>h</kbd>
               </button>
+              <button type="button" aria-pressed={showViewer} onClick={() => setShowViewer(!showViewer)}>
+                Diagnostic viewer {showViewer ? 'on' : 'off'}
+              </button>
             </div>
           )}
           {!open && (
@@ -151,6 +156,9 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
               </p>
               <button type="button" aria-pressed={showHeatmap} onClick={() => setShowHeatmap(!showHeatmap)}>
                 Heat map {showHeatmap ? 'on' : 'off'}
+              </button>
+              <button type="button" aria-pressed={showViewer} onClick={() => setShowViewer(!showViewer)}>
+                Diagnostic viewer {showViewer ? 'on' : 'off'}
               </button>
             </div>
           )}
@@ -173,11 +181,15 @@ export function ReportView({ session, id }: { session: Session; id: string }) {
               onCancel={() => setAmending(false)}
             />
           )}
-          <section class="images" aria-label="Images">
-            {report.images.map((image, index) => (
-              <ReportImage key={image.instanceId} session={session} image={image} index={index} showHeatmap={showHeatmap} />
-            ))}
-          </section>
+          {showViewer ? (
+            <StudyViewer studyInstanceUid={report.studyInstanceUid} />
+          ) : (
+            <section class="images" aria-label="Images">
+              {report.images.map((image, index) => (
+                <ReportImage key={image.instanceId} session={session} image={image} index={index} showHeatmap={showHeatmap} />
+              ))}
+            </section>
+          )}
         </>
       )}
     </main>

@@ -1,0 +1,197 @@
+import { Readable } from 'node:stream';
+import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentUser, Roles } from '../access/access.decorators';
+import type { AuthenticatedUser } from '../access/authenticated-user';
+import { AuditService } from '../audit/audit.service';
+import { InvalidInputException } from '../common/invalid-input.exception';
+import type { ObjectScope } from '../dicom/instance.repository';
+import type { JsonDataset } from './dicom-json';
+import { Accept, frameNumbers, tagParam, uidParam, Urls } from './dicomweb-request';
+import type { DicomwebUrls } from './dicomweb-urls';
+import { DicomwebErrorCode, DicomwebException } from './dicomweb.exception';
+import { acceptsDicomJson, type MediaRange } from './media-types';
+import { parseRenderedParams } from './rendered-params';
+import { RenderingService } from './rendering.service';
+import { WadoService, type WadoAnswer } from './wado.service';
+
+type RawQuery = Record<string, string | string[] | undefined>;
+const STUDY = 'studies/:study';
+const SERIES = `${STUDY}/series/:series`;
+const INSTANCE = `${SERIES}/instances/:instance`;
+
+/** WADO-RS (PS3.18 10.4): instances, metadata, bulk data, frames, rendered images and thumbnails. */
+@ApiTags('dicomweb')
+@ApiBearerAuth()
+@Controller('dicomweb')
+@Roles('doctor', 'operator')
+export class WadoController {
+  constructor(
+    private readonly wado: WadoService,
+    private readonly rendering: RenderingService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get(STUDY)
+  retrieveStudy(
+    @Param() p: Record<string, string>,
+    @Accept() accept: MediaRange[],
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StreamableFile> {
+    return this.retrieve(scopeOf(p), accept, user);
+  }
+
+  @Get(SERIES)
+  retrieveSeries(
+    @Param() p: Record<string, string>,
+    @Accept() accept: MediaRange[],
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StreamableFile> {
+    return this.retrieve(scopeOf(p), accept, user);
+  }
+
+  @Get(INSTANCE)
+  retrieveInstance(
+    @Param() p: Record<string, string>,
+    @Accept() accept: MediaRange[],
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<StreamableFile> {
+    return this.retrieve(scopeOf(p), accept, user);
+  }
+
+  @Get(`${STUDY}/metadata`)
+  studyMetadata(
+    @Param() p: Record<string, string>,
+    @Accept() accept: MediaRange[],
+    @Urls() urls: DicomwebUrls,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JsonDataset[]> {
+    return this.metadata(scopeOf(p), accept, urls, user, res);
+  }
+
+  @Get(`${SERIES}/metadata`)
+  seriesMetadata(
+    @Param() p: Record<string, string>,
+    @Accept() accept: MediaRange[],
+    @Urls() urls: DicomwebUrls,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JsonDataset[]> {
+    return this.metadata(scopeOf(p), accept, urls, user, res);
+  }
+
+  @Get(`${INSTANCE}/metadata`)
+  instanceMetadata(
+    @Param() p: Record<string, string>,
+    @Accept() accept: MediaRange[],
+    @Urls() urls: DicomwebUrls,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JsonDataset[]> {
+    return this.metadata(scopeOf(p), accept, urls, user, res);
+  }
+
+  @Get(`${INSTANCE}/bulkdata/:tag`)
+  async bulkData(@Param() p: Record<string, string>): Promise<StreamableFile> {
+    return answer(await this.wado.bulkData(instanceScopeOf(p), tagParam(p.tag ?? '')));
+  }
+
+  @Get(`${INSTANCE}/frames/:frames`)
+  async frames(@Param() p: Record<string, string>, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return answer(await this.rendering.frames(instanceScopeOf(p), frameNumbers(p.frames ?? ''), accept));
+  }
+
+  @Get(`${INSTANCE}/rendered`)
+  async rendered(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return answer(await this.rendering.rendered(instanceScopeOf(p), 1, parseRenderedParams(raw), accept));
+  }
+
+  @Get(`${INSTANCE}/frames/:frame/rendered`)
+  async renderedFrame(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return answer(await this.rendering.rendered(instanceScopeOf(p), singleFrame(p.frame), parseRenderedParams(raw), accept));
+  }
+
+  @Get(`${STUDY}/thumbnail`)
+  studyThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return this.thumbnail(scopeOf(p), 1, raw, accept);
+  }
+
+  @Get(`${SERIES}/thumbnail`)
+  seriesThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return this.thumbnail(scopeOf(p), 1, raw, accept);
+  }
+
+  @Get(`${INSTANCE}/thumbnail`)
+  instanceThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return this.thumbnail(scopeOf(p), 1, raw, accept);
+  }
+
+  @Get(`${INSTANCE}/frames/:frame/thumbnail`)
+  frameThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    return this.thumbnail(scopeOf(p), singleFrame(p.frame), raw, accept);
+  }
+
+  private async retrieve(scope: ObjectScope, accept: MediaRange[], user: AuthenticatedUser): Promise<StreamableFile> {
+    const { answer: result, records } = await this.wado.retrieve(scope, accept);
+    await this.audit.record({
+      actor: user,
+      action: 'study.retrieve',
+      resourceType: 'study',
+      resourceId: scope.studyInstanceUid,
+      details: { instances: records.length },
+    });
+    return answer(result);
+  }
+
+  private async metadata(
+    scope: ObjectScope,
+    accept: MediaRange[],
+    urls: DicomwebUrls,
+    user: AuthenticatedUser,
+    res: Response,
+  ): Promise<JsonDataset[]> {
+    if (!acceptsDicomJson(accept))
+      throw new DicomwebException(DicomwebErrorCode.NotAcceptable, 'metadata is served as application/dicom+json');
+    const { datasets, records } = await this.wado.metadata(scope, urls);
+    await this.audit.record({
+      actor: user,
+      action: 'study.metadata',
+      resourceType: 'study',
+      resourceId: scope.studyInstanceUid,
+      details: { instances: records.length },
+    });
+    res.type('application/dicom+json');
+    return datasets;
+  }
+
+  private async thumbnail(scope: ObjectScope, frame: number, raw: RawQuery, accept: MediaRange[]): Promise<StreamableFile> {
+    return answer(await this.rendering.thumbnail(scope, frame, parseRenderedParams(raw), accept));
+  }
+}
+
+function scopeOf(p: Record<string, string>): ObjectScope {
+  return {
+    studyInstanceUid: uidParam('study', p.study ?? ''),
+    ...(p.series !== undefined ? { seriesInstanceUid: uidParam('series', p.series) } : {}),
+    ...(p.instance !== undefined ? { sopInstanceUid: uidParam('instance', p.instance) } : {}),
+  };
+}
+
+function instanceScopeOf(p: Record<string, string>): Required<ObjectScope> {
+  return scopeOf(p) as Required<ObjectScope>;
+}
+
+function singleFrame(value: string | undefined): number {
+  const [frame, ...rest] = frameNumbers(value ?? '');
+  if (rest.length > 0 || frame === undefined)
+    throw new InvalidInputException('frame must be one frame number: a rendering shows one frame');
+  return frame;
+}
+
+function answer(result: WadoAnswer): StreamableFile {
+  const options = { type: result.contentType, length: result.length };
+  if (Buffer.isBuffer(result.body)) return new StreamableFile(result.body, options);
+  return new StreamableFile(result.body instanceof Readable ? result.body : Readable.from(result.body), options);
+}

@@ -11,13 +11,19 @@ import type { JobRepository } from '../../src/jobs/job.repository';
 /** A queue in memory: what upsertPending stores is what claim hands out. */
 function fakeRepository(): { repository: JobRepository; stored: JobRecord[] } {
   const stored: JobRecord[] = [];
+  const claimed = new Set<string>();
   const repository = {
     upsertPending: async (input: Omit<JobRecord, 'id' | 'status' | 'attempts'>) => {
       const job = { ...input, id: String(stored.length + 1), status: 'pending', attempts: 1 } as unknown as JobRecord;
       stored.push(job);
       return job;
     },
-    claim: async () => stored.shift(),
+    // Hands out each analyse-study job once; what handlers schedule stays in `stored` to be looked at.
+    claim: async () => {
+      const job = stored.find((candidate) => candidate.type === 'analyse-study' && !claimed.has(candidate.id));
+      if (job) claimed.add(job.id);
+      return job;
+    },
     isAnotherRunning: async () => false,
     extendLease: async () => true,
     finish: async () => undefined,
@@ -53,6 +59,9 @@ describe('one correlation id per study path', () => {
     await worker.poll();
     await worker.onApplicationShutdown(); // waits for the job in flight
     expect(seen).toEqual(['association-1234']);
-    expect(stored.map((job) => [job.type, job.correlationId])).toEqual([['deliver-hl7', 'association-1234']]);
+    expect(stored.map((job) => [job.type, job.correlationId])).toEqual([
+      ['analyse-study', 'association-1234'],
+      ['deliver-hl7', 'association-1234'],
+    ]);
   });
 });

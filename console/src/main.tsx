@@ -4,6 +4,7 @@ import { loadSession, saveSession, setUnauthorisedHandler, type Session } from '
 import { homePath, navigationFor, resolveRoute } from './logic/roles';
 import { navigate, usePathname } from './router';
 import { Analytics } from './screens/Analytics';
+import { FirstOperator, SETUP_PATH, useFirstRunRedirect } from './screens/FirstOperator';
 import { Login } from './screens/Login';
 import { Operations } from './screens/Operations';
 import { PatientReports } from './screens/PatientReports';
@@ -48,6 +49,7 @@ function App() {
   };
 
   useEffect(() => setUnauthorisedHandler(signOut), []);
+  useFirstRunRedirect(!session, pathname);
 
   useEffect(() => {
     if (
@@ -60,15 +62,12 @@ function App() {
   }, [session, pathname]);
 
   if (!session) {
-    return (
-      <Login
-        onSignedIn={(signedIn) => {
-          saveSession(signedIn);
-          setSession(signedIn);
-          navigate(homePath(signedIn.role), true);
-        }}
-      />
-    );
+    const onSignedIn = (signedIn: Session): void => {
+      saveSession(signedIn);
+      setSession(signedIn);
+      navigate(homePath(signedIn.role), true);
+    };
+    return pathname === SETUP_PATH ? <FirstOperator onSignedIn={onSignedIn} /> : <Login onSignedIn={onSignedIn} />;
   }
 
   return (

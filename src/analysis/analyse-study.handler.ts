@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { InstanceRecord } from '../dicom/instance-record';
 import { InstanceRepository } from '../dicom/instance.repository';
@@ -10,6 +10,7 @@ import type { AnalysedImage, UnanalysedImage } from '../reports/findings';
 import { HeatmapRepository } from '../reports/heatmap.repository';
 import { ReportService } from '../reports/report.service';
 import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
+import { AnalysisMetrics } from './analysis-metrics';
 import { IMAGE_ANALYSER, type ImageAnalyser } from './image-analyser';
 
 /** The newest version of each SOP instance: a corrected re-send replaces the earlier one. */
@@ -34,6 +35,7 @@ export class AnalyseStudyHandler implements OnModuleInit {
     private readonly heatmaps: HeatmapRepository,
     @Inject(IMAGE_ANALYSER) private readonly analyser: ImageAnalyser,
     @Inject(ORDER_CONTEXT) private readonly orders: OrderContextSource,
+    @Optional() private readonly metrics?: AnalysisMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -49,6 +51,8 @@ export class AnalyseStudyHandler implements OnModuleInit {
     const studyInstanceUid = String(job.payload.studyInstanceUid ?? '');
     const records = latestVersions(await this.instances.findByStudy(studyInstanceUid));
     if (records.length === 0) throw new JobTargetGoneError(`study ${studyInstanceUid} has no instances`);
+    const lastReceivedAt = Math.max(...records.map((record) => record.receivedAt.getTime()));
+    if (job.attempts === 1) this.metrics?.assemblyWait.observe(Math.max(0, Date.now() - lastReceivedAt) / 1000);
     // The order enriches the report: body part when the images carry none, and urgency.
     const order = await this.orders.contextOf(records[0] as InstanceRecord);
     const lastAttempt = job.attempts >= job.maxAttempts;
@@ -82,8 +86,9 @@ export class AnalyseStudyHandler implements OnModuleInit {
       notAnalysed,
       minimumUrgency: order?.minimumUrgency,
       firstReceivedAt: new Date(Math.min(...receivedTimes)),
-      lastReceivedAt: new Date(Math.max(...receivedTimes)),
+      lastReceivedAt: new Date(lastReceivedAt),
     });
+    this.metrics?.reportCreated.observe(Math.max(0, Date.now() - lastReceivedAt) / 1000);
   }
 
   /** The model's findings, or why the image has none. A transient failure is retried, until the last attempt. */
@@ -91,10 +96,15 @@ export class AnalyseStudyHandler implements OnModuleInit {
     record: InstanceRecord,
     lastAttempt: boolean,
   ): Promise<Awaited<ReturnType<ImageAnalyser['analyse']>> | Pick<UnanalysedImage, 'cause' | 'reason'>> {
+    const started = performance.now();
+    const observe = (outcome: string): void => this.metrics?.inferencePerImage.observe({ outcome }, (performance.now() - started) / 1000);
     try {
-      return await this.analyser.analyse(record);
+      const analysed = await this.analyser.analyse(record);
+      observe('analysed');
+      return analysed;
     } catch (error) {
       if (error instanceof AnalysisException) {
+        observe(error.code === AnalysisErrorCode.ImageUnreadable ? 'unreadable' : 'not-applicable');
         switch (error.code) {
           case AnalysisErrorCode.ImageUnreadable:
             return { cause: 'unreadable', reason: `not analysed by AI: ${error.message}` };
@@ -102,6 +112,7 @@ export class AnalyseStudyHandler implements OnModuleInit {
             return { cause: 'not-applicable', reason: `AI not applicable: ${error.message}` };
         }
       }
+      observe('failed');
       if (!lastAttempt) throw error;
       return { cause: 'unavailable', reason: `not analysed by AI: the model could not run (${(error as Error).message})` };
     }

@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Public } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
+import { ApiJsonBody, ApiJsonResponse } from '../common/openapi';
+import { AUTH_EXAMPLES, loginResultSchema } from './auth-api.schema';
 import { AuthService, type LoginResult } from './auth.service';
 import { firstIssue, loginSchema } from './user-input';
 
@@ -13,14 +15,11 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(HttpStatus.OK)
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['username', 'password'],
-      properties: { username: { type: 'string' }, password: { type: 'string' } },
-    },
+  @ApiJsonBody('Login', loginSchema, AUTH_EXAMPLES.login)
+  @ApiJsonResponse('LoginResult', loginResultSchema, {
+    description: 'a bearer token for the account’s role',
+    example: AUTH_EXAMPLES.loginResult,
   })
-  @ApiOkResponse({ description: '`{accessToken, tokenType: "Bearer", expiresIn, role}`' })
   @ApiUnauthorizedResponse({ description: 'unknown user, wrong password or disabled account (one message for all)' })
   @ApiTooManyRequestsResponse({
     description: 'too many failed logins for the account or the address; `Retry-After` says when to try again',

@@ -13,6 +13,10 @@ export enum AuthErrorCode {
   TooManyAttempts = 'AUTH_TOO_MANY_ATTEMPTS',
   /** A new password is common, a trivial pattern, or contains the username. */
   WeakPassword = 'AUTH_WEAK_PASSWORD',
+  /** The first operator exists: the one-time setup is gone for good. */
+  SetupDone = 'AUTH_SETUP_DONE',
+  /** First-operator setup from another machine without the start-up log's setup code. */
+  SetupCodeRequired = 'AUTH_SETUP_CODE_REQUIRED',
 }
 
 const KINDS: Readonly<Record<AuthErrorCode, ErrorKind>> = {
@@ -23,6 +27,8 @@ const KINDS: Readonly<Record<AuthErrorCode, ErrorKind>> = {
   [AuthErrorCode.UserNotFound]: { httpStatus: HttpStatus.NOT_FOUND, retryable: false },
   [AuthErrorCode.TooManyAttempts]: { httpStatus: HttpStatus.TOO_MANY_REQUESTS, retryable: true },
   [AuthErrorCode.WeakPassword]: { httpStatus: HttpStatus.BAD_REQUEST, retryable: false },
+  [AuthErrorCode.SetupDone]: { httpStatus: HttpStatus.GONE, retryable: false },
+  [AuthErrorCode.SetupCodeRequired]: { httpStatus: HttpStatus.FORBIDDEN, retryable: false },
 };
 
 export class AuthException extends OsteonException<AuthErrorCode> {

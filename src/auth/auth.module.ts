@@ -4,8 +4,10 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { FirstOperatorService } from './first-operator.service';
 import { LoginThrottleRepository } from './login-throttle.repository';
 import { UserRepository } from './user.repository';
+import { SetupController } from './setup.controller';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -16,8 +18,15 @@ import { UsersService } from './users.service';
  */
 @Module({
   imports: [AuditModule],
-  controllers: [AuthController, UsersController],
-  providers: [AuthService, UsersService, UserRepository, LoginThrottleRepository, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, UsersService],
+  controllers: [AuthController, UsersController, SetupController],
+  providers: [
+    AuthService,
+    UsersService,
+    FirstOperatorService,
+    UserRepository,
+    LoginThrottleRepository,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AuthService, UsersService, FirstOperatorService],
 })
 export class AuthModule {}

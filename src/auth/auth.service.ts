@@ -90,7 +90,7 @@ export class AuthService {
       throw new AuthException(AuthErrorCode.InvalidCredentials, 'invalid username or password');
     }
     await this.throttle.succeeded(username);
-    const accessToken = signAccessToken({ sub: user.id, role: user.role, username: user.username }, this.secret, this.ttlSeconds);
+    const accessToken = await signAccessToken({ sub: user.id, role: user.role, username: user.username }, this.secret, this.ttlSeconds);
     await this.audit.record({ actor: toAuthenticatedUser(user), action: 'auth.login', resourceType: 'user', resourceId: user.id });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.ttlSeconds, role: user.role };
   }
@@ -111,7 +111,7 @@ export class AuthService {
     if (!match) throw new AuthException(AuthErrorCode.CredentialRequired, 'a bearer credential is required');
     const credential = match[1] as string;
     if (this.operatorKeyDigest && timingSafeEqual(digest(credential), this.operatorKeyDigest)) return OPERATOR_API_KEY_USER;
-    const verified = verifyAccessToken(credential, this.secret);
+    const verified = await verifyAccessToken(credential, this.secret);
     if (!verified.ok) {
       this.logger.debug({ reason: verified.reason }, 'token refused');
       throw new AuthException(AuthErrorCode.InvalidToken, 'invalid or expired token');

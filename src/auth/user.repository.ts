@@ -59,6 +59,10 @@ export class UserRepository {
     return documents.map(toRecord);
   }
 
+  async hasAnyUser(): Promise<boolean> {
+    return (await this.collection.findOne({}, { projection: { _id: 1 } })) !== null;
+  }
+
   async list(): Promise<UserRecord[]> {
     const documents = await this.collection.find({}).sort({ username: 1 }).toArray();
     return documents.map(toRecord);

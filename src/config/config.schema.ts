@@ -90,6 +90,8 @@ export const environmentSchema = z.object({
   OSTEON_GATE_SENSITIVITY_FLOOR: z.coerce.number().min(0).max(1).default(0.9),
   OSTEON_MODEL_SYNC_SECONDS: z.coerce.number().int().min(0).default(15),
   OSTEON_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Read by the logger itself (it exists before the configuration); validated here so a typo stops the start.
+  OSTEON_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** HS256 signing key for access tokens; required in production (see app-config.ts). */
   OSTEON_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Bootstrap credential: `Authorization: Bearer <key>` acts as role operator. */

@@ -1,5 +1,5 @@
 /** Prefixes the engine's own routes own: never answered with the console. */
-const RESERVED_PREFIXES = ['api', 'fhir', 'portal', 'health', 'metrics', 'dicomweb', 'viewer'];
+const RESERVED_PREFIXES = ['api', 'fhir', 'portal', 'health', 'metrics', 'livez', 'readyz', 'dicomweb', 'viewer'];
 
 export function isReservedPath(relativePath: string): boolean {
   const first = relativePath.replace(/^\/+/, '').split('/')[0] ?? '';

@@ -5,6 +5,7 @@ import { CurrentUser, Roles } from '../access/access.decorators';
 import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
 import { parseInput } from '../common/invalid-input.exception';
+import { ApiFileResponse } from '../common/openapi';
 import { InstancePreviewService } from './instance-preview.service';
 
 const previewQuery = z.object({ maxSize: z.coerce.number().int().min(16).max(4096).default(1024) });
@@ -22,6 +23,7 @@ export class InstancePreviewController {
   @Get(':id/preview.png')
   @Roles('doctor', 'operator')
   @Header('Cache-Control', 'private, no-store')
+  @ApiFileResponse('image/png', 'a grey PNG preview of the image, at most maxSize pixels on its longer side')
   async preview(
     @Param('id') id: string,
     @Query() raw: Record<string, string>,

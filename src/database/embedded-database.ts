@@ -74,13 +74,30 @@ function stopWorker(worker: Worker, markStopping: () => void): Promise<void> {
   });
 }
 
-/** A real mongod run by mongodb-memory-server, persistent under `<data>/mongod` (must be installed or downloadable). */
-export async function startMongod(dataDir: string): Promise<EmbeddedDatabase> {
+/**
+ * A real mongod run by mongodb-memory-server, persistent under `<data>/mongod` (must be installed or
+ * downloadable). A failed start (offline: the download fails) is one warning line and an
+ * `EmbeddedDatabaseError`; the library's own console output (a raw stack trace) is held back.
+ */
+export async function startMongod(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const dbPath = path.resolve(dataDir, 'mongod');
   await fs.mkdir(dbPath, { recursive: true });
-  const server = await MongoMemoryServer.create({ instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' } });
-  return { uri: server.getUri(), kind: 'mongod', location: dbPath, stop: async () => void (await server.stop({ doCleanup: false })) };
+  const warn = console.warn;
+  console.warn = (): void => undefined;
+  try {
+    const server = await MongoMemoryServer.create({ instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' } });
+    return { uri: server.getUri(), kind: 'mongod', location: dbPath, stop: async () => void (await server.stop({ doCleanup: false })) };
+  } catch (error) {
+    const reason = ((error as Error).message ?? String(error)).replace(/\s+/g, ' ').trim();
+    logger.warn(
+      { reason },
+      'mongod could not start (it is downloaded on first use, which needs the internet): set MONGODB_URI, or OSTEON_EMBEDDED_DB=embedded',
+    );
+    throw new EmbeddedDatabaseError(`OSTEON_EMBEDDED_DB=mongod: no mongod could start (${reason})`);
+  } finally {
+    console.warn = warn;
+  }
 }
 
 /** The database when MONGODB_URI is unset: the embedded store, or a local mongod when asked for. */
@@ -90,6 +107,6 @@ export async function startEmbeddedDatabase(
   logger: Logger,
   compactBytes?: number,
 ): Promise<EmbeddedDatabase> {
-  if (mode === 'mongod') return startMongod(dataDir);
+  if (mode === 'mongod') return startMongod(dataDir, logger);
   return startEmbeddedStore(dataDir, logger, compactBytes);
 }

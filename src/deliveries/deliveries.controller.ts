@@ -1,7 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../access/access.decorators';
+import { ApiJsonResponse } from '../common/openapi';
 import type { ChannelState } from './channel-state';
+import { channelStatesSchema } from './deliveries-api.schema';
 import { DeliveryScheduler } from './delivery-scheduler';
 
 /** The operator's view of every delivery channel: is the RIS, FHIR server, PACS, portal taking results? */
@@ -12,6 +14,9 @@ export class DeliveriesController {
   constructor(private readonly scheduler: DeliveryScheduler) {}
 
   @Get('channels')
+  @ApiJsonResponse('ChannelStates', channelStatesSchema, {
+    description: 'every delivery channel: off, healthy, retrying or down, with counts',
+  })
   async channels(): Promise<{ items: ChannelState[] }> {
     return { items: await this.scheduler.states() };
   }

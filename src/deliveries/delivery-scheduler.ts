@@ -1,10 +1,13 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import type { Histogram } from 'prom-client';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { JobRecord, JobType } from '../jobs/job';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
 import { JobQueueService } from '../jobs/job-queue.service';
+import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
+import { MetricsRegistry } from '../metrics/metrics.registry';
 import type { ReportStatus } from '../reports/report';
 import { ReportEvents } from '../reports/report-events';
 import { ReportService } from '../reports/report.service';
@@ -48,6 +51,7 @@ export class DeliveryScheduler implements OnApplicationShutdown {
   private readonly channels: DeliveryRegistration[] = [];
   /** Per ordered channel: the delivery in flight (the next one starts when it ends). */
   private readonly turns = new Map<string, Promise<void>>();
+  private readonly attemptSeconds: Histogram<'channel' | 'outcome'> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,13 +59,29 @@ export class DeliveryScheduler implements OnApplicationShutdown {
     private readonly queue: JobQueueService,
     private readonly events: ReportEvents,
     private readonly reports: ReportService,
-  ) {}
+    @Optional() metrics?: MetricsRegistry,
+  ) {
+    this.attemptSeconds = metrics?.histogram(
+      'osteon_delivery_seconds',
+      'One delivery attempt per channel, by outcome: delivered (or nothing to send), failed (retried), refused (dead at once), gone.',
+      ['channel', 'outcome'],
+    );
+  }
 
   /** Call from the channel module's onModuleInit. */
   register(channel: DeliveryRegistration): { sweep(): Promise<number> } {
     this.channels.push(channel);
     this.registry.register(channel.jobType, async (job) => {
-      await this.inTurn(channel, job);
+      const started = performance.now();
+      const observe = (outcome: string): void =>
+        this.attemptSeconds?.observe({ channel: channel.channel, outcome }, (performance.now() - started) / 1000);
+      try {
+        await this.inTurn(channel, job);
+      } catch (error) {
+        observe(error instanceof UnrecoverableJobError ? 'refused' : error instanceof JobTargetGoneError ? 'gone' : 'failed');
+        throw error;
+      }
+      observe('delivered');
       // The receiver answered: whatever waits out a back-off on this channel goes now.
       const woken = await this.queue.wakeWaiting(channel.jobType);
       if (woken > 0) this.logger.info({ channel: channel.channel, woken }, 'receiver is back: waiting deliveries go now');

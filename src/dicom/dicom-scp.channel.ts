@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Implementation, log as dimseLog } from 'dcmjs-dimse';
+import { withCorrelationId } from '../common/correlation';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from '../imaging/dicom-file.constants';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagingWriter } from '../storage/staging-writer';
+import { DicomMetrics } from './dicom-metrics';
 import { FindStatus } from './dicom.constants';
 import { IngestActivity } from './ingest-activity';
 import { IngestService } from './ingest.service';
@@ -27,6 +29,8 @@ export class DicomScpChannel {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private listening = false;
+  /** When each C-STORE's data set began to arrive (its staging writer was created). */
+  private readonly receiveStarted = new WeakMap<StagingWriter, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,6 +38,7 @@ export class DicomScpChannel {
     private readonly ingest: IngestService,
     private readonly queries: QueryService,
     private readonly activity: IngestActivity,
+    @Optional() private readonly metrics?: DicomMetrics,
   ) {
     dimseLog.setLevel('error');
     Implementation.setImplementationClassUid(OSTEON_IMPLEMENTATION_CLASS_UID);
@@ -99,7 +104,9 @@ export class DicomScpChannel {
         isCalledAeOurs: (calledAeTitle) => calledAeTitle === this.config.dicom.aeTitle,
         createStagingWriter: (header) => {
           this.activity.touch();
-          return this.blobs.createStagingWriter(header);
+          const writer = this.blobs.createStagingWriter(header);
+          this.receiveStarted.set(writer, performance.now());
+          return writer;
         },
         store: (writer, context) => guard.busy(this.store(writer, context)),
         find: (sopClassUid, identifier) => guard.busy(this.find(sopClassUid, identifier, correlationId)),
@@ -126,19 +133,25 @@ export class DicomScpChannel {
     writer: StagingWriter,
     context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string },
   ): Promise<StoreOutcome> {
+    const startedAt = this.receiveStarted.get(writer) ?? performance.now();
     try {
-      await this.ingest.ingest({
-        staged: writer.result(),
-        transferSyntaxUid: context.transferSyntaxUid,
-        expected: { sopClassUid: context.sopClassUid, sopInstanceUid: context.sopInstanceUid },
-        callingAeTitle: context.callingAeTitle,
-        source: 'dicom',
-        receivedAt: new Date(),
-        correlationId: context.correlationId,
-      });
+      // Under the association's id: the analysis it schedules, and all that follows, carry it.
+      await withCorrelationId(context.correlationId, () =>
+        this.ingest.ingest({
+          staged: writer.result(),
+          transferSyntaxUid: context.transferSyntaxUid,
+          expected: { sopClassUid: context.sopClassUid, sopInstanceUid: context.sopInstanceUid },
+          callingAeTitle: context.callingAeTitle,
+          source: 'dicom',
+          receivedAt: new Date(),
+          correlationId: context.correlationId,
+        }),
+      );
+      this.metrics?.stored(startedAt);
       return { status: 0x0000 };
     } catch (error) {
       const outcome = storeStatusFor(error);
+      this.metrics?.refused(startedAt, outcome.status);
       this.logger.warn(
         {
           correlationId: context.correlationId,

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
+import { DicomMetrics } from './dicom-metrics';
 import { DicomLifecycle } from './dicom.lifecycle';
 import { DicomScpChannel } from './dicom-scp.channel';
 import { IngestActivity } from './ingest-activity';
@@ -9,7 +11,9 @@ import { QueryService } from './query.service';
 import { ReindexService } from './reindex.service';
 
 @Module({
+  imports: [MetricsModule],
   providers: [
+    DicomMetrics,
     DicomScpChannel,
     IngestActivity,
     IngestService,

@@ -1,7 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { Roles } from '../access/access.decorators';
+import { ApiJsonResponse } from '../common/openapi';
 import { FhirVerdictService, type NotificationResult } from './fhir-verdict.service';
+
+const notificationResultSchema = z.object({
+  processed: z.array(z.object({ id: z.string().optional(), action: z.string(), reason: z.string().optional() })),
+});
 
 /**
  * Rest-hook endpoint for FHIR servers that push. Authenticated like every operator call (the
@@ -17,6 +23,9 @@ export class FhirNotifyController {
   @Post('notify')
   @HttpCode(200)
   @Roles('operator')
+  @ApiJsonResponse('FhirNotificationResult', notificationResultSchema, {
+    description: 'what was done with each DiagnosticReport the notification named (after re-reading it from the server)',
+  })
   async notify(@Body() body: unknown): Promise<{ processed: NotificationResult[] }> {
     return { processed: await this.verdicts.notification(body) };
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Message } from 'node-hl7-client';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
@@ -12,6 +12,7 @@ import type { DeliveryState, Report } from '../reports/report';
 import { messageControlId } from '../reports/report-identity';
 import { ReportService } from '../reports/report.service';
 import { resultStatusOf } from './hl7-codes';
+import { Hl7Metrics } from './hl7-metrics';
 import { buildResultMessage } from './result-message.builder';
 import { RisClient } from './ris.client';
 
@@ -39,6 +40,7 @@ export class Hl7DeliveryService implements DeliveryChannel<ResultMessage> {
     private readonly orders: OrderRepository,
     private readonly ris: RisClient,
     private readonly pdfs: PatientPdfService,
+    @Optional() private readonly metrics?: Hl7Metrics,
   ) {}
 
   get enabled(): boolean {
@@ -85,6 +87,7 @@ export class Hl7DeliveryService implements DeliveryChannel<ResultMessage> {
 
   async send({ message, controlId }: ResultMessage, context: DeliveryContext): Promise<Sent> {
     const ack = await this.ris.send(message, controlId);
+    this.metrics?.received(ack.code);
     const detail = ack.text ? `: ${ack.text}` : '';
     switch (ack.code) {
       case 'AA':

@@ -1,9 +1,10 @@
 import net from 'node:net';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { Hl7InboundService } from './hl7-inbound.service';
+import { Hl7Metrics } from './hl7-metrics';
 import { MllpFrameDecoder } from './mllp-frame.decoder';
 import { MllpJunkBurst } from './mllp-junk-burst';
 import { createMllpServer } from './mllp-server.factory';
@@ -28,6 +29,7 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly inbound: Hl7InboundService,
+    @Optional() private readonly metrics?: Hl7Metrics,
   ) {}
 
   /** Listens only once every job handler is registered, like the DICOM listener. */
@@ -75,6 +77,7 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
       replies = replies
         .then(async () => {
           const text = await answer();
+          this.metrics?.sent(text);
           if (!socket.destroyed) socket.write(Buffer.concat([VT, Buffer.from(text, 'utf8'), END]));
         })
         .catch((error: Error) => this.logger.error({ err: error.message }, 'MLLP reply failed'))

@@ -33,6 +33,11 @@ export class InferenceService {
     private readonly images: ImageService,
   ) {}
 
+  /** The model version loaded and ready to run, without loading one (probes, metrics). */
+  get loadedModelVersion(): string | undefined {
+    return this.models.loadedVersion;
+  }
+
   describeModel(): Promise<ModelDescription> {
     return this.models.describe();
   }

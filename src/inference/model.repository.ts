@@ -36,6 +36,11 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
 
   private overrideDir: string | undefined;
 
+  /** The version whose session is loaded now; undefined before the first load (or when none can load). */
+  get loadedVersion(): string | undefined {
+    return this.current?.description.version;
+  }
+
   get modelsDir(): string {
     return this.overrideDir ?? this.config.inference.modelsDir;
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { currentCorrelationId } from '../common/correlation';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { JobPayload, JobRecord, JobStatus, JobType } from './job';
@@ -18,6 +19,8 @@ export class JobQueueService {
   /**
    * Schedules `key` to run after `delayMs`; a pending job for the key is pushed back instead.
    * `maxAgeMs`: retried (without an attempt limit) until that long after it was first scheduled.
+   * The job carries `correlationId`, by default the one the caller runs under (an association, a
+   * request, the job that schedules it), and its handler runs under it.
    */
   async schedule(
     type: JobType,
@@ -35,7 +38,7 @@ export class JobQueueService {
       runAt: new Date(now + delayMs),
       maxAttempts: options.maxAgeMs ? UNLIMITED_ATTEMPTS : this.config.jobs.maxAttempts,
       expiresAt: options.maxAgeMs ? new Date(now + options.maxAgeMs) : undefined,
-      correlationId,
+      correlationId: correlationId ?? currentCorrelationId(),
     });
   }
 
@@ -54,6 +57,11 @@ export class JobQueueService {
 
   async failureSummary(type: JobType): Promise<{ waiting: number; failingSince: Date | undefined; dead: number }> {
     return this.jobs.failureSummary(type);
+  }
+
+  /** Jobs waiting or running, per type and status (a gauge). */
+  async depth(): Promise<Array<{ type: JobType; status: 'pending' | 'running'; count: number }>> {
+    return this.jobs.depth();
   }
 
   async hasOpenJob(key: string): Promise<boolean> {

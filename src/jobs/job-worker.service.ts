@@ -1,6 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import os from 'node:os';
+import { withCorrelationId } from '../common/correlation';
 import { moduleLogger } from '../common/logger';
 import { isProcessRunning } from '../common/process-alive';
 import type { AppConfig } from '../config/app-config';
@@ -9,6 +10,7 @@ import { CLAIMED_FIRST, JOB_TYPES, type JobRecord } from './job';
 import { JobClaimGate } from './job-claim.gate';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
+import { JobMetrics } from './job-metrics';
 import { JobRepository } from './job.repository';
 import { backoffDelay, failureOutcome } from './retry.policy';
 
@@ -32,6 +34,7 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly handlers: JobHandlerRegistry,
     private readonly scheduler: SchedulerRegistry,
     private readonly gate: JobClaimGate,
+    @Optional() private readonly metrics?: JobMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -105,7 +108,8 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     const started = Date.now();
     try {
       if (!handler) throw new UnrecoverableJobError(`no handler for ${job.type}`);
-      await handler(job);
+      // Everything the handler logs and schedules carries the job's correlation id.
+      await (job.correlationId === undefined ? handler(job) : withCorrelationId(job.correlationId, () => handler(job)));
       await this.jobs.finish(job.id, owner, { status: 'done' });
       log.info({ ms: Date.now() - started }, 'job done');
     } catch (error) {
@@ -125,6 +129,7 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     const outcome = failureOutcome(error, { attempt: job.attempts, maxAttempts: job.maxAttempts, expiresAt: job.expiresAt });
     if (outcome.kind === 'dead') {
       await this.jobs.finish(job.id, owner, { status: 'dead', lastError: error.message });
+      this.metrics?.deadLettered(job.type);
       log.error({ err: error.message, reason: outcome.reason }, 'job dead-lettered');
       return;
     }

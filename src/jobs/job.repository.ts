@@ -187,6 +187,19 @@ export class JobRepository {
     };
   }
 
+  /** Open jobs per type and status, counted from their type and status only. */
+  async depth(): Promise<Array<{ type: JobType; status: 'pending' | 'running'; count: number }>> {
+    const counts = new Map<string, { type: JobType; status: 'pending' | 'running'; count: number }>();
+    const open = this.collection.find({ status: { $in: ['pending', 'running'] } }, { projection: { _id: 0, type: 1, status: 1 } });
+    for await (const job of open) {
+      const status = job.status as 'pending' | 'running';
+      const entry = counts.get(`${job.type}/${status}`) ?? { type: job.type, status, count: 0 };
+      entry.count += 1;
+      counts.set(`${job.type}/${status}`, entry);
+    }
+    return [...counts.values()];
+  }
+
   async findById(id: string): Promise<JobRecord | undefined> {
     if (!ObjectId.isValid(id)) return undefined;
     const document = await this.collection.findOne({ _id: new ObjectId(id) });

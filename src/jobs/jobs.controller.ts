@@ -3,7 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
+import { ApiJsonResponse } from '../common/openapi';
 import { JOB_TYPES, type JobRecord } from './job';
+import { jobPageSchema, jobSchema } from './job-api.schema';
 import { JobQueueService } from './job-queue.service';
 
 const listQuery = z.object({
@@ -24,6 +26,7 @@ export class JobsController {
   constructor(private readonly queue: JobQueueService) {}
 
   @Get()
+  @ApiJsonResponse('JobPage', jobPageSchema, { description: 'paged jobs, filtered by status, type or key' })
   async list(@Query() raw: Record<string, string | undefined>): Promise<{ items: JobRecord[]; total: number }> {
     const { offset, limit, ...filter } = parseInput(listQuery, raw);
     return this.queue.list(filter, offset, limit);
@@ -38,11 +41,13 @@ export class JobsController {
   }
 
   @Get(':id')
+  @ApiJsonResponse('Job', jobSchema, { description: 'one job' })
   async get(@Param('id') id: string): Promise<JobRecord> {
     return this.queue.get(id);
   }
 
   @Post(':id/replay')
+  @ApiJsonResponse('Job', jobSchema, { status: 201, description: 'the dead letter, pending again with a fresh attempt budget' })
   async replay(@Param('id') id: string): Promise<JobRecord> {
     return this.queue.replay(id);
   }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { logDestination } from '../common/logger';
+
+/** Seconds, from a fast C-STORE ack (milliseconds) to a slow delivery or a study's idle wait. */
+export const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /**
  * The process's Prometheus registry (prom-client): the default process metrics and the log's
@@ -21,6 +24,32 @@ export class MetricsRegistry {
         const dropped = logDestination.dropped;
         if (dropped > counted) this.inc(dropped - counted);
         counted = dropped;
+      },
+    });
+  }
+
+  histogram<Label extends string>(name: string, help: string, labelNames: readonly Label[] = []): Histogram<Label> {
+    return new Histogram({ name, help, labelNames, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  }
+
+  counter<Label extends string>(name: string, help: string, labelNames: readonly Label[] = []): Counter<Label> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge read at scrape time from `read` (the queue, the active model). */
+  gauge<Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[],
+    read: (gauge: Gauge<Label>) => Promise<void> | void,
+  ): Gauge<Label> {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await read(this);
       },
     });
   }

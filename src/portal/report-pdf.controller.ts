@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../access/access.decorators';
 import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
+import { ApiFileResponse } from '../common/openapi';
 import { ReportService } from '../reports/report.service';
 import { PatientPdfService } from './patient-pdf.service';
 import { pdfFile } from './portal-http';
@@ -21,6 +22,7 @@ export class ReportPdfController {
   @Get(':id/pdf')
   @Roles('doctor', 'operator')
   @Header('Cache-Control', 'no-store')
+  @ApiFileResponse('application/pdf', 'the patient PDF (409 until the report is signed)')
   async pdf(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
     const document = await this.pdfs.render(await this.reports.get(id));
     await this.audit.record({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { currentCorrelationId } from '../common/correlation';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
@@ -59,7 +60,8 @@ export class RecordsService {
 
   private async addFiles(input: RecordInput, files: readonly UploadedImage[], uploadedBy: string): Promise<RecordResult> {
     if (files.length === 0) throw new RecordRejectedException('a record needs at least one image');
-    const correlationId = randomUUID();
+    // The upload request's id (and so the id its analysis, report and deliveries carry).
+    const correlationId = currentCorrelationId() ?? randomUUID();
     const study = { studyInstanceUid: generateUid(), seriesInstanceUid: generateUid() };
     // Check every file's header before storing any, so a bad or oversized file leaves no half record.
     const checked: Checked[] = [];

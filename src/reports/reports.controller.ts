@@ -4,8 +4,10 @@ import { CurrentUser, Roles } from '../access/access.decorators';
 import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
 import { parseInput } from '../common/invalid-input.exception';
+import { ApiFileResponse, ApiJsonBody, ApiJsonResponse } from '../common/openapi';
 import type { PersonRef } from './report';
 import { ReportService } from './report.service';
+import { reportDetailSchema, WORKLIST_EXAMPLE, worklistSchema } from './report-api.schema';
 import { reportDetail, worklistItem } from './report.view';
 import { amendmentSchema, parseWorklistQuery, withdrawalSchema } from './review-input';
 
@@ -25,6 +27,10 @@ export class ReportsController {
 
   @Get()
   @Roles('doctor', 'operator')
+  @ApiJsonResponse('Worklist', worklistSchema, {
+    description: 'urgent first, then oldest',
+    example: { items: [WORKLIST_EXAMPLE], total: 1 },
+  })
   async worklist(@Query() raw: Record<string, string>, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const { filter, order, withDeliveries, offset, limit } = parseWorklistQuery(raw, user.id);
     const page = await this.reports.worklist(filter, offset, limit, order);
@@ -43,6 +49,7 @@ export class ReportsController {
 
   @Get(':id')
   @Roles('doctor', 'operator')
+  @ApiJsonResponse('Report', reportDetailSchema, { description: 'the report with image and heat-map URLs, reviews and deliveries' })
   async get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const report = await this.reports.get(id);
     await this.audit.record({ actor: user, action: 'report.read', resourceType: 'report', resourceId: report.id });
@@ -51,6 +58,7 @@ export class ReportsController {
 
   @Get(':id/heatmaps/:heatmapId')
   @Roles('doctor', 'operator')
+  @ApiFileResponse('image/png', 'the heat map over the image')
   async heatmap(
     @Param('id') id: string,
     @Param('heatmapId') heatmapId: string,
@@ -64,6 +72,7 @@ export class ReportsController {
   @Post(':id/assign')
   @HttpCode(200)
   @Roles('doctor')
+  @ApiJsonResponse('Report', reportDetailSchema, { description: 'the report, assigned to the caller' })
   async assign(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const report = await this.reports.assign(id, person(user));
     await this.audit.record({ actor: user, action: 'report.assign', resourceType: 'report', resourceId: report.id });
@@ -82,6 +91,7 @@ export class ReportsController {
   @Post(':id/confirm')
   @HttpCode(200)
   @Roles('doctor')
+  @ApiJsonResponse('Report', reportDetailSchema, { description: 'the report, final' })
   async confirm(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const report = await this.reports.confirm(id, person(user));
     await this.audit.record({
@@ -97,6 +107,13 @@ export class ReportsController {
   @Post(':id/amend')
   @HttpCode(200)
   @Roles('doctor')
+  @ApiJsonBody('Amendment', amendmentSchema, {
+    fracture: true,
+    countClass: '1',
+    bodyPart: 'hand',
+    conclusion: 'Fracture of the fifth metacarpal.',
+  })
+  @ApiJsonResponse('Report', reportDetailSchema, { description: 'the report, amended; the AI findings are kept beside' })
   async amend(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const amendment = parseInput(amendmentSchema, body);
     const report = await this.reports.amend(
@@ -118,6 +135,8 @@ export class ReportsController {
   @Post(':id/withdraw')
   @HttpCode(200)
   @Roles('doctor', 'operator')
+  @ApiJsonBody('Withdrawal', withdrawalSchema, { reason: 'wrong patient' })
+  @ApiJsonResponse('Report', reportDetailSchema, { description: 'the report, entered-in-error' })
   async withdraw(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const { reason } = parseInput(withdrawalSchema, body);
     const report = await this.reports.withdraw(id, person(user), reason);

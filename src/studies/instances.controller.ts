@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../access/access.decorators';
 import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
+import { ApiFileResponse } from '../common/openapi';
 import { StudiesService } from './studies.service';
 
 @ApiTags('studies')
@@ -17,6 +18,7 @@ export class InstancesController {
   /** The stored Part 10 file, exactly as received behind Osteon's file meta header. */
   @Get(':id/file')
   @Roles('doctor', 'operator')
+  @ApiFileResponse('application/dicom', 'the stored DICOM Part 10 file')
   async file(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<StreamableFile> {
     const instance = await this.studies.openInstanceFile(id);
     await this.audit.record({ actor: user, action: 'instance.read', resourceType: 'instance', resourceId: id });

@@ -1,5 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiJsonResponse } from '../common/openapi';
+import { reportLabelsSchema } from './training-label-api.schema';
 import { CurrentUser, Roles } from '../access/access.decorators';
 import type { AuthenticatedUser } from '../access/authenticated-user';
 import { AuditService } from '../audit/audit.service';
@@ -20,6 +22,9 @@ export class TrainingLabelsController {
 
   @Get(':id/labels')
   @Roles('doctor', 'operator')
+  @ApiJsonResponse('ReportLabels', reportLabelsSchema, {
+    description: 'the training labels the review of this report wrote (one per image)',
+  })
   async forReport(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<{ items: TrainingLabel[] }> {
     const report = await this.reports.get(id);
     await this.audit.record({ actor: user, action: 'report.labels.read', resourceType: 'report', resourceId: report.id });

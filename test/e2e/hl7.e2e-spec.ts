@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { dcmsend } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
-import { startEngine, type Engine } from '../support/engine';
+import { startEngine, TEST_OPERATOR_API_KEY, type Engine } from '../support/engine';
 import { api, userToken } from '../support/http';
 import { modelsDirForTests } from '../support/models-dir';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
@@ -221,11 +221,13 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
 
   let draftReportId: string;
   let draftAccession: string;
+  let draftStudyUid: string;
   let countReportId: string;
 
   it('sends the AI draft of an ordered study to the RIS as ORU^R01 with OBR-25 P and the coded findings', async () => {
     const study = await orderedStudy('DRAFT', [0]);
     draftAccession = study.accession;
+    draftStudyUid = study.studyInstanceUid;
     expect([...(await dcmsend(study.files, engine.dicomPort)).statuses.values()]).toEqual([0]);
     const item = await reportFor(study.studyInstanceUid);
     draftReportId = item.id;
@@ -261,6 +263,24 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
     expect(obx.get('19005-8')?.[0]?.type).toBe('TX');
     expect(obx.get('19005-8')?.[0]?.value).toContain('AI draft');
     expect(message?.ack).toBe('AA');
+  });
+
+  it('logs the draft’s whole path under the association’s correlation id, and counts the RIS’s ACK and the delivery in /metrics', async () => {
+    const lines = engine.process
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const stored = lines.find((line) => line.msg === 'instance stored' && line.studyInstanceUid === draftStudyUid);
+    expect(stored?.correlationId).toEqual(expect.any(String));
+    const delivered = lines.find((line) => line.msg === 'ORU delivered to the RIS' && line.reportId === draftReportId);
+    expect(delivered?.correlationId).toBe(stored?.correlationId);
+    const metrics = await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`, {
+      headers: { authorization: `Bearer ${TEST_OPERATOR_API_KEY}` },
+    });
+    const text = await metrics.text();
+    expect(text).toMatch(/^osteon_hl7_acks_total\{direction="received",code="AA"\} [1-9]/m);
+    expect(text).toMatch(/^osteon_delivery_seconds_count\{channel="hl7",outcome="delivered"\} [1-9]/m);
   });
 
   it('takes the body part from a stat order when the images carry none, and makes the report urgent', async () => {

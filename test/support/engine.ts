@@ -22,6 +22,8 @@ export interface EngineOptions {
   readonly env?: Record<string, string>;
   readonly httpPort?: number;
   readonly dicomPort?: number;
+  /** Start without OSTEON_OPERATOR_API_KEY (as a new user would); getJson then sends no default credential. */
+  readonly withoutOperatorKey?: boolean;
   /** How long to wait for the engine to come up (default 60 s). */
   readonly readyTimeoutMs?: number;
 }
@@ -55,6 +57,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(options.mongoUri ? { MONGODB_URI: options.mongoUri } : {}),
     ...options.env,
   };
+  if (options.withoutOperatorKey) delete env.OSTEON_OPERATOR_API_KEY;
   const running = await startProcess(process.execPath, [MAIN], {
     env,
     readyLine: /HTTP API listening/,

@@ -24,3 +24,9 @@ export const jobSchema = z.object({
 });
 
 export const jobPageSchema = pagedSchema(jobSchema);
+
+/** POST /api/jobs/replay: each dead letter replayed, or refused with the reason. */
+export const jobReplayResultSchema = z.object({
+  replayed: z.array(jobSchema),
+  refused: z.array(z.object({ id: z.string(), reason: z.string() })),
+});

@@ -3,9 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../access/access.decorators';
 import { parseInput } from '../common/invalid-input.exception';
-import { ApiJsonResponse } from '../common/openapi';
+import { ApiJsonBody, ApiJsonResponse } from '../common/openapi';
 import { JOB_TYPES, type JobRecord } from './job';
-import { jobPageSchema, jobSchema } from './job-api.schema';
+import { jobPageSchema, jobReplayResultSchema, jobSchema } from './job-api.schema';
 import { JobQueueService } from './job-queue.service';
 
 const listQuery = z.object({
@@ -35,6 +35,10 @@ export class JobsController {
   /** Replays many dead letters at once; each is answered on its own (one that is not dead does not stop the others). */
   @Post('replay')
   @HttpCode(200)
+  @ApiJsonBody('JobReplay', replayBody, { ids: ['6b0fb26754cd0ff564185f3a'] })
+  @ApiJsonResponse('JobReplayResult', jobReplayResultSchema, {
+    description: 'the dead letters queued again, and those refused with the reason',
+  })
   async replayMany(@Body() body: unknown): Promise<{ replayed: JobRecord[]; refused: Array<{ id: string; reason: string }> }> {
     const { ids } = parseInput(replayBody, body);
     return this.queue.replayMany([...new Set(ids)]);

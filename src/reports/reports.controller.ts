@@ -82,6 +82,7 @@ export class ReportsController {
   @Post(':id/release')
   @HttpCode(200)
   @Roles('doctor')
+  @ApiJsonResponse('Report', reportDetailSchema, { description: 'the report, back on the worklist for any doctor' })
   async release(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser): Promise<unknown> {
     const report = await this.reports.release(id, person(user));
     await this.audit.record({ actor: user, action: 'report.release', resourceType: 'report', resourceId: report.id });

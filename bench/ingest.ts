@@ -3,15 +3,17 @@
  * one storescu association per peer and per set, and prints instances/s, MB/s, the ratios
  * Osteon/Orthanc and Osteon/storescp and each server's peak RSS.
  *
- *   npm run bench:ingest                              # 500 × ~210 KB and 50 × ~10 MB
- *   npm run bench:ingest -- --small 50 --large 5      # a quick run
+ *   npm run bench:ingest                              # 500 × ~0.2 MB, 100 × ~1.6 MB, 50 × ~10 MB
+ *   npm run bench:ingest -- --small 50 --mid 0 --large 5      # a quick run
+ *   npm run bench:ingest -- --study-per-file --associations 4 # four rooms, fresh studies
  *   npm run bench:ingest -- --peers osteon --cpu-prof # profile the engine (profiles kept)
  *
- * Options: --small N, --large N, --peers storescp,orthanc,osteon,osteon-wire (default: all),
+ * Options: --small N, --mid N (~1.6 MB each), --large N,
+ * --peers storescp,orthanc,osteon,osteon-analysis,osteon-wire (default: all but osteon-wire; osteon
+ * runs ingest only, osteon-analysis with the model reading studies as they complete),
  * --cpu-prof (the engine is CPU-profiled while it receives; the .cpuprofile files are kept under
- * bench/.tmp/ and summarised), --analysis (keep the engine's study idle timer, so inference runs
- * as in production; default: ingest only),
- * --study-per-file (every instance its own study, as a department's stream is: with --analysis
+ * bench/.tmp/ and summarised), --analysis (osteon, too, keeps the production study idle timer),
+ * --study-per-file (every instance its own study, as a department's stream is: with analysis on
  * the model reads studies while the next ones arrive), --associations N (the set is split over
  * N storescu associations sending at the same time),
  * --engine-env KEY=VALUE (repeatable; extra engine environment, e.g. OSTEON_MAX_PDU_LENGTH=16384),
@@ -38,11 +40,14 @@ import { countFiles, tempWorkspace } from '../test/support/workspace';
 
 const SENDER_AE = 'BENCH';
 const LARGE_SIDE = 3200; // 3200 × 3200 × 8 bit ≈ 10.2 MB of pixel data
-const PEER_KEYS = ['storescp', 'orthanc', 'osteon', 'osteon-wire'] as const;
+const MID_SIDE = 1264; // 1264 × 1264 × 8 bit ≈ 1.6 MB, a typical uncompressed DX
+const PEER_KEYS = ['storescp', 'orthanc', 'osteon', 'osteon-analysis', 'osteon-wire'] as const;
 type PeerKey = (typeof PEER_KEYS)[number];
+/** The database in its own process (osteon-wire) is a development comparison: only when asked for. */
+const DEFAULT_PEERS: readonly PeerKey[] = ['storescp', 'orthanc', 'osteon', 'osteon-analysis'];
 
 interface InstanceSet {
-  readonly name: 'small' | 'large';
+  readonly name: 'small' | 'mid' | 'large';
   readonly files: readonly string[];
   readonly bytes: number;
   /** Every study in the set (one, or one per file with --study-per-file). */
@@ -59,6 +64,8 @@ interface PeerHandle {
   beforeSending?(): void;
   /** Instances stored so far for these sets, as the peer itself reports them. */
   stored(sets: readonly InstanceSet[]): Promise<number>;
+  /** Studies the model has read so far (Osteon only): tells whether reading overlapped a set. */
+  studiesRead?(): Promise<number>;
   /** Extra processes whose memory belongs to the peer (e.g. a database), by label. */
   readonly companions?: ReadonlyArray<{ label: string; pid: number }>;
   stop(): Promise<void>;
@@ -126,7 +133,7 @@ async function studiesOf(files: readonly string[]): Promise<string[]> {
   return [...uids];
 }
 
-async function makeSets(root: string, small: number, large: number, studyPerFile: boolean): Promise<InstanceSet[]> {
+async function makeSets(root: string, small: number, mid: number, large: number, studyPerFile: boolean): Promise<InstanceSet[]> {
   const images = await fixtureImageNames();
   const imageName = images.find((name) => name === 'IMG0000040.jpg') ?? images[0];
   if (!imageName) throw new Error(`no fixture images in ${FIXTURE_IMAGES}`);
@@ -138,30 +145,37 @@ async function makeSets(root: string, small: number, large: number, studyPerFile
     const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
     sets.push({ name: 'small', files, bytes, studyInstanceUids: await studiesOf(files) });
   }
-  if (large > 0) {
-    // The fixture image upscaled to 3200 × 3200 grey, 8 bit: a ~10 MB radiograph.
-    const { data, info } = await sharp(path.join(FIXTURE_IMAGES, imageName))
-      .resize(LARGE_SIDE, LARGE_SIDE, { fit: 'fill' })
-      .toColourspace('b-w')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const made = imageToDicom(
-      {
-        width: info.width,
-        height: info.height,
-        pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
-        lossySource: true,
-      },
-      { patientId: 'BENCH-LARGE' },
-    );
-    const base = path.join(root, 'base', 'large.dcm');
+  // The fixture image upscaled, grey 8 bit: a mid-size (~1.6 MB) and a large (~10 MB) radiograph.
+  for (const [name, count, side] of [
+    ['mid', mid, MID_SIDE],
+    ['large', large, LARGE_SIDE],
+  ] as const) {
+    if (count === 0) continue;
+    const base = path.join(root, 'base', `${name}.dcm`);
     await fs.mkdir(path.dirname(base), { recursive: true });
-    await fs.writeFile(base, made.part10);
-    const files = await copiesOf(base, path.join(root, 'large'), large, studyPerFile);
+    await fs.writeFile(base, await upscaledInstance(imageName, side, `BENCH-${name.toUpperCase()}`));
+    const files = await copiesOf(base, path.join(root, name), count, studyPerFile);
     const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
-    sets.push({ name: 'large', files, bytes, studyInstanceUids: await studiesOf(files) });
+    sets.push({ name, files, bytes, studyInstanceUids: await studiesOf(files) });
   }
   return sets;
+}
+
+async function upscaledInstance(imageName: string, side: number, patientId: string): Promise<Buffer> {
+  const { data, info } = await sharp(path.join(FIXTURE_IMAGES, imageName))
+    .resize(side, side, { fit: 'fill' })
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return imageToDicom(
+    {
+      width: info.width,
+      height: info.height,
+      pixels: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+      lossySource: true,
+    },
+    { patientId },
+  ).part10;
 }
 
 // ---------------------------------------------------------------- process facts
@@ -170,6 +184,31 @@ async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number
   const text = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1];
   return kb ? Number(kb) / 1024 : undefined;
+}
+
+/** CPU time (user + system, ms) of each thread of a process, summed by thread name. */
+async function threadCpu(pid: number): Promise<Map<string, number>> {
+  const byName = new Map<string, number>();
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await fs.readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    const close = stat.lastIndexOf(')');
+    if (close < 0) continue;
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    // Node names few of its threads: tell the main thread from the rest at least.
+    const name = tid === String(pid) ? `${comm} (main thread)` : `${comm} ${tid}`;
+    const fields = stat.slice(close + 2).split(' ');
+    // Fields after the name: state is 0, utime 11, stime 12.
+    const cpu = (Number(fields[11]) + Number(fields[12])) * tick;
+    byName.set(name, (byName.get(name) ?? 0) + cpu);
+  }
+  return byName;
+}
+
+function cpuDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [name, cpu] of after) delta.set(name, cpu - (before.get(name) ?? 0));
+  return delta;
 }
 
 /** Resets the peak RSS (VmHWM) of a process (Linux ≥ 4.0; needs the same user or root). */
@@ -293,10 +332,10 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', options: 
       ? testDatabase.kind.startsWith('mongod')
         ? 'external mongod'
         : 'CongoDB in its own process'
-      : `embedded ${health.body.checks.databaseKind}`;
+      : `${health.body.checks.databaseKind} database`;
     const companionPid = testDatabase ? await databasePid(testDatabase.uri) : undefined;
     return {
-      label: `Osteon (${databaseLabel})`,
+      label: `Osteon (${databaseLabel}, ${options.analysis ? 'analysis on' : 'ingest only'})`,
       calledAeTitle: 'OSTEON',
       port: engine.dicomPort,
       pid: engine.process.child.pid ?? 0,
@@ -307,12 +346,19 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', options: 
       notes: [
         testDatabase
           ? `Osteon: database = ${testDatabase.kind}, in its own process (test/support/mongo-peer.ts)`
-          : `Osteon: database = the embedded in-process MongoDB-wire emulator (OSTEON_EMBEDDED_DB=emulator; reported kind: ${health.body.checks.databaseKind}), so its memory is inside the engine's RSS`,
+          : `Osteon: database = ${health.body.checks.databaseKind} (the default: journaled, fsynced before each acknowledgement, in a worker thread of the engine), so its memory is inside the engine's RSS`,
         `Osteon: streams each data set to an fsynced staging file, renames it into the content-addressed store (directory fsync), indexes it, then answers; log level info; max receive PDU ${options.env.OSTEON_MAX_PDU_LENGTH ?? '262144 (default)'}`,
         options.analysis
-          ? 'Osteon: study analysis on (default OSTEON_STUDY_IDLE_MS): inference may run during the next set'
-          : 'Osteon: ingest only (OSTEON_STUDY_IDLE_MS=600000: no study analysis starts during the run)',
+          ? 'Osteon, analysis on: default OSTEON_STUDY_IDLE_MS (3 s), the model reads each study while the next ones arrive (with --study-per-file) or after the set'
+          : 'Osteon, ingest only: OSTEON_STUDY_IDLE_MS=600000, no study analysis starts during the run',
       ],
+      studiesRead: async () => {
+        const response = await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`, {
+          headers: { authorization: `Bearer ${engine.operatorKey ?? ''}` },
+        });
+        const match = /^osteon_inference_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
+        return Number(match?.[1] ?? 0);
+      },
       stored: async (sets) => {
         let total = 0;
         for (const set of sets) {
@@ -506,7 +552,10 @@ async function benchPeer(
       ? await startStorescp(dir)
       : key === 'orthanc'
         ? await startOrthanc(dir)
-        : await startOsteon(dir, key === 'osteon' ? 'emulator' : 'wire', osteonOptions);
+        : await startOsteon(dir, key === 'osteon-wire' ? 'wire' : 'emulator', {
+            ...osteonOptions,
+            analysis: osteonOptions.analysis || key === 'osteon-analysis',
+          });
   const measurements: Measurement[] = [];
   const notes = [...peer.notes];
   try {
@@ -519,7 +568,23 @@ async function benchPeer(
       const reset = await resetPeak(peer.pid);
       for (const companion of peer.companions ?? []) await resetPeak(companion.pid);
       log(`  ${peer.label}: sending ${set.files.length} ${set.name} instances…`);
+      const cpuBefore = await threadCpu(peer.pid);
+      const readBefore = await peer.studiesRead?.();
       const { seconds, ok, output } = await send(peer, set, associations);
+      const cpu = cpuDelta(cpuBefore, await threadCpu(peer.pid));
+      const readAfter = await peer.studiesRead?.();
+      if (readBefore !== undefined && readAfter !== undefined) {
+        notes.push(`${peer.label}, ${set.name}: the model read ${readAfter - readBefore} images while this set was being received`);
+      }
+      const cpuTotal = [...cpu.values()].reduce((sum, each) => sum + each, 0);
+      const threads = [...cpu]
+        .filter(([, ms]) => ms > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, ms]) => `${name} ${(ms / set.files.length).toFixed(2)}`)
+        .join(', ');
+      notes.push(
+        `${peer.label}, ${set.name}: CPU ${(cpuTotal / set.files.length).toFixed(2)} ms per instance (${((cpuTotal / 1000 / seconds) * 100).toFixed(0)} % of one core); by thread: ${threads}`,
+      );
       sent.push(set);
       const expected = sent.reduce((sum, each) => sum + each.files.length, 0);
       const stored = await peer.stored(sent);
@@ -575,8 +640,8 @@ function table(measurements: readonly Measurement[]): string {
 
 function ratios(measurements: readonly Measurement[]): string[] {
   const lines: string[] = [];
-  for (const osteonKey of ['osteon', 'osteon-wire'] as const) {
-    for (const set of ['small', 'large'] as const) {
+  for (const osteonKey of ['osteon', 'osteon-analysis', 'osteon-wire'] as const) {
+    for (const set of ['small', 'mid', 'large'] as const) {
       const osteon = measurements.find((m) => m.peer === osteonKey && m.set === set);
       if (!osteon) continue;
       for (const otherKey of ['orthanc', 'storescp'] as const) {
@@ -595,8 +660,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       small: { type: 'string', default: '500' },
+      mid: { type: 'string', default: '100' },
       large: { type: 'string', default: '50' },
-      peers: { type: 'string', default: PEER_KEYS.join(',') },
+      peers: { type: 'string', default: DEFAULT_PEERS.join(',') },
       'cpu-prof': { type: 'boolean', default: false },
       analysis: { type: 'boolean', default: false },
       'study-per-file': { type: 'boolean', default: false },
@@ -607,9 +673,10 @@ async function main(): Promise<void> {
     },
   });
   const small = Number(values.small);
+  const mid = Number(values.mid);
   const large = Number(values.large);
-  if (!Number.isInteger(small) || !Number.isInteger(large) || small < 0 || large < 0 || small + large === 0) {
-    throw new Error('--small and --large take whole numbers, not both 0');
+  if ([small, mid, large].some((count) => !Number.isInteger(count) || count < 0) || small + mid + large === 0) {
+    throw new Error('--small, --mid and --large take whole numbers, not all 0');
   }
   const peers = (values.peers ?? '')
     .split(',')
@@ -643,7 +710,7 @@ async function main(): Promise<void> {
   );
   try {
     const generating = Date.now();
-    const sets = await makeSets(path.join(workspace.dir, 'sets'), small, large, values['study-per-file'] ?? false);
+    const sets = await makeSets(path.join(workspace.dir, 'sets'), small, mid, large, values['study-per-file'] ?? false);
     for (const set of sets) {
       // Warm the page cache so no peer pays for reading the sources from disk.
       for (const file of set.files) await fs.readFile(file);

@@ -14,6 +14,7 @@ import { FindStatus } from './dicom.constants';
 import { IngestActivity } from './ingest-activity';
 import { IngestService } from './ingest.service';
 import { guardConnection } from './connection-guard';
+import { deliverWholePdus } from './whole-pdu-delivery';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
 import { QueryErrorCode, QueryException } from './query.exception';
 import { QueryService } from './query.service';
@@ -94,6 +95,9 @@ export class DicomScpChannel {
           kind === 'artim' ? 'DICOM connection closed: no association request in time' : 'DICOM connection closed: idle',
         ),
     });
+    deliverWholePdus(socket, pduLimit(this.config.dicom.maxPduLength), (length) =>
+      logger.warn({ length }, 'DICOM connection closed: PDU longer than the accepted maximum'),
+    );
     new OsteonScp(
       socket,
       {
@@ -164,6 +168,15 @@ export class DicomScpChannel {
       return outcome;
     }
   }
+}
+
+/**
+ * The longest PDU buffered before the connection is closed: generous, since peers differ in how
+ * they count the negotiated maximum and an association request with many presentation contexts
+ * may exceed a small one; the point is only that no header makes us buffer without bound.
+ */
+function pduLimit(maxPduLength: number): number {
+  return Math.max(2 * maxPduLength, 1024 * 1024);
 }
 
 function findStatusOf(code: QueryErrorCode): number {

@@ -118,15 +118,24 @@ export class IngestService {
       const { header, problem } = await this.readHeader(instance);
       const identity = validate(header);
       if (problem) throw new IngestException(PIXEL_PROBLEM_CODES[problem.kind], problem.reason);
-      const versions = await (earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid));
+      // The blob's move to its content address does not depend on the versions: both at once.
+      // Identical content re-sent finds its address taken and the staged copy is dropped there.
+      const [versionsResult, commitResult] = await Promise.allSettled([
+        earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid),
+        this.blobs.commit(instance.staged),
+      ]);
+      if (commitResult.status === 'fulfilled' && commitResult.value.created) committedKey = commitResult.value.blobKey;
+      if (versionsResult.status === 'rejected') throw versionsResult.reason;
+      if (commitResult.status === 'rejected') throw commitResult.reason;
+      const versions = versionsResult.value;
+      const commit = commitResult.value;
       const same = versions.find((version) => version.sha256 === instance.staged.sha256);
       if (same) {
-        await this.blobs.discard(instance.staged.path);
+        // Indexed already; a blob that had gone missing is back in place, so it stays.
+        committedKey = undefined;
         log.info({ sopInstanceUid: same.sopInstanceUid, instanceId: same.id }, 'instance re-sent with identical content');
         return { outcome: 'duplicate', record: same };
       }
-      const commit = await this.blobs.commit(instance.staged);
-      if (commit.created) committedKey = commit.blobKey;
       const { record, inserted } = await this.instances.insertIfAbsent(
         buildInstanceRecord(
           header,
@@ -186,7 +195,7 @@ export class IngestService {
         `transfer syntax ${instance.transferSyntaxUid} is not accepted`,
       );
     }
-    const source = await this.blobs.openStaged(instance.staged.path);
+    const source = this.blobs.stagedSource(instance.staged);
     try {
       const header = await DatasetHeaderReader.read(
         source,

@@ -46,8 +46,12 @@ export class BlobStoreRepository {
     return new StagingWriter(path.join(this.stagingRoot, `${randomUUID()}.part`), header);
   }
 
-  /** Moves a finished staging file to its content address; `created` is false if it was there. */
+  /**
+   * Moves a finished staging file to its content address once it is durable; `created` is false
+   * if the address was taken already.
+   */
   async commit(staged: StagedBlob): Promise<{ blobKey: string; created: boolean }> {
+    await staged.durable;
     const blobKey = BlobStoreRepository.keyFor(staged.sha256);
     const target = this.pathOf(blobKey);
     if (await exists(target)) {
@@ -78,6 +82,23 @@ export class BlobStoreRepository {
 
   async openStaged(stagingPath: string): Promise<FileByteSource> {
     return openByteSource(stagingPath);
+  }
+
+  /** A staged object's bytes: from the head kept in memory, the file opened only for what lies beyond. */
+  stagedSource(staged: StagedBlob): FileByteSource {
+    let file: Promise<FileByteSource> | undefined;
+    const { head } = staged;
+    return {
+      size: staged.totalBytes,
+      read: async (position, length) => {
+        if (position + length <= head.length) return head.subarray(position, position + length);
+        file ??= openByteSource(staged.path);
+        return (await file).read(position, length);
+      },
+      close: async () => {
+        if (file) await file.then((opened) => opened.close()).catch(() => undefined);
+      },
+    };
   }
 
   readStream(blobKey: string): Readable {

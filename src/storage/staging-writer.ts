@@ -8,12 +8,21 @@ export interface StagedBlob {
   readonly sha256: string;
   readonly headerLength: number;
   readonly totalBytes: number;
+  /** The file's first bytes (up to HEAD_IN_MEMORY_BYTES): its header is parsed without reading the file back. */
+  readonly head: Buffer;
+  /** Settles once the file is fsynced and closed; nothing may point at the file before it resolves. */
+  readonly durable: Promise<void>;
 }
+
+/** Covers the header and often the whole of a small radiograph; one buffer per object being received. */
+export const HEAD_IN_MEMORY_BYTES = 256 * 1024;
 
 /**
  * Streams one object to a staging file: a header written first, then the content as it
- * arrives, hashed on the way. The file is fsynced before `finish`, so a finished writer is
- * durable on disk; a destroyed one removes its file.
+ * arrives, hashed on the way, its first bytes kept in memory. `finish` means every byte is
+ * written; the fsync starts then and runs while the caller parses and validates the object
+ * (`StagedBlob.durable`), which saves the fsync's wait on every instance. A destroyed writer
+ * removes its file.
  */
 export class StagingWriter extends Writable {
   private handle: fs.FileHandle | undefined;
@@ -21,6 +30,9 @@ export class StagingWriter extends Writable {
   private position = 0;
   private contentBytes = 0;
   private finished = false;
+  private readonly headChunks: Buffer[] = [];
+  private headBytes = 0;
+  private synced: Promise<void> | undefined;
 
   constructor(
     readonly path: string,
@@ -35,35 +47,43 @@ export class StagingWriter extends Writable {
         this.handle = handle;
         if (this.header.length > 0) await handle.write(this.header, 0, this.header.length, 0);
         this.position = this.header.length;
+        this.keepHead(this.header);
         callback();
       })
       .catch((error: Error) => callback(error));
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.hash.update(chunk);
-    this.writeAt(chunk)
-      .then(() => callback())
-      .catch((error: Error) => callback(error));
+    this._writev([{ chunk }], callback);
   }
 
+  /** Several chunks in one positional writev: no joined copy (10 MB instances arrive in ~40 PDUs). */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    const joined = Buffer.concat(chunks.map((entry) => entry.chunk));
-    this._write(joined, 'binary', callback);
+    const buffers = chunks.map((entry) => entry.chunk);
+    for (const buffer of buffers) {
+      this.hash.update(buffer);
+      this.keepHead(buffer);
+    }
+    this.writeAt(buffers)
+      .then(() => callback())
+      .catch((error: Error) => callback(error));
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     const handle = this.handle;
     if (!handle) return callback(new Error('staging file was never opened'));
-    handle
-      .sync()
-      .then(() => handle.close())
-      .then(() => {
-        this.handle = undefined;
-        this.finished = true;
-        callback();
-      })
-      .catch((error: Error) => callback(error));
+    this.handle = undefined;
+    this.synced = handle.sync().then(
+      () => handle.close(),
+      async (error: Error) => {
+        await handle.close().catch(() => undefined);
+        throw error;
+      },
+    );
+    // Observed by whoever commits or discards the file; never an unhandled rejection here.
+    this.synced.catch(() => undefined);
+    this.finished = true;
+    callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -78,26 +98,53 @@ export class StagingWriter extends Writable {
       .catch(() => callback(error));
   }
 
-  /** Only valid after `finish`. */
+  /** Only valid after `finish`, and only once (the hash is final). */
   result(): StagedBlob {
     if (!this.finished) throw new Error('staging writer has not finished');
+    const head = Buffer.concat(this.headChunks, Math.min(this.headBytes, HEAD_IN_MEMORY_BYTES));
+    this.headChunks.length = 0;
     return {
       path: this.path,
       sha256: this.hash.digest('hex'),
       headerLength: this.header.length,
       totalBytes: this.header.length + this.contentBytes,
+      head,
+      durable: this.synced as Promise<void>,
     };
   }
 
-  private async writeAt(chunk: Buffer): Promise<void> {
+  private keepHead(chunk: Buffer): void {
+    if (this.headBytes >= HEAD_IN_MEMORY_BYTES) return;
+    // A copy: the receiver may reuse the memory behind the chunk once it is written.
+    const kept = Buffer.from(chunk.subarray(0, HEAD_IN_MEMORY_BYTES - this.headBytes));
+    this.headChunks.push(kept);
+    this.headBytes += kept.length;
+  }
+
+  private async writeAt(buffers: Buffer[]): Promise<void> {
     const handle = this.handle;
     if (!handle) throw new Error('staging file is not open');
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, this.position);
-      offset += bytesWritten;
+    let pending = buffers.filter((buffer) => buffer.length > 0);
+    while (pending.length > 0) {
+      const { bytesWritten } = await handle.writev(pending, this.position);
       this.position += bytesWritten;
+      this.contentBytes += bytesWritten;
+      pending = afterBytes(pending, bytesWritten);
     }
-    this.contentBytes += chunk.length;
   }
+}
+
+/** What is left of `buffers` once `count` bytes of them are written (a short write). */
+function afterBytes(buffers: readonly Buffer[], count: number): Buffer[] {
+  let skipped = count;
+  const rest: Buffer[] = [];
+  for (const buffer of buffers) {
+    if (skipped >= buffer.length) {
+      skipped -= buffer.length;
+      continue;
+    }
+    rest.push(skipped > 0 ? buffer.subarray(skipped) : buffer);
+    skipped = 0;
+  }
+  return rest;
 }

@@ -33,6 +33,8 @@ export interface Engine {
   readonly dicomPort: number;
   readonly options: EngineOptions;
   readonly process: RunningProcess;
+  /** The operator API key it was started with (undefined with `withoutOperatorKey`). */
+  readonly operatorKey: string | undefined;
   getJson<T = unknown>(urlPath: string, options?: GetJsonOptions): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
   kill9(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     dicomPort,
     options,
     process: running,
+    operatorKey,
     getJson,
     stop: () => running.stop('SIGTERM'),
     kill9: () => running.stop('SIGKILL'),

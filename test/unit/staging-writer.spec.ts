@@ -1,0 +1,58 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { HEAD_IN_MEMORY_BYTES, StagingWriter, type StagedBlob } from '../../src/storage/staging-writer';
+
+async function stage(file: string, header: Buffer, chunks: readonly Buffer[]): Promise<StagedBlob> {
+  const writer = new StagingWriter(file, header);
+  await new Promise<void>((resolve, reject) => {
+    writer.once('finish', resolve);
+    writer.once('error', reject);
+    for (const chunk of chunks) writer.write(chunk);
+    writer.end();
+  });
+  return writer.result();
+}
+
+describe('StagingWriter', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-staging-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes header and content, keeps the first bytes in memory and settles durable once synced', async () => {
+    const header = Buffer.from('HEADER--');
+    const chunks = [Buffer.alloc(1000, 1), Buffer.alloc(2000, 2)];
+    const staged = await stage(path.join(dir, 'a.part'), header, chunks);
+    await expect(staged.durable).resolves.toBeUndefined();
+    const onDisk = await fs.readFile(staged.path);
+    expect(onDisk.equals(Buffer.concat([header, ...chunks]))).toBe(true);
+    expect(staged.head.equals(onDisk)).toBe(true);
+    expect(staged.headerLength).toBe(header.length);
+    expect(staged.totalBytes).toBe(onDisk.length);
+  });
+
+  it('keeps at most HEAD_IN_MEMORY_BYTES, copied, so a sender reusing its buffer changes nothing', async () => {
+    const big = Buffer.alloc(HEAD_IN_MEMORY_BYTES + 10_000, 7);
+    const staged = await stage(path.join(dir, 'b.part'), Buffer.alloc(0), [big]);
+    big.fill(0);
+    await staged.durable;
+    expect(staged.head.length).toBe(HEAD_IN_MEMORY_BYTES);
+    expect(staged.head.every((byte) => byte === 7)).toBe(true);
+    expect((await fs.stat(staged.path)).size).toBe(HEAD_IN_MEMORY_BYTES + 10_000);
+  });
+
+  it('removes its file when destroyed before the end', async () => {
+    const file = path.join(dir, 'c.part');
+    const writer = new StagingWriter(file, Buffer.from('H'));
+    writer.write(Buffer.alloc(100));
+    await new Promise<void>((resolve) => {
+      writer.once('close', resolve);
+      writer.destroy();
+    });
+    await expect(fs.access(file)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,98 @@
+import { StudyAssemblyService } from '../../src/analysis/study-assembly.service';
+import { loadAppConfig } from '../../src/config/app-config';
+import { IngestActivity } from '../../src/dicom/ingest-activity';
+import { InstanceEvents } from '../../src/dicom/instance-events';
+import type { InstanceRecord } from '../../src/dicom/instance-record';
+import type { InstanceRepository } from '../../src/dicom/instance.repository';
+import type { JobQueueService } from '../../src/jobs/job-queue.service';
+import type { OrderContextSource } from '../../src/orders/order-context';
+import type { ReportService } from '../../src/reports/report.service';
+
+const IDLE_MS = 2000;
+
+interface Scheduled {
+  readonly key: string;
+  readonly at: number;
+  readonly delayMs: number;
+}
+
+function arrival(studyInstanceUid: string, receivedAt: number): InstanceRecord {
+  return { studyInstanceUid, sopInstanceUid: `${studyInstanceUid}.${receivedAt}`, receivedAt: new Date(receivedAt) } as InstanceRecord;
+}
+
+describe('study assembly: when a study is scheduled for reading', () => {
+  let scheduled: Scheduled[];
+  let events: InstanceEvents;
+  let activity: IngestActivity;
+  let service: StudyAssemblyService;
+  let expected: number | undefined;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 100_000 });
+    scheduled = [];
+    expected = undefined;
+    const config = loadAppConfig({ OSTEON_STUDY_IDLE_MS: String(IDLE_MS), OSTEON_RECEIVE_PRIORITY_QUIET_MS: '500' });
+    events = new InstanceEvents();
+    activity = new IngestActivity(config);
+    const queue = {
+      schedule: async (_type: string, key: string, _payload: unknown, delayMs: number) => {
+        scheduled.push({ key, at: Date.now(), delayMs });
+        return {};
+      },
+    } as unknown as JobQueueService;
+    const instances = { countSopInstancesInStudy: async () => 3 } as unknown as InstanceRepository;
+    const orders = { expectedImageCount: async () => expected } as unknown as OrderContextSource;
+    service = new StudyAssemblyService(config, events, queue, instances, {} as ReportService, activity, orders);
+    service.onModuleInit();
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** An image of `study` arrives now, through the same calls the receiver makes. */
+  function receive(study: string): void {
+    activity.touch();
+    events.emitStored(arrival(study, Date.now()));
+  }
+
+  it("writes one schedule per study for a burst, due its idle time after the study's last image", async () => {
+    for (let image = 0; image < 5; image += 1) {
+      receive('1.2.1');
+      receive('1.2.2');
+      await jest.advanceTimersByTimeAsync(100);
+    }
+    const lastArrival = Date.now() - 100;
+    expect(scheduled).toEqual([]);
+    await jest.advanceTimersByTimeAsync(600);
+    expect(scheduled.map((each) => each.key).sort()).toEqual(['analyse-study:1.2.1', 'analyse-study:1.2.2']);
+    for (const each of scheduled) expect(each.at + each.delayMs).toBe(lastArrival + IDLE_MS);
+  });
+
+  it('does not hold a schedule back longer than half the idle time while images keep coming', async () => {
+    receive('1.2.3');
+    const first = Date.now();
+    while (scheduled.length === 0 && Date.now() - first < 5 * IDLE_MS) {
+      await jest.advanceTimersByTimeAsync(50);
+      receive('1.2.4');
+    }
+    const held = scheduled.find((each) => each.key === 'analyse-study:1.2.3');
+    expect(held?.at).toBeLessThanOrEqual(first + IDLE_MS / 2 + 100);
+    // Still due when its own last image has been idle long enough, not when the burst ends.
+    expect((held?.at ?? 0) + (held?.delayMs ?? 0)).toBe(first + IDLE_MS);
+  });
+
+  it('schedules at once when the order says the study is complete', async () => {
+    expected = 3;
+    receive('1.2.5');
+    await jest.advanceTimersByTimeAsync(600);
+    expect(scheduled).toEqual([{ key: 'analyse-study:1.2.5', at: expect.any(Number), delayMs: 0 }]);
+  });
+
+  it('schedules what is still waiting when the engine shuts down', async () => {
+    receive('1.2.6');
+    await service.beforeApplicationShutdown();
+    expect(scheduled.map((each) => each.key)).toEqual(['analyse-study:1.2.6']);
+    expect(scheduled[0]?.delayMs).toBe(IDLE_MS);
+  });
+});

@@ -58,7 +58,7 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
         OSTEON_JOB_MAX_ATTEMPTS: '12',
       },
     });
-    doctor = await userToken(engine, 'dr-fhir', 'doctor');
+    doctor = await userToken(engine, 'dr-fhir', 'doctor', { displayName: 'Dr. Allison Cameron' });
     clerk = await userToken(engine, 'clerk-fhir', 'admin-worker');
     // The doctors who sign on the FHIR server, linked to their Practitioner references.
     await userToken(engine, 'dr.grey', 'doctor', { externalIds: ['Practitioner/dr-grey'] });
@@ -373,6 +373,10 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
       200,
     );
     expect(final.presentedForm?.[0]?.url).toBe('http://ehr.example/pdf/1');
+    // Signed with the doctor's display name; the identifier keeps pointing at the Osteon account.
+    expect(final.resultsInterpreter).toEqual([
+      { display: 'Dr. Allison Cameron', identifier: expect.objectContaining({ value: expect.any(String) }) },
+    ]);
     const writes = (await fhir.writes()).slice(writesBefore);
     expect(writes.map((write) => write.status)).toContain(412);
     expect((await report(rejectedReportId)).status).toBe('final');

@@ -23,7 +23,16 @@ interface ReportDetail {
   review?: { source: string; agreed: boolean; by: { id: string; username: string }; verdict: { fracture: boolean; conclusion?: string } };
   reviews: Array<{ source: string }>;
   statusHistory: Array<{ status: string; by?: { id: string; username: string } }>;
-  deliveries: { fhir?: { status: string; contentVersion: number; error?: string; references: { ids: Record<string, string> } } };
+  deliveries: {
+    fhir?: {
+      status: string;
+      contentVersion: number;
+      error?: string;
+      references: { ids: Record<string, string> };
+      message?: { contentType: string; text: string; truncated: boolean };
+      log?: Array<{ status: string; answer?: string; error?: string }>;
+    };
+  };
 }
 
 describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts back", () => {
@@ -265,6 +274,13 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
       200,
     );
     expect(dead.deliveries.fhir?.error).toMatch(/422.*identifier system not allowed/);
+    // The message browser keeps the transaction that was refused and the server's reason.
+    const refused = JSON.parse(dead.deliveries.fhir?.message?.text ?? '{}') as R4.Bundle;
+    expect(dead.deliveries.fhir?.message).toMatchObject({ contentType: 'application/fhir+json', truncated: false });
+    expect(refused).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
+    expect(refused.entry?.map((entry) => entry.resource?.resourceType)).toContain('DiagnosticReport');
+    expect(refused.entry?.every((entry) => entry.request?.method === 'POST')).toBe(true);
+    expect(dead.deliveries.fhir?.log?.at(-1)).toMatchObject({ status: 'dead', error: expect.stringMatching(/422.*not allowed/) });
     const jobs = await api<{ items: Array<{ id: string; key: string; lastError: string }> }>(engine, 'GET', '/api/jobs?status=dead');
     const job = jobs.body.items.find((item) => item.key === `deliver-fhir:${rejectedReportId}`);
     expect(job?.lastError).toMatch(/identifier system not allowed/);
@@ -272,7 +288,17 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     await fhir.acceptWrites();
     expect((await api(engine, 'POST', `/api/jobs/${job?.id}/replay`)).status).toBeLessThan(300);
     await deliveredAt(rejectedReportId);
-    expect(await serverReportOf(rejectedReportId)).toHaveLength(1);
+    const [created] = await serverReportOf(rejectedReportId);
+    expect(created).toBeDefined();
+    // After the replay: the bundle that went through and the transaction-response, entry by entry.
+    const delivered = (await report(rejectedReportId)).deliveries.fhir;
+    const sent = JSON.parse(delivered?.message?.text ?? '{}') as R4.Bundle;
+    const sentReport = sent.entry?.find((entry) => entry.resource?.resourceType === 'DiagnosticReport')?.resource as R4.DiagnosticReport;
+    expect(sentReport.identifier).toEqual(created?.identifier);
+    const answer = delivered?.log?.at(-1)?.answer ?? '';
+    expect(delivered?.log?.at(-1)?.status).toBe('delivered');
+    expect(answer).toMatch(/^transaction-response: Patient 20\d[^\n]*DiagnosticReport 201/);
+    expect(answer).toContain(`DiagnosticReport/${created?.id}`);
   });
 
   it('ignores a sign-off on the server by a practitioner who is no Osteon doctor, audits it, and takes no pushed body as it is', async () => {

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { loadSession, saveSession, setUnauthorisedHandler, type Session } from './api';
 import { homePath, navigationFor, resolveRoute } from './logic/roles';
+import { applyOfflinePolicy, forgetPatientData } from './offline';
 import { navigate, usePathname } from './router';
 import { Analytics } from './screens/Analytics';
 import { FirstOperator, SETUP_PATH, useFirstRunRedirect } from './screens/FirstOperator';
@@ -45,10 +46,14 @@ function App() {
   const signOut = (): void => {
     saveSession(undefined);
     setSession(undefined);
+    void forgetPatientData();
     navigate('/', true);
   };
 
   useEffect(() => setUnauthorisedHandler(signOut), []);
+  useEffect(() => {
+    if (session) void applyOfflinePolicy(session.role).catch(() => undefined);
+  }, [session?.role]);
   useFirstRunRedirect(!session, pathname);
 
   useEffect(() => {
@@ -63,6 +68,8 @@ function App() {
 
   if (!session) {
     const onSignedIn = (signedIn: Session): void => {
+      // Whatever an earlier patient left on this device is not the new user's.
+      void forgetPatientData();
       saveSession(signedIn);
       setSession(signedIn);
       navigate(homePath(signedIn.role), true);

@@ -3,6 +3,8 @@ import type { DeliveredMessage, Sent } from './delivery-channel';
 
 /** A message kept for the operator is at most this long (an ORU with its PDF is far longer). */
 export const MAX_MESSAGE_CHARS = 32_000;
+/** An answer kept per attempt is at most this long (a transaction-response can echo every resource). */
+export const MAX_ANSWER_CHARS = 4_000;
 /** The attempts kept per channel and report. */
 export const MAX_LOG_ENTRIES = 10;
 const LONG_STRING = 512;
@@ -39,7 +41,10 @@ export function readableJson(value: unknown): string {
 
 /** The receiver's answer in words: what the channel said, else the references it returned. */
 export function answerOf(sent: Pick<Sent, 'answer' | 'references'>): string {
-  return sent.answer ?? readableJson(sent.references);
+  const answer = sent.answer ?? readableJson(sent.references);
+  return answer.length > MAX_ANSWER_CHARS
+    ? `${answer.slice(0, MAX_ANSWER_CHARS)}\n… (${answer.length - MAX_ANSWER_CHARS} more characters)`
+    : answer;
 }
 
 export function withLogEntry(previous: DeliveryState | undefined, entry: DeliveryLogEntry): DeliveryLogEntry[] {

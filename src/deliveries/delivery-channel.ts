@@ -21,6 +21,11 @@ export interface DeliveryContext {
   references: Readonly<Record<string, unknown>>;
   /** Records the attempt as pending with the current references, before anything is sent. */
   recordPending(): Promise<void>;
+  /**
+   * For a channel that builds what it sends inside `send` (the FHIR transaction, rebuilt after a
+   * merge): the message as it goes out, kept for the message browser in place of `describe`'s.
+   */
+  recordSent(message: DeliveredMessage): void;
 }
 
 /** A report a channel settles without sending anything. */

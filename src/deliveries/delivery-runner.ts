@@ -124,6 +124,9 @@ export async function runDelivery<Built>(
     previous,
     references: previous?.references ?? {},
     recordPending: () => record.pending(context.references),
+    recordSent: (message) => {
+      record.message = messageRecord(message, new Date());
+    },
   };
   try {
     const built = await channel.build(context);

@@ -6,13 +6,14 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { InstanceRepository } from '../dicom/instance.repository';
 import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, Sent, Settlement } from '../deliveries/delivery-channel';
+import { readableJson } from '../deliveries/delivered-message';
 import { runDelivery } from '../deliveries/delivery-runner';
 import type { DeliveryState, Report } from '../reports/report';
 import { ReportService } from '../reports/report.service';
 import { mergeDiagnosticReport, mergeOwnedResource, serverDecisionWins } from './fhir-conflict.policy';
 import { buildResources, OWNED_SLOTS, typeOf, type PlannedResource, type SeriesInfo, type Slot } from './fhir-resources.builder';
 import { FhirServerClient } from './fhir-server.client';
-import { FhirErrorCode, FhirException } from './fhir.exception';
+import { FhirErrorCode, FhirException, outcomeText } from './fhir.exception';
 
 export const FHIR_CHANNEL = 'fhir';
 const MAX_MERGES = 3;
@@ -30,6 +31,21 @@ export function fhirReferencesOf(report: Report): FhirReferences {
   const state = report.deliveries[FHIR_CHANNEL] as DeliveryState | undefined;
   const references = state?.references as Partial<FhirReferences> | undefined;
   return { ids: { ...(references?.ids ?? {}) }, versions: { ...(references?.versions ?? {}) }, written: [...(references?.written ?? [])] };
+}
+
+/**
+ * The server's answer for the operator: each entry's status by resource, then the response bundle
+ * with each echoed resource cut to its reference (its content is the message sent, shown beside)
+ * and each entry's OperationOutcome to its text.
+ */
+function answerOfTransaction(response: R4.Bundle, slots: readonly Slot[], round: number): string {
+  const statuses = slots.map((slot, index) => `${typeOf(slot)} ${response.entry?.[index]?.response?.status ?? '?'}`).join(', ');
+  const merged = round > 0 ? ` (after ${round} re-read and merge${round > 1 ? 's' : ''})` : '';
+  const entries = (response.entry ?? []).map(({ response: answer, resource }) => ({
+    response: answer ? { ...answer, ...(answer.outcome ? { outcome: outcomeText(answer.outcome) } : {}) } : undefined,
+    ...(resource ? { resource: `${resource.resourceType}/${resource.id ?? '?'}` } : {}),
+  }));
+  return `${response.type ?? 'Bundle'}${merged}: ${statuses}\n${readableJson({ ...response, entry: entries })}`;
 }
 
 /** What a publication needs beyond the report: its series, and the server ids and versions known so far. */
@@ -78,12 +94,16 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
 
   async send(publication: FhirPublication, context: DeliveryContext): Promise<Sent> {
     const { report } = context;
-    const published = await this.publish(report, publication);
+    const { references: published, answer } = await this.publish(context, publication);
     this.logger.info({ reportId: report.id, status: report.status, diagnosticReportId: published.ids.report }, 'FHIR delivery done');
-    return { references: { ...published } };
+    return { references: { ...published }, answer };
   }
 
-  private async publish(report: Report, { series, stored }: FhirPublication): Promise<FhirReferences> {
+  private async publish(
+    context: DeliveryContext,
+    { series, stored }: FhirPublication,
+  ): Promise<{ references: FhirReferences; answer: string }> {
+    const { report } = context;
     let ids = { ...stored.ids };
     let versions = { ...stored.versions };
     let overrides: Partial<Record<Slot, R4.FhirResource | null>> = {};
@@ -99,6 +119,8 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
       };
       const planned = buildResources(report, series, this.site(), ref);
       const { bundle, slots, creates } = this.transactionOf(planned, ids, versions, overrides, ref);
+      // Each round's bundle replaces the last: the browser shows the transaction that went out last.
+      context.recordSent({ contentType: 'application/fhir+json', text: readableJson(bundle) });
       try {
         const response = await this.server.transaction(bundle);
         const outcome = this.readResponse(response, slots);
@@ -110,7 +132,11 @@ export class FhirDeliveryService implements DeliveryChannel<FhirPublication> {
         // must still take it in (after a lost database the poll may have passed it before the
         // re-read report existed).
         if (outcome.versions.report && !found.includes('report') && !keepsDoctorDecision) written.push(outcome.versions.report);
-        if (found.length === 0 || round >= MAX_MERGES) return { ids, versions, written: written.slice(-KEEP_WRITTEN) };
+        if (found.length === 0 || round >= MAX_MERGES)
+          return {
+            references: { ids, versions, written: written.slice(-KEEP_WRITTEN) },
+            answer: answerOfTransaction(response, slots, round),
+          };
         // The server already holds this study's resources: from an attempt whose answer was lost,
         // or from before this database was lost or restored. They are merged in one more round, so
         // a doctor's final report there is never overwritten by a re-analysis' preliminary draft.

@@ -2,6 +2,7 @@ import type * as R4 from 'fhir/r4';
 import type { BodyPart, CountClass, StudyFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { reportKey } from '../reports/report-identity';
+import { signerName } from '../reports/signer-name';
 import { FhirErrorCode, FhirException } from './fhir.exception';
 import {
   BODY_SITES,
@@ -224,7 +225,7 @@ export function buildResources(report: Report, series: readonly SeriesInfo[], si
     ...(reviewer
       ? {
           resultsInterpreter: [
-            { display: reviewer.username, identifier: { system: osteonSystem(site.system, 'user'), value: reviewer.id } },
+            { display: signerName(reviewer), identifier: { system: osteonSystem(site.system, 'user'), value: reviewer.id } },
           ],
         }
       : {}),

@@ -110,7 +110,7 @@ export class FhirVerdictService {
     if (action.kind === 'ignore') return action;
     const names = practitionerNamesOf(server, userSystem);
     const doctor = await this.users.findDoctor(names);
-    if (doctor) return { ...action, doctor: { id: doctor.id, username: doctor.username, role: 'doctor' } };
+    if (doctor) return { ...action, doctor: { id: doctor.id, username: doctor.username, role: 'doctor', displayName: doctor.displayName } };
     const reason =
       names.length === 0 ? 'the change names no practitioner' : `practitioner ${names[0]} is not an active doctor account in Osteon`;
     await this.audit.record({

@@ -72,7 +72,7 @@ export class ResultIntakeService {
     const doctor = await this.users.findDoctor([handle]);
     if (!doctor)
       throw new Hl7Exception(Hl7ErrorCode.UnknownInterpreter, `OBR-32 interpreter "${handle}" is not an active doctor account in Osteon`);
-    return { id: doctor.id, username: doctor.username, role: 'doctor' };
+    return { id: doctor.id, username: doctor.username, role: 'doctor', displayName: doctor.displayName };
   }
 
   /** By OBR-3 (the filler order number Osteon sent), else by accession (OBR-18 or OBR-3) through the order, else by ZDS-1. */

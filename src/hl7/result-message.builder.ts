@@ -4,6 +4,7 @@ import type { Order } from '../orders/order';
 import type { BodyPart, CountClass, Urgency } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { fillerOrderNumber as derivedFillerOrderNumber } from '../reports/report-identity';
+import { nameParts } from '../reports/signer-name';
 import {
   BODY_PART_CODES,
   COUNT_CODES,
@@ -150,7 +151,16 @@ export function buildResultMessage(
   obr.set('25', resultStatus);
   obr.set('27.6', priority);
   if (report.review && report.status !== 'preliminary') {
-    obr.set('32.1', report.review.by.username);
+    // NDL/CNN: the login as the ID the RIS matches on, then the signing name as the RIS shows it.
+    const signer = report.review.by;
+    obr.set('32.1.1', signer.username);
+    if (signer.displayName?.trim()) {
+      const name = nameParts(signer.displayName);
+      obr.set('32.1.2', name.family);
+      obr.set('32.1.3', name.given);
+      obr.set('32.1.4', name.middle);
+      obr.set('32.1.6', name.prefix);
+    }
   }
 
   const findings = reportedFindings(report);

@@ -2,7 +2,8 @@ import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../imaging/dicom-file.constants
 import type { ImageFindings, StudyFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { compositeContextOf } from './composite-context';
-import { dicomDate, dicomDateTime, dicomTime } from './dicom-values';
+import { dicomPersonName, signerName } from '../reports/signer-name';
+import { dicomDate, dicomDateTime, dicomTime, OSTEON_SCHEME } from './dicom-values';
 import {
   BODY_PART_CODES,
   codeItem,
@@ -103,8 +104,11 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
       ? {
           VerifyingObserverSequence: [
             {
-              VerifyingObserverName: report.review.by.username,
-              VerifyingObserverIdentificationCodeSequence: [],
+              VerifyingObserverName: dicomPersonName(report.review.by),
+              // The login identifies the signer; the name above is what viewers show.
+              VerifyingObserverIdentificationCodeSequence: [
+                { CodeValue: report.review.by.username, CodingSchemeDesignator: OSTEON_SCHEME, CodeMeaning: signerName(report.review.by) },
+              ],
               VerifyingOrganization: 'Osteon',
               VerificationDateTime: dicomDateTime(report.review.at),
             },
@@ -131,7 +135,7 @@ function observerContext(report: Report, reviewed: boolean): ContentItem[] {
   if (reviewed && report.review) {
     items.push(
       codeItem('HAS OBS CONTEXT', Concepts.observerType, Concepts.person),
-      personItem('HAS OBS CONTEXT', Concepts.personObserverName, report.review.by.username),
+      personItem('HAS OBS CONTEXT', Concepts.personObserverName, dicomPersonName(report.review.by)),
     );
   }
   return items;

@@ -43,9 +43,9 @@ const worklistSchema = z.object({
   bodyPart: bodyPart.optional(),
   /** Patient name, patient id or accession number, a part of it. */
   q: z.string().trim().max(64).optional(),
-  /** Received on or after this day (UTC). */
+  /** Study date on or after this day (the day of receipt where the images had no StudyDate). */
   from: day.optional(),
-  /** Received on or before this day (UTC). */
+  /** Study date on or before this day (the day of receipt where the images had no StudyDate). */
   to: day.optional(),
   order: z.enum(['urgency', 'newest']).default('urgency'),
   /** `deliveries`: each row carries its delivery states (the operator's view, one request). */
@@ -62,8 +62,6 @@ export interface WorklistQuery {
   readonly limit: number;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export function parseWorklistQuery(raw: unknown, callerId: string): WorklistQuery {
   const parsed = parseInput(worklistSchema, raw);
   const status = parsed.status && parsed.status.length === 1 ? parsed.status[0] : parsed.status;
@@ -75,8 +73,8 @@ export function parseWorklistQuery(raw: unknown, callerId: string): WorklistQuer
     ...(parsed.assignedTo === 'me' ? { assignedToId: callerId } : {}),
     ...(parsed.bodyPart ? { bodyPart: parsed.bodyPart } : {}),
     ...(parsed.q ? { search: parsed.q } : {}),
-    ...(parsed.from ? { receivedFrom: new Date(`${parsed.from}T00:00:00Z`) } : {}),
-    ...(parsed.to ? { receivedBefore: new Date(Date.parse(`${parsed.to}T00:00:00Z`) + DAY_MS) } : {}),
+    ...(parsed.from ? { studyFrom: parsed.from } : {}),
+    ...(parsed.to ? { studyTo: parsed.to } : {}),
   };
   return { filter, order: parsed.order, withDeliveries: parsed.include === 'deliveries', offset: parsed.offset, limit: parsed.limit };
 }

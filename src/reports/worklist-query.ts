@@ -14,11 +14,13 @@ export interface WorklistFilter {
   readonly bodyPart?: BodyPart;
   /** Free text over patient name, patient id and accession number (case-insensitive, a substring). */
   readonly search?: string;
-  /** Received on or after this instant. */
-  readonly receivedFrom?: Date;
-  /** Received before this instant. */
-  readonly receivedBefore?: Date;
+  /** Study date (YYYY-MM-DD) on or after this day. */
+  readonly studyFrom?: string;
+  /** Study date (YYYY-MM-DD) on or before this day. */
+  readonly studyTo?: string;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** `urgency`: most urgent first, oldest first within (the reading order); `newest`: last signed or received first. */
 export type WorklistOrder = 'urgency' | 'newest';
@@ -50,11 +52,21 @@ export function worklistQuery(filter: WorklistFilter): Record<string, unknown> {
     const pattern = { $regex: escapeRegex(search), $options: 'i' };
     and.push({ $or: [{ 'patient.name': pattern }, { 'patient.patientId': pattern }, { accessionNumber: pattern }] });
   }
-  if (filter.receivedFrom || filter.receivedBefore) {
-    query.firstReceivedAt = {
-      ...(filter.receivedFrom ? { $gte: filter.receivedFrom } : {}),
-      ...(filter.receivedBefore ? { $lt: filter.receivedBefore } : {}),
-    };
+  if (filter.studyFrom || filter.studyTo) {
+    // The study date the worklist shows (ingest already put the day of receipt there when the images
+    // had no StudyDate); reports written before it was kept fall back to the day they were received.
+    and.push({
+      $or: [
+        { studyDate: { ...(filter.studyFrom ? { $gte: filter.studyFrom } : {}), ...(filter.studyTo ? { $lte: filter.studyTo } : {}) } },
+        {
+          studyDate: { $exists: false },
+          firstReceivedAt: {
+            ...(filter.studyFrom ? { $gte: new Date(`${filter.studyFrom}T00:00:00Z`) } : {}),
+            ...(filter.studyTo ? { $lt: new Date(Date.parse(`${filter.studyTo}T00:00:00Z`) + DAY_MS) } : {}),
+          },
+        },
+      ],
+    });
   }
   if (and.length > 0) query.$and = and;
   return query;

@@ -519,9 +519,19 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.keyboard.press('3');
     await waitFor(async () => ((await rows.count()) === 2 ? true : undefined), 10_000);
     expect(await page.locator('table.worklist').textContent()).toContain(DOCTOR_NAME);
-    await page.getByLabel('Received from').fill('2000-01-01');
-    await page.getByLabel('Received to').fill('2000-01-02');
+    await page.getByLabel('Study date from').fill('2000-01-01');
+    await page.getByLabel('Study date to').fill('2000-01-02');
     await page.getByTestId('worklist-empty').waitFor();
+    // The clerk's record has study date 14 March 2026 and arrived today: the range is over the study date.
+    const shownIds = async (): Promise<Array<string | null>> =>
+      Promise.all((await rows.all()).map((row) => row.getAttribute('data-report-id')));
+    await page.getByLabel('Study date from').fill('2026-03-14');
+    await page.getByLabel('Study date to').fill('2026-03-14');
+    await waitFor(async () => ((await shownIds()).includes(amendedReport.id) ? true : undefined), 10_000);
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByLabel('Study date from').fill(today);
+    await page.getByLabel('Study date to').fill(today);
+    await waitFor(async () => (!(await shownIds()).includes(amendedReport.id) ? true : undefined), 10_000);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await waitFor(async () => ((await rows.count()) === 2 ? true : undefined), 10_000);
     await page.keyboard.press('/');
@@ -620,5 +630,59 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     expect(germanText.replace(/\s+/g, ' ')).toContain('14. März 2026');
     expect(germanText.replace(/\s+/g, ' ')).toContain(`Unterschrieben von ${DOCTOR_NAME}`);
     expect(browserErrors).toEqual([]);
+  });
+
+  it("keeps the report and PDF a patient opened for reading offline, stores no one else's answers, and forgets them on sign-out", async () => {
+    const worker = await fetch(`http://127.0.0.1:${engine.httpPort}/sw.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toContain('javascript');
+    // Revalidated on every check, so a new console build reaches phones at their next visit.
+    expect(worker.headers.get('cache-control')).toBe('no-cache');
+
+    const page = await signIn('pat-console', PHONE);
+    const context = page.context();
+    const reports = page.locator('ul.patient-reports article');
+    await waitFor(async () => ((await reports.count()) === 1 ? true : undefined), 10_000);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
+    const storedPaths = (): Promise<string[]> =>
+      page.evaluate(async () => {
+        if (!(await caches.has('osteon-patient-v1'))) return [];
+        const cache = await caches.open('osteon-patient-v1');
+        return (await cache.keys()).map((request) => new URL(request.url).pathname);
+      });
+    // The list loaded again once the worker took over, so it is kept; then the PDF the patient opens.
+    await waitFor(async () => ((await storedPaths()).includes('/api/patient/reports') ? true : undefined), 10_000);
+    await page.getByRole('button', { name: /Open the PDF/ }).click();
+    await page.getByRole('link', { name: /Download the PDF/ }).waitFor();
+    await waitFor(async () => ((await storedPaths()).some((stored) => stored.endsWith('/pdf')) ? true : undefined), 10_000);
+    // Only the patient's own reads are stored: no other API answer.
+    expect((await storedPaths()).every((stored) => stored.startsWith('/api/patient/reports'))).toBe(true);
+    expect(browserErrors).toEqual([]);
+
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your X-ray reports' }).waitFor();
+    await waitFor(async () => ((await reports.count()) === 1 ? true : undefined), 10_000);
+    expect(await reports.first().getAttribute('data-report-id')).toBe(amendedReport.id);
+    expect(await page.getByTestId('plain-summary').textContent()).toMatch(/on the X-ray of your hand\.$/);
+    await page.getByRole('button', { name: /Open the PDF/ }).click();
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: /Download the PDF/ }).click();
+    const saved = path.join(workspace.dir, 'patient-offline.pdf');
+    await (await downloading).saveAs(saved);
+    expect((await fs.readFile(saved)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await screenshot(page, '8b-patient-phone-offline');
+
+    // The phone may be shared: signing out deletes what was kept.
+    await context.setOffline(false);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('User name').waitFor();
+    await waitFor(async () => ((await page.evaluate(() => caches.has('osteon-patient-v1'))) ? undefined : true), 10_000);
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByLabel('User name').waitFor();
+    expect(await page.locator('ul.patient-reports').count()).toBe(0);
+    await screenshot(page, '8c-patient-offline-signed-out');
+    await context.setOffline(false);
   });
 });

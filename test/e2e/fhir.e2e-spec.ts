@@ -23,7 +23,16 @@ interface ReportDetail {
   review?: { source: string; agreed: boolean; by: { id: string; username: string }; verdict: { fracture: boolean; conclusion?: string } };
   reviews: Array<{ source: string }>;
   statusHistory: Array<{ status: string; by?: { id: string; username: string } }>;
-  deliveries: { fhir?: { status: string; contentVersion: number; error?: string; references: { ids: Record<string, string> } } };
+  deliveries: {
+    fhir?: {
+      status: string;
+      contentVersion: number;
+      error?: string;
+      references: { ids: Record<string, string> };
+      message?: { contentType: string; text: string; truncated: boolean };
+      log?: Array<{ status: string; answer?: string; error?: string }>;
+    };
+  };
 }
 
 describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts back", () => {
@@ -58,7 +67,7 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
         OSTEON_JOB_MAX_ATTEMPTS: '12',
       },
     });
-    doctor = await userToken(engine, 'dr-fhir', 'doctor');
+    doctor = await userToken(engine, 'dr-fhir', 'doctor', { displayName: 'Dr. Allison Cameron' });
     clerk = await userToken(engine, 'clerk-fhir', 'admin-worker');
     // The doctors who sign on the FHIR server, linked to their Practitioner references.
     await userToken(engine, 'dr.grey', 'doctor', { externalIds: ['Practitioner/dr-grey'] });
@@ -265,6 +274,13 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
       200,
     );
     expect(dead.deliveries.fhir?.error).toMatch(/422.*identifier system not allowed/);
+    // The message browser keeps the transaction that was refused and the server's reason.
+    const refused = JSON.parse(dead.deliveries.fhir?.message?.text ?? '{}') as R4.Bundle;
+    expect(dead.deliveries.fhir?.message).toMatchObject({ contentType: 'application/fhir+json', truncated: false });
+    expect(refused).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
+    expect(refused.entry?.map((entry) => entry.resource?.resourceType)).toContain('DiagnosticReport');
+    expect(refused.entry?.every((entry) => entry.request?.method === 'POST')).toBe(true);
+    expect(dead.deliveries.fhir?.log?.at(-1)).toMatchObject({ status: 'dead', error: expect.stringMatching(/422.*not allowed/) });
     const jobs = await api<{ items: Array<{ id: string; key: string; lastError: string }> }>(engine, 'GET', '/api/jobs?status=dead');
     const job = jobs.body.items.find((item) => item.key === `deliver-fhir:${rejectedReportId}`);
     expect(job?.lastError).toMatch(/identifier system not allowed/);
@@ -272,7 +288,17 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
     await fhir.acceptWrites();
     expect((await api(engine, 'POST', `/api/jobs/${job?.id}/replay`)).status).toBeLessThan(300);
     await deliveredAt(rejectedReportId);
-    expect(await serverReportOf(rejectedReportId)).toHaveLength(1);
+    const [created] = await serverReportOf(rejectedReportId);
+    expect(created).toBeDefined();
+    // After the replay: the bundle that went through and the transaction-response, entry by entry.
+    const delivered = (await report(rejectedReportId)).deliveries.fhir;
+    const sent = JSON.parse(delivered?.message?.text ?? '{}') as R4.Bundle;
+    const sentReport = sent.entry?.find((entry) => entry.resource?.resourceType === 'DiagnosticReport')?.resource as R4.DiagnosticReport;
+    expect(sentReport.identifier).toEqual(created?.identifier);
+    const answer = delivered?.log?.at(-1)?.answer ?? '';
+    expect(delivered?.log?.at(-1)?.status).toBe('delivered');
+    expect(answer).toMatch(/^transaction-response: Patient 20\d[^\n]*DiagnosticReport 201/);
+    expect(answer).toContain(`DiagnosticReport/${created?.id}`);
   });
 
   it('ignores a sign-off on the server by a practitioner who is no Osteon doctor, audits it, and takes no pushed body as it is', async () => {
@@ -373,6 +399,10 @@ describe("FHIR channel: drafts to the hospital FHIR server, doctors' verdicts ba
       200,
     );
     expect(final.presentedForm?.[0]?.url).toBe('http://ehr.example/pdf/1');
+    // Signed with the doctor's display name; the identifier keeps pointing at the Osteon account.
+    expect(final.resultsInterpreter).toEqual([
+      { display: 'Dr. Allison Cameron', identifier: expect.objectContaining({ value: expect.any(String) }) },
+    ]);
     const writes = (await fhir.writes()).slice(writesBefore);
     expect(writes.map((write) => write.status)).toContain(412);
     expect((await report(rejectedReportId)).status).toBe('final');

@@ -306,12 +306,13 @@ describe('HL7 v2 over MLLP with an independent RIS (python3-hl7)', () => {
   });
 
   it('supersedes the draft in the RIS: F with the patient PDF when a doctor signs it in Osteon, X when it is withdrawn', async () => {
-    const doctor = await userToken(engine, 'dr-hl7', 'doctor');
+    const doctor = await userToken(engine, 'dr-hl7', 'doctor', { displayName: 'Dr. Lisa Cuddy' });
     expect((await api(engine, 'POST', `/api/reports/${countReportId}/confirm`, { token: doctor })).status).toBe(200);
     const signed = await waitFor(async () =>
       (await messagesForReport(countReportId)).find((message) => field(message.raw, 'OBR', 25) === 'F'),
     );
-    expect(field(signed.raw, 'OBR', 32)).toBe('dr-hl7');
+    // NDL/CNN: the login as the ID, then the signing name (family, given, prefix) the RIS shows.
+    expect(field(signed.raw, 'OBR', 32)).toBe('dr-hl7&Cuddy&Lisa&&&Dr.');
     expect(observations(signed.raw).get('FX')?.[0]?.status).toBe('F');
     // The signed result carries the patient PDF (ED); the AI draft did not.
     const [document] = observations(signed.raw).get('PDF') ?? [];

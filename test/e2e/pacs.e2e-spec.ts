@@ -77,7 +77,7 @@ describe('results back into the PACS: Secondary Capture images and a structured 
         OSTEON_LOG_LEVEL: process.env.OSTEON_TEST_LOG_LEVEL ?? 'info',
       },
     });
-    doctor = await userToken(engine, 'dr-pacs', 'doctor');
+    doctor = await userToken(engine, 'dr-pacs', 'doctor', { displayName: 'Dr. James Wilson' });
   });
 
   afterAll(async () => {
@@ -284,10 +284,17 @@ describe('results back into the PACS: Secondary Capture images and a structured 
       (sr) => sr.tags.SOPInstanceUID !== firstReportUid,
     );
     expect(latest?.tags).toMatchObject({ VerificationFlag: 'VERIFIED', CompletionFlag: 'COMPLETE' });
-    expect(JSON.stringify(latest?.tags.VerifyingObserverSequence)).toContain('dr-pacs');
+    // Signed with the display name (a PN: family^given^middle^prefix), the login kept as the identifying code.
+    expect(latest?.tags.VerifyingObserverSequence).toMatchObject([
+      {
+        VerifyingObserverName: 'Wilson^James^^Dr.',
+        VerifyingObserverIdentificationCodeSequence: [{ CodeValue: 'dr-pacs', CodeMeaning: 'Dr. James Wilson' }],
+      },
+    ]);
     expect(JSON.stringify(latest?.tags.PredecessorDocumentsSequence)).toContain(firstReportUid);
     const tree = await dump(latest?.id as string, 'dsrdump');
     expect(tree).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');
+    expect(tree).toContain('PNAME:(,,"Person Observer Name")="Wilson^James^^Dr."');
     // The doctor's verdict under Qualitative Evaluations, the AI's marks kept beside it as measurements.
     expect(tree).toMatch(
       /"Qualitative Evaluations"\)=SEPARATE>\s+<contains CODE:\(,,"Result source"\)=\(doctor-amended,99OSTEON[^\n]*\s+<contains CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/,

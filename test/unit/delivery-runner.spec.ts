@@ -96,6 +96,26 @@ describe('delivery runner (the steps every channel shares)', () => {
     ]);
   });
 
+  it('keeps what a channel records while sending (in place of what it described), even when the send fails, and shortens a long answer', async () => {
+    const reports = new FakeReports(draftReport());
+    const refused = new DeliveryException(DeliveryErrorCode.ReceiverRefused, 'receiver answered 422');
+    class SendTimeChannel extends FakeChannel {
+      describe = (built: string) => ({ contentType: 'text/plain', text: built });
+      override async send(message: string, context?: DeliveryContext): Promise<Sent> {
+        context?.recordSent({ contentType: 'application/fhir+json', text: `{"round":${this.sent.length + 1}}` });
+        return super.send(message);
+      }
+    }
+    const channel = new SendTimeChannel([refused, { references: { id: 'r-1' }, answer: `200 ${'y'.repeat(10_000)}` }]);
+    await expect(runDelivery(reports, channel, attempt(1))).rejects.toThrow('receiver answered 422');
+    expect((reports.recorded.at(-1) as DeliveryState).message).toMatchObject({ contentType: 'application/fhir+json', text: '{"round":1}' });
+    await runDelivery(reports, channel, attempt(2));
+    const last = reports.recorded.at(-1) as DeliveryState;
+    expect(last.message?.text).toBe('{"round":2}');
+    expect(last.log?.at(-1)?.answer?.length).toBeLessThan(4_100);
+    expect(last.log?.at(-1)?.answer).toMatch(/^200 y+\n… \(6004 more characters\)$/);
+  });
+
   it('answers with the references when the channel says nothing, and keeps only the latest ten attempts', async () => {
     const reports = new FakeReports(draftReport());
     const channel = new FakeChannel(Array.from({ length: 11 }, () => new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, 'down')));

@@ -13,7 +13,9 @@ const REPORTS: Document[] = [
     patient: { patientId: 'P-1', name: 'KONSOLE^ANNA' },
     findings: { bodyPart: 'hip' },
     assignedTo: { id: 'doc-1', username: 'dr-one' },
-    firstReceivedAt: new Date('2026-03-14T08:00:00Z'),
+    // Taken on the 14th, sent to Osteon days later: the study date counts, not the day of receipt.
+    studyDate: '2026-03-14',
+    firstReceivedAt: new Date('2026-03-17T08:00:00Z'),
   },
   {
     name: 'bert',
@@ -23,6 +25,7 @@ const REPORTS: Document[] = [
     patient: { patientId: 'P-2', name: 'MEIER^BERT' },
     findings: { bodyPart: 'hand' },
     review: { verdict: { bodyPart: 'hand' } },
+    // Written before reports kept the study date: the day it was received stands in.
     firstReceivedAt: new Date('2026-03-15T23:59:00Z'),
   },
   {
@@ -34,6 +37,7 @@ const REPORTS: Document[] = [
     // The AI said hand, the doctor signed leg: the signed body part counts.
     findings: { bodyPart: 'hand' },
     review: { verdict: { bodyPart: 'leg' } },
+    studyDate: '2026-03-16',
     firstReceivedAt: new Date('2026-03-16T00:00:00Z'),
   },
 ];
@@ -71,10 +75,13 @@ describe('worklist query (run by the embedded database matcher)', () => {
     expect(names({ q: 'rossi', status: 'final,amended', bodyPart: 'leg' })).toEqual(['carla']);
   });
 
-  it('takes a date range by whole UTC days, both ends included', () => {
+  it('takes a date range over the study date by whole days, both ends included, the day received where no study date was kept', () => {
     expect(names({ from: '2026-03-15', to: '2026-03-15' })).toEqual(['bert']);
     expect(names({ from: '2026-03-15' })).toEqual(['bert', 'carla']);
     expect(names({ to: '2026-03-14' })).toEqual(['anna']);
+    // Anna arrived on the 17th: no match for the day of receipt.
+    expect(names({ from: '2026-03-17', to: '2026-03-17' })).toEqual([]);
+    expect(names({ from: '2026-03-14', to: '2026-03-16', q: 'anna' })).toEqual(['anna']);
   });
 
   it('refuses an unknown status, a bad date and a body part it does not know', () => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, imageUrl, type Session } from '../api';
 import { chooseLanguage, newestFirst, summaryKeys, translate, type Messages, type PatientVerdict } from '../logic/translate';
+import { onFirstControl } from '../offline';
 import { usePolling } from '../usePolling';
 
 interface PatientReport {
@@ -70,7 +71,9 @@ function localDate(iso: string | undefined, lang: string): string {
 /** The patient's own signed reports, newest first, for a phone: plain words and the PDF. */
 export function PatientReports({ session }: { session: Session }) {
   const { t, lang, index, choose } = useTranslations();
-  const { data, error } = usePolling(() => getJson<{ items: PatientReport[] }>(session, '/api/patient/reports'), 60_000);
+  const { data, error, refresh } = usePolling(() => getJson<{ items: PatientReport[] }>(session, '/api/patient/reports'), 60_000);
+  // On the first visit the list loads before the service worker runs: load it again through it, to keep it for offline.
+  useEffect(() => onFirstControl(() => void refresh()), []);
   const [pdfs, setPdfs] = useState<Record<string, string>>({});
   const [preparing, setPreparing] = useState<string>();
 

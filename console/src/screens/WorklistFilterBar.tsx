@@ -70,11 +70,11 @@ export function WorklistFilterBar({
           </select>
         </label>
         <label>
-          Received from
+          Study date from
           <input type="date" value={filters.from} onInput={(event) => set({ from: event.currentTarget.value })} />
         </label>
         <label>
-          Received to
+          Study date to
           <input type="date" value={filters.to} onInput={(event) => set({ to: event.currentTarget.value })} />
         </label>
         <button type="button" disabled={activeFilterCount(filters) === 0} onClick={() => onFilters(NO_FILTERS)}>

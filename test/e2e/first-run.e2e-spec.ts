@@ -8,6 +8,7 @@ import { reportDetailSchema, worklistSchema } from '../../src/reports/report-api
 import { studyPageSchema } from '../../src/studies/studies-api.schema';
 import { startEngine, type Engine } from '../support/engine';
 import { api, TEST_PASSWORD } from '../support/http';
+import { shippedModelVersion } from '../support/models-dir';
 import { tempWorkspace } from '../support/workspace';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -170,7 +171,7 @@ describe('a newcomer: fresh data directory → first operator in the console →
     expect(moved('osteon_study_assembly_wait_seconds_count')).toBe(1);
     expect(moved('osteon_inference_seconds_count{outcome="analysed"}')).toBe(1);
     expect(moved('osteon_report_created_seconds_count')).toBe(1);
-    expect(after.get('osteon_model_info{version="1.0.1"}')).toBe(1);
+    expect(after.get(`osteon_model_info{version="${shippedModelVersion()}"}`)).toBe(1);
     expect(after.get('osteon_job_queue_depth{type="analyse-study",status="pending"}')).toBe(0);
     expect(after.has('osteon_delivery_channel_state{channel="hl7",state="off"}')).toBe(true);
     expect(after.has('osteon_log_lines_dropped_total')).toBe(true);

@@ -9,3 +9,8 @@ export async function modelsDirForTests(): Promise<{ dir: string; shipped: boole
   if (fs.existsSync(path.join(SHIPPED_MODELS_DIR, 'current.json'))) return { dir: SHIPPED_MODELS_DIR, shipped: true };
   return { dir: await smokeModelsDir(), shipped: false };
 }
+
+/** The version `models/current.json` ships (what an engine on the default models folder reports). */
+export function shippedModelVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(SHIPPED_MODELS_DIR, 'current.json'), 'utf8')) as { version: string }).version;
+}

@@ -572,6 +572,8 @@ async function benchPeer(
       const readBefore = await peer.studiesRead?.();
       const { seconds, ok, output } = await send(peer, set, associations);
       const cpu = cpuDelta(cpuBefore, await threadCpu(peer.pid));
+      // Peak while receiving: read before the check below gives the engine time to start reading.
+      const peak = await procStatus(peer.pid, 'VmHWM');
       const readAfter = await peer.studiesRead?.();
       if (readBefore !== undefined && readAfter !== undefined) {
         notes.push(`${peer.label}, ${set.name}: the model read ${readAfter - readBefore} images while this set was being received`);
@@ -588,7 +590,10 @@ async function benchPeer(
       sent.push(set);
       const expected = sent.reduce((sum, each) => sum + each.files.length, 0);
       const stored = await peer.stored(sent);
-      const peak = await procStatus(peer.pid, 'VmHWM');
+      const peakAfter = await procStatus(peer.pid, 'VmHWM');
+      if (peakAfter !== undefined && peak !== undefined && peakAfter > peak + 5) {
+        notes.push(`${peer.label}, ${set.name}: peak RSS ${peakAfter.toFixed(0)} MB including the seconds after the set (reading began)`);
+      }
       if (!ok) notes.push(`${peer.label}: storescu reported errors for the ${set.name} set:\n${output.slice(-1500)}`);
       if (stored !== expected) notes.push(`${peer.label}: VERIFY FAILED after the ${set.name} set: stored ${stored}, expected ${expected}`);
       if (!reset) notes.push(`${peer.label}: could not reset VmHWM before the ${set.name} set: peak is since start`);

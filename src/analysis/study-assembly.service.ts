@@ -25,16 +25,17 @@ export function analyseStudyKey(studyInstanceUid: string): string {
  *
  * Arrivals are scheduled in batches, not one database write (and order lookup) per image: that
  * work cost the receiver a third of its throughput. While images arrive (IngestActivity) the batch
- * waits, at most half the idle time, so the study's due time (its last image + the idle time) is
- * still met. Arrivals not yet scheduled when the process dies are found again at start-up
- * (`onApplicationBootstrap`): the instance records are durable.
+ * waits, as the reading it schedules would (receive-priority.ts): the same predicate, so a burst
+ * longer than the receive priority's longest deferral no longer holds either back. Each study is
+ * due its idle time after its own last image, however late the batch is written. Arrivals not yet
+ * scheduled when the process dies are found again at start-up (`onApplicationBootstrap`): the
+ * instance records are durable.
  */
 @Injectable()
 export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = moduleLogger('study-assembly');
   /** The latest arrival of each study not yet scheduled. */
   private readonly arrivals = new Map<string, InstanceRecord>();
-  private oldestWaitingSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -75,15 +76,12 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
 
   private instanceStored(record: InstanceRecord): void {
     this.arrivals.set(record.studyInstanceUid, record);
-    this.oldestWaitingSince ??= Date.now();
     this.timer ??= setTimeout(() => this.tick(), this.tickMs());
   }
 
   private tick(): void {
     this.timer = undefined;
-    const waited = Date.now() - (this.oldestWaitingSince ?? Date.now());
-    const due = !this.activity.receiving() || waited >= this.config.workflow.studyIdleMs / 2;
-    if (!due || this.flushing) {
+    if (this.activity.receiving() || this.flushing) {
       this.timer = setTimeout(() => this.tick(), this.tickMs());
       return;
     }
@@ -100,7 +98,6 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
   private async flush(): Promise<void> {
     const batch = [...this.arrivals.values()];
     this.arrivals.clear();
-    this.oldestWaitingSince = undefined;
     for (const record of batch) await this.schedule(record);
   }
 

@@ -592,7 +592,9 @@ async function benchPeer(
       const stored = await peer.stored(sent);
       const peakAfter = await procStatus(peer.pid, 'VmHWM');
       if (peakAfter !== undefined && peak !== undefined && peakAfter > peak + 5) {
-        notes.push(`${peer.label}, ${set.name}: peak RSS ${peakAfter.toFixed(0)} MB including the seconds after the set (its check; with analysis on, the reading it started)`);
+        notes.push(
+          `${peer.label}, ${set.name}: peak RSS ${peakAfter.toFixed(0)} MB including the seconds after the set (its check; with analysis on, the reading it started)`,
+        );
       }
       if (!ok) notes.push(`${peer.label}: storescu reported errors for the ${set.name} set:\n${output.slice(-1500)}`);
       if (stored !== expected) notes.push(`${peer.label}: VERIFY FAILED after the ${set.name} set: stored ${stored}, expected ${expected}`);

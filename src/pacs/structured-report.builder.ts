@@ -2,7 +2,7 @@ import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../imaging/dicom-file.constants
 import type { ImageFindings, StudyFindings } from '../reports/findings';
 import type { Report } from '../reports/report';
 import { compositeContextOf } from './composite-context';
-import { dicomPersonName, signerName } from '../reports/signer-name';
+import { dicomPersonName, dicomSignerText } from '../reports/signer-name';
 import { dicomDate, dicomDateTime, dicomTime, OSTEON_SCHEME } from './dicom-values';
 import {
   BODY_PART_CODES,
@@ -107,7 +107,11 @@ export function buildStructuredReport(input: StructuredReportInput): Record<stri
               VerifyingObserverName: dicomPersonName(report.review.by),
               // The login identifies the signer; the name above is what viewers show.
               VerifyingObserverIdentificationCodeSequence: [
-                { CodeValue: report.review.by.username, CodingSchemeDesignator: OSTEON_SCHEME, CodeMeaning: signerName(report.review.by) },
+                {
+                  ...codeValueOf(report.review.by.username),
+                  CodingSchemeDesignator: OSTEON_SCHEME,
+                  CodeMeaning: dicomSignerText(report.review.by),
+                },
               ],
               VerifyingOrganization: 'Osteon',
               VerificationDateTime: dicomDateTime(report.review.at),
@@ -217,4 +221,9 @@ function qualitativeEvaluations(report: Report, ai: StudyFindings, reviewed: boo
     codeItem('CONTAINS', Concepts.urgency, URGENCY_CODES[report.urgency]),
     ...(verdict.conclusion ? [textItem('CONTAINS', Concepts.impression, verdict.conclusion)] : []),
   ]);
+}
+
+/** A code value of up to 16 characters is CodeValue (SH); a longer one (a user name of up to 64) LongCodeValue (UC). */
+function codeValueOf(value: string): { CodeValue: string } | { LongCodeValue: string } {
+  return value.length <= 16 ? { CodeValue: value } : { LongCodeValue: value };
 }

@@ -3,6 +3,7 @@ import type { Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import { ReportService } from '../reports/report.service';
 import { PatientPdfService, type PatientPdf } from './patient-pdf.service';
+import { examinationDay } from './patient-pdf.content';
 import { PortalErrorCode, PortalException } from './portal.exception';
 import { PortalLinkService } from './portal-link.service';
 import { verdictSentence } from './plain-language';
@@ -55,7 +56,8 @@ export class PatientDocumentsService {
       status: report.status,
       corrected: patientDocumentKind(report) === 'corrected',
       contentVersion: report.contentVersion,
-      examinedAt: report.firstReceivedAt,
+      // The same day the PDF names: the study's own date, else the day the images arrived.
+      examinedAt: examinationDay(report),
       bodyPart: report.review?.verdict.bodyPart ?? report.findings?.bodyPart ?? 'unknown',
       signedAt: report.finalAt,
       pdfUrl: `/api/patient/reports/${report.id}/pdf`,

@@ -76,7 +76,7 @@ export function documentDate(kind: PatientDocumentKind, report: Report): Date {
 }
 
 /** The study's own date when the images carried one, else the day they arrived. */
-function examinationDay(report: Report): Date {
+export function examinationDay(report: Report): Date {
   return report.studyDate ? new Date(`${report.studyDate}T00:00:00Z`) : report.firstReceivedAt;
 }
 

@@ -59,8 +59,28 @@ function splitTitles(words: readonly string[]): { titles: string[]; words: strin
   return { titles: words.slice(0, index), words: words.slice(index) };
 }
 
-/** DICOM PN (Family^Given^Middle^Prefix), trailing empty components dropped. */
+/** DICOM PN (Family^Given^Middle^Prefix), trailing empty components dropped, at most the 64 characters PN allows. */
 export function dicomPersonName(person: PersonRef): string {
   const parts = nameParts(signerName(person));
-  return [parts.family, parts.given, parts.middle, parts.prefix].join('^').replace(/\^+$/, '');
+  const name = [parts.family, parts.given, parts.middle, parts.prefix].map(dicomNamePart).join('^').replace(/\^+$/, '');
+  return name.slice(0, 64).replace(/\^+$/, '');
+}
+
+/** The signer as a DICOM LO value (a code meaning): no value delimiter, at most 64 characters. */
+export function dicomSignerText(person: PersonRef): string {
+  return dicomNamePart(signerName(person)).slice(0, 64);
+}
+
+/**
+ * A display name is free text: `^` would shift the name's components, `=` open another component
+ * group and `\` split the value in two, so they (and control characters) become spaces.
+ */
+function dicomNamePart(text: string): string {
+  const spaced = [...text].map((character) => (isControl(character) || '^=\\'.includes(character) ? ' ' : character)).join('');
+  return spaced.replace(/\s+/g, ' ').trim();
+}
+
+function isControl(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  return code < 0x20 || code === 0x7f;
 }

@@ -203,6 +203,10 @@ describe('patient PDF and portal delivery', () => {
     expect(list.body.items).toEqual([
       expect.objectContaining({ id: firstReport, status: 'final', corrected: false, pdfUrl: `/api/patient/reports/${firstReport}/pdf` }),
     ]);
+    // The page names the day the PDF names: the study's own date.
+    const studyDate = (await api(engine, 'GET', `/api/reports/${firstReport}`, { token: doctor })).body.studyDate as string;
+    expect(studyDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(String(list.body.items[0].examinedAt).slice(0, 10)).toBe(studyDate);
     const own = await fetch(`http://127.0.0.1:${engine.httpPort}${list.body.items[0].pdfUrl}`, {
       headers: { authorization: `Bearer ${zoe}` },
     });

@@ -169,5 +169,32 @@ describe('PACS result objects', () => {
     expect(trees[1]).toMatch(/Predecessor Docs\s+: 1/);
     expect(trees[1]).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');
     expect(trees[1]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/);
+
+    // A long login and a display name full of DICOM delimiters still make a valid, single-valued signer.
+    const odd = buildStructuredReport({
+      report: {
+        ...base,
+        status: 'amended',
+        review: {
+          ...review,
+          by: { id: 'e', username: 'greg.house@example-hospital.org', role: 'doctor', displayName: 'Dr. Jo ^Evil\\ = X' },
+        },
+      } as unknown as Report,
+      original,
+      sources: sources as never,
+      seriesInstanceUid: '1.2.9.3',
+      sopInstanceUid: '1.2.9.6',
+      instanceNumber: 3,
+      predecessor: undefined,
+      createdAt: new Date(),
+    });
+    const file = path.join(os.tmpdir(), `osteon-pacs-sr-odd-${process.pid}.dcm`);
+    await fs.writeFile(file, part10Of(odd));
+    const dump = await dcmtk('dcmdump', ['+P', '0040,a027', '+P', '0040,a075', '+P', '0008,0119', '+P', '0008,0104', file]);
+    await fs.rm(file, { force: true });
+    // Family X, given Jo, middle "^Evil\\ =" with its delimiters gone; one value (VM 1).
+    expect(dump.output).toMatch(/\(0040,a075\) PN \[X\^Jo\^Evil\^Dr\.\]\s+#\s+\d+, 1 VerifyingObserverName/);
+    expect(dump.output).toContain('(0008,0119) UC [greg.house@example-hospital.org]');
+    expect(dump.output).toContain('(0008,0104) LO [Dr. Jo Evil X]');
   });
 });

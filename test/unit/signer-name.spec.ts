@@ -39,4 +39,23 @@ describe('the signing doctor’s name', () => {
     expect(obr.split('|')[32]).toBe('drhouse&House&Greg&&&Dr.');
     expect(parseResultMessage(Hl7Message.parse(text)).interpreter).toEqual({ id: 'drhouse', family: 'House', given: 'Greg' });
   });
+
+  it('keeps a display name with HL7 and DICOM delimiters from breaking either message', () => {
+    const odd = { id: 'u-3', username: 'dr.odd', role: 'doctor', displayName: 'Dr. Jo & Co | Smith^Evil~Z\\W=X' };
+    const text = buildResultMessage(signed(odd), undefined, 'OST0000000000000010', PARTIES).toString();
+    const obr = text.split('\r').find((segment) => segment.startsWith('OBR|')) as string;
+    // One field, its sub-components escaped (\\S\\, \\F\\, \\T\\, \\R\\, \\E\\), read back as written.
+    expect(obr.split('|')).toHaveLength(33);
+    expect(parseResultMessage(Hl7Message.parse(text)).interpreter).toEqual({
+      id: 'dr.odd',
+      family: 'Smith^Evil~Z\\W=X',
+      given: 'Jo',
+    });
+    const pn = dicomPersonName(odd);
+    expect(pn).toBe('Smith Evil~Z W X^Jo^& Co |^Dr.');
+    expect(pn.split('^')).toHaveLength(4);
+    expect(
+      dicomPersonName({ id: 'u-4', username: 'x', role: 'doctor', displayName: `Dr. ${'Long'.repeat(30)} Name` }).length,
+    ).toBeLessThanOrEqual(64);
+  });
 });

@@ -20,6 +20,7 @@ type RawQuery = Record<string, string | string[] | undefined>;
 export class QidoController {
   constructor(private readonly qido: QidoService) {}
 
+  // One handler per level, on the routes that search it (all, in a study, in a series).
   @Get('studies')
   @ApiOkResponse({ description: 'application/dicom+json: matching studies' })
   studies(
@@ -31,58 +32,26 @@ export class QidoController {
     return this.search('STUDY', raw, accept, urls, res, {});
   }
 
-  @Get('series')
-  allSeries(
+  @Get(['series', 'studies/:study/series'])
+  series(
+    @Param() p: Record<string, string>,
     @Query() raw: RawQuery,
     @Accept() accept: MediaRange[],
     @Urls() urls: DicomwebUrls,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JsonDataset[]> {
-    return this.search('SERIES', raw, accept, urls, res, {});
+    return this.search('SERIES', raw, accept, urls, res, scopeOf(p));
   }
 
-  @Get('instances')
-  allInstances(
+  @Get(['instances', 'studies/:study/instances', 'studies/:study/series/:series/instances'])
+  instances(
+    @Param() p: Record<string, string>,
     @Query() raw: RawQuery,
     @Accept() accept: MediaRange[],
     @Urls() urls: DicomwebUrls,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JsonDataset[]> {
-    return this.search('IMAGE', raw, accept, urls, res, {});
-  }
-
-  @Get('studies/:study/series')
-  seriesOfStudy(
-    @Param('study') study: string,
-    @Query() raw: RawQuery,
-    @Accept() accept: MediaRange[],
-    @Urls() urls: DicomwebUrls,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<JsonDataset[]> {
-    return this.search('SERIES', raw, accept, urls, res, { study: uidParam('study', study) });
-  }
-
-  @Get('studies/:study/instances')
-  instancesOfStudy(
-    @Param('study') study: string,
-    @Query() raw: RawQuery,
-    @Accept() accept: MediaRange[],
-    @Urls() urls: DicomwebUrls,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<JsonDataset[]> {
-    return this.search('IMAGE', raw, accept, urls, res, { study: uidParam('study', study) });
-  }
-
-  @Get('studies/:study/series/:series/instances')
-  instancesOfSeries(
-    @Param('study') study: string,
-    @Param('series') series: string,
-    @Query() raw: RawQuery,
-    @Accept() accept: MediaRange[],
-    @Urls() urls: DicomwebUrls,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<JsonDataset[]> {
-    return this.search('IMAGE', raw, accept, urls, res, { study: uidParam('study', study), series: uidParam('series', series) });
+    return this.search('IMAGE', raw, accept, urls, res, scopeOf(p));
   }
 
   private async search(
@@ -101,4 +70,12 @@ export class QidoController {
     if (result.warnings.length > 0) res.setHeader('Warning', result.warnings.map((text) => `299 osteon: "${text}"`).join(', '));
     return result.matches;
   }
+}
+
+/** The study and series a search is limited to, from the route it came in on. */
+function scopeOf(p: Record<string, string>): { study?: string; series?: string } {
+  return {
+    ...(p.study !== undefined ? { study: uidParam('study', p.study) } : {}),
+    ...(p.series !== undefined ? { series: uidParam('series', p.series) } : {}),
+  };
 }

@@ -33,64 +33,46 @@ export class WadoController {
     private readonly audit: AuditService,
   ) {}
 
-  @Get(STUDY)
-  retrieveStudy(
+  // One handler per resource, on the study, series and instance routes: the scope comes from the path.
+  @Get([STUDY, SERIES, INSTANCE])
+  async retrieve(
     @Param() p: Record<string, string>,
     @Accept() accept: MediaRange[],
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<StreamableFile> {
-    return this.retrieve(scopeOf(p), accept, user);
+    const scope = scopeOf(p);
+    const { answer: result, records } = await this.wado.retrieve(scope, accept);
+    await this.audit.record({
+      actor: user,
+      action: 'study.retrieve',
+      resourceType: 'study',
+      resourceId: scope.studyInstanceUid,
+      details: { instances: records.length },
+    });
+    return answer(result);
   }
 
-  @Get(SERIES)
-  retrieveSeries(
-    @Param() p: Record<string, string>,
-    @Accept() accept: MediaRange[],
-    @CurrentUser() user: AuthenticatedUser,
-  ): Promise<StreamableFile> {
-    return this.retrieve(scopeOf(p), accept, user);
-  }
-
-  @Get(INSTANCE)
-  retrieveInstance(
-    @Param() p: Record<string, string>,
-    @Accept() accept: MediaRange[],
-    @CurrentUser() user: AuthenticatedUser,
-  ): Promise<StreamableFile> {
-    return this.retrieve(scopeOf(p), accept, user);
-  }
-
-  @Get(`${STUDY}/metadata`)
-  studyMetadata(
+  @Get([`${STUDY}/metadata`, `${SERIES}/metadata`, `${INSTANCE}/metadata`])
+  async metadata(
     @Param() p: Record<string, string>,
     @Accept() accept: MediaRange[],
     @Urls() urls: DicomwebUrls,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JsonDataset[]> {
-    return this.metadata(scopeOf(p), accept, urls, user, res);
-  }
-
-  @Get(`${SERIES}/metadata`)
-  seriesMetadata(
-    @Param() p: Record<string, string>,
-    @Accept() accept: MediaRange[],
-    @Urls() urls: DicomwebUrls,
-    @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<JsonDataset[]> {
-    return this.metadata(scopeOf(p), accept, urls, user, res);
-  }
-
-  @Get(`${INSTANCE}/metadata`)
-  instanceMetadata(
-    @Param() p: Record<string, string>,
-    @Accept() accept: MediaRange[],
-    @Urls() urls: DicomwebUrls,
-    @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<JsonDataset[]> {
-    return this.metadata(scopeOf(p), accept, urls, user, res);
+    if (!acceptsDicomJson(accept))
+      throw new DicomwebException(DicomwebErrorCode.NotAcceptable, 'metadata is served as application/dicom+json');
+    const scope = scopeOf(p);
+    const { datasets, records } = await this.wado.metadata(scope, urls);
+    await this.audit.record({
+      actor: user,
+      action: 'study.metadata',
+      resourceType: 'study',
+      resourceId: scope.studyInstanceUid,
+      details: { instances: records.length },
+    });
+    res.type('application/dicom+json');
+    return datasets;
   }
 
   @Get(`${INSTANCE}/bulkdata/:tag`)
@@ -113,61 +95,10 @@ export class WadoController {
     return answer(await this.rendering.rendered(instanceScopeOf(p), singleFrame(p.frame), parseRenderedParams(raw), accept));
   }
 
-  @Get(`${STUDY}/thumbnail`)
-  studyThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
-    return this.thumbnail(scopeOf(p), 1, raw, accept);
-  }
-
-  @Get(`${SERIES}/thumbnail`)
-  seriesThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
-    return this.thumbnail(scopeOf(p), 1, raw, accept);
-  }
-
-  @Get(`${INSTANCE}/thumbnail`)
-  instanceThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
-    return this.thumbnail(scopeOf(p), 1, raw, accept);
-  }
-
-  @Get(`${INSTANCE}/frames/:frame/thumbnail`)
-  frameThumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
-    return this.thumbnail(scopeOf(p), singleFrame(p.frame), raw, accept);
-  }
-
-  private async retrieve(scope: ObjectScope, accept: MediaRange[], user: AuthenticatedUser): Promise<StreamableFile> {
-    const { answer: result, records } = await this.wado.retrieve(scope, accept);
-    await this.audit.record({
-      actor: user,
-      action: 'study.retrieve',
-      resourceType: 'study',
-      resourceId: scope.studyInstanceUid,
-      details: { instances: records.length },
-    });
-    return answer(result);
-  }
-
-  private async metadata(
-    scope: ObjectScope,
-    accept: MediaRange[],
-    urls: DicomwebUrls,
-    user: AuthenticatedUser,
-    res: Response,
-  ): Promise<JsonDataset[]> {
-    if (!acceptsDicomJson(accept))
-      throw new DicomwebException(DicomwebErrorCode.NotAcceptable, 'metadata is served as application/dicom+json');
-    const { datasets, records } = await this.wado.metadata(scope, urls);
-    await this.audit.record({
-      actor: user,
-      action: 'study.metadata',
-      resourceType: 'study',
-      resourceId: scope.studyInstanceUid,
-      details: { instances: records.length },
-    });
-    res.type('application/dicom+json');
-    return datasets;
-  }
-
-  private async thumbnail(scope: ObjectScope, frame: number, raw: RawQuery, accept: MediaRange[]): Promise<StreamableFile> {
-    return answer(await this.rendering.thumbnail(scope, frame, parseRenderedParams(raw), accept));
+  @Get([`${STUDY}/thumbnail`, `${SERIES}/thumbnail`, `${INSTANCE}/thumbnail`, `${INSTANCE}/frames/:frame/thumbnail`])
+  async thumbnail(@Param() p: Record<string, string>, @Query() raw: RawQuery, @Accept() accept: MediaRange[]): Promise<StreamableFile> {
+    const frame = p.frame === undefined ? 1 : singleFrame(p.frame);
+    return answer(await this.rendering.thumbnail(scopeOf(p), frame, parseRenderedParams(raw), accept));
   }
 }
 

@@ -153,6 +153,31 @@ describe('DICOMweb: metadata, frames, renderings, and the answers to bad request
     expect(Math.max(info.width ?? 0, info.height ?? 0)).toBeLessThanOrEqual(64);
   });
 
+  it('answers each resource on its study, series and instance routes, scoped by the path', async () => {
+    const study = `/dicomweb/studies/${made.studyInstanceUid}`;
+    const series = `${study}/series/${seriesUid}`;
+    for (const scope of [study, series, instanceUrl()]) {
+      const metadata = await get(`${scope}/metadata`, 'application/dicom+json');
+      expect(metadata.status).toBe(200);
+      expect(((await metadata.json()) as DicomJson[]).map((dataset) => value(dataset, '00080018'))).toContain(made.sopInstanceUid);
+      const retrieved = await get(scope, 'multipart/related; type="application/dicom"');
+      expect(retrieved.status).toBe(200);
+      expect(Buffer.from(await retrieved.arrayBuffer()).includes(Buffer.from(made.sopInstanceUid))).toBe(true);
+      expect((await get(`${scope}/thumbnail`, 'image/jpeg')).status).toBe(200);
+    }
+    expect((await get(`${instanceUrl()}/frames/1/thumbnail`, 'image/jpeg')).status).toBe(200);
+    expect((await get(`${instanceUrl()}/frames/1,2/thumbnail`, 'image/jpeg')).status).toBe(400);
+    for (const search of ['/dicomweb/series', `${study}/series`, '/dicomweb/instances', `${study}/instances`, `${series}/instances`]) {
+      const found = await get(`${search}?PatientID=DWP-1`, 'application/dicom+json');
+      expect(found.status).toBe(200);
+      expect(((await found.json()) as DicomJson[]).length).toBeGreaterThan(0);
+    }
+    const elsewhere = await get(`/dicomweb/studies/1.2.3.999/series/${seriesUid}/instances`, 'application/dicom+json');
+    // The path's study is part of the search: the series is not known under another study.
+    expect(elsewhere.status).toBe(404);
+    expect(((await elsewhere.json()) as { code: string }).code).toBe('DICOMWEB_SERIES_NOT_FOUND');
+  });
+
   it('answers unknown UIDs with 404, bad parameters with 400 naming them, and unsupported Accept with 406', async () => {
     const missing = await get(`/dicomweb/studies/1.2.3.999/metadata`, 'application/dicom+json');
     expect(missing.status).toBe(404);

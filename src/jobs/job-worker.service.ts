@@ -1,4 +1,11 @@
-import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import os from 'node:os';
 import { withCorrelationId } from '../common/correlation';
@@ -22,7 +29,7 @@ const POLL_INTERVAL = 'job-worker-poll';
  * put back, and only the lease owner may finish a job.
  */
 @Injectable()
-export class JobWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobWorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = moduleLogger('jobs');
   private readonly inFlight = new Set<Promise<void>>();
   private polling = false;
@@ -62,9 +69,14 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
     if (released > 0) this.logger.warn({ released, owners }, 'jobs interrupted by a crash put back in the queue');
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** No new claims once shutdown begins: the database closes in the phase after this one. */
+  beforeApplicationShutdown(): void {
     this.stopped = true;
     if (this.scheduler.doesExist('interval', POLL_INTERVAL)) this.scheduler.deleteInterval(POLL_INTERVAL);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.beforeApplicationShutdown();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -86,7 +98,8 @@ export class JobWorkerService implements OnApplicationBootstrap, OnApplicationSh
         this.inFlight.add(run);
       }
     } catch (error) {
-      this.logger.error({ err: (error as Error).message }, 'job poll failed');
+      // A claim cut short by the shutdown is not a failure: the job stays pending for the next start.
+      if (!this.stopped) this.logger.error({ err: (error as Error).message }, 'job poll failed');
     } finally {
       this.polling = false;
     }

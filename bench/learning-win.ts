@@ -6,17 +6,20 @@
  *   npm run build && npm run bench:learning -- [--fracatlas <dir>] [--models <dir>]
  *     [--trainer-command "<command>"] [--sensitivity-floor 0.9] [--limit N] [--json out.json] [--keep]
  *
- * Data, from the trainer's own seed-42 group split of the FracAtlas development folder:
- * - base data (OSTEON_BASE_DATASET_DIR): the training split only (symlinks);
- * - the validation groups are halved by 20-id block parity: even blocks are the frozen
- *   evaluation set (OSTEON_EVAL_DIR), odd blocks the "clinic": every clinic image is uploaded
+ * Data, from the trainer's own seed-42 group split of the FracAtlas development folder (the
+ * shipped model's split: it trained on the training split and never saw the validation split):
+ * - the validation groups (20-id blocks, in order) are dealt into thirds: the first is the frozen
+ *   evaluation set (OSTEON_EVAL_DIR); the third joins the base data (OSTEON_BASE_DATASET_DIR, with the
+ *   training split; symlinks), where the fine-tune validates on it (calibration, threshold) as the
+ *   only base images its starting model never trained on; the second is the "clinic": every clinic image is uploaded
  *   (one study each) and read by the active model; the doctor amends the reports the model got
  *   wrong at its operating point (a false flag, a missed fracture) with the FracAtlas label and
  *   leaves the others unreviewed, so only corrections become training labels (written alternating
  *   the two kinds, so that the held-out newest labels contain both);
  * - the newest OSTEON_RETRAIN_HOLDOUT_FRACTION of those labels are held out of training and the
  *   gate compares candidate and active model on them and on the frozen set.
- * No image is in two of these sets. Takes about an hour on 2 shared CPU cores (the fine-tune).
+ * No image is in two of these sets. Takes about 15 minutes on an idle 2-core machine (8 min of uploads, the rest the
+ * fine-tune and the gate's evaluations).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -72,15 +75,20 @@ async function main(): Promise<void> {
     const { header, rows, boxes } = await readFracAtlas(fracatlas);
     const split = await trainerSplit(fracatlas);
     const block = (id: string): number => Math.floor(Number(/(\d+)(?!.*\d)/.exec(id)?.[1] ?? 0) / 20);
-    const frozenIds = split.val.filter((id) => block(id) % 2 === 0);
-    let clinicIds = split.val.filter((id) => block(id) % 2 === 1);
+    // the validation split's 20-id blocks in order, dealt out in turn (rank % 3) so the thirds are alike
+    const blocks = [...new Set(split.val.map(block))].sort((a, b) => a - b);
+    const third = (id: string): number => blocks.indexOf(block(id)) % 3;
+    const frozenIds = split.val.filter((id) => third(id) === 0);
+    let clinicIds = split.val.filter((id) => third(id) === 1);
+    const calibrationIds = split.val.filter((id) => third(id) === 2);
     if (values.limit) clinicIds = clinicIds.slice(0, Number(values.limit));
     const baseDir = path.join(workspace.dir, 'base');
     const frozenDir = path.join(workspace.dir, 'frozen');
-    await linkFolder(fracatlas, baseDir, header, rows, boxes, split.train);
+    await linkFolder(fracatlas, baseDir, header, rows, boxes, [...split.train, ...calibrationIds]);
     await linkFolder(fracatlas, frozenDir, header, rows, boxes, frozenIds);
     log(
-      `base ${split.train.length} training-split images; frozen ${frozenIds.length}, clinic ${clinicIds.length} (validation split halved by 20-id block)`,
+      `base ${split.train.length} training-split images + ${calibrationIds.length} validation-split images (the fine-tune validates on these); ` +
+        `frozen ${frozenIds.length}, clinic ${clinicIds.length} (validation split dealt into thirds by 20-id block)`,
     );
 
     const models = path.join(workspace.dir, 'models');
@@ -167,7 +175,7 @@ async function main(): Promise<void> {
         (model) => model.version !== active?.version && model.gate,
       );
       const gate = candidate?.gate;
-      const number = (value: number | null | undefined): string => (typeof value === 'number' ? value.toFixed(3) : 'n/a');
+      const number = (value: number | null | undefined, digits = 3): string => (typeof value === 'number' ? value.toFixed(digits) : 'n/a');
       process.stdout.write(
         `\nretraining job ${job.status}; candidate ${candidate?.version ?? 'none'}: ${candidate?.status ?? ''}, gate ${gate?.passed ? 'PASSED' : 'failed'}\n`,
       );
@@ -183,7 +191,8 @@ async function main(): Promise<void> {
             `held-out corrections (${gate.newLabels.active.n} images): ROC-AUC active ${number(gate.newLabels.active.auroc)} -> candidate ${number(gate.newLabels.candidate.auroc)}; `,
           );
           process.stdout.write(
-            `sensitivity ${number(gate.newLabels.active.sensitivity)} -> ${number(gate.newLabels.candidate.sensitivity)}; specificity ${number(gate.newLabels.active.specificity)} -> ${number(gate.newLabels.candidate.specificity)}\n`,
+            `sensitivity ${number(gate.newLabels.active.sensitivity)} -> ${number(gate.newLabels.candidate.sensitivity)}; specificity ${number(gate.newLabels.active.specificity)} -> ${number(gate.newLabels.candidate.specificity)}; ` +
+              `Brier score ${number(gate.newLabels.active.brier, 4)} -> ${number(gate.newLabels.candidate.brier, 4)}\n`,
           );
         }
         if (gate.reasons.length > 0) process.stdout.write(`reasons: ${gate.reasons.join('; ')}\n`);

@@ -130,6 +130,7 @@ function table(report: Record<string, unknown>, jsonPath: string): string {
     ['count macro-F1 (0/1/2+)', `${number(report.countMacroF1)} (n=${report.countN})`],
     ['count 2+ recall', `${number(report.count2PlusRecall)} (n=${report.count2PlusN})`],
     ['calibration error (ECE, 10 bins)', number(report.ece)],
+    ['Brier score', number(report.brier, 4)],
     ['ROC-AUC hand / leg / hip / shoulder', ['hand', 'leg', 'hip', 'shoulder'].map((part) => number(report[`auroc_${part}`])).join(' / ')],
     ['body part top-1 accuracy', `${number(report.bodyPartAccuracy)} (n=${report.bodyPartN})`],
   ];

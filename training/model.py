@@ -65,13 +65,17 @@ class OsteonNet(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    def __init__(self, net):
+    """v1 ONNX outputs; fracture_prob is calibrated when a calibration is given: sigmoid(a * logit + b)."""
+
+    def __init__(self, net, calib=(1.0, 0.0)):
         super().__init__()
         self.net = net
+        self.register_buffer("calib", torch.tensor([float(calib[0]), float(calib[1])]))
 
     def forward(self, image):
         fr, cnt, parts, heat = self.net(image)
-        return torch.sigmoid(fr), torch.softmax(cnt, dim=1), torch.sigmoid(parts), torch.sigmoid(heat)
+        return (torch.sigmoid(self.calib[0] * fr + self.calib[1]), torch.softmax(cnt, dim=1), torch.sigmoid(parts),
+                torch.sigmoid(heat))
 
 
 def load_init(net, path):

@@ -78,7 +78,7 @@ export const environmentSchema = z.object({
     .string()
     .min(1)
     .default(
-      '/usr/bin/python3 training/train.py {data} --out {run} --finetune-from {active} --epochs 3 --lr 0.0003 --seed 42 --cache-dir ""',
+      '/usr/bin/python3 training/train.py {data} --out {run} --finetune-from {active} --epochs 3 --lr 0.0003 --first-data-share 0.2 --seed 42 --cache-dir ""',
     ),
   OSTEON_TRAINER_TIMEOUT_MINUTES: z.coerce.number().int().min(1).default(180),
   OSTEON_BASE_DATASET_DIR: z.string().min(1).optional(),

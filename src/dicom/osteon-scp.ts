@@ -6,6 +6,7 @@ import type { Logger } from '../common/logger';
 import { TransferSyntax } from '../imaging/dicom-file.constants';
 import { buildFileMetaHeader } from '../imaging/part10';
 import type { StagingWriter } from '../storage/staging-writer';
+import { encodeCStoreResponsePdu } from './c-store-response';
 import {
   ACCEPTED_STORAGE_SOP_CLASSES,
   FindStatus,
@@ -65,12 +66,12 @@ export class OsteonScp extends Scp {
   private acceptedAssociation: Association | undefined;
 
   constructor(
-    socket: Socket,
+    private readonly peerSocket: Socket,
     private readonly handlers: ScpHandlers,
     options: { associationTimeout: number },
   ) {
-    super(socket, { associationTimeout: options.associationTimeout, pduTimeout: options.associationTimeout });
-    socket.once('close', () => this.discardOpenWriters());
+    super(peerSocket, { associationTimeout: options.associationTimeout, pduTimeout: options.associationTimeout });
+    peerSocket.once('close', () => this.discardOpenWriters());
   }
 
   override associationRequested(association: Association): void {
@@ -168,7 +169,9 @@ export class OsteonScp extends Scp {
   override cStoreRequest(request: CStoreRequest, callback: (response: responses.CStoreResponse) => void): void {
     const writer = this.writers.get(request);
     this.writers.delete(request);
+    const context = this.acceptedAssociation?.getAcceptedPresentationContextFromRequest(request);
     const respond = (outcome: StoreOutcome): void => {
+      if (context && this.sendStoreResponse(request, context, outcome)) return;
       const response = responses.CStoreResponse.fromRequest(request);
       response.setStatus(outcome.status);
       if (outcome.errorComment) response.setErrorComment(outcome.errorComment.slice(0, 64));
@@ -179,7 +182,6 @@ export class OsteonScp extends Scp {
       respond({ status: StoreStatus.OutOfResources, errorComment: 'could not write the data set to storage' });
       return;
     }
-    const context = this.acceptedAssociation?.getAcceptedPresentationContextFromRequest(request);
     this.handlers
       .store(writer, {
         transferSyntaxUid: context?.getAcceptedTransferSyntaxUid() ?? '',
@@ -193,6 +195,22 @@ export class OsteonScp extends Scp {
         this.handlers.logger.error({ err: error.message }, 'store handler failed');
         respond({ status: StoreStatus.OutOfResources, errorComment: 'internal error' });
       });
+  }
+
+  /** The response written straight to the socket (src/dicom/c-store-response.ts); false: let the library send it. */
+  private sendStoreResponse(request: CStoreRequest, context: PresentationContext, outcome: StoreOutcome): boolean {
+    const pdu = encodeCStoreResponsePdu({
+      presentationContextId: context.getPresentationContextId(),
+      messageIdBeingRespondedTo: request.getMessageId(),
+      affectedSopClassUid: request.getAffectedSopClassUid() ?? '',
+      affectedSopInstanceUid: request.getAffectedSopInstanceUid() ?? '',
+      status: outcome.status,
+      errorComment: outcome.errorComment,
+    });
+    const peerMaxPdu = this.acceptedAssociation?.getMaxPduLength() ?? 0;
+    if ((peerMaxPdu > 0 && pdu.length - 6 > peerMaxPdu) || this.peerSocket.destroyed) return false;
+    this.peerSocket.write(pdu);
+    return true;
   }
 
   override abort(): void {

@@ -52,6 +52,8 @@ export interface EvaluationReport {
   readonly ap50Boxes?: number;
   /** Expected calibration error of the fracture probability, 10 equal-width bins. */
   readonly ece: number | null;
+  /** Brier score: mean squared difference between the fracture probability and the label (0 = perfect). */
+  readonly brier: number | null;
   readonly reliability: readonly CalibrationBin[];
   /** Share of 2+ images (count known) predicted 2+. */
   readonly count2PlusRecall: number | null;
@@ -134,6 +136,7 @@ export function evaluate(
     ),
     nNoHardware: noHardware.length,
     ece: calibration.ece,
+    brier: y.length > 0 ? y.reduce((sum, label, i) => sum + (p[i]! - label) ** 2, 0) / y.length : null,
     reliability: calibration.bins,
     count2PlusRecall: share(twoPlus.filter(({ prediction }) => prediction.countClass === '2+').length, twoPlus.length),
     count2PlusN: twoPlus.length,

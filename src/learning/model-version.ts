@@ -4,6 +4,8 @@ export interface GateMetrics {
   readonly auroc: number | null;
   readonly sensitivity: number | null;
   readonly specificity: number | null;
+  /** Mean squared error of the fracture probability against the labels; null in gates recorded before it existed. */
+  readonly brier: number | null;
   readonly n: number;
 }
 

@@ -12,8 +12,20 @@ import { ModelRegistryService } from './model-registry.service';
 import type { GateMetrics, ModelVersion } from './model-version';
 
 function gateMetrics(report: unknown): GateMetrics {
-  const value = report as { auroc?: number | null; sensitivity?: number | null; specificity?: number | null; n?: number };
-  return { auroc: value.auroc ?? null, sensitivity: value.sensitivity ?? null, specificity: value.specificity ?? null, n: value.n ?? 0 };
+  const value = report as {
+    auroc?: number | null;
+    sensitivity?: number | null;
+    specificity?: number | null;
+    brier?: number | null;
+    n?: number;
+  };
+  return {
+    auroc: value.auroc ?? null,
+    sensitivity: value.sensitivity ?? null,
+    specificity: value.specificity ?? null,
+    brier: value.brier ?? null,
+    n: value.n ?? 0,
+  };
 }
 
 /**

@@ -247,7 +247,7 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
       const rejected = await retrain();
       expect(rejected.status).toBe('rejected');
       expect(rejected.gate?.passed).toBe(false);
-      expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC/);
+      expect(rejected.gate?.reasons.join(' ')).toMatch(/ROC-AUC|Brier score/);
       expect((await api(engine, 'POST', `/api/models/${rejected.version}/promote`, { json: {} })).status).toBe(409);
     },
     RETRAIN_TIMEOUT_MS,

@@ -84,7 +84,8 @@ async function buildSmokeModels(): Promise<string> {
   }
 }
 
-async function python(args: string[]): Promise<string> {
+/** Runs a training script with Debian's python in the repository root; the error carries its stderr tail. */
+export async function python(args: string[]): Promise<string> {
   try {
     const { stdout } = await run(PYTHON, args, { maxBuffer: 256 * 1024 * 1024, cwd: REPO });
     return stdout;

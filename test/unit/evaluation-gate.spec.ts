@@ -3,12 +3,32 @@ import { decideGate } from '../../src/learning/evaluation-gate';
 import type { TrainingLabel } from '../../src/training-labels/training-label';
 
 const policy = { aurocMargin: 0.02, sensitivityFloor: 0.9 };
-const metrics = (auroc: number | null, sensitivity: number | null = 0.92) => ({ auroc, sensitivity, specificity: 0.7, n: 100 });
+const metrics = (auroc: number | null, sensitivity: number | null = 0.92, brier: number | null = 0.1) => ({
+  auroc,
+  sensitivity,
+  specificity: 0.7,
+  brier,
+  n: 100,
+});
 
 describe('evaluation gate', () => {
   it('passes a candidate that holds the frozen set and beats the active model on new labels', () => {
-    const gate = decideGate(policy, { candidate: metrics(0.9), active: metrics(0.91) }, { candidate: metrics(0.85), active: metrics(0.8) });
+    const gate = decideGate(
+      policy,
+      { candidate: metrics(0.9), active: metrics(0.91) },
+      { candidate: metrics(0.85, 0.9, 0.12), active: metrics(0.8, 0.9, 0.2) },
+    );
     expect(gate).toMatchObject({ passed: true, reasons: [] });
+  });
+
+  it('judges held-out corrections of one kind by the Brier score, where ROC-AUC is undefined', () => {
+    // e.g. every held-out correction a false flag: the candidate that scores them lower is closer to the doctors
+    const oneKind = (brier: number) => ({ auroc: null, sensitivity: null, specificity: 0.2, brier, n: 12 });
+    const frozen = { candidate: metrics(0.9), active: metrics(0.9) };
+    expect(decideGate(policy, frozen, { candidate: oneKind(0.15), active: oneKind(0.3) })).toMatchObject({ passed: true });
+    expect(decideGate(policy, frozen, { candidate: oneKind(0.3), active: oneKind(0.15) }).reasons).toEqual([
+      'held-out doctor labels: Brier score 0.3000 is not below the active 0.1500',
+    ]);
   });
 
   it('rejects a candidate that loses more than the margin on the frozen set', () => {
@@ -19,14 +39,21 @@ describe('evaluation gate', () => {
 
   it('rejects a candidate below the sensitivity floor at its operating point', () => {
     expect(
-      decideGate(policy, { candidate: metrics(0.95, 0.85), active: metrics(0.9) }, { candidate: metrics(0.9), active: metrics(0.8) })
-        .reasons,
+      decideGate(
+        policy,
+        { candidate: metrics(0.95, 0.85), active: metrics(0.9) },
+        { candidate: metrics(0.9, 0.9, 0.05), active: metrics(0.8, 0.9, 0.1) },
+      ).reasons,
     ).toEqual([expect.stringMatching(/sensitivity 0.850 is below the floor/)]);
   });
 
   it('rejects a candidate that does not improve on the held-out doctor labels, or has none', () => {
     expect(
-      decideGate(policy, { candidate: metrics(0.9), active: metrics(0.9) }, { candidate: metrics(0.8), active: metrics(0.8) }).passed,
+      decideGate(
+        policy,
+        { candidate: metrics(0.9), active: metrics(0.9) },
+        { candidate: metrics(0.9, 0.9, 0.2), active: metrics(0.8, 0.9, 0.2) },
+      ).passed,
     ).toBe(false);
     expect(decideGate(policy, { candidate: metrics(0.9), active: metrics(0.9) }, undefined).reasons).toEqual([
       'no held-out doctor labels to show an improvement on',

@@ -107,6 +107,8 @@ describe('evaluation of a labelled set', () => {
       countN: 4,
       countMacroF1: 1,
     });
+    // (0.1² + 0.4² + 0.7² + 0.1² + 0.2²) / 5
+    expect(report.brier).toBeCloseTo(0.142, 12);
   });
 
   it('reports calibration, 2+ recall and ROC-AUC per body part', () => {

@@ -53,7 +53,7 @@ describe('learning loop: doctors’ labels → export → retrain → gate → p
       env: {
         OSTEON_MODELS_DIR: models,
         OSTEON_EVAL_DIR: frozenDir,
-        OSTEON_TRAINER_COMMAND: `/usr/bin/python3 training/train.py {data} --out {run} --epochs 10 --size 64 --seed 1 --val-fraction 0.25 --ema 0 --batch-size 16 --lr 0.003 --no-aug --cache-dir ${path.join(workspace.dir, 'cache')}`,
+        OSTEON_TRAINER_COMMAND: `/usr/bin/python3 training/train.py {data} --out {run} --epochs 10 --size 64 --seed 1 --val-fraction 0.25 --ema 0 --batch-size 16 --lr 0.003 --no-aug --calibrate platt --cache-dir ${path.join(workspace.dir, 'cache')}`,
         OSTEON_RETRAIN_HOLDOUT_FRACTION: '0.3',
         OSTEON_GATE_AUROC_MARGIN: '0.05',
         OSTEON_GATE_SENSITIVITY_FLOOR: '0',

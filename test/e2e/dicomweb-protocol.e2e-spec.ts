@@ -167,6 +167,16 @@ describe('DICOMweb: metadata, frames, renderings, and the answers to bad request
     }
     expect((await get(`${instanceUrl()}/frames/1/thumbnail`, 'image/jpeg')).status).toBe(200);
     expect((await get(`${instanceUrl()}/frames/1,2/thumbnail`, 'image/jpeg')).status).toBe(400);
+    // each read at each level is audited under its study, with how many instances it served
+    for (const action of ['study.retrieve', 'study.metadata']) {
+      const audited = await api<{ items: Array<{ details: { instances: number } }> }>(
+        engine,
+        'GET',
+        `/api/audit?action=${action}&resourceId=${made.studyInstanceUid}`,
+      );
+      expect(audited.body.items.length).toBeGreaterThanOrEqual(3);
+      for (const entry of audited.body.items) expect(entry.details.instances).toBeGreaterThan(0);
+    }
     for (const search of ['/dicomweb/series', `${study}/series`, '/dicomweb/instances', `${study}/instances`, `${series}/instances`]) {
       const found = await get(`${search}?PatientID=DWP-1`, 'application/dicom+json');
       expect(found.status).toBe(200);

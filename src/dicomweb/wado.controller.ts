@@ -42,13 +42,7 @@ export class WadoController {
   ): Promise<StreamableFile> {
     const scope = scopeOf(p);
     const { answer: result, records } = await this.wado.retrieve(scope, accept);
-    await this.audit.record({
-      actor: user,
-      action: 'study.retrieve',
-      resourceType: 'study',
-      resourceId: scope.studyInstanceUid,
-      details: { instances: records.length },
-    });
+    await this.auditRead(user, 'study.retrieve', scope, records.length);
     return answer(result);
   }
 
@@ -64,15 +58,14 @@ export class WadoController {
       throw new DicomwebException(DicomwebErrorCode.NotAcceptable, 'metadata is served as application/dicom+json');
     const scope = scopeOf(p);
     const { datasets, records } = await this.wado.metadata(scope, urls);
-    await this.audit.record({
-      actor: user,
-      action: 'study.metadata',
-      resourceType: 'study',
-      resourceId: scope.studyInstanceUid,
-      details: { instances: records.length },
-    });
+    await this.auditRead(user, 'study.metadata', scope, records.length);
     res.type('application/dicom+json');
     return datasets;
+  }
+
+  /** Every read of a study's objects is audited with the study and how many instances it served. */
+  private async auditRead(user: AuthenticatedUser, action: string, scope: ObjectScope, instances: number): Promise<void> {
+    await this.audit.record({ actor: user, action, resourceType: 'study', resourceId: scope.studyInstanceUid, details: { instances } });
   }
 
   @Get(`${INSTANCE}/bulkdata/:tag`)

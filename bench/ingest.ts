@@ -4,11 +4,14 @@
  * Osteon/Orthanc and Osteon/storescp and each server's peak RSS.
  *
  *   npm run bench:ingest                              # 500 × ~0.2 MB, 100 × ~1.6 MB, 50 × ~10 MB
- *   npm run bench:ingest -- --small 50 --mid 0 --large 5      # a quick run
+ *   npm run bench:ingest -- --small 50 --mid 0 --large 5 --warm-up 200  # a quick run
+ *   npm run bench:ingest -- --warm-up 0                     # peers measured straight after start
  *   npm run bench:ingest -- --study-per-file --associations 4 # four rooms, fresh studies
  *   npm run bench:ingest -- --peers osteon --cpu-prof # profile the engine (profiles kept)
  *
- * Options: --small N, --mid N (~1.6 MB each), --large N,
+ * Options: --warm-up N (default 2000: small instances, a study each, sent to every peer before
+ * anything is measured, so a long-running receiver is measured rather than a cold start; 0 measures
+ * a freshly started one), --small N, --mid N (~1.6 MB each), --large N,
  * --peers storescp,orthanc,osteon,osteon-analysis,osteon-wire (default: all but osteon-wire; osteon
  * runs ingest only, osteon-analysis with the model reading studies as they complete),
  * --cpu-prof (the engine is CPU-profiled while it receives; the .cpuprofile files are kept under
@@ -47,7 +50,7 @@ type PeerKey = (typeof PEER_KEYS)[number];
 const DEFAULT_PEERS: readonly PeerKey[] = ['storescp', 'orthanc', 'osteon', 'osteon-analysis'];
 
 interface InstanceSet {
-  readonly name: 'small' | 'mid' | 'large';
+  readonly name: 'warm-up' | 'small' | 'mid' | 'large';
   readonly files: readonly string[];
   readonly bytes: number;
   /** Every study in the set (one, or one per file with --study-per-file). */
@@ -64,6 +67,8 @@ interface PeerHandle {
   beforeSending?(): void;
   /** Instances stored so far for these sets, as the peer itself reports them. */
   stored(sets: readonly InstanceSet[]): Promise<number>;
+  /** Whether `stored` counts every instance the peer holds (the warm-up too), not only those of the sets. */
+  readonly storedCountsAll: boolean;
   /** Studies the model has read so far (Osteon only): tells whether reading overlapped a set. */
   studiesRead?(): Promise<number>;
   /** Extra processes whose memory belongs to the peer (e.g. a database), by label. */
@@ -133,15 +138,31 @@ async function studiesOf(files: readonly string[]): Promise<string[]> {
   return [...uids];
 }
 
-async function makeSets(root: string, small: number, mid: number, large: number, studyPerFile: boolean): Promise<InstanceSet[]> {
+async function makeSets(
+  root: string,
+  counts: { warmUp: number; small: number; mid: number; large: number },
+  studyPerFile: boolean,
+): Promise<{ warmUp: InstanceSet | undefined; sets: InstanceSet[] }> {
+  const { warmUp, small, mid, large } = counts;
   const images = await fixtureImageNames();
   const imageName = images.find((name) => name === 'IMG0000040.jpg') ?? images[0];
   if (!imageName) throw new Error(`no fixture images in ${FIXTURE_IMAGES}`);
   const sets: InstanceSet[] = [];
+  // A fixture image as it is (410 × 512, 8 bit): ~210 KB per instance.
+  const smallBase = await makeInstance(imageName, path.join(root, 'base', 'small.dcm'), { patientId: 'BENCH-SMALL' });
+  // The warm-up stream: small instances, a study each, as a department sends them; never measured.
+  const warmUpFiles = warmUp > 0 ? await copiesOf(smallBase.file, path.join(root, 'warm-up'), warmUp, true) : [];
+  const warmUpSet: InstanceSet | undefined =
+    warmUp > 0
+      ? {
+          name: 'warm-up',
+          files: warmUpFiles,
+          bytes: (await Promise.all(warmUpFiles.map(fileSize))).reduce((sum, size) => sum + size, 0),
+          studyInstanceUids: await studiesOf(warmUpFiles),
+        }
+      : undefined;
   if (small > 0) {
-    // A fixture image as it is (410 × 512, 8 bit): ~210 KB per instance.
-    const base = await makeInstance(imageName, path.join(root, 'base', 'small.dcm'), { patientId: 'BENCH-SMALL' });
-    const files = await copiesOf(base.file, path.join(root, 'small'), small, studyPerFile);
+    const files = await copiesOf(smallBase.file, path.join(root, 'small'), small, studyPerFile);
     const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
     sets.push({ name: 'small', files, bytes, studyInstanceUids: await studiesOf(files) });
   }
@@ -158,7 +179,7 @@ async function makeSets(root: string, small: number, mid: number, large: number,
     const bytes = (await Promise.all(files.map(fileSize))).reduce((sum, size) => sum + size, 0);
     sets.push({ name, files, bytes, studyInstanceUids: await studiesOf(files) });
   }
-  return sets;
+  return { warmUp: warmUpSet, sets };
 }
 
 async function upscaledInstance(imageName: string, side: number, patientId: string): Promise<Buffer> {
@@ -259,6 +280,7 @@ async function startStorescp(dir: string): Promise<PeerHandle> {
     pid,
     notes: ['storescp: defaults (-od <dir>), parses and rewrites each data set, no fsync, 16 KB max PDU'],
     stored: () => countFiles(storage),
+    storedCountsAll: true,
     stop: () => running.stop('SIGTERM'),
   };
 }
@@ -303,6 +325,7 @@ async function startOrthanc(dir: string): Promise<PeerHandle> {
     pid: running.child.pid ?? 0,
     notes: ['Orthanc: SQLite index, SyncStorageArea=true (fsync per file), no plugins, 16 KB max PDU (default)'],
     stored: async () => (await get<{ CountInstances: number }>('/statistics')).CountInstances,
+    storedCountsAll: true,
     stop: () => running.stop('SIGTERM'),
   };
 }
@@ -359,6 +382,7 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', options: 
         const match = /^osteon_inference_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
         return Number(match?.[1] ?? 0);
       },
+      storedCountsAll: false,
       stored: async (sets) => {
         let total = 0;
         for (const set of sets) {
@@ -542,6 +566,7 @@ async function benchPeer(
   key: PeerKey,
   root: string,
   sets: readonly InstanceSet[],
+  warmUp: InstanceSet | undefined,
   osteonOptions: OsteonOptions,
   associations: number,
 ): Promise<{ measurements: Measurement[]; notes: readonly string[]; label: string }> {
@@ -562,6 +587,21 @@ async function benchPeer(
     const idle = await procStatus(peer.pid, 'VmRSS');
     notes.push(`${peer.label}: RSS before sending ${idle?.toFixed(0) ?? '?'} MB`);
     const sent: InstanceSet[] = [];
+    let alreadyStored = 0;
+    if (warmUp) {
+      // Every peer gets the same unmeasured stream first: a long-running receiver is measured, not
+      // a cold start (the engine's JIT compiles its hot paths over the first few thousand instances).
+      log(`  ${peer.label}: warm-up, ${warmUp.files.length} small instances…`);
+      const { seconds, ok, output } = await send(peer, warmUp, associations);
+      const stored = await peer.stored([warmUp]);
+      notes.push(
+        `${peer.label}: warm-up ${warmUp.files.length} instances at ${(warmUp.files.length / seconds).toFixed(1)} inst/s (not measured)`,
+      );
+      if (!ok) notes.push(`${peer.label}: storescu reported errors during the warm-up:\n${output.slice(-1500)}`);
+      if (stored !== warmUp.files.length)
+        notes.push(`${peer.label}: VERIFY FAILED after the warm-up: stored ${stored}, expected ${warmUp.files.length}`);
+      if (peer.storedCountsAll) alreadyStored = warmUp.files.length;
+    }
     peer.beforeSending?.();
     for (const set of sets) {
       execFileSync('sync'); // earlier writes must not be flushed on this peer's time
@@ -588,7 +628,7 @@ async function benchPeer(
         `${peer.label}, ${set.name}: CPU ${(cpuTotal / set.files.length).toFixed(2)} ms per instance (${((cpuTotal / 1000 / seconds) * 100).toFixed(0)} % of one core); by thread: ${threads}`,
       );
       sent.push(set);
-      const expected = sent.reduce((sum, each) => sum + each.files.length, 0);
+      const expected = alreadyStored + sent.reduce((sum, each) => sum + each.files.length, 0);
       const stored = await peer.stored(sent);
       const peakAfter = await procStatus(peer.pid, 'VmHWM');
       if (peakAfter !== undefined && peak !== undefined && peakAfter > peak + 5) {
@@ -620,8 +660,10 @@ async function benchPeer(
       });
     }
   } finally {
+    // The peer's files stay until the run ends: on a file system without a journal (ext4 here)
+    // creating files is slower for a minute or more after many are deleted, which would fall on
+    // the next peer.
     await peer.stop();
-    await fs.rm(dir, { recursive: true, force: true });
   }
   return { measurements, notes, label: peer.label };
 }
@@ -666,6 +708,7 @@ function ratios(measurements: readonly Measurement[]): string[] {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      'warm-up': { type: 'string', default: '2000' },
       small: { type: 'string', default: '500' },
       mid: { type: 'string', default: '100' },
       large: { type: 'string', default: '50' },
@@ -682,6 +725,8 @@ async function main(): Promise<void> {
   const small = Number(values.small);
   const mid = Number(values.mid);
   const large = Number(values.large);
+  const warmUpCount = Number(values['warm-up']);
+  if (!Number.isInteger(warmUpCount) || warmUpCount < 0) throw new Error('--warm-up takes a whole number (0: measure a cold engine)');
   if ([small, mid, large].some((count) => !Number.isInteger(count) || count < 0) || small + mid + large === 0) {
     throw new Error('--small, --mid and --large take whole numbers, not all 0');
   }
@@ -717,8 +762,12 @@ async function main(): Promise<void> {
   );
   try {
     const generating = Date.now();
-    const sets = await makeSets(path.join(workspace.dir, 'sets'), small, mid, large, values['study-per-file'] ?? false);
-    for (const set of sets) {
+    const { warmUp, sets } = await makeSets(
+      path.join(workspace.dir, 'sets'),
+      { warmUp: warmUpCount, small, mid, large },
+      values['study-per-file'] ?? false,
+    );
+    for (const set of warmUp ? [warmUp, ...sets] : sets) {
       // Warm the page cache so no peer pays for reading the sources from disk.
       for (const file of set.files) await fs.readFile(file);
       log(
@@ -735,6 +784,7 @@ async function main(): Promise<void> {
         key,
         workspace.dir,
         sets,
+        warmUp,
         { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv },
         associations,
       );

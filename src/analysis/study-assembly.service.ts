@@ -98,24 +98,36 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
   private async flush(): Promise<void> {
     const batch = [...this.arrivals.values()];
     this.arrivals.clear();
-    for (const record of batch) await this.schedule(record);
+    if (batch.length === 0) return;
+    const jobs: Array<{ key: string; payload: { studyInstanceUid: string }; delayMs: number }> = [];
+    for (const record of batch) {
+      try {
+        jobs.push({
+          key: analyseStudyKey(record.studyInstanceUid),
+          payload: { studyInstanceUid: record.studyInstanceUid },
+          delayMs: await this.delayFor(record),
+        });
+      } catch (error) {
+        // The instance is durable; start-up catch-up will schedule it if this failed.
+        this.logger.error(
+          { studyInstanceUid: record.studyInstanceUid, err: (error as Error).message },
+          'could not schedule study analysis',
+        );
+      }
+    }
+    try {
+      // One write for the whole batch: a burst of studies costs one journal sync, not one each.
+      await this.queue.scheduleMany('analyse-study', jobs);
+    } catch (error) {
+      this.logger.error({ studies: jobs.length, err: (error as Error).message }, 'could not schedule study analysis');
+    }
   }
 
-  private async schedule(record: InstanceRecord): Promise<void> {
-    try {
-      // An order that says how many images to expect spares the idle wait.
-      const expected = await this.orders.expectedImageCount(record);
-      const complete = expected !== undefined && (await this.instances.countSopInstancesInStudy(record.studyInstanceUid)) >= expected;
-      const idleLeft = Math.max(0, record.receivedAt.getTime() + this.config.workflow.studyIdleMs - Date.now());
-      await this.queue.schedule(
-        'analyse-study',
-        analyseStudyKey(record.studyInstanceUid),
-        { studyInstanceUid: record.studyInstanceUid },
-        complete ? 0 : idleLeft,
-      );
-    } catch (error) {
-      // The instance is durable; start-up catch-up will schedule it if this failed.
-      this.logger.error({ studyInstanceUid: record.studyInstanceUid, err: (error as Error).message }, 'could not schedule study analysis');
-    }
+  /** The study's idle time left after its last image; none when its order's expected images are all here. */
+  private async delayFor(record: InstanceRecord): Promise<number> {
+    // An order that says how many images to expect spares the idle wait.
+    const expected = await this.orders.expectedImageCount(record);
+    const complete = expected !== undefined && (await this.instances.countSopInstancesInStudy(record.studyInstanceUid)) >= expected;
+    return complete ? 0 : Math.max(0, record.receivedAt.getTime() + this.config.workflow.studyIdleMs - Date.now());
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Db } from 'mongodb';
 
 export interface Migration {
   readonly version: number;
@@ -89,4 +89,39 @@ export const migrations: readonly Migration[] = [
         .createIndex({ studyInstanceUid: 1, seriesInstanceUid: 1, sopInstanceUid: 1 }, { name: 'study_series_sop' });
     },
   },
+  {
+    version: 8,
+    description: 'one record per SOP instance and version (the first copy of a UID is indexed without a lookup)',
+    async up(db) {
+      await renumberRepeatedVersions(db);
+      await db.collection('instances').createIndex({ sopInstanceUid: 1, version: 1 }, { unique: true, name: 'sop_version' });
+    },
+  },
 ];
+
+/**
+ * Before UID + version was unique, two senders of different content for one UID at the same moment
+ * could both get the same version number. Such versions are numbered again in arrival order, so the
+ * newest stays the newest, before the unique index is built.
+ */
+async function renumberRepeatedVersions(db: Db): Promise<void> {
+  const instances = db.collection('instances');
+  const records = await instances
+    .find({}, { projection: { _id: 1, sopInstanceUid: 1, version: 1, receivedAt: 1 } })
+    .sort({ sopInstanceUid: 1, version: 1, receivedAt: 1, _id: 1 })
+    .toArray();
+  const updates: AnyBulkWriteOperation[] = [];
+  let uid: unknown;
+  let next = 0;
+  for (const record of records) {
+    if (record.sopInstanceUid !== uid) {
+      uid = record.sopInstanceUid;
+      next = 0;
+    }
+    next = Math.max(next + 1, Number(record.version) || 1);
+    if (next !== record.version) {
+      updates.push({ updateOne: { filter: { _id: record._id }, update: { $set: { version: next, conflict: next > 1 } } } });
+    }
+  }
+  for (let start = 0; start < updates.length; start += 500) await instances.bulkWrite(updates.slice(start, start + 500));
+}

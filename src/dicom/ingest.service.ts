@@ -112,52 +112,35 @@ export class IngestService {
     const log = this.logger.child({ correlationId: instance.correlationId });
     let committedKey: string | undefined;
     try {
-      // The command already names the SOP instance: look up earlier versions while parsing.
-      const earlyVersions = instance.expected.sopInstanceUid ? this.instances.findVersions(instance.expected.sopInstanceUid) : undefined;
-      earlyVersions?.catch(() => undefined);
       const { header, problem } = await this.readHeader(instance);
       const identity = validate(header);
       if (problem) throw new IngestException(PIXEL_PROBLEM_CODES[problem.kind], problem.reason);
-      // The blob's move to its content address does not depend on the versions: both at once.
       // Identical content re-sent finds its address taken and the staged copy is dropped there.
-      const [versionsResult, commitResult] = await Promise.allSettled([
-        earlyVersions ?? this.instances.findVersions(identity.sopInstanceUid),
-        this.blobs.commit(instance.staged),
-      ]);
-      if (commitResult.status === 'fulfilled' && commitResult.value.created) committedKey = commitResult.value.blobKey;
-      if (versionsResult.status === 'rejected') throw versionsResult.reason;
-      if (commitResult.status === 'rejected') throw commitResult.reason;
-      const versions = versionsResult.value;
-      const commit = commitResult.value;
-      const same = versions.find((version) => version.sha256 === instance.staged.sha256);
-      if (same) {
-        // Indexed already; a blob that had gone missing is back in place, so it stays.
-        committedKey = undefined;
-        log.info({ sopInstanceUid: same.sopInstanceUid, instanceId: same.id }, 'instance re-sent with identical content');
-        return { outcome: 'duplicate', record: same };
-      }
-      const { record, inserted } = await this.instances.insertIfAbsent(
-        buildInstanceRecord(
-          header,
-          identity,
-          {
-            sha256: instance.staged.sha256,
-            blobKey: commit.blobKey,
-            size: instance.staged.totalBytes,
-            transferSyntaxUid: instance.transferSyntaxUid,
-            datasetOffset: instance.staged.headerLength,
-          },
-          {
-            receivedAt: instance.receivedAt,
-            callingAeTitle: instance.callingAeTitle,
-            source: instance.source,
-            version: versions.length + 1,
-            conflict: versions.length > 0,
-          },
-        ),
+      const commit = await this.blobs.commit(instance.staged);
+      if (commit.created) committedKey = commit.blobKey;
+      const { record, inserted } = await this.instances.insertNextVersion(
+        identity.sopInstanceUid,
+        instance.staged.sha256,
+        (version, conflict) =>
+          buildInstanceRecord(
+            header,
+            identity,
+            {
+              sha256: instance.staged.sha256,
+              blobKey: commit.blobKey,
+              size: instance.staged.totalBytes,
+              transferSyntaxUid: instance.transferSyntaxUid,
+              datasetOffset: instance.staged.headerLength,
+            },
+            { receivedAt: instance.receivedAt, callingAeTitle: instance.callingAeTitle, source: instance.source, version, conflict },
+          ),
       );
+      // Indexed either way now; a blob that had gone missing under an earlier record is back in place, so it stays.
       committedKey = undefined;
-      if (!inserted) return { outcome: 'duplicate', record };
+      if (!inserted) {
+        log.info({ sopInstanceUid: record.sopInstanceUid, instanceId: record.id }, 'instance re-sent with identical content');
+        return { outcome: 'duplicate', record };
+      }
       const outcome: IngestOutcome = record.conflict ? 'new-version' : 'stored';
       if (record.conflict) {
         log.warn(

@@ -38,6 +38,8 @@ export interface StudySearch {
 }
 
 const DUPLICATE_KEY = 11000;
+/** Concurrent senders of different content for one UID each take the next free version; this many tries is plenty. */
+const MAX_VERSION_ATTEMPTS = 8;
 
 /** Instances that arrived from outside (not Osteon's own results): what the study workflow reads. */
 const ORIGINALS = { source: { $ne: 'engine' } } as const;
@@ -71,21 +73,32 @@ export class InstanceRepository {
   }
 
   /**
-   * Inserts unless this exact content is already indexed for the UID: the unique index on UID +
-   * hash refuses a second copy, also between concurrent re-sends on a real mongod. A plain insert
-   * costs the embedded database half of what an upsert does, on every received instance.
+   * Indexes new content of a SOP instance as its next version. The first copy of a UID, by far the
+   * common case, is tried as version 1 without a lookup first: the unique indexes on UID + version
+   * and UID + content refuse it when anything is indexed already (also between concurrent senders on
+   * a real mongod), and only then are the versions read. `inserted` is false when this exact content
+   * was indexed already; the record is then the earlier one.
    */
-  async insertIfAbsent(record: NewInstanceRecord): Promise<{ record: InstanceRecord; inserted: boolean }> {
-    const document = { _id: new ObjectId(), ...record };
-    try {
-      await this.collection.insertOne(document);
-      return { record: toRecord(document), inserted: true };
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
-      const existing = await this.collection.findOne({ sopInstanceUid: record.sopInstanceUid, sha256: record.sha256 });
-      if (!existing) throw error;
-      return { record: toRecord(existing), inserted: false };
+  async insertNextVersion(
+    sopInstanceUid: string,
+    sha256: string,
+    build: (version: number, conflict: boolean) => NewInstanceRecord,
+  ): Promise<{ record: InstanceRecord; inserted: boolean }> {
+    let version = 1;
+    for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt += 1) {
+      const document = { _id: new ObjectId(), ...build(version, version > 1) };
+      try {
+        await this.collection.insertOne(document);
+        return { record: toRecord(document), inserted: true };
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      }
+      const versions = await this.findVersions(sopInstanceUid);
+      const same = versions.find((existing) => existing.sha256 === sha256);
+      if (same) return { record: same, inserted: false };
+      version = Math.max(0, ...versions.map((existing) => existing.version)) + 1;
     }
+    throw new Error(`SOP instance ${sopInstanceUid}: no free version after ${MAX_VERSION_ATTEMPTS} attempts`);
   }
 
   /** The study's originals (received, uploaded, stored over STOW), every version. */

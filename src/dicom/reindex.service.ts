@@ -55,25 +55,19 @@ export class ReindexService {
       // Osteon's own results are indexed as such: never announced, so never analysed.
       const engineResult = meta.privateInformationCreatorUid === OSTEON_IMPLEMENTATION_CLASS_UID;
       const identity = engineResult ? validateEngineResult(header) : validateInstance(header, {});
-      const versions = await this.instances.findVersions(identity.sopInstanceUid);
       const { modifiedAt } = await this.blobs.stat(blobKey);
-      const { record, inserted } = await this.instances.insertIfAbsent(
+      const sha256 = BlobStoreRepository.shaOf(blobKey);
+      const { record, inserted } = await this.instances.insertNextVersion(identity.sopInstanceUid, sha256, (version, conflict) =>
         buildInstanceRecord(
           header,
           identity,
-          {
-            sha256: BlobStoreRepository.shaOf(blobKey),
-            blobKey,
-            size: source.size,
-            transferSyntaxUid: meta.transferSyntaxUid,
-            datasetOffset: meta.datasetOffset,
-          },
+          { sha256, blobKey, size: source.size, transferSyntaxUid: meta.transferSyntaxUid, datasetOffset: meta.datasetOffset },
           {
             receivedAt: modifiedAt,
             callingAeTitle: meta.sourceApplicationEntityTitle,
             source: engineResult ? 'engine' : 'reindex',
-            version: versions.length + 1,
-            conflict: versions.length > 0,
+            version,
+            conflict,
           },
         ),
       );

@@ -42,6 +42,24 @@ export class JobQueueService {
     });
   }
 
+  /** Several jobs of one type at once, each as `schedule` would (one database write for all). */
+  async scheduleMany(
+    type: JobType,
+    jobs: ReadonlyArray<{ key: string; payload: JobPayload; delayMs: number; correlationId?: string }>,
+  ): Promise<void> {
+    const now = Date.now();
+    await this.jobs.upsertPendingMany(
+      jobs.map((job) => ({
+        type,
+        key: job.key,
+        payload: job.payload,
+        runAt: new Date(now + job.delayMs),
+        maxAttempts: this.config.jobs.maxAttempts,
+        correlationId: job.correlationId ?? currentCorrelationId(),
+      })),
+    );
+  }
+
   /** Wakes the jobs of `type` waiting out a back-off (their receiver answered again). */
   async wakeWaiting(type: JobType): Promise<number> {
     return this.jobs.wakeWaiting(type);

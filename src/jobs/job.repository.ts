@@ -54,6 +54,45 @@ export class JobRepository {
     return toRecord(result);
   }
 
+  /**
+   * upsertPending for many jobs in one write (one journal sync on the embedded database): a batch
+   * of studies that arrived together is scheduled without a round trip per study.
+   */
+  async upsertPendingMany(
+    inputs: ReadonlyArray<{
+      type: JobType;
+      key: string;
+      payload: JobPayload;
+      runAt: Date;
+      maxAttempts: number;
+      correlationId: string | undefined;
+    }>,
+  ): Promise<void> {
+    if (inputs.length === 0) return;
+    const now = new Date();
+    await this.collection.bulkWrite(
+      inputs.map((input) => ({
+        updateOne: {
+          filter: { key: input.key, status: 'pending' as JobStatus },
+          update: {
+            $set: { runAt: input.runAt, payload: input.payload, updatedAt: now },
+            $setOnInsert: {
+              type: input.type,
+              key: input.key,
+              status: 'pending' as JobStatus,
+              attempts: 0,
+              maxAttempts: input.maxAttempts,
+              correlationId: input.correlationId,
+              createdAt: now,
+            },
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
   /** Takes the oldest due job, or one whose lease has expired (its worker died). */
   async claim(owner: string, leaseMs: number, types: readonly JobType[]): Promise<JobRecord | undefined> {
     const now = new Date();

@@ -164,7 +164,8 @@ async function syncDirectory(directory: string): Promise<void> {
   try {
     await handle.sync();
   } finally {
-    await handle.close();
+    // Durable once synced: the sender need not wait for the descriptor to be released too.
+    handle.close().catch(() => undefined);
   }
 }
 

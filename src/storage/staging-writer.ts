@@ -18,14 +18,15 @@ export interface StagedBlob {
 export const HEAD_IN_MEMORY_BYTES = 256 * 1024;
 
 /**
- * Streams one object to a staging file: a header written first, then the content as it
- * arrives, hashed on the way, its first bytes kept in memory. `finish` means every byte is
- * written; the fsync starts then and runs while the caller parses and validates the object
- * (`StagedBlob.durable`), which saves the fsync's wait on every instance. A destroyed writer
- * removes its file.
+ * Streams one object to a staging file: the header goes out with the first content, then the
+ * content as it arrives, hashed on the way, its first bytes kept in memory. `finish` means every
+ * byte is written; the fsync starts then and runs while the caller parses and validates the
+ * object (`StagedBlob.durable`), which saves the fsync's wait on every instance. A destroyed
+ * writer removes its file.
  */
 export class StagingWriter extends Writable {
   private handle: fs.FileHandle | undefined;
+  private headerPending: boolean;
   private readonly hash: Hash = createHash('sha256');
   private position = 0;
   private contentBytes = 0;
@@ -39,15 +40,14 @@ export class StagingWriter extends Writable {
     private readonly header: Buffer,
   ) {
     super({ highWaterMark: 1024 * 1024 });
+    this.headerPending = header.length > 0;
+    this.keepHead(header);
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
     fs.open(this.path, 'wx')
-      .then(async (handle) => {
+      .then((handle) => {
         this.handle = handle;
-        if (this.header.length > 0) await handle.write(this.header, 0, this.header.length, 0);
-        this.position = this.header.length;
-        this.keepHead(this.header);
         callback();
       })
       .catch((error: Error) => callback(error));
@@ -70,6 +70,13 @@ export class StagingWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.headerPending) {
+      // No content came: the header alone still makes the file.
+      this.writeAt([])
+        .then(() => this._final(callback))
+        .catch((error: Error) => callback(error));
+      return;
+    }
     const handle = this.handle;
     if (!handle) return callback(new Error('staging file was never opened'));
     this.handle = undefined;
@@ -101,7 +108,7 @@ export class StagingWriter extends Writable {
   /** Only valid after `finish`, and only once (the hash is final). */
   result(): StagedBlob {
     if (!this.finished) throw new Error('staging writer has not finished');
-    const head = Buffer.concat(this.headChunks, Math.min(this.headBytes, HEAD_IN_MEMORY_BYTES));
+    const head = this.headChunks.length === 1 ? (this.headChunks[0] as Buffer) : Buffer.concat(this.headChunks, this.headBytes);
     this.headChunks.length = 0;
     return {
       path: this.path,
@@ -121,14 +128,20 @@ export class StagingWriter extends Writable {
     this.headBytes += kept.length;
   }
 
+  /** One positional writev; the header rides along with the first content. */
   private async writeAt(buffers: Buffer[]): Promise<void> {
     const handle = this.handle;
     if (!handle) throw new Error('staging file is not open');
-    let pending = buffers.filter((buffer) => buffer.length > 0);
+    const withHeader = this.headerPending;
+    this.headerPending = false;
+    let pending = (withHeader ? [this.header, ...buffers] : buffers).filter((buffer) => buffer.length > 0);
+    let headerLeft = withHeader ? this.header.length : 0;
     while (pending.length > 0) {
       const { bytesWritten } = await handle.writev(pending, this.position);
       this.position += bytesWritten;
-      this.contentBytes += bytesWritten;
+      const headerPart = Math.min(headerLeft, bytesWritten);
+      headerLeft -= headerPart;
+      this.contentBytes += bytesWritten - headerPart;
       pending = afterBytes(pending, bytesWritten);
     }
   }

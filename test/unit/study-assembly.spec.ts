@@ -27,6 +27,8 @@ describe('study assembly: when a study is scheduled for reading', () => {
   let activity: IngestActivity;
   let service: StudyAssemblyService;
   let expected: number | undefined;
+  /** Database writes the scheduling took. */
+  let writes: number;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 100_000 });
@@ -39,10 +41,11 @@ describe('study assembly: when a study is scheduled for reading', () => {
     });
     events = new InstanceEvents();
     activity = new IngestActivity(config);
+    writes = 0;
     const queue = {
-      schedule: async (_type: string, key: string, _payload: unknown, delayMs: number) => {
-        scheduled.push({ key, at: Date.now(), delayMs });
-        return {};
+      scheduleMany: async (_type: string, jobs: ReadonlyArray<{ key: string; delayMs: number }>) => {
+        writes += 1;
+        for (const job of jobs) scheduled.push({ key: job.key, at: Date.now(), delayMs: job.delayMs });
       },
     } as unknown as JobQueueService;
     const instances = { countSopInstancesInStudy: async () => 3 } as unknown as InstanceRepository;
@@ -61,7 +64,7 @@ describe('study assembly: when a study is scheduled for reading', () => {
     events.emitStored(arrival(study, Date.now()));
   }
 
-  it("writes one schedule per study for a burst, due its idle time after the study's last image", async () => {
+  it("writes one schedule per study for a burst, in one write, due its idle time after the study's last image", async () => {
     for (let image = 0; image < 5; image += 1) {
       receive('1.2.1');
       receive('1.2.2');
@@ -71,6 +74,7 @@ describe('study assembly: when a study is scheduled for reading', () => {
     expect(scheduled).toEqual([]);
     await jest.advanceTimersByTimeAsync(600);
     expect(scheduled.map((each) => each.key).sort()).toEqual(['analyse-study:1.2.1', 'analyse-study:1.2.2']);
+    expect(writes).toBe(1);
     for (const each of scheduled) expect(each.at + each.delayMs).toBe(lastArrival + IDLE_MS);
   });
 

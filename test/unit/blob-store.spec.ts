@@ -1,0 +1,59 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AppConfig } from '../../src/config/app-config';
+import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
+import type { StagedBlob, StagingWriter } from '../../src/storage/staging-writer';
+
+async function finish(writer: StagingWriter, chunks: readonly Buffer[]): Promise<StagedBlob> {
+  await new Promise<void>((resolve, reject) => {
+    writer.once('finish', resolve);
+    writer.once('error', reject);
+    for (const chunk of chunks) writer.write(chunk);
+    writer.end();
+  });
+  return writer.result();
+}
+
+describe('BlobStoreRepository (files)', () => {
+  let dataDir: string;
+  let blobs: BlobStoreRepository;
+  const stagingDir = (): string => path.join(dataDir, 'staging', 'test');
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-blobs-'));
+    blobs = new BlobStoreRepository({ dataDir, stagingName: 'test' } as AppConfig);
+    await blobs.initialise();
+  });
+  afterEach(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('moves a staged object to its content address, once: the same content again finds the address taken', async () => {
+    const header = Buffer.from('HEADER');
+    const first = await finish(blobs.createStagingWriter(header), [Buffer.from('content')]);
+    const committed = await blobs.commit(first);
+    expect(committed.created).toBe(true);
+    expect(committed.blobKey).toBe(BlobStoreRepository.keyFor(first.sha256));
+    expect((await fs.readFile(blobs.pathOf(committed.blobKey))).toString()).toBe('HEADERcontent');
+
+    const again = await finish(blobs.createStagingWriter(header), [Buffer.from('content')]);
+    expect(await blobs.commit(again)).toEqual({ blobKey: committed.blobKey, created: false });
+    expect(await fs.readdir(stagingDir())).toEqual([]);
+    expect([...(await collect(blobs.listKeys()))]).toEqual([committed.blobKey]);
+  });
+
+  it('writes the header alone when no content comes', async () => {
+    const staged = await finish(blobs.createStagingWriter(Buffer.from('ONLY-HEADER')), []);
+    await staged.durable;
+    expect((await fs.readFile(staged.path)).toString()).toBe('ONLY-HEADER');
+    expect(staged.totalBytes).toBe(11);
+    expect(staged.head.toString()).toBe('ONLY-HEADER');
+  });
+});
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

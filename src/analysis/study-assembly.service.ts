@@ -13,6 +13,8 @@ import { ReportService } from '../reports/report.service';
 const CATCH_UP_WINDOW_MS = 7 * 24 * 3600 * 1000;
 /** How often arrivals waiting to be scheduled are looked at (at most; a quarter of the idle time when shorter). */
 const FLUSH_TICK_MS = 100;
+/** Studies scheduled per database write. */
+const SCHEDULE_WRITE_SIZE = 100;
 
 export function analyseStudyKey(studyInstanceUid: string): string {
   return `analyse-study:${studyInstanceUid}`;
@@ -115,11 +117,15 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
         );
       }
     }
-    try {
-      // One write for the whole batch: a burst of studies costs one journal sync, not one each.
-      await this.queue.scheduleMany('analyse-study', jobs);
-    } catch (error) {
-      this.logger.error({ studies: jobs.length, err: (error as Error).message }, 'could not schedule study analysis');
+    // One write per slice of the batch: a burst of studies costs a journal sync per hundred, not one
+    // each, and no single write grows with the burst.
+    for (let start = 0; start < jobs.length; start += SCHEDULE_WRITE_SIZE) {
+      const slice = jobs.slice(start, start + SCHEDULE_WRITE_SIZE);
+      try {
+        await this.queue.scheduleMany('analyse-study', slice);
+      } catch (error) {
+        this.logger.error({ studies: slice.length, err: (error as Error).message }, 'could not schedule study analysis');
+      }
     }
   }
 

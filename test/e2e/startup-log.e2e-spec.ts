@@ -3,6 +3,7 @@ import path from 'node:path';
 import { freePort } from '../support/ports';
 import { startProcess, waitFor } from '../support/processes';
 import { tempWorkspace } from '../support/workspace';
+import { ENGINE_NODE_FLAGS } from '../../src/config/engine-node-flags';
 
 const MAIN = path.join(__dirname, '..', '..', process.env.OSTEON_TEST_DIST ?? 'dist', 'src', 'main.js');
 
@@ -10,7 +11,7 @@ describe('start-up log when mongod cannot be downloaded (offline)', () => {
   it('says so in one warning line, then one fatal line, all JSON, and exits 1', async () => {
     const workspace = await tempWorkspace('startup-log');
     try {
-      const engine = await startProcess(process.execPath, [MAIN], {
+      const engine = await startProcess(process.execPath, [...ENGINE_NODE_FLAGS, MAIN], {
         env: {
           PATH: process.env.PATH,
           HOME: workspace.dir,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { freePort } from './ports';
 import { startProcess, waitFor, type RunningProcess } from './processes';
+import { ENGINE_NODE_FLAGS } from '../../src/config/engine-node-flags';
 
 // OSTEON_TEST_DIST lets parallel work build into its own folder (e.g. dist-fhir) and test that.
 const MAIN = path.join(__dirname, '..', '..', process.env.OSTEON_TEST_DIST ?? 'dist', 'src', 'main.js');
@@ -60,7 +61,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...options.env,
   };
   if (options.withoutOperatorKey) delete env.OSTEON_OPERATOR_API_KEY;
-  const running = await startProcess(process.execPath, [MAIN], {
+  const running = await startProcess(process.execPath, [...ENGINE_NODE_FLAGS, MAIN], {
     env,
     readyLine: /HTTP API listening/,
     timeoutMs: options.readyTimeoutMs ?? 60_000,

@@ -10,6 +10,36 @@ function toRecord(document: WithId<JobDocument>): JobRecord {
   return { id: _id.toHexString(), ...rest };
 }
 
+export interface PendingJobInput {
+  readonly type: JobType;
+  readonly key: string;
+  readonly payload: JobPayload;
+  readonly runAt: Date;
+  readonly maxAttempts: number;
+  readonly expiresAt?: Date;
+  readonly correlationId: string | undefined;
+}
+
+/** The pending job of `input.key`: moved to its new time if one waits, created otherwise. */
+function pendingUpsert(input: PendingJobInput, now: Date) {
+  return {
+    filter: { key: input.key, status: 'pending' as JobStatus },
+    update: {
+      $set: { runAt: input.runAt, payload: input.payload, updatedAt: now },
+      $setOnInsert: {
+        type: input.type,
+        key: input.key,
+        status: 'pending' as JobStatus,
+        attempts: 0,
+        maxAttempts: input.maxAttempts,
+        ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+        correlationId: input.correlationId,
+        createdAt: now,
+      },
+    },
+  };
+}
+
 /** The only code that touches the `jobs` collection. Claims are single atomic updates. */
 @Injectable()
 export class JobRepository {
@@ -23,33 +53,9 @@ export class JobRepository {
    * Creates the pending job for `key`, or moves an existing pending one to `runAt`
    * (debounce): one upsert, so concurrent arrivals collapse into one job.
    */
-  async upsertPending(input: {
-    type: JobType;
-    key: string;
-    payload: JobPayload;
-    runAt: Date;
-    maxAttempts: number;
-    expiresAt?: Date;
-    correlationId: string | undefined;
-  }): Promise<JobRecord> {
-    const now = new Date();
-    const result = await this.collection.findOneAndUpdate(
-      { key: input.key, status: 'pending' },
-      {
-        $set: { runAt: input.runAt, payload: input.payload, updatedAt: now },
-        $setOnInsert: {
-          type: input.type,
-          key: input.key,
-          status: 'pending' as JobStatus,
-          attempts: 0,
-          maxAttempts: input.maxAttempts,
-          ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
-          correlationId: input.correlationId,
-          createdAt: now,
-        },
-      },
-      { upsert: true, returnDocument: 'after' },
-    );
+  async upsertPending(input: PendingJobInput): Promise<JobRecord> {
+    const { filter, update } = pendingUpsert(input, new Date());
+    const result = await this.collection.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after' });
     if (!result) throw new Error('job upsert returned nothing');
     return toRecord(result);
   }
@@ -58,37 +64,11 @@ export class JobRepository {
    * upsertPending for many jobs in one write (one journal sync on the embedded database): a batch
    * of studies that arrived together is scheduled without a round trip per study.
    */
-  async upsertPendingMany(
-    inputs: ReadonlyArray<{
-      type: JobType;
-      key: string;
-      payload: JobPayload;
-      runAt: Date;
-      maxAttempts: number;
-      correlationId: string | undefined;
-    }>,
-  ): Promise<void> {
+  async upsertPendingMany(inputs: readonly PendingJobInput[]): Promise<void> {
     if (inputs.length === 0) return;
     const now = new Date();
     await this.collection.bulkWrite(
-      inputs.map((input) => ({
-        updateOne: {
-          filter: { key: input.key, status: 'pending' as JobStatus },
-          update: {
-            $set: { runAt: input.runAt, payload: input.payload, updatedAt: now },
-            $setOnInsert: {
-              type: input.type,
-              key: input.key,
-              status: 'pending' as JobStatus,
-              attempts: 0,
-              maxAttempts: input.maxAttempts,
-              correlationId: input.correlationId,
-              createdAt: now,
-            },
-          },
-          upsert: true,
-        },
-      })),
+      inputs.map((input) => ({ updateOne: { ...pendingUpsert(input, now), upsert: true } })),
       { ordered: false },
     );
   }

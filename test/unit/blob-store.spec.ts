@@ -3,17 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AppConfig } from '../../src/config/app-config';
 import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
-import type { StagedBlob, StagingWriter } from '../../src/storage/staging-writer';
-
-async function finish(writer: StagingWriter, chunks: readonly Buffer[]): Promise<StagedBlob> {
-  await new Promise<void>((resolve, reject) => {
-    writer.once('finish', resolve);
-    writer.once('error', reject);
-    for (const chunk of chunks) writer.write(chunk);
-    writer.end();
-  });
-  return writer.result();
-}
+import { finishStaging as finish } from '../support/staging';
 
 describe('BlobStoreRepository (files)', () => {
   let dataDir: string;

@@ -2,16 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HEAD_IN_MEMORY_BYTES, StagingWriter, type StagedBlob } from '../../src/storage/staging-writer';
+import { finishStaging } from '../support/staging';
 
-async function stage(file: string, header: Buffer, chunks: readonly Buffer[]): Promise<StagedBlob> {
-  const writer = new StagingWriter(file, header);
-  await new Promise<void>((resolve, reject) => {
-    writer.once('finish', resolve);
-    writer.once('error', reject);
-    for (const chunk of chunks) writer.write(chunk);
-    writer.end();
-  });
-  return writer.result();
+function stage(file: string, header: Buffer, chunks: readonly Buffer[]): Promise<StagedBlob> {
+  return finishStaging(new StagingWriter(file, header), chunks);
 }
 
 describe('StagingWriter', () => {

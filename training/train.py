@@ -344,10 +344,15 @@ def calibrate(rows, pred, method):
     z = pred["fracture_logit"].astype(np.float64)
 
     def fit(zz, yy):
+        # One class (or a single example of one) says nothing about the slope: the fit would flatten
+        # or invert the ranking (a <= 0), or saturate every probability to one value. Keep identity.
+        if min(int(np.sum(yy == 1)), int(np.sum(yy == 0))) < 2:
+            return 1.0, 0.0
         if method == "platt":
-            return fit_platt(zz, yy)
-        t = fit_temperature(zz, yy)
-        return 1.0 / t, 0.0
+            fa, fb = fit_platt(zz, yy)
+        else:
+            fa, fb = 1.0 / fit_temperature(zz, yy), 0.0
+        return (fa, fb) if fa > 0 else (1.0, 0.0)
     a, b = fit(z[k], y[k])
     fold = np.array([hash_fold(group_key(r, GROUP_BLOCK)) for r in rows])
     oof = np.full(len(rows), np.nan)

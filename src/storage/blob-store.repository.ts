@@ -59,12 +59,16 @@ export class BlobStoreRepository {
       return { blobKey, created: false };
     }
     const shard = path.dirname(target);
+    let created: string | undefined;
     if (!this.knownShards.has(shard)) {
-      await fs.mkdir(shard, { recursive: true });
+      created = await fs.mkdir(shard, { recursive: true });
       this.knownShards.add(shard);
     }
     await fs.rename(staged.path, target);
-    await syncDirectory(path.dirname(target));
+    await syncDirectory(shard);
+    // A shard directory made just now is an entry in its parent (and that one in its own, when both
+    // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
+    if (created) await syncParents(created, shard);
     return { blobKey, created: true };
   }
 
@@ -156,6 +160,15 @@ async function exists(filePath: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Syncs the directories above `deepest` up to the parent of `highestCreated`, deepest first. */
+async function syncParents(highestCreated: string, deepest: string): Promise<void> {
+  const top = path.dirname(highestCreated);
+  for (let directory = path.dirname(deepest); ; directory = path.dirname(directory)) {
+    await syncDirectory(directory);
+    if (directory === top || directory === path.dirname(directory)) return;
   }
 }
 

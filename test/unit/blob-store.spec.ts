@@ -5,6 +5,8 @@ import type { AppConfig } from '../../src/config/app-config';
 import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
 import { finishStaging as finish } from '../support/staging';
 
+const realOpen = fs.open.bind(fs);
+
 describe('BlobStoreRepository (files)', () => {
   let dataDir: string;
   let blobs: BlobStoreRepository;
@@ -31,6 +33,26 @@ describe('BlobStoreRepository (files)', () => {
     expect(await blobs.commit(again)).toEqual({ blobKey: committed.blobKey, created: false });
     expect(await fs.readdir(stagingDir())).toEqual([]);
     expect([...(await collect(blobs.listKeys()))]).toEqual([committed.blobKey]);
+  });
+
+  it('syncs a new shard directory and the parents whose entries it made, so the blob survives a power cut without a journal', async () => {
+    const opened: string[] = [];
+    const open = jest.spyOn(fs, 'open').mockImplementation(((file: string, flags?: string) => {
+      if (flags === 'r') opened.push(path.relative(dataDir, file));
+      return realOpen(file, flags);
+    }) as typeof fs.open);
+    try {
+      const staged = await finish(blobs.createStagingWriter(Buffer.from('H')), [Buffer.from('first')]);
+      const { blobKey } = await blobs.commit(staged);
+      const [first, second] = blobKey.split('/');
+      expect(opened).toEqual([`blobs/${first}/${second}`, `blobs/${first}`, 'blobs']);
+      opened.length = 0;
+      // The same content again: the address is taken, nothing is made, nothing synced.
+      await blobs.commit(await finish(blobs.createStagingWriter(Buffer.from('H')), [Buffer.from('first')]));
+      expect(opened).toEqual([]);
+    } finally {
+      open.mockRestore();
+    }
   });
 
   it('writes the header alone when no content comes', async () => {

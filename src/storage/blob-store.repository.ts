@@ -59,16 +59,16 @@ export class BlobStoreRepository {
       return { blobKey, created: false };
     }
     const shard = path.dirname(target);
-    let created: string | undefined;
     if (!this.knownShards.has(shard)) {
-      created = await fs.mkdir(shard, { recursive: true });
+      const created = await fs.mkdir(shard, { recursive: true });
+      // A shard directory made just now is an entry in its parent (and that one in its own, when both
+      // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
+      // Synced at once, so a failed rename cannot leave a shard known here whose entries never were.
+      if (created) await syncParents(created, shard);
       this.knownShards.add(shard);
     }
     await fs.rename(staged.path, target);
     await syncDirectory(shard);
-    // A shard directory made just now is an entry in its parent (and that one in its own, when both
-    // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
-    if (created) await syncParents(created, shard);
     return { blobKey, created: true };
   }
 

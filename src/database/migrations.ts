@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 
 export interface Migration {
   readonly version: number;
@@ -102,26 +102,37 @@ export const migrations: readonly Migration[] = [
 /**
  * Before UID + version was unique, two senders of different content for one UID at the same moment
  * could both get the same version number. Such versions are numbered again in arrival order, so the
- * newest stays the newest, before the unique index is built.
+ * newest stays the newest, before the unique index is built. The records stream in UID order (the
+ * UID + content index can serve it; a real mongod refuses large in-memory sorts), one UID's
+ * versions sorted at a time.
  */
 async function renumberRepeatedVersions(db: Db): Promise<void> {
   const instances = db.collection('instances');
-  const records = await instances
-    .find({}, { projection: { _id: 1, sopInstanceUid: 1, version: 1, receivedAt: 1 } })
-    .sort({ sopInstanceUid: 1, version: 1, receivedAt: 1, _id: 1 })
-    .toArray();
-  const updates: AnyBulkWriteOperation[] = [];
-  let uid: unknown;
-  let next = 0;
-  for (const record of records) {
-    if (record.sopInstanceUid !== uid) {
-      uid = record.sopInstanceUid;
-      next = 0;
+  const cursor = instances.find({}, { projection: { _id: 1, sopInstanceUid: 1, version: 1, receivedAt: 1 } }).sort({ sopInstanceUid: 1 });
+  let updates: AnyBulkWriteOperation[] = [];
+  let group: Document[] = [];
+  const renumber = async (): Promise<void> => {
+    group.sort(
+      (x, y) =>
+        Number(x.version) - Number(y.version) || Number(x.receivedAt) - Number(y.receivedAt) || String(x._id).localeCompare(String(y._id)),
+    );
+    let next = 0;
+    for (const record of group) {
+      next = Math.max(next + 1, Number(record.version) || 1);
+      if (next !== record.version) {
+        updates.push({ updateOne: { filter: { _id: record._id }, update: { $set: { version: next, conflict: next > 1 } } } });
+      }
     }
-    next = Math.max(next + 1, Number(record.version) || 1);
-    if (next !== record.version) {
-      updates.push({ updateOne: { filter: { _id: record._id }, update: { $set: { version: next, conflict: next > 1 } } } });
+    group = [];
+    if (updates.length >= 500) {
+      await instances.bulkWrite(updates);
+      updates = [];
     }
+  };
+  for await (const record of cursor) {
+    if (group.length > 0 && record.sopInstanceUid !== group[0]?.sopInstanceUid) await renumber();
+    group.push(record);
   }
-  for (let start = 0; start < updates.length; start += 500) await instances.bulkWrite(updates.slice(start, start + 500));
+  await renumber();
+  if (updates.length > 0) await instances.bulkWrite(updates);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { freePort } from '../support/ports';
 import { startProcess, waitFor } from '../support/processes';
 import { tempWorkspace } from '../support/workspace';
-import { ENGINE_NODE_FLAGS } from '../../src/config/engine-node-flags';
+import { ENGINE_ENVIRONMENT, ENGINE_NODE_FLAGS } from '../../src/config/engine-node-flags';
 
 const MAIN = path.join(__dirname, '..', '..', process.env.OSTEON_TEST_DIST ?? 'dist', 'src', 'main.js');
 
@@ -16,6 +16,7 @@ describe('start-up log when mongod cannot be downloaded (offline)', () => {
           PATH: process.env.PATH,
           HOME: workspace.dir,
           NODE_ENV: 'test',
+          ...ENGINE_ENVIRONMENT,
           OSTEON_DATA_DIR: path.join(workspace.dir, 'data'),
           OSTEON_HTTP_PORT: String(await freePort()),
           OSTEON_DICOM_PORT: String(await freePort()),

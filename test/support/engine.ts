@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { freePort } from './ports';
 import { startProcess, waitFor, type RunningProcess } from './processes';
-import { ENGINE_NODE_FLAGS } from '../../src/config/engine-node-flags';
+import { ENGINE_ENVIRONMENT, ENGINE_NODE_FLAGS } from '../../src/config/engine-node-flags';
 
 // OSTEON_TEST_DIST lets parallel work build into its own folder (e.g. dist-fhir) and test that.
 const MAIN = path.join(__dirname, '..', '..', process.env.OSTEON_TEST_DIST ?? 'dist', 'src', 'main.js');
@@ -49,6 +49,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'test',
+    ...ENGINE_ENVIRONMENT,
     OSTEON_HTTP_PORT: String(httpPort),
     OSTEON_DICOM_PORT: String(dicomPort),
     OSTEON_DATA_DIR: options.dataDir,

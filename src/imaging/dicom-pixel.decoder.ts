@@ -13,6 +13,23 @@ export function initialiseCodecs(): Promise<void> {
 }
 
 /**
+ * Loads the codecs only when the frame is compressed. Loaded, they hold ~28 MB of WASM memory for
+ * the thread's lifetime; a department whose modalities send uncompressed images never needs them.
+ */
+export async function initialiseCodecsFor(frame: PixelFrame): Promise<void> {
+  if (compressed(frame.transferSyntaxUid)) await initialiseCodecs();
+}
+
+function compressed(transferSyntaxUid: string): boolean {
+  try {
+    return codecFor(transferSyntaxUid) !== 'native';
+  } catch {
+    // Not decodable: decompress() says so with the right error; no codec would help.
+    return false;
+  }
+}
+
+/**
  * Decodes the first frame to display grey 0..255: stored values (masked to Bits Stored,
  * sign-extended when signed) -> Modality LUT (rescale) -> VOI (the first Window Center/Width,
  * else the image's min..max) -> inverted for MONOCHROME1. Each possible stored value is

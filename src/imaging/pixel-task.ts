@@ -1,4 +1,4 @@
-import { decodeNative, decodeToGrey, initialiseCodecs } from './dicom-pixel.decoder';
+import { decodeNative, decodeToGrey, initialiseCodecsFor } from './dicom-pixel.decoder';
 import { renderFrame, type DisplayImage } from './display-image';
 import type { GreyPixels } from './grey-image';
 import { measureImageQuality, type ImageQuality } from './image-quality';
@@ -40,7 +40,7 @@ export interface PreparedImage {
 export type PixelResult = GreyPixels | PreparedImage | NativeFrame | DisplayImage;
 
 export async function decodeFrame(frame: PixelFrame): Promise<GreyPixels> {
-  await initialiseCodecs();
+  await initialiseCodecsFor(frame);
   return decodeToGrey(frame);
 }
 
@@ -70,10 +70,10 @@ export async function runPixelTask(task: PixelTask): Promise<PixelResult> {
     case 'decode':
       return decodeFrame(task.frame);
     case 'native':
-      await initialiseCodecs();
+      await initialiseCodecsFor(task.frame);
       return { data: decodeNative(task.frame) };
     case 'render':
-      await initialiseCodecs();
+      await initialiseCodecsFor(task.frame);
       return renderFrame(task.frame, task.voi);
     case 'dicom':
     case 'grey':

@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../config/config.tokens';
 import { InferenceErrorCode, InferenceException } from './inference.exception';
 import { currentModelSchema, describeModel, modelCardSchema, OUTPUT_NAMES, type ModelCard, type ModelDescription } from './model-card';
 import { readOutputs, type ModelOutputs } from './model-outputs';
-import type { ModelWorkerData, ModelWorkerMessage, ModelWorkerRun, TensorMessage } from './model.worker';
+import type { ModelWorkerData, ModelWorkerLoad, ModelWorkerMessage, ModelWorkerRun, TensorMessage } from './model.worker';
 
 const logger = moduleLogger('inference');
 
@@ -102,6 +102,7 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
     const outputs = await new Promise<Readonly<Record<string, TensorMessage>>>((resolve, reject) => {
       loaded.pending.set(id, { resolve, reject });
       loaded.worker.postMessage({
+        kind: 'run',
         id,
         inputName: loaded.description.inputName,
         input: batch,
@@ -163,10 +164,12 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private startSession(bytes: Buffer, description: ModelDescription, modelPath: string): Promise<LoadedModel> {
-    const model = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const worker = startWorker(__dirname, 'model.worker', {
-      workerData: { model, threads: this.config.inference.threads } satisfies ModelWorkerData,
+      workerData: { threads: this.config.inference.threads } satisfies ModelWorkerData,
     });
+    // A copy moved to the worker: nothing here keeps the weights once the session has them.
+    const model = new Uint8Array(bytes);
+    worker.postMessage({ kind: 'load', model } satisfies ModelWorkerLoad, [model.buffer]);
     const loaded: LoadedModel = { description, worker, pending: new Map() };
     return new Promise<LoadedModel>((resolve, reject) => {
       const failAll = (reason: string): void => {

@@ -7,11 +7,20 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
  * for the whole inference; here it blocks only this thread.
  */
 export interface ModelWorkerData {
-  readonly model: Uint8Array;
   readonly threads: number;
 }
 
+/**
+ * The model's bytes come as the first message, not as workerData: workerData stays referenced for
+ * the worker's lifetime, and onnxruntime keeps its own copy of the weights once the session exists.
+ */
+export interface ModelWorkerLoad {
+  readonly kind: 'load';
+  readonly model: Uint8Array;
+}
+
 export interface ModelWorkerRun {
+  readonly kind: 'run';
   readonly id: number;
   readonly inputName: string;
   readonly input: Float32Array;
@@ -32,19 +41,28 @@ export type ModelWorkerMessage =
 
 const port = parentPort;
 if (port) {
-  const { model, threads } = workerData as ModelWorkerData;
-  const ready = InferenceSession.create(model, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
-  ready.then(
-    (session) =>
-      port.postMessage({ kind: 'ready', inputNames: session.inputNames, outputNames: session.outputNames } satisfies ModelWorkerMessage),
-    (error: unknown) => port.postMessage({ kind: 'load-failed', message: messageOf(error) } satisfies ModelWorkerMessage),
-  );
-  port.on('message', (request: ModelWorkerRun) => {
+  const { threads } = workerData as ModelWorkerData;
+  let ready: Promise<InferenceSession> = Promise.reject(new Error('no model was sent'));
+  ready.catch(() => undefined);
+  port.on('message', (request: ModelWorkerLoad | ModelWorkerRun) => {
+    if (request.kind === 'load') {
+      ready = InferenceSession.create(request.model, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      ready.then(
+        (session) =>
+          port.postMessage({
+            kind: 'ready',
+            inputNames: session.inputNames,
+            outputNames: session.outputNames,
+          } satisfies ModelWorkerMessage),
+        (error: unknown) => port.postMessage({ kind: 'load-failed', message: messageOf(error) } satisfies ModelWorkerMessage),
+      );
+      return;
+    }
     ready
       .then((session) => session.run({ [request.inputName]: new Tensor('float32', request.input, [...request.dims]) }))
       .then(

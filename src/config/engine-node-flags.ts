@@ -29,10 +29,3 @@ export const ENGINE_ENVIRONMENT: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',
 };
-
-/** `KEY=VALUE …` of ENGINE_ENVIRONMENT, as a shell command puts it before `node`. */
-export function engineEnvironmentAssignments(): string {
-  return Object.entries(ENGINE_ENVIRONMENT)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(' ');
-}

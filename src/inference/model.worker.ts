@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { modelSessionOptions } from './model-session-options';
 
 /**
  * Worker thread that owns the onnxruntime session. onnxruntime-node's `run` is synchronous
@@ -46,12 +47,7 @@ if (port) {
   ready.catch(() => undefined);
   port.on('message', (request: ModelWorkerLoad | ModelWorkerRun) => {
     if (request.kind === 'load') {
-      ready = InferenceSession.create(request.model, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      ready = InferenceSession.create(request.model, modelSessionOptions(threads));
       ready.then(
         (session) =>
           port.postMessage({

@@ -118,25 +118,15 @@ export class IngestService {
       // Identical content re-sent finds its address taken and the staged copy is dropped there.
       const commit = await this.blobs.commit(instance.staged);
       if (commit.created) committedKey = commit.blobKey;
-      const { record, inserted } = await this.instances.insertNextVersion(
-        identity.sopInstanceUid,
-        instance.staged.sha256,
-        (version, conflict) =>
-          buildInstanceRecord(
-            header,
-            identity,
-            {
-              sha256: instance.staged.sha256,
-              blobKey: commit.blobKey,
-              size: instance.staged.totalBytes,
-              transferSyntaxUid: instance.transferSyntaxUid,
-              datasetOffset: instance.staged.headerLength,
-            },
-            { receivedAt: instance.receivedAt, callingAeTitle: instance.callingAeTitle, source: instance.source, version, conflict },
-          ),
-      );
+      // Indexed while the blob's directory entry is synced; Success waits for both. A power cut between
+      // the two can leave a record whose file is gone, for an instance the sender was not told is
+      // stored: its re-send puts the file back (the same content finds its record).
+      const [indexed, synced] = await Promise.allSettled([this.index(instance, header, identity, commit.blobKey), commit.durable]);
+      if (indexed.status === 'rejected') throw indexed.reason;
       // Indexed either way now; a blob that had gone missing under an earlier record is back in place, so it stays.
       committedKey = undefined;
+      if (synced.status === 'rejected') throw synced.reason;
+      const { record, inserted } = indexed.value;
       if (!inserted) {
         log.info({ sopInstanceUid: record.sopInstanceUid, instanceId: record.id }, 'instance re-sent with identical content');
         return { outcome: 'duplicate', record };
@@ -168,6 +158,30 @@ export class IngestService {
       if (committedKey) await this.blobs.remove(committedKey).catch(() => undefined);
       throw this.normalise(error);
     }
+  }
+
+  /** The instance's next version in the index (the first, unless this UID was received before). */
+  private index(
+    instance: StagedInstance,
+    header: DatasetHeader,
+    identity: InstanceIdentity,
+    blobKey: string,
+  ): Promise<{ record: InstanceRecord; inserted: boolean }> {
+    const { staged } = instance;
+    return this.instances.insertNextVersion(identity.sopInstanceUid, staged.sha256, (version, conflict) =>
+      buildInstanceRecord(
+        header,
+        identity,
+        {
+          sha256: staged.sha256,
+          blobKey,
+          size: staged.totalBytes,
+          transferSyntaxUid: instance.transferSyntaxUid,
+          datasetOffset: staged.headerLength,
+        },
+        { receivedAt: instance.receivedAt, callingAeTitle: instance.callingAeTitle, source: instance.source, version, conflict },
+      ),
+    );
   }
 
   /** The header, and what is recognisably wrong with its pixel data (read from the first bitstream bytes). */

@@ -11,6 +11,14 @@ import { StagingWriter, type StagedBlob } from './staging-writer';
 
 const BLOB_KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.dcm$/;
 
+export interface CommittedBlob {
+  readonly blobKey: string;
+  /** false: the address held this content already and the staged copy was dropped. */
+  readonly created: boolean;
+  /** Settles once the blob's directory entry is synced (a power cut cannot take the file back). */
+  readonly durable: Promise<void>;
+}
+
 export interface FileByteSource extends ByteSource {
   close(): Promise<void>;
 }
@@ -48,28 +56,35 @@ export class BlobStoreRepository {
 
   /**
    * Moves a finished staging file to its content address once it is durable; `created` is false
-   * if the address was taken already.
+   * if the address was taken already. It resolves as soon as the file is in place; `durable` settles
+   * once the directory entry is synced too, so the caller can index the blob meanwhile. Nothing may
+   * be acknowledged before both.
    */
-  async commit(staged: StagedBlob): Promise<{ blobKey: string; created: boolean }> {
-    await staged.durable;
+  async commit(staged: StagedBlob): Promise<CommittedBlob> {
     const blobKey = BlobStoreRepository.keyFor(staged.sha256);
     const target = this.pathOf(blobKey);
-    if (await exists(target)) {
-      await fs.rm(staged.path, { force: true });
-      return { blobKey, created: false };
-    }
     const shard = path.dirname(target);
-    if (!this.knownShards.has(shard)) {
-      const created = await fs.mkdir(shard, { recursive: true });
-      // A shard directory made just now is an entry in its parent (and that one in its own, when both
-      // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
-      // Synced at once, so a failed rename cannot leave a shard known here whose entries never were.
-      if (created) await syncParents(created, shard);
-      this.knownShards.add(shard);
+    // The file's fsync, the address check and the shard directory run side by side: each is a trip
+    // to libuv's thread pool, and one after another they lengthened every instance's wait.
+    const [, taken] = await Promise.all([staged.durable, exists(target), this.ensureShard(shard)]);
+    if (taken) {
+      await fs.rm(staged.path, { force: true });
+      // The address may hold a rename whose directory sync a crash interrupted: sync it before this
+      // copy is acknowledged in its place.
+      return { blobKey, created: false, durable: observed(syncDirectory(shard)) };
     }
     await fs.rename(staged.path, target);
-    await syncDirectory(shard);
-    return { blobKey, created: true };
+    return { blobKey, created: true, durable: observed(syncDirectory(shard)) };
+  }
+
+  private async ensureShard(shard: string): Promise<void> {
+    if (this.knownShards.has(shard)) return;
+    const created = await fs.mkdir(shard, { recursive: true });
+    // A shard directory made just now is an entry in its parent (and that one in its own, when both
+    // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
+    // Synced at once, so a failed rename cannot leave a shard known here whose entries never were.
+    if (created) await syncParents(created, shard);
+    this.knownShards.add(shard);
   }
 
   async discard(stagingPath: string): Promise<void> {
@@ -180,6 +195,12 @@ async function syncDirectory(directory: string): Promise<void> {
     // Durable once synced: the sender need not wait for the descriptor to be released too.
     handle.close().catch(() => undefined);
   }
+}
+
+/** A promise whose rejection is its awaiter's to handle, never an unhandled rejection when nobody awaits it. */
+function observed(promise: Promise<void>): Promise<void> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 async function readdirSafe(directory: string): Promise<string[]> {

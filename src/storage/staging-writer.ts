@@ -10,7 +10,7 @@ export interface StagedBlob {
   readonly totalBytes: number;
   /** The file's first bytes (up to HEAD_IN_MEMORY_BYTES): its header is parsed without reading the file back. */
   readonly head: Buffer;
-  /** Settles once the file is fsynced and closed; nothing may point at the file before it resolves. */
+  /** Settles once the file is fsynced (it is closed after); nothing may point at the file before it resolves. */
   readonly durable: Promise<void>;
 }
 
@@ -81,7 +81,8 @@ export class StagingWriter extends Writable {
     if (!handle) return callback(new Error('staging file was never opened'));
     this.handle = undefined;
     this.synced = handle.sync().then(
-      () => handle.close(),
+      // Durable once synced: the commit need not wait for the descriptor to be released too.
+      () => void handle.close().catch(() => undefined),
       async (error: Error) => {
         await handle.close().catch(() => undefined);
         throw error;

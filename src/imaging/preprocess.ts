@@ -36,8 +36,10 @@ export function preprocessGrey(image: GreyPixels, size: number): Float32Array {
   const { width, height, pixels } = image;
   const { side, padTop, padLeft } = letterboxGeometry(height, width);
   const { starts, ends } = poolBounds(side, size);
-  // Columns first: per image row, the sum of each output column's span (padding adds zero).
-  const columnSums = new Float64Array(height * size);
+  // Columns first: per image row, the sum of each output column's span (padding adds zero). Whole
+  // numbers below 255 * width fit 32 bits exactly, at half the memory of float64 (5 MB, not 10, for
+  // a 3200-row radiograph at 384).
+  const columnSums = new Uint32Array(height * size);
   for (let j = 0; j < size; j += 1) {
     const from = Math.max(starts[j]! - padLeft, 0);
     const to = Math.min(ends[j]! - padLeft, width);

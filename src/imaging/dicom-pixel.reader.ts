@@ -24,6 +24,27 @@ export function readFrame(source: ByteSource, frameIndex: number): Promise<Pixel
   return readFrameChecked(source, frameIndex, () => undefined);
 }
 
+/**
+ * The file's bytes up to the value of its Pixel Data (the whole file when it has none): what a
+ * parser of the header needs, without reading (and holding) the image once more.
+ */
+export async function readUntilPixelData(source: ByteSource): Promise<Uint8Array> {
+  let end = source.size;
+  try {
+    const meta = await readFileMeta(source);
+    const header = await DatasetHeaderReader.read(
+      source,
+      meta.datasetOffset,
+      meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
+    );
+    end = Math.min(end, header.pixelData?.offset ?? end);
+  } catch (error) {
+    if (error instanceof DatasetParseError) throw new ImagingException(ImagingErrorCode.NotDicom, error.message);
+    throw error;
+  }
+  return source.read(0, end);
+}
+
 async function readFrameChecked(source: ByteSource, frameIndex: number, check: (attributes: PixelAttributes) => void): Promise<PixelFrame> {
   let header: DatasetHeader;
   let transferSyntaxUid: string;

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { ByteSource } from '../storage/byte-source';
-import { readFrame, readPixelFrame } from './dicom-pixel.reader';
+import { readFrame, readPixelFrame, readUntilPixelData } from './dicom-pixel.reader';
 import { TransferSyntax } from './dicom-file.constants';
 import type { DisplayImage } from './display-image';
 import type { GreyPixels } from './grey-image';
@@ -39,6 +39,11 @@ export class ImageService implements OnModuleDestroy {
   /** What decoding needs from a Part 10 file: its pixel attributes and the first frame's bytes. */
   readFrame(source: ByteSource): Promise<PixelFrame> {
     return readPixelFrame(source);
+  }
+
+  /** The file up to its pixel data value: for a parser of the whole header (the derived objects copy it). */
+  headerBytes(source: ByteSource): Promise<Uint8Array> {
+    return readUntilPixelData(source);
   }
 
   async grey(source: ByteSource): Promise<GreyPixels> {

@@ -81,6 +81,12 @@ export async function runPixelTask(task: PixelTask): Promise<PixelResult> {
   }
 }
 
+/** How many pixels a task works on (its image's, frames of any kind). */
+export function pixelsOf(task: PixelTask): number {
+  if (task.kind === 'grey') return task.image.width * task.image.height;
+  return task.frame.attributes.rows * task.frame.attributes.columns;
+}
+
 /** The large buffer of a result, moved (not copied) back from the worker. */
 export function transferableOf(result: PixelResult): ArrayBuffer {
   if ('tensor' in result) return result.tensor.buffer as ArrayBuffer;

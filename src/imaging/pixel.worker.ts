@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ImagingException } from './imaging.exception';
-import { runPixelTask, transferableOf, type PixelResult, type PixelTask } from './pixel-task';
+import { collectNow, LARGE_TASK_PIXELS } from './large-buffer-collector';
+import { pixelsOf, runPixelTask, transferableOf, type PixelResult, type PixelTask } from './pixel-task';
 
 /** Worker thread entry: decodes and preprocesses off the event loop (see PixelWorkerPool). */
 export interface PixelWorkerRequest {
@@ -15,15 +16,19 @@ export type PixelWorkerResponse =
 const port = parentPort;
 if (port) {
   port.on('message', (request: PixelWorkerRequest) => {
-    runPixelTask(request.task).then(
-      (result) => port.postMessage({ id: request.id, ok: true, result } satisfies PixelWorkerResponse, [transferableOf(result)]),
-      (error: unknown) =>
-        port.postMessage({
-          id: request.id,
-          ok: false,
-          code: error instanceof ImagingException ? error.code : undefined,
-          message: error instanceof ImagingException ? error.reason : error instanceof Error ? error.message : String(error),
-        } satisfies PixelWorkerResponse),
-    );
+    runPixelTask(request.task)
+      .then(
+        (result) => port.postMessage({ id: request.id, ok: true, result } satisfies PixelWorkerResponse, [transferableOf(result)]),
+        (error: unknown) =>
+          port.postMessage({
+            id: request.id,
+            ok: false,
+            code: error instanceof ImagingException ? error.code : undefined,
+            message: error instanceof ImagingException ? error.reason : error instanceof Error ? error.message : String(error),
+          } satisfies PixelWorkerResponse),
+      )
+      .finally(() => {
+        if (pixelsOf(request.task) >= LARGE_TASK_PIXELS) collectNow();
+      });
   });
 }

@@ -31,7 +31,9 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
   const base =
     scale === 1
       ? Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength)
-      : await sharp(Buffer.from(grey.pixels), { raw: { width: grey.width, height: grey.height, channels: 1 } })
+      : await sharp(Buffer.from(grey.pixels.buffer, grey.pixels.byteOffset, grey.pixels.byteLength), {
+          raw: { width: grey.width, height: grey.height, channels: 1 },
+        })
           .resize(width, height)
           .raw()
           .toBuffer();

@@ -43,12 +43,13 @@ export class ResultObjectsFactory {
     const objects: StoreObject[] = [];
     const sent: SentObject[] = [];
     const references: SourceReference[] = [];
-    let first: SourceImage | undefined;
+    // The first image's header, not its decoded pixels: each image's grey can go once its capture is built.
+    let first: SourceImage['header'] | undefined;
     for (const [index, image] of report.images.entries()) {
       const capture = plan.captures.find((candidate) => candidate.sourceSopInstanceUid === image.sopInstanceUid);
       if (!capture) throw new Error(`plan has no capture for ${image.sopInstanceUid}`);
       const source = await this.sources.read(image.blobKey);
-      first ??= source;
+      first ??= source.header;
       const rgb = await renderAnnotatedImage(source.grey, {
         banner: bannerFor(image, report.modelVersion),
         heatmapPng: await this.heatmapFor(image),
@@ -81,7 +82,7 @@ export class ResultObjectsFactory {
     if (!first) throw new PacsException(PacsErrorCode.ResultObjectsUnbuildable, `report ${report.id} has no analysed image`);
     const elements = buildStructuredReport({
       report,
-      original: first.header,
+      original: first,
       sources: references,
       seriesInstanceUid: plan.reportSeriesInstanceUid,
       sopInstanceUid: plan.reportInstanceUid,

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { data as dcmjsData } from 'dcmjs';
 import type { GreyPixels } from '../imaging/grey-image';
 import { ImageService } from '../imaging/image.service';
-import { bufferSource } from '../storage/byte-source';
 
 /** An analysed original as the result objects need it: its header and its display-grey pixels. */
 export interface SourceImage {
@@ -20,14 +19,17 @@ export class SourceImageReader {
   constructor(private readonly images: ImageService) {}
 
   async read(blobKey: string): Promise<SourceImage> {
-    const bytes = await this.images.withStored(blobKey, (file) => file.read(0, file.size));
-    const grey = await this.images.grey(bufferSource(bytes));
-    const { DicomMessage, DicomMetaDictionary } = dcmjsData;
-    const parsed = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, {
-      untilTag: '7FE00010',
-      includeUntilTagValue: false,
-      ignoreErrors: true,
+    // Read from the file twice (the header, then the pixel data alone, which moves to the pixel worker
+    // uncopied), not the whole file into memory and copied for the parser: for a 10 MB radiograph that
+    // held three copies of the image at once on the main thread.
+    return this.images.withStored(blobKey, async (file) => {
+      const grey = await this.images.grey(file);
+      const bytes = await this.images.headerBytes(file);
+      const { DicomMessage, DicomMetaDictionary } = dcmjsData;
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const buffer = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+      const parsed = DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: false, ignoreErrors: true });
+      return { header: DicomMetaDictionary.naturalizeDataset(parsed.dict), grey };
     });
-    return { header: DicomMetaDictionary.naturalizeDataset(parsed.dict), grey };
   }
 }

@@ -1,4 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
 import { IngestActivity } from '../dicom/ingest-activity';
 import type { JobType } from '../jobs/job';
 import { JobClaimGate } from '../jobs/job-claim.gate';
@@ -19,14 +21,24 @@ export const YIELDS_TO_RECEIVING: readonly JobType[] = [
   'retrain-model',
 ];
 
+/**
+ * Jobs that decode a study's images and hold them, their tensors, heat maps and rendered results
+ * while they run; OSTEON_READ_CONCURRENCY of them at once. Measured on two cores (bench/README.md,
+ * issue 21): one at a time kept an engine reading a burst 40-70 MB lower, but its last draft came
+ * 1.8x later, so the default stays two. Deliveries use the other slots either way.
+ */
+export const READS_IMAGES: readonly JobType[] = ['analyse-study', 'shadow-analysis', 'archive-results'];
+
 @Injectable()
 export class ReceivePriority implements OnModuleInit {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gate: JobClaimGate,
     private readonly activity: IngestActivity,
   ) {}
 
   onModuleInit(): void {
     this.gate.deferWhile(YIELDS_TO_RECEIVING, () => this.activity.receiving());
+    this.gate.limitRunning(READS_IMAGES, this.config.jobs.readConcurrency);
   }
 }

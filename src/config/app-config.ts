@@ -60,6 +60,8 @@ export interface AppConfig {
     readonly backoffMs: number;
     readonly backoffMaxMs: number;
     readonly concurrency: number;
+    /** Jobs that read images (READS_IMAGES) running at once, within `concurrency`. */
+    readonly readConcurrency: number;
     readonly workerId: string;
   };
   readonly deliveries: {
@@ -217,6 +219,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMs: e.OSTEON_JOB_BACKOFF_MS,
       backoffMaxMs: e.OSTEON_JOB_BACKOFF_MAX_MS,
       concurrency: e.OSTEON_WORKER_CONCURRENCY,
+      readConcurrency: e.OSTEON_READ_CONCURRENCY,
       workerId: e.OSTEON_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     },
     deliveries: {

@@ -71,6 +71,11 @@ export const environmentSchema = z.object({
   /** A channel failing this long is reported down (before that: retrying). */
   OSTEON_CHANNEL_DOWN_AFTER_MS: z.coerce.number().int().min(1000).default(120_000),
   OSTEON_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * Of those, how many may read images at once (analysis, shadow analysis, archiving results): each
+   * holds a decoded image. 1 lowers the peak memory while a burst is read, and delays its drafts.
+   */
+  OSTEON_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   OSTEON_WORKER_ID: z.string().min(1).max(128).optional(),
   OSTEON_URGENT_BODY_PARTS: commaList.pipe(z.array(z.enum(['hand', 'leg', 'hip', 'shoulder']))).default('hip'),
   OSTEON_URGENT_MIN_COUNT: z.enum(['1', '2+', 'never']).default('2+'),

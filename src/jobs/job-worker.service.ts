@@ -13,7 +13,7 @@ import { moduleLogger } from '../common/logger';
 import { isProcessRunning } from '../common/process-alive';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
-import { CLAIMED_FIRST, JOB_TYPES, type JobRecord } from './job';
+import { CLAIMED_FIRST, JOB_TYPES, type JobRecord, type JobType } from './job';
 import { JobClaimGate } from './job-claim.gate';
 import { JobTargetGoneError, UnrecoverableJobError } from './job.exception';
 import { JobHandlerRegistry } from './job-handler.registry';
@@ -32,6 +32,8 @@ const POLL_INTERVAL = 'job-worker-poll';
 export class JobWorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = moduleLogger('jobs');
   private readonly inFlight = new Set<Promise<void>>();
+  /** The type of each job in flight, for the claim gate's limits. */
+  private readonly runningTypes: JobType[] = [];
   private polling = false;
   private stopped = false;
 
@@ -86,7 +88,7 @@ export class JobWorkerService implements OnApplicationBootstrap, BeforeApplicati
     this.polling = true;
     try {
       while (this.inFlight.size < this.config.jobs.concurrency && !this.stopped) {
-        const types = this.gate.claimable(JOB_TYPES);
+        const types = this.gate.claimable(JOB_TYPES, this.runningTypes);
         if (types.length === 0) break;
         const first = types.filter((type) => CLAIMED_FIRST.includes(type));
         const { workerId, leaseMs } = this.config.jobs;
@@ -94,7 +96,11 @@ export class JobWorkerService implements OnApplicationBootstrap, BeforeApplicati
           (first.length > 0 ? await this.jobs.claim(workerId, leaseMs, first) : undefined) ??
           (await this.jobs.claim(workerId, leaseMs, types));
         if (!job) break;
-        const run = this.run(job).finally(() => this.inFlight.delete(run));
+        this.runningTypes.push(job.type);
+        const run = this.run(job).finally(() => {
+          this.inFlight.delete(run);
+          this.runningTypes.splice(this.runningTypes.indexOf(job.type), 1);
+        });
         this.inFlight.add(run);
       }
     } catch (error) {

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
-import { DatasetHeaderReader } from '../imaging/dataset-header.reader';
-import { OSTEON_IMPLEMENTATION_CLASS_UID, TransferSyntax } from '../imaging/dicom-file.constants';
-import { readFileMeta } from '../imaging/part10';
+import { OSTEON_IMPLEMENTATION_CLASS_UID } from '../imaging/dicom-file.constants';
+import { readPart10Header } from '../imaging/part10';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import { InstanceEvents } from './instance-events';
 import { buildInstanceRecord } from './instance-record.factory';
@@ -46,12 +45,7 @@ export class ReindexService {
   private async reindexBlob(blobKey: string): Promise<void> {
     const source = await this.blobs.open(blobKey);
     try {
-      const meta = await readFileMeta(source);
-      const header = await DatasetHeaderReader.read(
-        source,
-        meta.datasetOffset,
-        meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
-      );
+      const { meta, header } = await readPart10Header(source);
       // Osteon's own results are indexed as such: never announced, so never analysed.
       const engineResult = meta.privateInformationCreatorUid === OSTEON_IMPLEMENTATION_CLASS_UID;
       const identity = engineResult ? validateEngineResult(header) : validateInstance(header, {});

@@ -2,7 +2,7 @@ import type { ByteSource } from '../storage/byte-source';
 import { DatasetHeaderReader, DatasetParseError, Tag, type DatasetHeader } from './dataset-header.reader';
 import { TransferSyntax } from './dicom-file.constants';
 import { ImagingErrorCode, ImagingException } from './imaging.exception';
-import { readFileMeta } from './part10';
+import { readFileMeta, readPart10Header } from './part10';
 import { assertDecodable, frameByteLength, type PixelAttributes, type PixelFrame } from './pixel-frame';
 
 const DECODABLE_SYNTAXES: ReadonlySet<string> = new Set(Object.values(TransferSyntax));
@@ -31,12 +31,7 @@ export function readFrame(source: ByteSource, frameIndex: number): Promise<Pixel
 export async function readUntilPixelData(source: ByteSource): Promise<Uint8Array> {
   let end = source.size;
   try {
-    const meta = await readFileMeta(source);
-    const header = await DatasetHeaderReader.read(
-      source,
-      meta.datasetOffset,
-      meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
-    );
+    const { header } = await readPart10Header(source);
     end = Math.min(end, header.pixelData?.offset ?? end);
   } catch (error) {
     if (error instanceof DatasetParseError) throw new ImagingException(ImagingErrorCode.NotDicom, error.message);

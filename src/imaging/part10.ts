@@ -1,6 +1,6 @@
 import type { ByteSource } from '../storage/byte-source';
-import { DatasetParseError } from './dataset-header.reader';
-import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION } from './dicom-file.constants';
+import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from './dataset-header.reader';
+import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION, TransferSyntax } from './dicom-file.constants';
 
 const PREAMBLE_LENGTH = 128;
 const MAGIC = 'DICM';
@@ -96,4 +96,11 @@ export async function readFileMeta(source: ByteSource): Promise<ParsedFileMeta> 
     sourceApplicationEntityTitle: values.get(0x0016),
     privateInformationCreatorUid: values.get(0x0100),
   };
+}
+
+/** A Part 10 file's meta information and its data set's header (the values before Pixel Data). */
+export async function readPart10Header(source: ByteSource): Promise<{ meta: ParsedFileMeta; header: DatasetHeader }> {
+  const meta = await readFileMeta(source);
+  const implicit = meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian;
+  return { meta, header: await DatasetHeaderReader.read(source, meta.datasetOffset, implicit) };
 }

@@ -7,9 +7,8 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import { imageToDicomParts } from '../dicom/image-to-dicom';
 import { IngestService, type IngestResult } from '../dicom/ingest.service';
-import { DatasetHeaderReader, Tag } from '../imaging/dataset-header.reader';
-import { TransferSyntax } from '../imaging/dicom-file.constants';
-import { buildFileMetaHeader, readFileMeta, type ParsedFileMeta as FileMeta } from '../imaging/part10';
+import { Tag } from '../imaging/dataset-header.reader';
+import { buildFileMetaHeader, readFileMeta, readPart10Header, type ParsedFileMeta as FileMeta } from '../imaging/part10';
 import { generateUid } from '../imaging/uid';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
 import type { StagedBlob } from '../storage/staging-writer';
@@ -99,13 +98,7 @@ export class RecordsService {
       const magic = source.size > 132 ? await source.read(128, 4) : Buffer.alloc(0);
       if (magic.toString('latin1') !== 'DICM') return undefined;
       try {
-        const meta = await readFileMeta(source);
-        const header = await DatasetHeaderReader.read(
-          source,
-          meta.datasetOffset,
-          meta.transferSyntaxUid === TransferSyntax.ImplicitVrLittleEndian,
-        );
-        return { meta, header };
+        return await readPart10Header(source);
       } catch (error) {
         throw new RecordRejectedException(`${file.originalName}: unreadable DICOM file (${(error as Error).message})`);
       }

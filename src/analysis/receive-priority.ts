@@ -25,7 +25,8 @@ export const YIELDS_TO_RECEIVING: readonly JobType[] = [
  * Jobs that decode a study's images and hold them, their tensors, heat maps and rendered results
  * while they run; OSTEON_READ_CONCURRENCY of them at once. Measured on two cores (bench/README.md,
  * issue 21): one at a time kept an engine reading a burst 40-70 MB lower, but its last draft came
- * 1.8x later, so the default stays two. Deliveries use the other slots either way.
+ * 1.8x later, so by default they are not capped below the worker's slots (two). Deliveries use the
+ * other slots when they are capped.
  */
 export const READS_IMAGES: readonly JobType[] = ['analyse-study', 'shadow-analysis', 'archive-results'];
 

@@ -219,7 +219,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMs: e.OSTEON_JOB_BACKOFF_MS,
       backoffMaxMs: e.OSTEON_JOB_BACKOFF_MAX_MS,
       concurrency: e.OSTEON_WORKER_CONCURRENCY,
-      readConcurrency: e.OSTEON_READ_CONCURRENCY,
+      readConcurrency: e.OSTEON_READ_CONCURRENCY ?? e.OSTEON_WORKER_CONCURRENCY,
       workerId: e.OSTEON_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     },
     deliveries: {

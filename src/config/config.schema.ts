@@ -74,8 +74,9 @@ export const environmentSchema = z.object({
   /**
    * Of those, how many may read images at once (analysis, shadow analysis, archiving results): each
    * holds a decoded image. 1 lowers the peak memory while a burst is read, and delays its drafts.
+   * Default: no cap beyond OSTEON_WORKER_CONCURRENCY.
    */
-  OSTEON_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  OSTEON_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).optional(),
   OSTEON_WORKER_ID: z.string().min(1).max(128).optional(),
   OSTEON_URGENT_BODY_PARTS: commaList.pipe(z.array(z.enum(['hand', 'leg', 'hip', 'shoulder']))).default('hip'),
   OSTEON_URGENT_MIN_COUNT: z.enum(['1', '2+', 'never']).default('2+'),

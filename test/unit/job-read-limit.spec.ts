@@ -61,7 +61,7 @@ describe('job worker: with OSTEON_READ_CONCURRENCY=1, images read one job at a t
     }
   });
 
-  it("counts archiving a study's results as reading images, and keeps two reading at once by default", async () => {
+  it("counts archiving a study's results as reading images, and caps nothing by default", async () => {
     const { repository, pending } = queueOf(['analyse-study', 'archive-results', 'deliver-hl7']);
     const running: JobType[] = [];
     const handlers = new JobHandlerRegistry();
@@ -84,6 +84,8 @@ describe('job worker: with OSTEON_READ_CONCURRENCY=1, images read one job at a t
       for (const resolve of finish) resolve();
       await worker.onApplicationShutdown();
     }
+    // Not capped unless asked: as many as the worker's slots.
     expect(loadAppConfig({}).jobs.readConcurrency).toBe(2);
+    expect(loadAppConfig({ OSTEON_WORKER_CONCURRENCY: '4' }).jobs.readConcurrency).toBe(4);
   });
 });

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { data as dcmjsData } from 'dcmjs';
+import { ownArrayBuffer } from '../common/array-buffers';
 import type { InstanceRecord } from '../dicom/instance-record';
 import type { ObjectScope } from '../dicom/instance.repository';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
@@ -103,13 +104,10 @@ export class WadoService {
           ? record.pixelDataOffset - (record.transferSyntaxUid === IMPLICIT_VR_LITTLE_ENDIAN ? 8 : 12)
           : source.size;
       const bytes = await source.read(0, pixelElementStart);
-      const parsed = dcmjsData.DicomMessage.readFile(
-        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-        {
-          ignoreErrors: true,
-          ...(headerOnly ? { untilTag: PIXEL_DATA, includeUntilTagValue: false } : {}),
-        },
-      );
+      const parsed = dcmjsData.DicomMessage.readFile(ownArrayBuffer(bytes), {
+        ignoreErrors: true,
+        ...(headerOnly ? { untilTag: PIXEL_DATA, includeUntilTagValue: false } : {}),
+      });
       const dict = { ...parsed.dict };
       delete dict[PIXEL_DATA];
       return dict;

@@ -1,3 +1,4 @@
+import { fillsItsBuffer } from '../common/array-buffers';
 import { moduleLogger } from '../common/logger';
 import { startWorker } from '../common/worker-thread';
 import type { GreyPixels } from './grey-image';
@@ -125,13 +126,9 @@ export class PixelWorkerPool {
   }
 }
 
-function ownsWholeBuffer(data: Uint8Array): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-}
-
 /** The frame's bytes in a buffer of their own, so they move to the worker instead of the whole file being copied. */
 function movable(task: PixelTask): PixelTask {
-  if (task.kind === 'grey' || ownsWholeBuffer(task.frame.data)) return task;
+  if (task.kind === 'grey' || fillsItsBuffer(task.frame.data)) return task;
   // A copy, not `slice()`: on a Node Buffer that is a view, and moving it would detach the whole file.
   return { ...task, frame: { ...task.frame, data: new Uint8Array(task.frame.data) } };
 }

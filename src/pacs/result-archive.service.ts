@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { data as dcmjsData } from 'dcmjs';
+import { ownArrayBuffer } from '../common/array-buffers';
 import { moduleLogger } from '../common/logger';
 import { IngestService } from '../dicom/ingest.service';
 import { InstanceRepository } from '../dicom/instance.repository';
@@ -53,9 +54,7 @@ export class ResultArchiveService {
       const source = await this.blobs.open(record.blobKey);
       try {
         const bytes = await source.read(0, source.size);
-        const parsed = dcmjsData.DicomMessage.readFile(
-          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-        );
+        const parsed = dcmjsData.DicomMessage.readFile(ownArrayBuffer(bytes));
         objects.push({
           sopClassUid: object.sopClassUid,
           sopInstanceUid: object.sopInstanceUid,

@@ -1,3 +1,4 @@
+import { ownArrayBuffer } from '../common/array-buffers';
 import { StorageSopClass } from '../imaging/dicom-file.constants';
 import type { RgbImage } from './annotated-image.renderer';
 import { compositeContextOf, requireString } from './composite-context';
@@ -30,10 +31,7 @@ export function buildSecondaryCapture(input: SecondaryCaptureInput): Record<stri
   };
   // OB values have even length: an odd one is copied with a pad byte, an even one used as it is (at
   // 2048 x 2048 a copy is 12.6 MB more held while the file is written).
-  const pixels =
-    image.pixels.length % 2 === 0
-      ? Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)
-      : Buffer.concat([image.pixels, new Uint8Array(1)]);
+  const pixels = image.pixels.length % 2 === 0 ? image.pixels : Buffer.concat([image.pixels, new Uint8Array(1)]);
   return {
     ...compositeContextOf(original),
     SOPClassUID: StorageSopClass.SecondaryCapture,
@@ -73,14 +71,8 @@ export function buildSecondaryCapture(input: SecondaryCaptureInput): Record<stri
     BitsStored: 8,
     HighBit: 7,
     PixelRepresentation: 0,
-    PixelData: [wholeArrayBuffer(pixels)],
+    PixelData: [ownArrayBuffer(pixels)],
     // Pixel Data's VR depends on Bits Allocated, which dcmjs cannot infer: 8-bit is OB.
     _vrMap: { PixelData: 'OB' },
   };
-}
-
-/** The bytes as an ArrayBuffer of their own: the one behind them when they fill it, else a copy. */
-function wholeArrayBuffer(bytes: Buffer): ArrayBuffer {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-  return whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
 }

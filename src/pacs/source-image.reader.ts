@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { data as dcmjsData } from 'dcmjs';
+import { ownArrayBuffer } from '../common/array-buffers';
 import type { GreyPixels } from '../imaging/grey-image';
 import { ImageService } from '../imaging/image.service';
 
@@ -26,9 +27,11 @@ export class SourceImageReader {
       const grey = await this.images.grey(file);
       const bytes = await this.images.headerBytes(file);
       const { DicomMessage, DicomMetaDictionary } = dcmjsData;
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      const buffer = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
-      const parsed = DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: false, ignoreErrors: true });
+      const parsed = DicomMessage.readFile(ownArrayBuffer(bytes), {
+        untilTag: '7FE00010',
+        includeUntilTagValue: false,
+        ignoreErrors: true,
+      });
       return { header: DicomMetaDictionary.naturalizeDataset(parsed.dict), grey };
     });
   }

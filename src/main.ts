@@ -12,6 +12,8 @@ import { requestLog } from './common/request-log.middleware';
 import { ConfigError, loadAppConfig, type AppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
+  // Log lines still being gathered when the process exits (an uncaught error, process.exit) are written then.
+  process.on('exit', () => logDestination.flushSync());
   let config;
   try {
     config = loadAppConfig();

@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import type { AppConfig } from '../../src/config/app-config';
 import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
 import { finishStaging as finish } from '../support/staging';
 
-const realOpen = fs.open.bind(fs);
+const realOpenSync = fsSync.openSync.bind(fsSync);
 
 describe('BlobStoreRepository (files)', () => {
   let dataDir: string;
@@ -40,10 +41,10 @@ describe('BlobStoreRepository (files)', () => {
 
   it('syncs a new shard directory and the parents whose entries it made, so the blob survives a power cut without a journal', async () => {
     const opened: string[] = [];
-    const open = jest.spyOn(fs, 'open').mockImplementation(((file: string, flags?: string) => {
+    const open = jest.spyOn(fsSync, 'openSync').mockImplementation(((file: string, flags: fsSync.OpenMode) => {
       if (flags === 'r') opened.push(path.relative(dataDir, file));
-      return realOpen(file, flags);
-    }) as typeof fs.open);
+      return realOpenSync(file, flags);
+    }) as typeof fsSync.openSync);
     try {
       const staged = await finish(blobs.createStagingWriter(Buffer.from('H')), [Buffer.from('first')]);
       const { blobKey, durable } = await blobs.commit(staged);

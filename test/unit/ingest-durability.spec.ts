@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,8 @@ import { bufferSource } from '../../src/storage/byte-source';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 import { finishStaging } from '../support/staging';
 
-const realOpen = fs.open.bind(fs);
+const realOpenSync = fsSync.openSync.bind(fsSync);
+const realFsync = fsSync.fsync.bind(fsSync);
 
 /**
  * The index record is written while the blob's directory entry is synced (src/dicom/ingest.service.ts):
@@ -85,18 +87,19 @@ describe('IngestService: Success only once the file, its directory entry and its
     const released = new Promise<Error | undefined>((resolve) => (release = resolve));
     let signalOpened!: () => void;
     const opened = new Promise<void>((resolve) => (signalOpened = resolve));
-    jest.spyOn(fs, 'open').mockImplementation((async (file: string, flags?: string) => {
-      const handle = await realOpen(file, flags);
-      if (flags !== 'r' || path.relative(path.join(dataDir, 'blobs'), file).split(path.sep).length !== 2) return handle;
-      signalOpened();
-      const sync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        const failure = await released;
-        if (failure) throw failure;
-        return sync();
-      };
-      return handle;
-    }) as typeof fs.open);
+    const shardDescriptors = new Set<number>();
+    jest.spyOn(fsSync, 'openSync').mockImplementation(((file: string, flags: fsSync.OpenMode) => {
+      const fd = realOpenSync(file, flags);
+      if (flags === 'r' && path.relative(path.join(dataDir, 'blobs'), file).split(path.sep).length === 2) {
+        shardDescriptors.add(fd);
+        signalOpened();
+      }
+      return fd;
+    }) as typeof fsSync.openSync);
+    jest.spyOn(fsSync, 'fsync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      if (!shardDescriptors.delete(fd)) return realFsync(fd, callback);
+      void released.then((failure) => (failure ? callback(failure) : realFsync(fd, callback)));
+    }) as typeof fsSync.fsync);
     return { opened, release };
   }
 
@@ -128,10 +131,10 @@ describe('IngestService: Success only once the file, its directory entry and its
     // The modality was told it failed and sends the same instance again: its record and file are
     // found, and the file's directory is synced before this answer.
     const synced: string[] = [];
-    jest.spyOn(fs, 'open').mockImplementation(((file: string, flags?: string) => {
+    jest.spyOn(fsSync, 'openSync').mockImplementation(((file: string, flags: fsSync.OpenMode) => {
       if (flags === 'r') synced.push(path.relative(dataDir, file));
-      return realOpen(file, flags);
-    }) as typeof fs.open);
+      return realOpenSync(file, flags);
+    }) as typeof fsSync.openSync);
     const outcome = await ingest.ingest({ ...instance, staged: await restage(instance) });
     expect(outcome.outcome).toBe('duplicate');
     expect(synced).toContain(path.dirname(path.join('blobs', outcome.record.blobKey)));

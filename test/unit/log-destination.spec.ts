@@ -33,6 +33,28 @@ describe('the log destination', () => {
     }
   });
 
+  it('gathers lines logged close together into one write, and writes what is left on exit', async () => {
+    const workspace = await tempWorkspace('log-gather');
+    try {
+      const file = path.join(workspace.dir, 'engine.log');
+      const fd = fs.openSync(file, 'a');
+      const write = jest.spyOn(fs, 'write');
+      const destination = new AsyncLogDestination(fd, 1024 * 1024, 50);
+      for (let index = 0; index < 20; index += 1) destination.write(`{"msg":"line ${index}"}\n`);
+      await destination.flush();
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(20);
+      write.mockRestore();
+
+      destination.write('{"msg":"last words"}\n');
+      destination.flushSync();
+      expect(fs.readFileSync(file, 'utf8')).toContain('"msg":"last words"');
+      fs.closeSync(fd);
+    } finally {
+      await workspace.cleanup();
+    }
+  });
+
   it('keeps its queue bounded when the destination falls behind', () => {
     const destination = new AsyncLogDestination(fs.openSync('/dev/null', 'w'), 1000);
     for (let index = 0; index < 100; index += 1) destination.write(`${'x'.repeat(99)}\n`);

@@ -39,10 +39,36 @@ describe('StagingWriter', () => {
     expect((await fs.stat(staged.path)).size).toBe(HEAD_IN_MEMORY_BYTES + 10_000);
   });
 
-  it('removes its file when destroyed before the end', async () => {
+  it('streams an object larger than its head to the file as it arrives, never holding it whole', async () => {
+    const file = path.join(dir, 'd.part');
+    const writer = new StagingWriter(file, Buffer.from('HEADER'));
+    const first = Buffer.alloc(HEAD_IN_MEMORY_BYTES, 1);
+    await new Promise<void>((resolve, reject) => writer.write(first, (error) => (error ? reject(error) : resolve())));
+    // The head is full and the first byte beyond it made the file: everything so far is on disk.
+    expect((await fs.stat(file)).size).toBe(6 + HEAD_IN_MEMORY_BYTES);
+    const second = Buffer.alloc(5000, 2);
+    await new Promise<void>((resolve, reject) => writer.write(second, (error) => (error ? reject(error) : resolve())));
+    expect((await fs.stat(file)).size).toBe(6 + HEAD_IN_MEMORY_BYTES + 5000);
+    const staged = await finishStaging(writer, []);
+    await staged.durable;
+    expect((await fs.readFile(file)).equals(Buffer.concat([Buffer.from('HEADER'), first, second]))).toBe(true);
+    expect(staged.totalBytes).toBe(6 + HEAD_IN_MEMORY_BYTES + 5000);
+  });
+
+  it('refuses a file that exists already (two writers never share a staging file)', async () => {
+    const file = path.join(dir, 'e.part');
+    await fs.writeFile(file, 'someone else');
+    await expect(stage(file, Buffer.from('H'), [Buffer.from('x')])).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await fs.readFile(file, 'utf8')).toBe('someone else');
+  });
+
+  it.each([
+    ['that fits its head (nothing written yet)', 100],
+    ['that is being streamed', HEAD_IN_MEMORY_BYTES + 100],
+  ])('leaves no file when destroyed before the end of an object %s', async (_, size) => {
     const file = path.join(dir, 'c.part');
     const writer = new StagingWriter(file, Buffer.from('H'));
-    writer.write(Buffer.alloc(100));
+    await new Promise<void>((resolve, reject) => writer.write(Buffer.alloc(size), (error) => (error ? reject(error) : resolve())));
     await new Promise<void>((resolve) => {
       writer.once('close', resolve);
       writer.destroy();

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+
+/**
+ * fsync calls for the store's files and directories. The fsync waits on the disk and goes to libuv's
+ * thread pool; opening and closing the descriptor are done on the calling thread, because each trip
+ * to the pool costs more CPU than those calls themselves (see staging-writer.ts).
+ */
+
+/** Syncs the file behind `fd`, then closes it (also when the sync fails). */
+export function syncAndClose(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.fsync(fd, (error) => {
+      // Durable once synced: releasing the descriptor needs no thread of its own.
+      closeQuietly(fd);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+/** Makes the directory's entries (a rename into it, a new subdirectory) durable. */
+export function syncDirectory(directory: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = fs.openSync(directory, 'r');
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return syncAndClose(fd);
+}
+
+export function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed, or a descriptor whose data was synced: nothing more to do.
+  }
+}

@@ -14,6 +14,7 @@ import { FindStatus } from './dicom.constants';
 import { IngestActivity } from './ingest-activity';
 import { IngestService } from './ingest.service';
 import { guardConnection } from './connection-guard';
+import { joinDimseCommandsWithoutDeprecatedBuffer } from './dimse-command-buffer';
 import { deliverWholePdus } from './whole-pdu-delivery';
 import { OsteonScp, type FindOutcome, type StoreOutcome } from './osteon-scp';
 import { QueryErrorCode, QueryException } from './query.exception';
@@ -42,6 +43,7 @@ export class DicomScpChannel {
     @Optional() private readonly metrics?: DicomMetrics,
   ) {
     dimseLog.setLevel('error');
+    joinDimseCommandsWithoutDeprecatedBuffer();
     Implementation.setImplementationClassUid(OSTEON_IMPLEMENTATION_CLASS_UID);
     Implementation.setImplementationVersion(OSTEON_IMPLEMENTATION_VERSION);
     Implementation.setMaxPduLength(config.dicom.maxPduLength);

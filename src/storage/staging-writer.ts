@@ -45,6 +45,8 @@ export class StagingWriter extends Writable {
   private headBytes = 0;
   private head: Buffer | undefined;
   private synced: Promise<void> | undefined;
+  /** The open or write in flight in the pool: the descriptor is closed only after it (its number could be reused). */
+  private io: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -72,10 +74,9 @@ export class StagingWriter extends Writable {
     if (beyondHead.length === 0) return callback();
     // Larger than the head: from now on the file is written as the object arrives.
     const pending = this.streaming ? beyondHead : [...this.headChunks, ...beyondHead];
-    this.startStreaming()
-      .then(() => this.writeAll(pending))
-      .then(() => callback())
-      .catch((error: Error) => callback(error));
+    const written = this.startStreaming().then(() => this.writeAll(pending));
+    this.io = written.catch(() => undefined);
+    written.then(() => callback()).catch((error: Error) => callback(error));
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -102,11 +103,14 @@ export class StagingWriter extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const fd = this.fd;
-    this.fd = undefined;
-    if (fd !== undefined) closeQuietly(fd);
-    if (this.finished || !this.created) return callback(error);
-    fs.rm(this.path, { force: true }, () => callback(error));
+    // A destroy can come while a write is still in the pool (an association aborted mid-object).
+    void this.io.then(() => {
+      const fd = this.fd;
+      this.fd = undefined;
+      if (fd !== undefined) closeQuietly(fd);
+      if (this.finished || !this.created) return callback(error);
+      fs.rm(this.path, { force: true }, () => callback(error));
+    });
   }
 
   /** Only valid after `finish`, and only once (the hash is final). */

@@ -62,6 +62,21 @@ describe('StagingWriter', () => {
     expect(await fs.readFile(file, 'utf8')).toBe('someone else');
   });
 
+  it('closes its file only after a write still in flight, and removes it, when destroyed mid-object', async () => {
+    const descriptors = async (): Promise<number> => (await fs.readdir('/proc/self/fd')).length;
+    const before = await descriptors();
+    const file = path.join(dir, 'f.part');
+    const writer = new StagingWriter(file, Buffer.from('H'));
+    // Beyond the head: the file is opened and written in the pool, and the destroy comes meanwhile.
+    writer.write(Buffer.alloc(HEAD_IN_MEMORY_BYTES + 4 * 1024 * 1024, 3));
+    await new Promise<void>((resolve) => {
+      writer.once('close', resolve);
+      writer.destroy();
+    });
+    await expect(fs.access(file)).rejects.toThrow();
+    expect(await descriptors()).toBe(before);
+  });
+
   it.each([
     ['that fits its head (nothing written yet)', 100],
     ['that is being streamed', HEAD_IN_MEMORY_BYTES + 100],

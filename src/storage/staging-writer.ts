@@ -136,11 +136,21 @@ export class StagingWriter extends Writable {
   private keepHead(chunk: Buffer): number {
     const room = HEAD_IN_MEMORY_BYTES - this.headBytes;
     if (room <= 0 || chunk.length === 0) return 0;
-    // A copy: the sender may reuse the memory behind the chunk once it is written.
-    const kept = Buffer.from(chunk.subarray(0, room));
-    this.headChunks.push(kept);
-    this.headBytes += kept.length;
-    return kept.length;
+    const part = chunk.subarray(0, room);
+    const only = this.headChunks.length === 1 ? (this.headChunks[0] as Buffer) : undefined;
+    if (only !== undefined && only.length === this.header.length && this.headBytes === this.header.length) {
+      // The first content goes behind the header in one new buffer: a small object (one data set in one
+      // PDV) then has its whole head without a second copy to join the two.
+      const joined = Buffer.allocUnsafe(only.length + part.length);
+      only.copy(joined, 0);
+      part.copy(joined, only.length);
+      this.headChunks[0] = joined;
+    } else {
+      // A copy: the sender may reuse the memory behind the chunk once it is written.
+      this.headChunks.push(Buffer.from(part));
+    }
+    this.headBytes += part.length;
+    return part.length;
   }
 
   private async startStreaming(): Promise<void> {

@@ -8,8 +8,20 @@
  * Measured over 2,500 small instances on one association: resident memory while receiving 375 MB
  * with the default, 332-339 MB at 8 MB; after the burst 395-439 MB against 352-377 MB; throughput
  * unchanged within this machine's noise (bench/README.md, issue 21). 4 MB saved little more.
+ *
+ * --heap-growing-percent=100: after each full collection V8 lets the old generation grow to twice its
+ * live size before the next, instead of choosing the factor from how fast it collects against how fast
+ * the program allocates JavaScript objects. The engine allocates few of those (an instance's bytes are
+ * buffers outside the heap), so V8 judged collections cheap and, once its memory reducer had shrunk the
+ * heap during a quiet spell, kept the limit ~10 % above a ~45 MB live heap: a burst after an idle
+ * minute then ran a full collection every 150-300 ms, on the main thread and V8's helper threads.
+ * Measured (bench/README.md, issue 21): an engine idle 30 s, then 600 small studies, ran 64-93 full
+ * collections against 6 without the idle time, at 1.5-1.8x the CPU per instance; with this flag 14,
+ * and in two paired runs after an idle spell 9.13 -> 7.73 and 10.75 -> 5.07 ms of CPU per instance.
+ * The peak resident memory under load was not higher in the earlier session's runs (405-431 MB
+ * against 366-434).
  */
-export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=100'];
 
 /**
  * glibc malloc settings the engine is started with, in the same places as ENGINE_NODE_FLAGS (glibc

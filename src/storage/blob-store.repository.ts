@@ -4,10 +4,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { syncDirectory } from '../common/file-sync';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { ByteSource } from './byte-source';
-import { syncDirectory } from './file-sync';
 import { StagingWriter, type StagedBlob } from './staging-writer';
 
 const BLOB_KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.dcm$/;
@@ -67,7 +67,7 @@ export class BlobStoreRepository {
     const shard = path.dirname(target);
     // The address check, the shard directory and the rename are blocking calls on this thread, made
     // while the file's fsync runs: each is a few microseconds of metadata work, where a trip to libuv's
-    // thread pool costs 50-100 µs of CPU (file-sync.ts). Only the fsyncs wait on the disk.
+    // thread pool costs 50-100 µs of CPU (common/file-sync.ts). Only the fsyncs wait on the disk.
     const shardReady = this.ensureShard(shard);
     const taken = existsSync(target);
     await Promise.all([staged.durable, shardReady]);

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
-import { closeQuietly, syncAndClose } from './file-sync';
+import { closeQuietly, syncAndClose } from '../common/file-sync';
 
 export interface StagedBlob {
   readonly path: string;

@@ -1,6 +1,7 @@
 import { constants as fsConstants, writevSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { syncDirectory } from '../../common/file-sync';
 import { frame } from './frame-format';
 import { encodeRecord, type StoreOperation } from './store-operation';
 
@@ -218,13 +219,4 @@ function groupBySegment(records: readonly PendingRecord[]): PendingRecord[][] {
 /** writev takes at most IOV_MAX (1024) buffers at a time. */
 function* chunksOf(buffers: readonly Buffer[]): Generator<Buffer[]> {
   for (let start = 0; start < buffers.length; start += 1024) yield buffers.slice(start, start + 1024);
-}
-
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Long, deserialize } from 'bson';
+import { syncDirectory } from '../../common/file-sync';
 import { FRAME_HEADER_BYTES, frame, readFrame, StoreCorruptError } from './frame-format';
-import { syncDirectory } from './journal';
 import type { IndexSpec } from './sorted-index';
 import { bsonBytes } from './store-operation';
 import type { StoredDocument } from './stored-collection';

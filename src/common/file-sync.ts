@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 
 /**
- * fsync calls for the store's files and directories. The fsync waits on the disk and goes to libuv's
- * thread pool; opening and closing the descriptor are done on the calling thread, because each trip
- * to the pool costs more CPU than those calls themselves (see staging-writer.ts).
+ * fsync calls for the blob store's and the embedded database's files and directories. The fsync waits
+ * on the disk and goes to libuv's thread pool; opening and closing the descriptor are done on the
+ * calling thread, because each trip to the pool costs more CPU than those calls themselves (see
+ * storage/staging-writer.ts).
  */
 
 /** Syncs the file behind `fd`, then closes it (also when the sync fails). */

@@ -140,7 +140,9 @@ export class AsyncLogDestination {
       this.writing = false;
       this.failing = false;
       this.droppedUnreported -= reported;
-      if (this.queue.length > 0 || this.droppedUnreported > 0) this.gatherSoon();
+      // A queue that filled while this write ran goes at once: waiting would only let it drop lines.
+      if (this.queuedBytes >= WRITE_AT_ONCE_BYTES) this.writeSoon();
+      else if (this.queue.length > 0 || this.droppedUnreported > 0) this.gatherSoon();
     });
   }
 }

@@ -55,6 +55,23 @@ describe('the log destination', () => {
     }
   });
 
+  it('keeps writing without a pause while lines come faster than one gathering interval holds', async () => {
+    const workspace = await tempWorkspace('log-busy');
+    try {
+      const file = path.join(workspace.dir, 'engine.log');
+      const fd = fs.openSync(file, 'a');
+      // A gathering interval far longer than the test: only writes made at once can get the lines out.
+      const destination = new AsyncLogDestination(fd, 1024 * 1024, 60_000);
+      const line = `{"msg":"${'x'.repeat(1000)}"}\n`;
+      for (let index = 0; index < 300; index += 1) destination.write(line);
+      await until(() => fs.statSync(file).size >= 64 * 1024 * 4);
+      expect(destination.dropped).toBe(0);
+      fs.closeSync(fd);
+    } finally {
+      await workspace.cleanup();
+    }
+  });
+
   it('keeps its queue bounded when the destination falls behind', () => {
     const destination = new AsyncLogDestination(fs.openSync('/dev/null', 'w'), 1000);
     for (let index = 0; index < 100; index += 1) destination.write(`${'x'.repeat(99)}\n`);

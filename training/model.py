@@ -211,7 +211,68 @@ class DetExportWrapper(nn.Module):
                 boxes, scores)
 
 
+class OsteonBoxNet(nn.Module):
+    """Model 2 on a v1 release: the v1 network (``base``: backbone, fracture / count / body-part heads
+    and the 16x16 heat map, unchanged) plus model 2's pyramid and box head on its stride-8/16/32
+    features. Trained with ``--freeze-base``, only the box branch learns and every v1 output stays the
+    release's own; in the learning loop everything fine-tunes together. forward() returns det's dict
+    plus ``heat`` (the v1 heat-map logits)."""
+
+    def __init__(self, dropout=0.2, heat_stride=16, fpn_channels=64, **_):
+        super().__init__()
+        if heat_stride != 16:
+            raise ValueError("v1box needs the 16x16 heat map (heat_stride 16)")
+        self.base = OsteonNet(dropout=dropout, heat_stride=16)
+        C = fpn_channels
+        self.lat32 = nn.Sequential(nn.Conv2d(1280, C, 1, bias=False), nn.BatchNorm2d(C))
+        self.lat16 = nn.Sequential(nn.Conv2d(96, C, 1, bias=False), nn.BatchNorm2d(C))
+        self.lat8 = nn.Sequential(nn.Conv2d(32, C, 1, bias=False), nn.BatchNorm2d(C))
+        self.smooth16 = _dwsep(C, C)
+        self.smooth8 = nn.Sequential(_dwsep(C, C), _dwsep(C, C))
+        self.head_center = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 1, 1))
+        self.head_box = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 4, 1))
+        nn.init.constant_(self.head_center[-1].bias, -2.19)  # prior 0.1 (CenterNet)
+        nn.init.zeros_(self.head_box[-1].weight)
+        with torch.no_grad():
+            self.head_box[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.9, 0.9]))
+
+    def forward(self, x):
+        b = self.base
+        x = x.expand(-1, 3, -1, -1)
+        x = (x - b.mean) / b.std
+        f8 = b.features[:7](x)
+        f16 = b.features[7:14](f8)
+        f32 = b.features[14:](f16)
+        heat = F.interpolate(b.heat(f32), scale_factor=2.0, mode="nearest") + b.heat_fine(f16)
+        g = b.dropout(f32.mean(dim=(2, 3)))
+        p16 = self.smooth16(self.lat16(f16) + F.interpolate(self.lat32(f32), scale_factor=2.0, mode="nearest"))
+        p8 = self.smooth8(self.lat8(f8) + F.interpolate(p16, scale_factor=2.0, mode="nearest"))
+        box = self.head_box(p8)
+        return {"fracture": b.fracture(g).squeeze(1), "count": b.count(g), "parts": b.parts(g), "heat": heat.squeeze(1),
+                "center": self.head_center(p8).squeeze(1), "offset": box[:, 0:2], "logsize": box[:, 2:4]}
+
+
+class BoxExportWrapper(nn.Module):
+    """ONNX outputs of a v1box network: v1's four (heatmap = the v1 heat map) plus boxes and box_scores."""
+
+    def __init__(self, net, S, k=10, calib=(1.0, 0.0)):
+        super().__init__()
+        self.net = net
+        self.S = S
+        self.k = k
+        self.register_buffer("calib", torch.tensor([float(calib[0]), float(calib[1])]))
+
+    def forward(self, image):
+        out = self.net(image)
+        boxes, scores = decode_boxes(out, self.S, self.k)
+        fr = torch.sigmoid(self.calib[0] * out["fracture"] + self.calib[1])
+        return (fr, torch.softmax(out["count"], dim=1), torch.sigmoid(out["parts"]), torch.sigmoid(out["heat"]),
+                boxes, scores)
+
+
 def build_net(config, dropout=0.2, heat_stride=16):
+    if config and config.get("arch") == "v1box":
+        return OsteonBoxNet(dropout=dropout, **{k: v for k, v in config.items() if k != "arch"})
     if config and config.get("arch") == "det":
         return OsteonDetNet(dropout=dropout, **{k: v for k, v in config.items() if k != "arch"})
     return OsteonNet(dropout=dropout, heat_stride=heat_stride)

@@ -6,6 +6,9 @@ Two architectures:
   det  model 2: MobileNetV2 + light feature pyramid + anchor-free (CenterNet-style) box head at
        stride 8, next to the fracture / count / body-part heads; calibrated fracture probability
        (Platt scaling fitted on the evaluation split) and in-graph box decoding in the ONNX file
+  v1box  a v1 network with det's pyramid and box head on its features (heat map kept); with
+       --finetune-from <v1 release> --freeze-base only the box branch trains, so every v1 output
+       stays the release's own (and its calibration is kept)
 
 Examples (see training/README.md for the shipped model's exact command):
   /usr/bin/python3 training/train.py --data /work/shared/datasets/fracatlas --out /tmp/run \
@@ -38,7 +41,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from data import BODY_PARTS, read_folder, split_groups, load_tensors, group_key  # noqa: E402
-from model import OsteonNet, ExportWrapper, DetExportWrapper, DET_DEFAULTS, build_net, load_init, decode_boxes  # noqa: E402
+from model import OsteonNet, ExportWrapper, DetExportWrapper, BoxExportWrapper, DET_DEFAULTS, build_net, load_init, decode_boxes  # noqa: E402
 from peaks import ENGINE_METHODS, peak_point  # noqa: E402
 from metrics import (binary_summary, threshold_for_sensitivity, confusion_and_f1, roc_auc)  # noqa: E402
 from preprocess import letterbox_geometry  # noqa: E402
@@ -59,13 +62,16 @@ def parse(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True, help="folder with images/ + labels.csv (+ boxes.csv); repeatable")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--arch", default="v1", choices=["v1", "det"], help="v1 = releases 1.0.x; det = model 2 with the box head")
+    ap.add_argument("--arch", default="v1", choices=["v1", "det", "v1box"],
+                    help="v1 = releases 1.0.x; det = model 2 with the box head; v1box = v1 + det's box head")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--size", type=int, default=256, help="input side S (multiple of 32)")
     ap.add_argument("--init", default=None, help="converted nsfwjs MobileNetV2 .pt (convert_nsfwjs.py); omit = from scratch")
     ap.add_argument("--finetune-from", default=None,
                     help="a models folder (current.json + card + checkpoint, e.g. the repository's models/): start from its "
                          "active model's training checkpoint (architecture and input size follow the checkpoint)")
+    ap.add_argument("--freeze-base", action="store_true",
+                    help="v1box: train only the box branch; the v1 network (and the starting release's calibration) stay as they are")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--first-data-share", type=float, default=0.0,
                     help="repeat the training images of the first --data folder (in the learning loop: the doctors' labels) so "
@@ -214,7 +220,7 @@ def predict(net, X, idx, device, bs=32, hflip=False, box_k=10, S=None):
             xb = xb.contiguous(memory_format=torch.channels_last)
         if det:
             o = net(xb)
-            fr, cnt, parts, heat = o["fracture"], o["count"], o["parts"], o["center"]
+            fr, cnt, parts, heat = o["fracture"], o["count"], o["parts"], o.get("heat", o["center"])
             boxes, scores = decode_boxes(o, S or xb.shape[-1], box_k)
             if hflip:
                 o2 = net(torch.flip(xb, dims=[3]))
@@ -445,6 +451,7 @@ def main(argv=None):
 
     ft_state = None
     ft_info = None
+    ft_into_base = False
     card0, ck_path0 = resolve_finetune(a.finetune_from) if a.finetune_from else (None, None)
     if a.finetune_from and not ck_path0:
         a.finetune_from = None
@@ -453,9 +460,12 @@ def main(argv=None):
         log(f"the active model {card0.get('version')} ships no training checkpoint: training from the initial weights")
     if ck_path0:
         cfg0, ft_state = load_checkpoint(ck_path0)
-        a.arch = cfg0.get("arch", "v1")
+        if a.arch == "v1box" and cfg0.get("arch", "v1") == "v1":
+            ft_into_base = True  # a v1 release gains the box branch; its own weights go into `base`
+        else:
+            a.arch = cfg0.get("arch", "v1")
         a.size = int(cfg0["S"])
-        if a.arch == "v1":
+        if a.arch in ("v1", "v1box"):
             a.heat_stride = int(cfg0.get("heat_stride", 16))
         else:
             a.fpn_channels = int(cfg0.get("fpn_channels", a.fpn_channels)); a.fuse = cfg0.get("fuse", a.fuse)
@@ -464,10 +474,19 @@ def main(argv=None):
         log(f"fine-tuning from {a.finetune_from}: version {card0.get('version')}, arch {a.arch}, S {a.size}")
     assert a.size % 32 == 0, "--size must be a multiple of 32"
     det = a.arch == "det"
+    boxes = a.arch in ("det", "v1box")  # has the box head
+    if a.freeze_base and not (a.arch == "v1box" and ft_info):
+        raise SystemExit("--freeze-base needs --arch v1box and --finetune-from a v1 (or v1box) release")
     # auto: Platt for model 2 and for a fine-tune (the releases it starts from are calibrated, 1.0.2 on)
     calib_method = ("platt" if det or ft_info else "none") if a.calibrate == "auto" else a.calibrate
-    net_config = ({**DET_DEFAULTS, "fpn_channels": a.fpn_channels, "fuse": a.fuse, "box_k": a.box_k, "S": a.size} if det
-                  else {"arch": "v1", "heat_stride": a.heat_stride, "S": a.size})
+    if a.freeze_base:
+        calib_method = "kept"  # the fracture logit is the starting release's: so is its calibration
+    if det:
+        net_config = {**DET_DEFAULTS, "fpn_channels": a.fpn_channels, "fuse": a.fuse, "box_k": a.box_k, "S": a.size}
+    elif a.arch == "v1box":
+        net_config = {"arch": "v1box", "heat_stride": a.heat_stride, "fpn_channels": a.fpn_channels, "box_k": a.box_k, "S": a.size}
+    else:
+        net_config = {"arch": "v1", "heat_stride": a.heat_stride, "S": a.size}
 
     rows = []
     for d in a.data:
@@ -516,7 +535,9 @@ def main(argv=None):
     torch.manual_seed(a.init_seed if a.init_seed is not None else a.seed)
     net = build_net(net_config, heat_stride=a.heat_stride)
     torch.manual_seed(a.seed)
-    if ft_state is not None:
+    if ft_state is not None and ft_into_base:
+        net.base.load_state_dict(ft_state); log("loaded the active model's v1 checkpoint into the base; new box branch")
+    elif ft_state is not None:
         net.load_state_dict(ft_state); log("loaded the active model's checkpoint")
     elif a.init:
         load_init(net, a.init); log(f"init backbone from {a.init}")
@@ -527,8 +548,12 @@ def main(argv=None):
     net.to(device)
     mf = torch.contiguous_format if a.no_channels_last else torch.channels_last
     net = net.to(memory_format=mf)
+    if a.freeze_base:
+        for p_ in net.base.parameters():
+            p_.requires_grad_(False)
+        log(f"base frozen: training {sum(p_.numel() for p_ in net.parameters() if p_.requires_grad)} box-branch parameters")
     ema = copy.deepcopy(net).eval() if a.ema > 0 else None
-    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    opt = torch.optim.AdamW([p_ for p_ in net.parameters() if p_.requires_grad], lr=a.lr, weight_decay=a.weight_decay)
     bs = min(a.batch_size, len(tr_idx))
     steps_per_epoch = max(1, len(tr_idx) // bs)
     total = steps_per_epoch * a.epochs
@@ -547,9 +572,11 @@ def main(argv=None):
         gen.set_state(ck["gen"]); torch.set_rng_state(ck["torch_rng"])
         step, start_ep, history = ck["step"], ck["epoch"], ck["history"]
         log(f"resumed from {ck_path} after epoch {start_ep}")
-    loss_keys = ["loss", "fr", "cnt", "parts"] + (["center", "off", "size", "giou"] if det else ["heat"])
+    loss_keys = ["loss", "fr", "cnt", "parts"] + (["heat"] if not det else []) + (["center", "off", "size", "giou"] if boxes else [])
     for ep in range(start_ep, a.epochs):
         net.train()
+        if a.freeze_base:
+            net.base.eval()  # BatchNorm statistics and dropout of the release stay as they are
         perm = torch.randperm(len(tr_idx), generator=gen)
         t_ep = time.time(); tot = {k: 0.0 for k in loss_keys}; nb = 0
         for bi in range(steps_per_epoch):
@@ -565,16 +592,17 @@ def main(argv=None):
             yc = y_cnt[idx]; ck_ = yc >= 0
             yp = y_parts[idx]; pk = yp[:, 0] >= 0
             hk = heat_known[idx]
-            if det:
+            if boxes:
                 o = {k: v.cpu() for k, v in net(xb).items()}
                 fr, cnt, parts = o["fracture"], o["count"], o["parts"]
+                heat = o.get("heat")
             else:
                 fr, cnt, parts, heat = [t.cpu() for t in net(xb)]
             l_fr = F.binary_cross_entropy_with_logits(fr, yf, pos_weight=pos_w)
             l_cnt = F.cross_entropy(cnt[ck_], yc[ck_], weight=cnt_w) if ck_.any() else fr.sum() * 0
             l_parts = F.binary_cross_entropy_with_logits(parts[pk], yp[pk]) if pk.any() else fr.sum() * 0
             parts_l = {"fr": l_fr, "cnt": l_cnt, "parts": l_parts}
-            if det:
+            if boxes:
                 heat_t, bidx = make_targets([rb[i] if bool(hk[i]) else [] for i in range(len(li))], S, 8)
                 if hk.any():
                     l_center = focal_heat_loss(o["center"][hk], heat_t[hk])
@@ -583,14 +611,17 @@ def main(argv=None):
                 l_off, l_size, l_giou = box_losses(o["offset"], o["logsize"], bidx)
                 parts_l.update(center=l_center, off=l_off, size=l_size, giou=l_giou)
                 loss = l_fr + 0.5 * l_cnt + 0.3 * l_parts + a.det_weight * (l_center + l_off + 0.5 * l_size + l_giou)
-            else:
+            if not det:
                 tgt_heat = F.adaptive_max_pool2d(mb, G).squeeze(1)
                 if hk.any():
                     l_heat = F.binary_cross_entropy_with_logits(heat[hk], tgt_heat[hk], pos_weight=torch.tensor(3.0))
                 else:
                     l_heat = fr.sum() * 0
                 parts_l["heat"] = l_heat
-                loss = l_fr + 0.5 * l_cnt + 0.3 * l_parts + a.heat_weight * l_heat
+                if boxes:  # v1box: the v1 loss plus the box head's (only the latter has gradients when frozen)
+                    loss = loss + a.heat_weight * l_heat
+                else:
+                    loss = l_fr + 0.5 * l_cnt + 0.3 * l_parts + a.heat_weight * l_heat
             parts_l["loss"] = loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -621,15 +652,15 @@ def main(argv=None):
         spec = float(((pv["fracture"] < thr) & (yv == 0)).sum() / max(1, (yv == 0).sum()))
         h = {"epoch": ep + 1, **{k: v / nb for k, v in tot.items()}, f"{eval_name}_auc": auc, f"{eval_name}_spec_at_sens": spec,
              "train_s": t_train, "img_s": len(tr_idx) / t_train, "eval_model": "ema" if ema is not None else "raw"}
-        if det:
+        if not det:
+            h[f"{eval_name}_pointing"] = pointing_game(vrows, HWva, pv["heat"])["pointing_game"]
+        if boxes:
             dm = detection_metrics(vrows, HWva, pv)
             h[f"{eval_name}_pointing_top_box"] = dm["top_box_pointing_game"]
             h[f"{eval_name}_ap50"] = dm["ap50_all_images"]
             cidx = [i for i, r in enumerate(vrows) if r["count_cls"] >= 0]
             if cidx:
                 h[f"{eval_name}_count_macro_f1"] = confusion_and_f1([vrows[i]["count_cls"] for i in cidx], pv["count"][cidx].argmax(1), 3)[2]
-        else:
-            h[f"{eval_name}_pointing"] = pointing_game(vrows, HWva, pv["heat"])["pointing_game"]
         history.append(h)
         log(f"epoch {ep + 1}: " + json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in h.items()}))
         with open(os.path.join(a.out, "history.json"), "w") as f:
@@ -648,7 +679,18 @@ def main(argv=None):
     yv = np.array([r["fractured"] for r in vrows])
     calib = (1.0, 0.0)
     calib_rep = {"method": "none"}
-    if calib_method != "none":
+    if calib_method == "kept":
+        c0 = card0.get("calibration") or {"method": "none", "a": 1.0, "b": 0.0}
+        ca, cb = float(c0.get("a", 1.0)), float(c0.get("b", 0.0))
+        calib = (ca, cb)
+        _, _, refit = calibrate(vrows, pv, "platt")  # for the record: what a refit here would give
+        calib_rep = {**c0, "kept_from": card0.get("version"),
+                     "note": "the fracture logit is the starting release's (frozen base), so is its calibration; ECE values are the "
+                             "starting release's record", "refit_here_for_comparison": {k: refit[k] for k in ("a", "b", "ece_calibrated_crossfit")}}
+        pv["fracture_uncalibrated"] = pv["fracture"]
+        pv["fracture"] = 1 / (1 + np.exp(-(ca * pv["fracture_logit"].astype(np.float64) + cb)))
+        log(f"calibration kept from {card0.get('version')}: a {ca:.4f} b {cb:.4f}")
+    elif calib_method != "none":
         ca, cb, calib_rep = calibrate(vrows, pv, calib_method)
         calib = (ca, cb)
         pv["fracture_uncalibrated"] = pv["fracture"]
@@ -671,10 +713,10 @@ def main(argv=None):
                         **{k: v for k, v in pv.items()})
     with open(os.path.join(a.out, "val_predictions.csv" if eval_name == "validation" else "selection_predictions.csv"), "w") as f:
         f.write("dir,image_id,fractured,count_cls,hardware,p_fracture,p_count0,p_count1,p_count2,p_hand,p_leg,p_hip,p_shoulder"
-                + (",top_box_score,top_box_x1,top_box_y1,top_box_x2,top_box_y2" if det else "") + "\n")
+                + (",top_box_score,top_box_x1,top_box_y1,top_box_x2,top_box_y2" if boxes else "") + "\n")
         for k, (r, pf, pc, pp) in enumerate(zip(vrows, pv["fracture"], pv["count"], pv["parts"])):
             line = f"{r['dir']},{r['image_id']},{r['fractured']},{r['count_cls']},{r['hardware']},{pf:.6f}," + ",".join(f"{v:.6f}" for v in list(pc) + list(pp))
-            if det:
+            if boxes:
                 b = square_to_image(pv["boxes"][k][0], HWva[k])
                 line += f",{pv['box_scores'][k][0]:.6f}," + ",".join(f"{v:.5f}" for v in b)
             f.write(line + "\n")
@@ -689,8 +731,10 @@ def main(argv=None):
 
     # ---- ONNX export
     onnx_path = os.path.join(a.out, "model.onnx")
-    names = DET_OUTPUTS if det else V1_OUTPUTS
-    if det:
+    names = DET_OUTPUTS if boxes else V1_OUTPUTS
+    if a.arch == "v1box":
+        wrap = BoxExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), S, a.box_k, calib).eval()
+    elif det:
         wrap = DetExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), S, a.box_k, calib).eval()
     else:
         wrap = ExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), calib).eval()
@@ -759,8 +803,14 @@ def loss_text(a, G, det):
         return base + (f"{a.det_weight}*[focal(centre map {G}x{G}, CenterNet penalty-reduced, alpha 2 beta 4, elliptical Gaussian "
                        "targets sigma = max(0.5, 0.2 * box side) cells) + L1(centre offset) + 0.5*L1(log box size) + GIoU(box at the "
                        "true centre cell)] on fractured images with boxes and all non-fractured images")
-    return base + (f"{a.heat_weight}*BCE(heat-map cells vs box mask max-pooled to {G}x{G}, pos_weight 3; fractured images with "
-                   "boxes and all non-fractured images)")
+    v1 = base + (f"{a.heat_weight}*BCE(heat-map cells vs box mask max-pooled to {G}x{G}, pos_weight 3; fractured images with "
+                 "boxes and all non-fractured images)")
+    if a.arch == "v1box":
+        v1 += (f" + {a.det_weight}*[focal(centre map {a.size // 8}x{a.size // 8}, alpha 2 beta 4, elliptical Gaussian targets) + L1(centre "
+               "offset) + 0.5*L1(log box size) + GIoU(box at the true centre cell)]")
+        if a.freeze_base:
+            v1 += "; base frozen, so only the box terms have gradients"
+    return v1
 
 
 def augmentation_text(kind):
@@ -849,6 +899,17 @@ def build_card(a, S, G, res, extra, parity, train_info, split, net_config, calib
                  "count": "global average pool -> linear 1280->3 -> softmax (classes 0, 1, 2+)",
                  "body_part": "global average pool -> linear 1280->4 -> sigmoid (multi-label: hand, leg, hip, shoulder)",
                  "heatmap": HEATMAP_HEADS[a.heat_stride].format(G=G)}
+        if a.arch == "v1box":
+            C = net_config["fpn_channels"]
+            heads.update({
+                "pyramid": f"model 2's: lateral 1x1 conv+BN to {C} channels on the stride-32, -16 and -8 features of the same backbone; top-down "
+                           "nearest 2x upsampling and addition; one depthwise-separable 3x3 block at stride 16, two at stride 8",
+                "center": f"depthwise-separable 3x3 block + 1x1 conv {C}->1 on the stride-8 map: fracture-centre logit map {S // 8}x{S // 8} (not an output; boxes are decoded from it)",
+                "box": f"depthwise-separable 3x3 block + 1x1 conv {C}->4: centre offset (x, y, cells) and log box width/height (cells)",
+            })
+            if a.freeze_base:
+                heads["trained"] = (f"only the pyramid and box head; backbone, fracture, count, body-part and heat-map heads are "
+                                    f"{(train_info.get('finetuned_from') or {}).get('version')}'s, frozen (BatchNorm in eval mode)")
     outputs = [
         {"name": "fracture_prob", "shape": ["N"], "dtype": "float32",
          "meaning": "probability a fracture is present" + (f" (calibrated: {calib_rep['method']} scaling, see calibration)" if calib_rep.get("method") != "none" else "")},
@@ -858,7 +919,7 @@ def build_card(a, S, G, res, extra, parity, train_info, split, net_config, calib
          + ("; this is the box head's centre map: it peaks at fracture centres" if det else "")},
     ]
     detection = None
-    if det:
+    if det or a.arch == "v1box":
         outputs += [
             {"name": "boxes", "shape": ["N", a.box_k, 4], "dtype": "float32",
              "meaning": "fracture boxes [x1, y1, x2, y2] normalised to the LETTERBOXED SQUARE (0..1 of its side M; not clipped), "
@@ -907,7 +968,7 @@ def build_card(a, S, G, res, extra, parity, train_info, split, net_config, calib
         "calibration": calib_rep,
         "heatmap_peak": {"method": a.peak_method, "reference_implementation": "training/peaks.py (peak_point); engine src/inference/heatmap-peak.ts",
                          "meaning": "the heat map's single 'where' point: first maximum (row-major), then the method's sub-cell refinement"
-                                    + ("; with boxes, the top box's centre is the better 'where'" if det else "")},
+                                    + ("; with boxes, the top box's centre is the better 'where'" if det or a.arch == "v1box" else "")},
         "onnx": {"opset": 13, "file_input_name": "image", "dynamic_batch": True, "parity_check": parity},
         "threshold": {"value": res["threshold"], "sensitivity_target": a.sens_target,
                       "rule": f"largest threshold on fracture_prob giving {res['evaluation_split']} sensitivity >= target, halfway to the next lower score; flag fracture when fracture_prob >= value"},
@@ -920,7 +981,7 @@ def build_card(a, S, G, res, extra, parity, train_info, split, net_config, calib
             "Only hand, leg, hip and shoulder regions; other anatomy (spine, skull, chest, wrist series per se) is out of scope.",
             "The 2+ fracture count class is small (about 4%); count predictions are unreliable.",
             ("Boxes are trained on about 500 fractured images; they are a localisation hint, not a segmentation, and small or subtle fractures may be missed or boxed loosely."
-             if det else "The heat map is coarse (one cell = 1/{0} of the letterboxed side) and is a localisation hint, not a segmentation.".format(G)),
+             if det or a.arch == "v1box" else "The heat map is coarse (one cell = 1/{0} of the letterboxed side) and is a localisation hint, not a segmentation.".format(G)),
             "Threshold" + (" and calibration" if calib_rep.get("method") != "none" else "") + " chosen on the same validation split the metrics are reported on; expect somewhat lower sensitivity/specificity on new data.",
             "About 87 non-fractured source JPEGs were truncated (partly grey) in FracAtlas.",
         ],

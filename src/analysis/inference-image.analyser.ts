@@ -3,7 +3,8 @@ import type { InstanceRecord } from '../dicom/instance-record';
 import { ImagingException } from '../imaging/imaging.exception';
 import { InferenceErrorCode, InferenceException } from '../inference/inference.exception';
 import { InferenceService } from '../inference/inference.service';
-import type { ImageFindings } from '../reports/findings';
+import type { FractureBox } from '../inference/fracture-boxes';
+import type { FindingRegion, ImageFindings } from '../reports/findings';
 import { AnalysisErrorCode, AnalysisException } from './analysis.exception';
 import type { ImageAnalyser } from './image-analyser';
 
@@ -30,6 +31,7 @@ export class InferenceImageAnalyser implements ImageAnalyser {
           bodyPartSource: result.bodyPartSource,
           bodyPartProbabilities: BODY_PART_ORDER.map((part) => result.bodyPartProbabilities[part]),
           peak: result.heatmap.peak,
+          ...(result.boxes?.[0] ? { box: regionOf(result.boxes[0]) } : {}),
         },
         heatmapPng: result.heatmap.png,
       };
@@ -42,4 +44,8 @@ export class InferenceImageAnalyser implements ImageAnalyser {
       throw error;
     }
   }
+}
+
+function regionOf(box: FractureBox): FindingRegion {
+  return { x0: box.x1, y0: box.y1, x1: box.x2, y1: box.y2 };
 }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { GreyPixels } from '../imaging/grey-image';
+import { type ImageRegion, regionOutlineSvg } from '../imaging/region-outline';
 import { PacsErrorCode, PacsException } from './pacs.exception';
 
 export interface RgbImage {
@@ -14,6 +15,8 @@ export interface Annotation {
   readonly banner: readonly [string, string];
   /** Greyscale PNG, 255 = probability 1, the original's aspect; drawn only when given. */
   readonly heatmapPng: Buffer | undefined;
+  /** The model's top fracture box (models with a box head); outlined when given. */
+  readonly box?: ImageRegion;
 }
 
 /** A derived image need not be larger than a viewer shows it; the original stays in the PACS. */
@@ -22,8 +25,10 @@ const MAX_SIDE = 2048;
 const HEAT_FLOOR = 0.5;
 const MAX_OPACITY = 0.6;
 const BANNER_INK = { r: 255, g: 221, b: 0 };
+/** Cyan stands apart from the yellow-to-red heat and from bone grey. */
+const BOX_OUTLINE = { colour: 'rgb(0,230,255)', widthShare: 1 / 300 };
 
-/** The original in grey, the heat map as a yellow-to-red overlay, and the banner on top. */
+/** The original in grey, the heat map as a yellow-to-red overlay, the box outlined, and the banner on top. */
 export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotation): Promise<RgbImage> {
   const scale = Math.min(1, MAX_SIDE / Math.max(grey.width, grey.height));
   const width = Math.max(1, Math.round(grey.width * scale));
@@ -61,8 +66,12 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
     rgb[3 * i + 2] = Math.round(g * (1 - alpha));
   }
   const banner = await renderBanner(annotation.banner, width);
+  const layers = [
+    ...(annotation.box ? [{ input: regionOutlineSvg(width, height, annotation.box, BOX_OUTLINE), top: 0, left: 0 }] : []),
+    { input: banner.png, top: 0, left: 0 },
+  ];
   const composed = await sharp(rgb, { raw: { width, height, channels: 3 } })
-    .composite([{ input: banner.png, top: 0, left: 0 }])
+    .composite(layers)
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });

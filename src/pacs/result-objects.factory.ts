@@ -53,6 +53,8 @@ export class ResultObjectsFactory {
       const rgb = await renderAnnotatedImage(source.grey, {
         banner: bannerFor(image, report.modelVersion),
         heatmapPng: await this.heatmapFor(image),
+        // Like the heat map, the box marks only an image the model suspects.
+        ...(image.findings.fracture && image.findings.box ? { box: image.findings.box } : {}),
       });
       const elements = buildSecondaryCapture({
         original: source.header,

@@ -54,7 +54,7 @@ export function buildSecondaryCapture(input: SecondaryCaptureInput): Record<stri
     PatientOrientation: original.PatientOrientation ?? '',
     ...(typeof original.ImageLaterality === 'string' ? { ImageLaterality: original.ImageLaterality } : {}),
     ImageType: ['DERIVED', 'SECONDARY'],
-    DerivationDescription: 'Osteon AI fracture triage: heat map and banner burned into the original',
+    DerivationDescription: 'Osteon AI fracture triage: heat map, box (if any) and banner burned into the original',
     ImageComments: 'AI triage, not a diagnosis',
     BurnedInAnnotation: 'YES',
     LossyImageCompression: original.LossyImageCompression === '01' ? '01' : '00',

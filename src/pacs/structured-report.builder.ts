@@ -54,8 +54,9 @@ export interface StructuredReportInput {
  * A TID 1500 Measurement Report (IHE AI Results): observer context naming the AI (as "AI, not
  * verified" until a doctor signs), an image library, and per image where the model suspects a
  * fracture a TID 1501 measurement group: the finding (SNOMED CT), its site, the algorithm, and
- * the probability (%) as a NUM inferred from the heat-map peak, an Image Region POINT (a box as a
- * closed POLYLINE in a group of its own when the model gives one) selected from the original. The study-level verdict (the
+ * the probability (%) as a NUM inferred from an Image Region POINT (the top box's centre when the
+ * model has a box head, else the heat-map peak; the box as a closed POLYLINE in a group of its
+ * own) selected from the original. The study-level verdict (the
  * doctor's once reviewed) is under Qualitative Evaluations. Viewers that read TID 1500 (OHIF)
  * draw the marks and list them as measurements.
  */
@@ -158,9 +159,10 @@ function imagingMeasurements(input: StructuredReportInput): ContentItem[] {
   const groups: ContentItem[] = [];
   input.sources.forEach((source, index) => {
     const { findings } = source;
-    if (!findings.fracture || !findings.peak) return;
+    const where = findings.box ? { x: (findings.box.x0 + findings.box.x1) / 2, y: (findings.box.y0 + findings.box.y1) / 2 } : findings.peak;
+    if (!findings.fracture || !where) return;
     const label = `AI fracture suspicion, image ${index + 1}`;
-    const point = [findings.peak.x * source.columns, findings.peak.y * source.rows];
+    const point = [where.x * source.columns, where.y * source.rows];
     groups.push(
       regionGroup(
         input,

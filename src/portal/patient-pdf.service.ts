@@ -63,16 +63,18 @@ export class PatientPdfService {
     const thumbnails: PdfThumbnail[] = [];
     for (const image of report.images) {
       const grey = await this.images.original(image);
-      const heatmap = showsHeatmap(report, image) ? await this.images.heatmap(image) : undefined;
-      thumbnails.push(await renderThumbnail(grey, heatmap));
+      const marked = showsHeatmap(report, image);
+      const heatmap = marked ? await this.images.heatmap(image) : undefined;
+      thumbnails.push(await renderThumbnail(grey, heatmap, marked ? image.findings.box : undefined));
     }
     return thumbnails;
   }
 }
 
 /**
- * The heat map is drawn only where the AI found a fracture on this image and the doctor's
- * verdict is a fracture too: a patient should not see an area the doctor ruled out.
+ * The heat map (and the box, for models with a box head) is drawn only where the AI found a
+ * fracture on this image and the doctor's verdict is a fracture too: a patient should not see
+ * an area the doctor ruled out.
  */
 export function showsHeatmap(report: Report, image: AnalysedImage): boolean {
   return image.findings.fracture && image.heatmapId !== undefined && report.review?.verdict.fracture === true;

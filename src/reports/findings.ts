@@ -2,6 +2,14 @@ export type CountClass = '0' | '1' | '2+';
 export type BodyPart = 'hand' | 'leg' | 'hip' | 'shoulder';
 export type Urgency = 'urgent' | 'soon' | 'routine';
 
+/** A rectangle on the original image, corners as fractions of its width and height (0..1). */
+export interface FindingRegion {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
 /** What the model said about one image (the inference module's output, stored as is). */
 export interface ImageFindings {
   readonly modelVersion: string;
@@ -15,8 +23,12 @@ export interface ImageFindings {
   readonly bodyPartProbabilities: readonly number[];
   /** Heat-map peak, normalised to the original image (0..1). */
   readonly peak: { readonly x: number; readonly y: number } | undefined;
-  /** A fracture box normalised to the original image (0..1), for a model that gives one (the shipped one does not). */
-  readonly box?: { readonly x0: number; readonly y0: number; readonly x1: number; readonly y1: number };
+  /**
+   * Models with a box head (2.x): the top-scoring fracture box, normalised to the original image
+   * (0..1). It is the model's "where" (its centre is what the pointing game scores); absent for
+   * 1.0.x models and for images the head put no box on.
+   */
+  readonly box?: FindingRegion;
 }
 
 /** One analysed image of a study: the instance it came from plus the findings. */

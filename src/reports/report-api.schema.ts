@@ -33,7 +33,17 @@ export const reportDetailSchema = worklistItemSchema.extend({
     z.object({
       sopInstanceUid: z.string(),
       instanceId: z.string(),
-      findings: z.object({ modelVersion: z.string(), fractureProbability: z.number(), fracture: z.boolean() }).passthrough(),
+      findings: z
+        .object({
+          modelVersion: z.string(),
+          fractureProbability: z.number(),
+          fracture: z.boolean(),
+          box: z
+            .object({ x0: z.number(), y0: z.number(), x1: z.number(), y1: z.number() })
+            .optional()
+            .describe("models with a box head: the top fracture box, corners as fractions of the image's width and height"),
+        })
+        .passthrough(),
       imageUrl: z.string(),
       heatmapUrl: z.string().nullish(),
     }),

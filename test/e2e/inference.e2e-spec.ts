@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Test } from '@nestjs/testing';
 import sharp from 'sharp';
+import { InferenceImageAnalyser } from '../../src/analysis/inference-image.analyser';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
 import { APP_CONFIG } from '../../src/config/config.tokens';
@@ -65,6 +66,7 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
   let modelsDir: string;
   let engine: Awaited<ReturnType<typeof serviceFor>>;
   const findings = new Map<SyntaxName, FractureFindings>();
+  const records = new Map<SyntaxName, InstanceRecord>();
 
   beforeAll(async () => {
     modelsDir = await smokeModelsDir();
@@ -75,7 +77,8 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
     for (const syntax of SYNTAXES) {
       const file = path.join(workspace.dir, `${syntax}.dcm`);
       if (syntax !== 'explicit') await convertSyntax(explicit, file, syntax);
-      findings.set(syntax, await engine.service.analyseInstance(await storeInstance(engine.blobs, file)));
+      records.set(syntax, await storeInstance(engine.blobs, file));
+      findings.set(syntax, await engine.service.analyseInstance(records.get(syntax)!));
     }
   }, 240_000);
 
@@ -143,6 +146,12 @@ describe('fracture inference (a smoke model trained by training/train.py on the 
       expect(box.score).toBeGreaterThan(0);
     }
     expect(boxes.map((box) => box.score)).toEqual([...boxes.map((box) => box.score)].sort((a, b) => b - a));
+  });
+
+  it("keeps the top box as the image's region in what a report stores (the SR, PACS image, console and PDF draw it)", async () => {
+    const top = findings.get('explicit')!.boxes![0]!;
+    const { findings: stored } = await new InferenceImageAnalyser(engine.service).analyse(records.get('explicit')!);
+    expect(stored.box).toEqual({ x0: top.x1, y0: top.y1, x1: top.x2, y1: top.y2 });
   });
 
   it('renders the heat map as a PNG at the image aspect with the peak inside the image', async () => {

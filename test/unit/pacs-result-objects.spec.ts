@@ -61,6 +61,23 @@ describe('PACS result objects', () => {
     expect(ink).toBeGreaterThan(50);
   });
 
+  it("outlines the model's box on the image, inside its corners, and leaves the rest as it was", async () => {
+    const box = { x0: 0.2, y0: 0.5, x1: 0.6, y1: 0.8 };
+    const image = await renderAnnotatedImage(grey, {
+      banner: ['AI triage: fracture suspected, p=0.87', '— not a diagnosis'],
+      heatmapPng: undefined,
+      box,
+    });
+    const cyan = (pixel: number[]): boolean => pixel[0]! < 60 && pixel[1]! > 180 && pixel[2]! > 200;
+    // Left edge at x = 60 (line inside the box), top edge at y = 200, bottom at y = 319.
+    expect(cyan(at(image.pixels, 60, 260))).toBe(true);
+    expect(cyan(at(image.pixels, 120, 200))).toBe(true);
+    expect(cyan(at(image.pixels, 120, 319))).toBe(true);
+    expect(at(image.pixels, 120, 260)).toEqual([90, 90, 90]);
+    expect(at(image.pixels, 58, 260)).toEqual([90, 90, 90]);
+    expect(at(image.pixels, 120, 330)).toEqual([90, 90, 90]);
+  });
+
   it('draws no overlay from a flat heat map or without one', async () => {
     const flat = await sharp(Buffer.alloc(60 * 80, 12), { raw: { width: 60, height: 80, channels: 1 } })
       .png()
@@ -158,13 +175,31 @@ describe('PACS result objects', () => {
     expect(trees[0]).toMatch(/"Image Library Group"\)=SEPARATE>\s+<contains IMAGE:=\(DX image,"1\.2\.3\.1"\)>/);
     expect(trees[0]).toContain('CODE:(,,"Finding")=(125605004,SCT,"Fracture of bone")');
     expect(trees[0]).toContain('(29836001,SCT,"Hip region structure")');
-    // The probability in percent, inferred from the marked region on the original.
+    // The probability in percent, inferred from the marked region on the original: the point is
+    // the box's centre (150/125), not the heat-map peak (150/100), when the model gives a box.
     expect(trees[0]).toMatch(
-      /NUM:\(,,"Fracture probability"\)="87" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:\(,,"Image Region"\)=\(POINT,150\/100\)>\s+<selected from IMAGE:=\(DX image,"1\.2\.3\.1"\)>/,
+      /NUM:\(,,"Fracture probability"\)="87" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:\(,,"Image Region"\)=\(POINT,150\/125\)>\s+<selected from IMAGE:=\(DX image,"1\.2\.3\.1"\)>/,
     );
     expect(trees[0]).toContain('<inferred from SCOORD:(,,"Image Region")=(POLYLINE,75/50,...)>');
     expect(trees[0]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
     expect(trees[1]).toMatch(/Verification Flag\s+: VERIFIED/);
+    // A 1.0.x model gives no box: the point is the heat-map peak and there is no region group.
+    const peakOnly = buildStructuredReport({
+      report: { ...base, status: 'preliminary', review: undefined } as unknown as Report,
+      original,
+      sources: sources.map((source) => ({ ...source, findings: { ...source.findings, box: undefined } })) as never,
+      seriesInstanceUid: '1.2.9.3',
+      sopInstanceUid: '1.2.9.7',
+      instanceNumber: 4,
+      predecessor: undefined,
+      createdAt: new Date(),
+    });
+    const peakFile = path.join(os.tmpdir(), `osteon-pacs-sr-peak-${process.pid}.dcm`);
+    await fs.writeFile(peakFile, part10Of(peakOnly));
+    const peakTree = (await dcmtk('dsrdump', ['+Pu', peakFile])).output;
+    await fs.rm(peakFile, { force: true });
+    expect(peakTree).toContain('SCOORD:(,,"Image Region")=(POINT,150/100)');
+    expect(peakTree).not.toContain('POLYLINE');
     expect(trees[1]).toMatch(/Verifying Observers : .*dr-unit/);
     expect(trees[1]).toMatch(/Predecessor Docs\s+: 1/);
     expect(trees[1]).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');

@@ -235,4 +235,30 @@ describe('patient PDF', () => {
     const [cr, cg] = await pixelAt(tinted.jpeg, 5, 470);
     expect(Math.abs(cr! - cg!)).toBeLessThan(8);
   });
+
+  it("outlines the model's box in red on a thumbnail, with or without a heat map", async () => {
+    const grey = await fixtureGrey();
+    // 384 x 480: the box spans x 96..288, y 240..432; a 3 px line inside it.
+    const box = { x0: 0.25, y0: 0.5, x1: 0.75, y1: 0.9 };
+    const boxed = await renderThumbnail(grey, undefined, box);
+    expect(boxed.highlighted).toBe(true);
+    const { data, info } = await sharp(boxed.jpeg).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const redness = (x: number, y: number): number => {
+      const offset = (y * info.width + x) * info.channels;
+      return data[offset]! - Math.max(data[offset + 1]!, data[offset + 2]!);
+    };
+    for (const [x, y] of [
+      [97, 330],
+      [286, 330],
+      [190, 241],
+      [190, 430],
+    ] as const)
+      expect(redness(x, y)).toBeGreaterThan(80);
+    for (const [x, y] of [
+      [190, 330],
+      [80, 330],
+      [190, 225],
+    ] as const)
+      expect(Math.abs(redness(x, y))).toBeLessThan(12);
+  });
 });

@@ -49,6 +49,8 @@ export interface ImageFindings {
   countClass: CountClass;
   bodyPart: BodyPart;
   bodyPartSource: 'dicom' | 'model';
+  /** Models with a box head: the top fracture box, corners as fractions of the image's width and height. */
+  box?: { x0: number; y0: number; x1: number; y1: number };
 }
 
 export interface DeliveryState {

@@ -24,6 +24,17 @@ async function colouredOverlay(greyUrl: string): Promise<string> {
   return blob ? URL.createObjectURL(blob) : greyUrl;
 }
 
+/** The box as percentages of the stage, which the picture fills at its own aspect. */
+function boxStyle(box: NonNullable<Image['findings']['box']>): Record<string, string> {
+  const percent = (value: number): string => `${(Math.min(1, Math.max(0, value)) * 100).toFixed(2)}%`;
+  return {
+    left: percent(box.x0),
+    top: percent(box.y0),
+    width: percent(box.x1 - box.x0),
+    height: percent(box.y1 - box.y0),
+  };
+}
+
 /** One image rendered server-side (windowed PNG) with its heat map laid over it when asked. */
 export function ReportImage({
   session,
@@ -75,6 +86,15 @@ export function ReportImage({
         {picture && heatmap && showHeatmap && (
           <img class="heatmap" src={heatmap} alt={`Heat map of image ${index + 1}: where the model looked`} data-testid="heatmap" />
         )}
+        {picture && showHeatmap && findings.fracture && findings.box && (
+          <div
+            class="ai-box"
+            style={boxStyle(findings.box)}
+            role="img"
+            aria-label={`Image ${index + 1}: the box where the model suspects a fracture`}
+            data-testid="ai-box"
+          />
+        )}
       </div>
       <figcaption>
         Image {index + 1}: {findings.fracture ? 'fracture suspected' : 'no fracture'} ({formatPercent(findings.fractureProbability)}), count{' '}
@@ -84,6 +104,12 @@ export function ReportImage({
           <span class="legend">
             Heat map: <span class="swatch cool" aria-hidden="true" /> low <span class="swatch hot" aria-hidden="true" /> high attention of
             the model
+            {findings.fracture && findings.box && (
+              <>
+                {' '}
+                <span class="swatch box" aria-hidden="true" /> the model's fracture box
+              </>
+            )}
           </span>
         )}
       </figcaption>

@@ -55,14 +55,16 @@ def main():
     ck = (card.get("files") or {}).get("checkpoint")
     if ck:
         import torch
-        from model import DetExportWrapper, ExportWrapper, build_net
+        from model import BoxExportWrapper, DetExportWrapper, ExportWrapper, build_net
         from train import load_checkpoint
         cfg, sd = load_checkpoint(os.path.join(a.models, ck))
         net = build_net(cfg).eval()
         net.load_state_dict(sd)
         cal = card.get("calibration") or {}
-        wrap = (DetExportWrapper(net, S, cfg.get("box_k", 10), (cal.get("a", 1.0), cal.get("b", 0.0))) if cfg.get("arch") == "det"
-                else ExportWrapper(net, (cal.get("a", 1.0), cal.get("b", 0.0)))).eval()
+        calib = (cal.get("a", 1.0), cal.get("b", 0.0))
+        wrappers = {"det": lambda: DetExportWrapper(net, S, cfg.get("box_k", 10), calib),
+                    "v1box": lambda: BoxExportWrapper(net, S, cfg.get("box_k", 10), calib)}
+        wrap = wrappers.get(cfg.get("arch"), lambda: ExportWrapper(net, calib))().eval()
         with torch.no_grad():
             ref = [t.numpy() for t in wrap(torch.from_numpy(X).unsqueeze(1))]
         names = [o["name"] for o in card["outputs"]]

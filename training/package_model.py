@@ -33,6 +33,9 @@ def main():
     ap.add_argument("--models", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models"))
     ap.add_argument("--reproduce", default="", help="command line that reproduces the run (stored in the card)")
     ap.add_argument("--no-checkpoint", action="store_true", help="do not ship the training checkpoint")
+    ap.add_argument("--checkpoint-fp32", action="store_true",
+                    help="ship the final weights in fp32 (the run's model.pt), so a fine-tune starts from exactly the shipped "
+                         "network (fp16 moves the outputs by ~5e-3); twice the size")
     ap.add_argument("--no-current", action="store_true", help="write the release files only; leave current.json and MODEL_CARD.md")
     a = ap.parse_args()
     os.makedirs(a.models, exist_ok=True)
@@ -46,10 +49,17 @@ def main():
     ck_src = os.path.join(a.run, "model_fp16.pt")
     if os.path.exists(ck_src) and not a.no_checkpoint:
         ck_dst = os.path.join(a.models, base + ".pt")
-        shutil.copyfile(ck_src, ck_dst)
+        if a.checkpoint_fp32:
+            import torch
+            config = torch.load(ck_src, map_location="cpu")["config"]
+            torch.save({"format": "osteon-checkpoint-1", "config": config,
+                        "state_dict": torch.load(os.path.join(a.run, "model.pt"), map_location="cpu")}, ck_dst)
+        else:
+            shutil.copyfile(ck_src, ck_dst)
         card["files"].update({"checkpoint": base + ".pt", "checkpoint_sha256": sha256(ck_dst), "checkpoint_bytes": os.path.getsize(ck_dst),
                               "checkpoint_format": "torch.save({format: 'osteon-checkpoint-1', config: architecture config incl. S, "
-                                                   "state_dict: fp16 EMA weights}); training/train.py --finetune-from <models dir> starts from it"})
+                                                   f"state_dict: {'fp32' if a.checkpoint_fp32 else 'fp16'} EMA weights}}); "
+                                                   "training/train.py --finetune-from <models dir> starts from it"})
     if a.reproduce:
         card["reproduce"] = a.reproduce
     with open(os.path.join(a.models, base + ".card.json"), "w") as f:
@@ -79,11 +89,14 @@ def model_card_markdown(card, base):
     det = card.get("detection")
     cal = card.get("calibration") or {"method": "none"}
     split_name = m.get("evaluation_split", "validation")
+    on_v1 = card["architecture"].get("config", {}).get("arch") == "v1box"  # the heat map is the v1 map, not the centre map
+    derived = card.get("derivedFrom") or {}
     what = ("a multi-task MobileNetV2 with a light feature pyramid and an anchor-free box head" if det else "a multi-task MobileNetV2")
     outputs_line = (f"- `fracture_prob` `[N]`{' (calibrated, see below)' if cal.get('method') != 'none' else ''}; `count_probs` `[N,3]`; "
                     f"`body_part_probs` `[N,4]` (hand, leg, hip, shoulder);\n  `heatmap` `[N,{heat['shape'][1]},{heat['shape'][2]}]` over the letterboxed square")
     if det:
-        outputs_line += (f" (the box head's centre map).\n- `boxes` `[N,{det['top_k']},4]`: x1, y1, x2, y2 as fractions of the **letterboxed square's** side "
+        outputs_line += (f" ({'the fracture heat map of ' + str(derived.get('version', 'the base release')) if on_v1 else 'the box head' + chr(39) + 's centre map'})."
+                         f"\n- `boxes` `[N,{det['top_k']},4]`: x1, y1, x2, y2 as fractions of the **letterboxed square's** side "
                          "(not clipped), best first; on the original image x = x_sq * M - pad_left, y = y_sq * M - pad_top (M = max(H, W)), then clip.\n"
                          f"- `box_scores` `[N,{det['top_k']}]`: the centre-map probability of each box (not calibrated), descending; 0 marks padding.")
     else:
@@ -96,7 +109,7 @@ preprocessing). Active version: see `current.json`.
 **What it is:** {what} ({card['architecture']['parameters']:,} parameters, ONNX opset 13,
 {card['files']['onnx_bytes'] / 1e6:.1f} MB) that takes one greyscale radiograph and returns the probability of a
 fracture, a fracture-count class (0 / 1 / 2+), body-part probabilities (hand, leg, hip, shoulder),
-{'fracture boxes with scores and the centre heat map they come from' if det else 'and a coarse ' + str(heat['shape'][1]) + 'x' + str(heat['shape'][2]) + ' fracture heat map'}. It is a triage / decision-support hint for emergency
+{('fracture boxes with scores and a coarse fracture heat map' if on_v1 else 'fracture boxes with scores and the centre heat map they come from') if det else 'and a coarse ' + str(heat['shape'][1]) + 'x' + str(heat['shape'][2]) + ' fracture heat map'}. It is a triage / decision-support hint for emergency
 X-ray, **not a diagnosis**; every film must still be read by a clinician.
 
 ## Input / output
@@ -108,8 +121,15 @@ X-ray, **not a diagnosis**; every film must still be read by a clinician.
   sensitivity >= {card['threshold']['sensitivity_target']:.2f}, halfway to the next lower score).
 - ONNX vs PyTorch (onnxruntime-node): max abs diff {format(par['max_abs_diff'], '.1e') if par.get('checked') else 'not checked'} over {par.get('n_images', 0)} {split_name} images, every output (tolerance 1e-4).
 """
+    graft = card["onnx"].get("graft")
+    if graft:
+        md += (f"- The file is `{graft['base_onnx']}`'s graph unchanged plus the box branch (`training/graft_box_head.py`): fracture, count, "
+               f"body-part and heat-map outputs equal the base release's to the bit (max abs diff {graft['v1_outputs_max_abs_diff_vs_base']}); "
+               f"boxes within {graft['box_outputs_max_abs_diff_vs_run_export']:.1e} of the trained network's export.\n")
+    if derived:
+        md += f"- Derived from {derived.get('version')}: {derived.get('how')}.\n"
     if card["files"].get("checkpoint"):
-        md += (f"- Training checkpoint `{card['files']['checkpoint']}` ({card['files']['checkpoint_bytes'] / 1e6:.1f} MB, fp16): retraining "
+        md += (f"- Training checkpoint `{card['files']['checkpoint']}` ({card['files']['checkpoint_bytes'] / 1e6:.1f} MB, {'fp32' if 'fp32' in card['files'].get('checkpoint_format', '') else 'fp16'}): retraining "
                "fine-tunes from it (`training/train.py --finetune-from <models dir>`).\n")
     md += f"""
 ## {split_name.capitalize()} (FracAtlas, {fa['n']} images, {fa['n_positive']} fractured; group split, see card)
@@ -130,7 +150,7 @@ X-ray, **not a diagnosis**; every film must still be read by a clinician.
         md += (f"- Boxes: AP50 {fmt(d['ap50_all_images'])} over {d['n_images']} images with known localisation ({d['n_gt_boxes']} fracture boxes; "
                f"non-fractured images included, they add only false positives); {fmt(d['ap50_fractured_images_only'])} on fractured images only. "
                f"Top box centre inside a fracture box (pointing game): {fmt(d['top_box_pointing_game'])} of {d['n_images_with_boxes']} fractured images.\n"
-               f"- Heat map (centre map) peak by `{loc.get('peak_method', 'cell-centre')}` inside a fracture box: {fmt(loc['pointing_game'])}.\n")
+               f"- Heat map {'' if on_v1 else '(centre map) '}peak by `{loc.get('peak_method', 'cell-centre')}` inside a fracture box: {fmt(loc['pointing_game'])}.\n")
     else:
         md += (f"- Heat map pointing game (peak point by `{loc.get('peak_method', 'cell-centre')}` inside a fracture box, {loc['n']} fractured images): "
                f"{fmt(loc['pointing_game'])}; peak cell overlaps a box: {fmt(loc['peak_cell_overlaps_box'])}.\n")

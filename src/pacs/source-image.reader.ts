@@ -20,9 +20,9 @@ export class SourceImageReader {
   constructor(private readonly images: ImageService) {}
 
   async read(blobKey: string): Promise<SourceImage> {
-    // Read from the file twice (the header, then the pixel data alone, which moves to the pixel worker
-    // uncopied), not the whole file into memory and copied for the parser: for a 10 MB radiograph that
-    // held three copies of the image at once on the main thread.
+    // Read from the file twice (the pixel data alone, which moves to the pixel worker uncopied, then the
+    // header up to it), not the whole file into memory and copied for the parser: for a 10 MB radiograph
+    // that held three copies of the image at once on the main thread.
     return this.images.withStored(blobKey, async (file) => {
       const grey = await this.images.grey(file);
       const bytes = await this.images.headerBytes(file);

@@ -81,7 +81,7 @@ export const WORKLIST_EXAMPLE = {
   urgency: 'soon',
   findings: { fracture: true, probability: 0.82, countClass: '1', bodyPart: 'hand' },
   notAnalysedCount: 0,
-  modelVersion: '1.0.2',
+  modelVersion: '2.0.0',
   imageCount: 1,
   createdAt: '2026-12-02T06:31:00.336Z',
   updatedAt: '2026-12-02T06:31:00.336Z',

@@ -321,6 +321,22 @@ describe('web console in Chromium: upload → worklist → amend → analytics; 
     await page.getByRole('button', { name: /Heat map off/ }).click();
     await waitFor(async () => ((await page.getByTestId('heatmap').count()) === 2 ? true : undefined), 20_000);
     expect(await page.getByRole('button', { name: /Heat map on/ }).getAttribute('aria-pressed')).toBe('true');
+    // A box-head model's top box is outlined on each image it suspects (none for a 1.0.x model).
+    const shown = await api<{ images: Array<{ findings: { fracture: boolean; box?: unknown } }> }>(
+      engine,
+      'GET',
+      `/api/reports/${amendedReport.id}`,
+      { token: doctorToken },
+    );
+    const boxed = shown.body.images.filter((image) => image.findings.fracture && image.findings.box).length;
+    await waitFor(async () => ((await page.getByTestId('ai-box').count()) === boxed ? true : undefined), 10_000);
+    for (let k = 0; k < boxed; k += 1) {
+      const box = await page.getByTestId('ai-box').nth(k).boundingBox();
+      const stage = await page.getByTestId('ai-box').nth(k).locator('xpath=..').boundingBox();
+      expect(box!.width).toBeGreaterThan(2);
+      expect(box!.x).toBeGreaterThanOrEqual(stage!.x - 0.5);
+      expect(box!.y + box!.height).toBeLessThanOrEqual(stage!.y + stage!.height + 0.5);
+    }
     expect(page.url()).not.toContain('CONSOLE');
     await screenshot(page, '3-doctor-report-heatmap');
   });

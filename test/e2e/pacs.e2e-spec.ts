@@ -29,6 +29,7 @@ interface ReportDetail {
   status: string;
   findings: { fracture: boolean; probability: number };
   modelVersion: string;
+  images: Array<{ findings: { box?: { x0: number; y0: number; x1: number; y1: number } } }>;
   deliveries: { pacs?: PacsDelivery };
 }
 
@@ -254,9 +255,12 @@ describe('results back into the PACS: Secondary Capture images and a structured 
     expect(tree).toMatch(/CODE:\(,,"Finding site"\)=\(\d+,SCT,/);
     expect(tree).toMatch(/CODE:\(,,"Number of fractures"\)=/);
     expect(tree).toMatch(/CODE:\(,,"Triage urgency"\)=/);
-    // Every image is suspected here (threshold ~0): one measurement group per image, its mark on that image.
-    expect(tree.match(/<contains CONTAINER:\(,,"Measurement Group"\)=SEPARATE>/g)).toHaveLength(2);
-    expect(tree.match(/CODE:\(,,"Finding"\)=\(125605004,SCT,"Fracture of bone"\)/g)).toHaveLength(2);
+    // Every image is suspected here (threshold ~0): per image a measurement group with its point, and one
+    // with its box's outline when the model has a box head (2.0.0 on: every image here has a top box).
+    const boxed = report.images.filter((image) => image.findings.box).length;
+    expect(tree.match(/<contains CONTAINER:\(,,"Measurement Group"\)=SEPARATE>/g)).toHaveLength(2 + boxed);
+    expect(tree.match(/CODE:\(,,"Finding"\)=\(125605004,SCT,"Fracture of bone"\)/g)).toHaveLength(2 + boxed);
+    expect(tree.match(/SCOORD:\(,,"Image Region"\)=\(POLYLINE,/g) ?? []).toHaveLength(boxed);
     expect(tree).toContain(`TEXT:(,,"Algorithm Version")="${report.modelVersion}"`);
     expect(tree).toMatch(/NUM:\(,,"Fracture probability"\)="[\d.]+" \(%,UCUM,"percent"\)>\s+<inferred from SCOORD:/);
     expect(tree).toMatch(/SCOORD:\(,,"Image Region"\)=\(POINT,[\d.]+\/[\d.]+\)>\s+<selected from IMAGE:/);

@@ -21,12 +21,12 @@ import numpy as np
 import onnx
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from model import build_net, decode_boxes  # noqa: E402
+from model import box_branch_outputs, build_net, decode_boxes  # noqa: E402
+from package_model import sha256  # noqa: E402
 
 # The MobileNetV2 feature tensors of a torch-exported v1 release (names from torch.onnx's scopes).
 FEATURES = {"f8": "/net/features.6/Add_output_0", "f16": "/net/features.13/Add_output_0",
@@ -42,12 +42,7 @@ class BoxBranch(nn.Module):
         self.net, self.S, self.k = net, S, k
 
     def forward(self, f8, f16, f32):
-        n = self.net
-        p16 = n.smooth16(n.lat16(f16) + F.interpolate(n.lat32(f32), scale_factor=2.0, mode="nearest"))
-        p8 = n.smooth8(n.lat8(f8) + F.interpolate(p16, scale_factor=2.0, mode="nearest"))
-        box = n.head_box(p8)
-        out = {"center": n.head_center(p8).squeeze(1), "offset": box[:, 0:2], "logsize": box[:, 2:4]}
-        return decode_boxes(out, self.S, self.k)
+        return decode_boxes(box_branch_outputs(self.net, f8, f16, f32), self.S, self.k)
 
 
 def export_branch(run, path):
@@ -86,15 +81,6 @@ def graft(base_path, branch_path):
         base.graph.output.append(output)
     onnx.checker.check_model(base)
     return base
-
-
-def sha256(path):
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def run_ort(model, x, modules):

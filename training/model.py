@@ -96,6 +96,31 @@ def _dwsep(c_in, c_out):
                          nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
+def add_box_branch(module, C):
+    """Model 2's pyramid (lateral 1x1 convs on the stride-32/16/8 features, top-down addition, smoothing)
+    and its centre and box heads, as attributes of `module` (their state-dict names are the same in det
+    and v1box networks)."""
+    module.lat32 = nn.Sequential(nn.Conv2d(1280, C, 1, bias=False), nn.BatchNorm2d(C))
+    module.lat16 = nn.Sequential(nn.Conv2d(96, C, 1, bias=False), nn.BatchNorm2d(C))
+    module.lat8 = nn.Sequential(nn.Conv2d(32, C, 1, bias=False), nn.BatchNorm2d(C))
+    module.smooth16 = _dwsep(C, C)
+    module.smooth8 = nn.Sequential(_dwsep(C, C), _dwsep(C, C))
+    module.head_center = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 1, 1))
+    module.head_box = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 4, 1))
+    nn.init.constant_(module.head_center[-1].bias, -2.19)  # prior 0.1 (CenterNet)
+    nn.init.zeros_(module.head_box[-1].weight)
+    with torch.no_grad():
+        module.head_box[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.9, 0.9]))  # ~2.5 cells = 20 px at stride 8
+
+
+def box_branch_outputs(module, f8, f16, f32):
+    """The branch added by add_box_branch on the three feature maps: centre logits, offset, log size."""
+    p16 = module.smooth16(module.lat16(f16) + F.interpolate(module.lat32(f32), scale_factor=2.0, mode="nearest"))
+    p8 = module.smooth8(module.lat8(f8) + F.interpolate(p16, scale_factor=2.0, mode="nearest"))
+    box = module.head_box(p8)
+    return {"center": module.head_center(p8).squeeze(1), "offset": box[:, 0:2], "logsize": box[:, 2:4]}
+
+
 DET_DEFAULTS = {"arch": "det", "fpn_channels": 64, "det_stride": 8, "count_topk": 4, "fuse": "max-logit"}
 
 
@@ -119,17 +144,7 @@ class OsteonDetNet(nn.Module):
         C = fpn_channels
         self.count_topk = count_topk
         self.fuse = fuse
-        self.lat32 = nn.Sequential(nn.Conv2d(1280, C, 1, bias=False), nn.BatchNorm2d(C))
-        self.lat16 = nn.Sequential(nn.Conv2d(96, C, 1, bias=False), nn.BatchNorm2d(C))
-        self.lat8 = nn.Sequential(nn.Conv2d(32, C, 1, bias=False), nn.BatchNorm2d(C))
-        self.smooth16 = _dwsep(C, C)
-        self.smooth8 = nn.Sequential(_dwsep(C, C), _dwsep(C, C))
-        self.head_center = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 1, 1))
-        self.head_box = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 4, 1))
-        nn.init.constant_(self.head_center[-1].bias, -2.19)  # prior 0.1 (CenterNet)
-        nn.init.zeros_(self.head_box[-1].weight)
-        with torch.no_grad():
-            self.head_box[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.9, 0.9]))  # ~2.5 cells = 20 px at stride 8
+        add_box_branch(self, C)
         self.dropout = nn.Dropout(dropout)
         self.fracture = nn.Linear(1280, 1)
         self.fuse_weight = nn.Parameter(torch.zeros(1))
@@ -144,10 +159,8 @@ class OsteonDetNet(nn.Module):
         f8 = self.features[:7](x)
         f16 = self.features[7:14](f8)
         f32 = self.features[14:](f16)
-        p16 = self.smooth16(self.lat16(f16) + F.interpolate(self.lat32(f32), scale_factor=2.0, mode="nearest"))
-        p8 = self.smooth8(self.lat8(f8) + F.interpolate(p16, scale_factor=2.0, mode="nearest"))
-        center = self.head_center(p8).squeeze(1)
-        box = self.head_box(p8)
+        branch = box_branch_outputs(self, f8, f16, f32)
+        center = branch["center"]
         g = self.dropout(f32.mean(dim=(2, 3)))
         cmax = center.flatten(1).max(dim=1).values
         fr = self.fracture(g).squeeze(1)
@@ -155,8 +168,7 @@ class OsteonDetNet(nn.Module):
             fr = fr + self.fuse_weight * cmax
         peaks = peak_probs(center.detach(), self.count_topk)
         cnt = self.count(torch.cat([g, peaks], dim=1))
-        return {"fracture": fr, "count": cnt, "parts": self.parts(g), "center": center,
-                "offset": box[:, 0:2], "logsize": box[:, 2:4]}
+        return {"fracture": fr, "count": cnt, "parts": self.parts(g), **branch}
 
 
 def peak_probs(center_logits, k):
@@ -194,7 +206,8 @@ def decode_boxes(out, S, k=10):
 
 class DetExportWrapper(nn.Module):
     """ONNX outputs: today's four (same names and meanings; fracture_prob calibrated when a calibration
-    is given: sigmoid(a * logit + b)) plus boxes [N,K,4] and box_scores [N,K]."""
+    is given: sigmoid(a * logit + b); heatmap = the v1 heat map when the network has one, else the
+    centre map) plus boxes [N,K,4] and box_scores [N,K]."""
 
     def __init__(self, net, S, k=10, calib=(1.0, 0.0)):
         super().__init__()
@@ -207,8 +220,8 @@ class DetExportWrapper(nn.Module):
         out = self.net(image)
         boxes, scores = decode_boxes(out, self.S, self.k)
         fr = torch.sigmoid(self.calib[0] * out["fracture"] + self.calib[1])
-        return (fr, torch.softmax(out["count"], dim=1), torch.sigmoid(out["parts"]), torch.sigmoid(out["center"]),
-                boxes, scores)
+        heat = out["heat"] if "heat" in out else out["center"]
+        return (fr, torch.softmax(out["count"], dim=1), torch.sigmoid(out["parts"]), torch.sigmoid(heat), boxes, scores)
 
 
 class OsteonBoxNet(nn.Module):
@@ -223,18 +236,7 @@ class OsteonBoxNet(nn.Module):
         if heat_stride != 16:
             raise ValueError("v1box needs the 16x16 heat map (heat_stride 16)")
         self.base = OsteonNet(dropout=dropout, heat_stride=16)
-        C = fpn_channels
-        self.lat32 = nn.Sequential(nn.Conv2d(1280, C, 1, bias=False), nn.BatchNorm2d(C))
-        self.lat16 = nn.Sequential(nn.Conv2d(96, C, 1, bias=False), nn.BatchNorm2d(C))
-        self.lat8 = nn.Sequential(nn.Conv2d(32, C, 1, bias=False), nn.BatchNorm2d(C))
-        self.smooth16 = _dwsep(C, C)
-        self.smooth8 = nn.Sequential(_dwsep(C, C), _dwsep(C, C))
-        self.head_center = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 1, 1))
-        self.head_box = nn.Sequential(_dwsep(C, C), nn.Conv2d(C, 4, 1))
-        nn.init.constant_(self.head_center[-1].bias, -2.19)  # prior 0.1 (CenterNet)
-        nn.init.zeros_(self.head_box[-1].weight)
-        with torch.no_grad():
-            self.head_box[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.9, 0.9]))
+        add_box_branch(self, fpn_channels)
 
     def forward(self, x):
         b = self.base
@@ -245,29 +247,12 @@ class OsteonBoxNet(nn.Module):
         f32 = b.features[14:](f16)
         heat = F.interpolate(b.heat(f32), scale_factor=2.0, mode="nearest") + b.heat_fine(f16)
         g = b.dropout(f32.mean(dim=(2, 3)))
-        p16 = self.smooth16(self.lat16(f16) + F.interpolate(self.lat32(f32), scale_factor=2.0, mode="nearest"))
-        p8 = self.smooth8(self.lat8(f8) + F.interpolate(p16, scale_factor=2.0, mode="nearest"))
-        box = self.head_box(p8)
         return {"fracture": b.fracture(g).squeeze(1), "count": b.count(g), "parts": b.parts(g), "heat": heat.squeeze(1),
-                "center": self.head_center(p8).squeeze(1), "offset": box[:, 0:2], "logsize": box[:, 2:4]}
+                **box_branch_outputs(self, f8, f16, f32)}
 
 
-class BoxExportWrapper(nn.Module):
-    """ONNX outputs of a v1box network: v1's four (heatmap = the v1 heat map) plus boxes and box_scores."""
-
-    def __init__(self, net, S, k=10, calib=(1.0, 0.0)):
-        super().__init__()
-        self.net = net
-        self.S = S
-        self.k = k
-        self.register_buffer("calib", torch.tensor([float(calib[0]), float(calib[1])]))
-
-    def forward(self, image):
-        out = self.net(image)
-        boxes, scores = decode_boxes(out, self.S, self.k)
-        fr = torch.sigmoid(self.calib[0] * out["fracture"] + self.calib[1])
-        return (fr, torch.softmax(out["count"], dim=1), torch.sigmoid(out["parts"]), torch.sigmoid(out["heat"]),
-                boxes, scores)
+# A v1box network exports like det: its `heat` (the v1 heat map) is the heatmap output.
+BoxExportWrapper = DetExportWrapper
 
 
 def build_net(config, dropout=0.2, heat_stride=16):

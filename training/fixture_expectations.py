@@ -55,16 +55,15 @@ def main():
     ck = (card.get("files") or {}).get("checkpoint")
     if ck:
         import torch
-        from model import BoxExportWrapper, DetExportWrapper, ExportWrapper, build_net
+        from model import DetExportWrapper, ExportWrapper, build_net
         from train import load_checkpoint
         cfg, sd = load_checkpoint(os.path.join(a.models, ck))
         net = build_net(cfg).eval()
         net.load_state_dict(sd)
         cal = card.get("calibration") or {}
         calib = (cal.get("a", 1.0), cal.get("b", 0.0))
-        wrappers = {"det": lambda: DetExportWrapper(net, S, cfg.get("box_k", 10), calib),
-                    "v1box": lambda: BoxExportWrapper(net, S, cfg.get("box_k", 10), calib)}
-        wrap = wrappers.get(cfg.get("arch"), lambda: ExportWrapper(net, calib))().eval()
+        boxes = cfg.get("arch") in ("det", "v1box")
+        wrap = (DetExportWrapper(net, S, cfg.get("box_k", 10), calib) if boxes else ExportWrapper(net, calib)).eval()
         with torch.no_grad():
             ref = [t.numpy() for t in wrap(torch.from_numpy(X).unsqueeze(1))]
         names = [o["name"] for o in card["outputs"]]

@@ -251,10 +251,6 @@ class OsteonBoxNet(nn.Module):
                 **box_branch_outputs(self, f8, f16, f32)}
 
 
-# A v1box network exports like det: its `heat` (the v1 heat map) is the heatmap output.
-BoxExportWrapper = DetExportWrapper
-
-
 def build_net(config, dropout=0.2, heat_stride=16):
     if config and config.get("arch") == "v1box":
         return OsteonBoxNet(dropout=dropout, **{k: v for k, v in config.items() if k != "arch"})

@@ -41,7 +41,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from data import BODY_PARTS, read_folder, split_groups, load_tensors, group_key  # noqa: E402
-from model import OsteonNet, ExportWrapper, DetExportWrapper, BoxExportWrapper, DET_DEFAULTS, build_net, load_init, decode_boxes  # noqa: E402
+from model import OsteonNet, ExportWrapper, DetExportWrapper, DET_DEFAULTS, build_net, load_init, decode_boxes  # noqa: E402
 from peaks import ENGINE_METHODS, peak_point  # noqa: E402
 from metrics import (binary_summary, threshold_for_sensitivity, confusion_and_f1, roc_auc)  # noqa: E402
 from preprocess import letterbox_geometry  # noqa: E402
@@ -732,9 +732,7 @@ def main(argv=None):
     # ---- ONNX export
     onnx_path = os.path.join(a.out, "model.onnx")
     names = DET_OUTPUTS if boxes else V1_OUTPUTS
-    if a.arch == "v1box":
-        wrap = BoxExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), S, a.box_k, calib).eval()
-    elif det:
+    if boxes:  # det and v1box (whose v1 heat map is its heatmap output)
         wrap = DetExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), S, a.box_k, calib).eval()
     else:
         wrap = ExportWrapper(copy.deepcopy(final).cpu().to(memory_format=torch.contiguous_format), calib).eval()

@@ -183,6 +183,11 @@ describe('PACS result objects', () => {
     expect(trees[0]).toContain('<inferred from SCOORD:(,,"Image Region")=(POLYLINE,75/50,...)>');
     expect(trees[0]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(52101004,SCT,"Present"\)/);
     expect(trees[1]).toMatch(/Verification Flag\s+: VERIFIED/);
+    expect(trees[1]).toMatch(/Verifying Observers : .*dr-unit/);
+    expect(trees[1]).toMatch(/Predecessor Docs\s+: 1/);
+    expect(trees[1]).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');
+    expect(trees[1]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/);
+
     // A 1.0.x model gives no box: the point is the heat-map peak and there is no region group.
     const peakOnly = buildStructuredReport({
       report: { ...base, status: 'preliminary', review: undefined } as unknown as Report,
@@ -200,10 +205,6 @@ describe('PACS result objects', () => {
     await fs.rm(peakFile, { force: true });
     expect(peakTree).toContain('SCOORD:(,,"Image Region")=(POINT,150/100)');
     expect(peakTree).not.toContain('POLYLINE');
-    expect(trees[1]).toMatch(/Verifying Observers : .*dr-unit/);
-    expect(trees[1]).toMatch(/Predecessor Docs\s+: 1/);
-    expect(trees[1]).toContain('TEXT:(,,"Device Observer Name")="Osteon fracture triage"');
-    expect(trees[1]).toMatch(/"Qualitative Evaluations"\)=SEPARATE>[\s\S]*CODE:\(,,"Fracture of bone"\)=\(2667000,SCT,"Absent"\)/);
 
     // A long login and a display name full of DICOM delimiters still make a valid, single-valued signer.
     const odd = buildStructuredReport({

@@ -236,7 +236,7 @@ describe('patient PDF', () => {
     expect(Math.abs(cr! - cg!)).toBeLessThan(8);
   });
 
-  it("outlines the model's box in red on a thumbnail, with or without a heat map", async () => {
+  it("outlines the model's box in red on a thumbnail and marks it highlighted, even without a heat map", async () => {
     const grey = await fixtureGrey();
     // 384 x 480: the box spans x 96..288, y 240..432; a 3 px line inside it.
     const box = { x0: 0.25, y0: 0.5, x1: 0.75, y1: 0.9 };

@@ -65,7 +65,8 @@ def parse(argv=None):
     ap.add_argument("--arch", default="v1", choices=["v1", "det", "v1box"],
                     help="v1 = releases 1.0.x; det = model 2 with the box head; v1box = v1 + det's box head")
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--size", type=int, default=256, help="input side S (multiple of 32)")
+    ap.add_argument("--size", type=int, default=None,
+                    help="input side S (multiple of 32); default 256, or the checkpoint's S for a fine-tune")
     ap.add_argument("--init", default=None, help="converted nsfwjs MobileNetV2 .pt (convert_nsfwjs.py); omit = from scratch")
     ap.add_argument("--finetune-from", default=None,
                     help="a models folder (current.json + card + checkpoint, e.g. the repository's models/): start from its "
@@ -464,7 +465,8 @@ def main(argv=None):
             ft_into_base = True  # a v1 release gains the box branch; its own weights go into `base`
         else:
             a.arch = cfg0.get("arch", "v1")
-        a.size = int(cfg0["S"])
+        if a.size is None:  # a fine-tune keeps its start's input size unless told otherwise (F384, M384)
+            a.size = int(cfg0["S"])
         if a.arch in ("v1", "v1box"):
             a.heat_stride = int(cfg0.get("heat_stride", 16))
         else:
@@ -472,6 +474,8 @@ def main(argv=None):
             a.box_k = int(cfg0.get("box_k", a.box_k))
         ft_info = {"models_dir": os.path.abspath(a.finetune_from), "version": card0.get("version"), "checkpoint": os.path.abspath(ck_path0)}
         log(f"fine-tuning from {a.finetune_from}: version {card0.get('version')}, arch {a.arch}, S {a.size}")
+    if a.size is None:
+        a.size = 256
     assert a.size % 32 == 0, "--size must be a multiple of 32"
     det = a.arch == "det"
     boxes = a.arch in ("det", "v1box")  # has the box head

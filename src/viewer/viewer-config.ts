@@ -120,7 +120,9 @@ export function inlineScriptHashes(html: string): string[] {
 
 /**
  * The viewer's policy: only its own origin (DICOMweb included); WebAssembly codecs, blob: workers
- * and canvases; framed only by Osteon's own pages (the console's report screen).
+ * and canvases; framed only by Osteon's own pages (the console's report screen). 'unsafe-eval' stays
+ * because the codecs' Emscripten embind glue builds functions with `new Function` (createNamedFunction,
+ * in @ohif/app 3.13.2's app bundle and codec bundles); 'wasm-unsafe-eval' alone does not cover it.
  */
 export function viewerContentSecurityPolicy(scriptHashes: readonly string[]): string {
   return [

@@ -78,6 +78,9 @@ def parse(argv=None):
                     help="repeat the training images of the first --data folder (in the learning loop: the doctors' labels) so "
                          "they make up at least this share of every epoch (at most 20 copies; 0 = no repetition)")
     ap.add_argument("--init-seed", type=int, default=None, help="seed for the new layers' random init (default: --seed)")
+    ap.add_argument("--split-seed", type=int, default=None,
+                    help="seed of the validation split (default: --seed); another --seed with the same split trains an "
+                         "independent network judged on the same images")
     ap.add_argument("--val-fraction", type=float, default=0.2)
     ap.add_argument("--select-fraction", type=float, default=0.0,
                     help="> 0: hold out this share of the TRAINING groups as a selection split, train on the rest and "
@@ -501,7 +504,8 @@ def main(argv=None):
         keep = sorted(np.random.RandomState(a.seed).choice(len(rows), a.max_images, replace=False))
         rows = [rows[i] for i in keep]
     rows = [r for r in rows if r["fractured"] >= 0]
-    tr_idx, va_idx = split_groups(rows, a.val_fraction, a.seed, GROUP_BLOCK)
+    split_seed = a.split_seed if a.split_seed is not None else a.seed
+    tr_idx, va_idx = split_groups(rows, a.val_fraction, split_seed, GROUP_BLOCK)
     if not va_idx or not tr_idx:
         raise SystemExit("split produced an empty train or validation set")
     if ft_info and len(a.data) > 1:
@@ -764,7 +768,7 @@ def main(argv=None):
     split = {"method": f"stratified group split: groups = blocks of {GROUP_BLOCK} consecutive numeric image ids (int(last digit run of image_id) // {GROUP_BLOCK}) per data folder; "
              "groups shuffled with numpy RandomState(seed).permutation over groups sorted by (folder, block), then stably sorted by number of fractured images (descending); "
              f"group k (0-based) goes to validation when floor((k+1)*f) > floor(k*f), f = val_fraction",
-             "seed": a.seed, "val_fraction": a.val_fraction, "group_block": GROUP_BLOCK, "max_images": a.max_images,
+             "seed": split_seed, "val_fraction": a.val_fraction, "group_block": GROUP_BLOCK, "max_images": a.max_images,
              "select_fraction": a.select_fraction, "select_seed": a.select_seed if a.select_fraction > 0 else None,
              "val_image_ids": [r["image_id"] for r in vrows]}
     train_info["wall_time_s"] = round(time.time() - t_start, 1)

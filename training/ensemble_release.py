@@ -18,22 +18,22 @@ mean of the members' logits (of their calibrated probabilities), left uncalibrat
 scaling is fitted afterwards on the engine's own predictions (calibrate_release.py), as for 1.0.2.
 Count and body-part probabilities are the members' mean; heat map, boxes and box scores are A's.
 
-No training checkpoint is written: the learning loop fine-tunes one network, and a fine-tune of member A
-alone would replace the averaged release by one of its halves. Averaging the retrained member with the
-other again is not built (no ensemble was shipped: training/PROGRESS.md, 2.1.0 candidate).
+The card names member A's training checkpoint: the learning loop fine-tunes member A, and train.py then
+averages the retrained member with member B again (training/ensemble_finetune.py), so a candidate is an
+averaged graph like the release it would replace.
 """
 import argparse
 import copy
 import datetime as dt
 import hashlib
 import json
-import math
 import os
+import shutil
 import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, compose, helper, numpy_helper
+from onnx import compose, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -132,6 +132,57 @@ def ensemble_graph(model_a, model_b, size_a, size_b):
     return model
 
 
+def member(model, prefix, names=("fracture_prob", *AVERAGED)):
+    """One member's own graph back out of an ensemble (prefix "a/" or "b/"): the nodes and weights the named
+    outputs need, names unprefixed; its input is the member's own (resampled) image."""
+    strip = lambda name: name[len(prefix):] if name.startswith(prefix) else name  # noqa: E731
+    feed = f"{prefix}image"
+    nodes = [copy.deepcopy(n) for n in model.graph.node
+             if n.output and all(o.startswith(prefix) for o in n.output) and feed not in n.output]
+    producer = {o: n for n in nodes for o in n.output}
+    if f"{prefix}fracture_prob" not in producer:
+        raise SystemExit(f"the ensemble has no member {prefix!r}")
+    needed, todo = set(), [f"{prefix}{name}" for name in names]
+    while todo:
+        node = producer.get(todo.pop())
+        if node is not None and id(node) not in needed:
+            needed.add(id(node))
+            todo.extend(node.input)
+    nodes = [n for n in nodes if id(n) in needed]
+    used = {i for n in nodes for i in n.input}
+    inits = [copy.deepcopy(i) for i in model.graph.initializer if i.name in used]
+    for node in nodes:
+        node.input[:] = [strip(i) for i in node.input]
+        node.output[:] = [strip(o) for o in node.output]
+        node.name = strip(node.name)
+    for init in inits:
+        init.name = strip(init.name)
+    types = {o.name: o for o in model.graph.output}
+    outputs = [copy.deepcopy(types[name]) for name in names]
+    image = copy.deepcopy(model.graph.input[0])
+    size = member_size(model, prefix)
+    image.type.tensor_type.shape.dim[2].dim_value = size
+    image.type.tensor_type.shape.dim[3].dim_value = size
+    for out in outputs:  # the heat map keeps its own grid; only the batch is symbolic
+        out.name = strip(out.name)
+    graph = helper.make_graph(nodes, "osteon-member", [image], outputs, initializer=inits)
+    out = helper.make_model(graph, opset_imports=list(model.opset_import))
+    out.ir_version = model.ir_version
+    onnx.checker.check_model(out)
+    return out
+
+
+def member_size(model, prefix):
+    """The input side a member sees: the graph's, or its resampled copy's (scales up, pool down)."""
+    size = model.graph.input[0].type.tensor_type.shape.dim[2].dim_value
+    scales = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}.get(f"{prefix}image_scales")
+    if scales is None:
+        return size
+    pool = next(n for n in model.graph.node if n.output and n.output[0] == f"{prefix}image")
+    kernel = next(att.ints[0] for att in pool.attribute if att.name == "kernel_shape")
+    return int(size * int(scales[2]) // kernel)
+
+
 def build(args):
     current_a, card_a = active(args.a_models)
     card_b = json.load(open(os.path.join(args.b_run, "model-card.json")))
@@ -155,6 +206,7 @@ def build(args):
     card["architecture"]["ensemble"] = {
         "members": [
             {"version": card_a["version"], "S": size_a, "onnx_sha256": current_a.get("sha256"),
+             "calibration": {k: card_a.get("calibration", {}).get(k) for k in ("method", "a", "b")},
              "input": f"area-resampled in the graph from {size} px (nearest x{resample_factors(size_a, size)[0]}, "
                       f"average pool {resample_factors(size_a, size)[1]})" if size_a != size else "the graph's input"},
             {"version": card_b["version"], "S": size_b, "onnx_sha256": sha256(os.path.join(args.b_run, "model.onnx")),
@@ -170,6 +222,12 @@ def build(args):
     card["derivedFrom"] = {"version": card_a["version"],
                            "how": f"{card_a['version']} and {card_b['version']} averaged in one graph (training/ensemble_release.py)"}
     card["files"] = {"onnx": name, "onnx_sha256": sha256(path), "onnx_bytes": os.path.getsize(path)}
+    checkpoint = card_a.get("files", {}).get("checkpoint")
+    if checkpoint:
+        # Member A's: the learning loop fine-tunes it and averages it with member B again (ensemble_finetune.py).
+        card["files"].update({k: v for k, v in card_a["files"].items() if k.startswith("checkpoint")})
+        if os.path.abspath(args.out) != os.path.abspath(args.a_models):
+            shutil.copyfile(os.path.join(args.a_models, checkpoint), os.path.join(args.out, checkpoint))
     card["threshold"] = {"value": 0.5, "note": "placeholder until `threshold` sets it from the engine's predictions"}
     card["reproduce"] = (f"{card_a.get('reproduce', '')} ; member B: {card_b.get('trainingData', {}).get('command', '')} ; "
                          f"/usr/bin/python3 training/ensemble_release.py build --a-models models --b-run <member B run> "
@@ -231,11 +289,64 @@ def threshold(args):
 
 
 def record_final(args):
-    """After calibration: the card keeps the engine's evaluation of the calibrated graph."""
+    """After calibration: the card keeps the engine's evaluation of the calibrated graph; MODEL_CARD.md follows it."""
     current, card, evaluation, _ = engine_evaluation(args.models, args.evaluation)
     record(card, evaluation)
     json.dump(card, open(os.path.join(args.models, current["card"]), "w"), indent=1)
+    with open(os.path.join(args.models, "MODEL_CARD.md"), "w") as f:
+        f.write(model_card_markdown(card, current["card"].removesuffix(".card.json")))
     print(json.dumps(card["validation"]["summary"]))
+
+
+def model_card_markdown(card, base):
+    from package_model import calibration_markdown, fmt  # noqa: E402
+    e = card["architecture"]["ensemble"]
+    v = card["validation"]["summary"]
+    S = card["preprocessing"]["S"]
+    members = "\n".join(f"  - {m['version']} at {m['S']} px ({m['input']})" for m in e["members"])
+    confusion = v.get("confusion", {})
+    return f"""# Osteon fracture model — `{base}`
+
+Generated from `{base}.card.json` (the machine-readable card). Active version: see `current.json`.
+
+**What it is:** two networks averaged in one ONNX graph ({card['files']['onnx_bytes'] / 1e6:.1f} MB,
+`training/ensemble_release.py`). It takes one greyscale radiograph and returns the probability of a fracture, a
+fracture-count class (0 / 1 / 2+), body-part probabilities, fracture boxes with scores and a coarse heat map. It is a
+triage / decision-support hint for emergency X-ray, **not a diagnosis**; every film must still be read by a clinician.
+- Members:
+{members}
+- `fracture_prob`: {e['fracture']}. `count_probs`, `body_part_probs`: the members' mean. `heatmap`, `boxes`,
+  `box_scores`: {e['heatmap_and_boxes']}, as its own card describes.
+- `image` float32 `[N,1,{S},{S}]`, values 0..1: grey 0..255 -> zero-pad to a centred square -> adaptive-average-pool to
+  {S}x{S} -> /255 (card `preprocessing`, `training/preprocess.py`).
+- Operating point: flag a fracture when `fracture_prob >= {card['threshold']['value']:.4f}` (chosen on validation for
+  sensitivity >= {card['threshold'].get('sensitivity_target', 0.9):.2f}).
+- Training checkpoint `{card['files'].get('checkpoint', 'none')}`: member A's. Retraining fine-tunes it and averages
+  the result with member B again (`training/ensemble_finetune.py`).
+
+## Validation (FracAtlas, {v.get('n')} images, {v.get('nFractured')} fractured; the engine's own predictions, `npm run evaluate`)
+| | |
+|---|---|
+| ROC-AUC | {fmt(v.get('auroc'))} (without hardware=1: {fmt(v.get('auroc_noHardware'))}) |
+| sensitivity / specificity at threshold | {fmt(v.get('sensitivity'))} / {fmt(v.get('specificity'))} (TP {confusion.get('tp')}, FP {confusion.get('fp')}, TN {confusion.get('tn')}, FN {confusion.get('fn')}) |
+| ROC-AUC hand / leg / hip / shoulder | {fmt(v.get('auroc_hand'))} / {fmt(v.get('auroc_leg'))} / {fmt(v.get('auroc_hip'))} / {fmt(v.get('auroc_shoulder'))} |
+| expected calibration error (10 bins) | {fmt(v.get('ece'))} |
+| count 0/1/2+ macro-F1; recall of 2+ | {fmt(v.get('countMacroF1'))}; {fmt(v.get('count2PlusRecall'))} |
+| body part accuracy | {fmt(v.get('bodyPartAccuracy'))} |
+| top box centre inside a fracture box | {fmt(v.get('pointingGame'))} ({v.get('pointingGameRule')}) |
+| AP50 of boxes, normal images included | {fmt(v.get('ap50'))} |
+
+These are validation numbers (the threshold and the calibration were fixed on this split); an independent FracAtlas
+hold-out is evaluated separately by the project.
+{calibration_markdown(card['calibration'], card['validation']['metrics'])}
+## Known limits
+""" + "\n".join(f"- {x}" for x in card["knownLimits"]) + f"""
+
+## Data and licences
+- Trained on FracAtlas, CC BY 4.0: {card['trainingData']['citation']} Data: {card['trainingData']['data_doi']}
+- Initial backbone weights: {card['trainingData']['initialWeights']}.
+- Reproduce: see `training/README.md` and the card's `reproduce`.
+"""
 
 
 def main():

@@ -53,7 +53,11 @@ def main():
     arr = {k: np.array(v["data"], dtype=np.float32).reshape(v["dims"]) for k, v in out.items()}
     torch_diff = None
     ck = (card.get("files") or {}).get("checkpoint")
-    if ck:
+    ensemble = card.get("architecture", {}).get("ensemble")
+    if ck and ensemble:
+        # An averaged release's checkpoint is member A's: held to member A's part of the graph.
+        torch_diff = member_a_checkpoint_diff(a, cur, card, ck, labels)
+    elif ck:
         import torch
         from model import DetExportWrapper, ExportWrapper, build_net
         from train import load_checkpoint
@@ -101,6 +105,38 @@ def main():
     with open(dst, "w") as f:
         json.dump(doc, f, indent=1)
     print("wrote", dst, "pytorch diff", torch_diff)
+
+
+def member_a_checkpoint_diff(a, cur, card, ck, labels):
+    import onnx
+    import torch
+    from ensemble_release import member, member_size
+    from model import DetExportWrapper, ExportWrapper, build_net
+    from train import load_checkpoint
+    graph = onnx.load(os.path.join(a.models, cur["model"]))
+    size = member_size(graph, "a/")
+    names = [o["name"] for o in card["outputs"]]
+    X = np.stack([preprocess_array(load_grey(os.path.join(a.fixtures, "images", r["image_id"])), size)[0] for r in labels])
+    X = X.astype(np.float32)
+    cfg, sd = load_checkpoint(os.path.join(a.models, ck))
+    net = build_net(cfg).eval()
+    net.load_state_dict(sd)
+    members = card["architecture"]["ensemble"]["members"]
+    cal = members[0].get("calibration") or {}
+    calib = (1.0, 0.0) if cal.get("a") is None else (cal["a"], cal["b"])
+    boxes = cfg.get("arch") in ("det", "v1box")
+    wrap = (DetExportWrapper(net, size, cfg.get("box_k", 10), calib) if boxes else ExportWrapper(net, calib)).eval()
+    with torch.no_grad():
+        ref = [t.numpy() for t in wrap(torch.from_numpy(X).unsqueeze(1))]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "member-a.onnx")
+        onnx.save(member(graph, "a/", names), path)
+        inp = os.path.join(tmp, "x.f32")
+        X.astype("<f4").tofile(inp)
+        p = subprocess.run(["node", os.path.join(HERE, "ort_check.js"), path, inp, str(len(X)), str(size)],
+                           env=dict(os.environ, NODE_PATH=a.ort_node_modules), capture_output=True, text=True, check=True)
+    out = json.loads(p.stdout)["outputs"]
+    return {n: float(np.abs(np.array(out[n]["data"], dtype=np.float32).reshape(r.shape) - r).max()) for n, r in zip(names, ref)}
 
 
 if __name__ == "__main__":

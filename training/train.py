@@ -45,6 +45,7 @@ from model import OsteonNet, ExportWrapper, DetExportWrapper, DET_DEFAULTS, buil
 from peaks import ENGINE_METHODS, peak_point  # noqa: E402
 from metrics import (binary_summary, threshold_for_sensitivity, confusion_and_f1, roc_auc)  # noqa: E402
 from preprocess import letterbox_geometry  # noqa: E402
+from ensemble_finetune import is_ensemble, reaverage  # noqa: E402
 from detection import (make_targets, focal_heat_loss, box_losses, average_precision_50, top_box_pointing,  # noqa: E402
                        square_to_image, yolo_to_xyxy, ece, fit_platt, fit_temperature, logit)
 
@@ -780,6 +781,11 @@ def main(argv=None):
                 train_info["history"] = json.load(f)
             train_info["note"] = "evaluate/export-only run (--epochs 0) of a checkpoint; 'history' is the training run's per-epoch log up to the last saved epoch"
     card = build_card(a, S, G, res, extra, parity, train_info, split, net_config, calib_rep, det)
+    if ft_info and is_ensemble(card0):
+        card = reaverage(a, card0, card, vrows, HWva, onnx_path,
+                         {"load_tensors": load_tensors, "calibrate": calibrate, "evaluate": evaluate, "summarize": summarize})
+        res = card["validation"]["metrics"]
+        log(f"averaged again with {card0['version']}'s member B: {eval_name} AUC {res['fracture_all']['roc_auc']}")
     with open(os.path.join(a.out, "model-card.json"), "w") as f:
         json.dump(card, f, indent=2)
     log(f"done in {time.time() - t_start:.0f}s: {eval_name} AUC {res['fracture_all']['roc_auc']} thr {res['threshold']:.4f} "

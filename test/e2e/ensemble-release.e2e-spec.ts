@@ -62,6 +62,7 @@ describe('training/ensemble_release.py: two releases averaged in one graph', () 
   let work: string;
   let memberB: string;
   let activeA: string;
+  let ensembleDir: string | undefined;
 
   beforeAll(async () => {
     await requirePython(['numpy', 'PIL', 'torch', 'onnx']);
@@ -135,7 +136,51 @@ describe('training/ensemble_release.py: two releases averaged in one graph', () 
     };
     expect(card.preprocessing.S).toBe(384);
     expect(card.calibration.method).toBe('none');
-    expect(card.files).toMatchObject({ onnx: 'osteon-fracture-2.1.0-test.onnx' });
-    expect(card.files.checkpoint).toBeUndefined();
+    // Member A's checkpoint, which the learning loop fine-tunes.
+    expect(card.files).toMatchObject({ onnx: 'osteon-fracture-2.1.0-test.onnx', checkpoint: 'osteon-fracture-2.0.0.pt' });
+    ensembleDir = out;
+  });
+
+  it('fine-tunes member A and averages it with member B again, so a candidate is an averaged graph too', async () => {
+    expect(ensembleDir).toBeDefined();
+    const run = path.join(work, 'run-finetuned');
+    await python([
+      path.join(REPO, 'training', 'train.py'),
+      // As the learning loop's default command runs it: no --ort-node-modules (the repository's are used).
+      ...['--data', FRACATLAS_FIXTURES, '--out', run, '--finetune-from', ensembleDir!, '--epochs', '1', '--max-images', '20'],
+      ...['--cache-dir', path.join(work, 'cache')],
+    ]);
+    const card = JSON.parse(await fs.readFile(path.join(run, 'model-card.json'), 'utf8')) as {
+      preprocessing: { S: number };
+      architecture: { ensemble: { members: Array<{ S: number; version: string }> } };
+      calibration: { method: string; a: number; b: number };
+    };
+    expect(card.preprocessing.S).toBe(384);
+    expect(card.architecture.ensemble.members.map((m) => m.S)).toEqual([256, 384]);
+
+    const n = 2;
+    const batch = new Float32Array(n * 384 * 384).map((_, i) => ((i * 104729) % 241) / 240);
+    const candidate = await outputs(path.join(run, 'model.onnx'), batch, n, 384, work);
+    const retrained = await outputs(path.join(run, 'member-a.onnx'), areaResample(batch, n), n, 256, work);
+    const b = await outputs(path.join(memberB, 'model.onnx'), batch, n, 384, work);
+    // Member B is the release's, unchanged; member A is the retrained network.
+    for (const name of ['count_probs', 'body_part_probs']) {
+      const mean = retrained[name]!.data.map((value, i) => (value + b[name]!.data[i]!) / 2);
+      expect(largestDifference(candidate[name]!.data, mean)).toBeLessThan(1e-5);
+    }
+    const { a, b: bias } = card.calibration;
+    const expected = retrained.fracture_prob!.data.map(
+      (p, i) => 1 / (1 + Math.exp(-(a * ((logit(p) + logit(b.fracture_prob!.data[i]!)) / 2) + bias))),
+    );
+    expect(largestDifference(candidate.fracture_prob!.data, expected)).toBeLessThan(1e-5);
+    expect(largestDifference(candidate.boxes!.data, retrained.boxes!.data)).toBeLessThan(1e-4);
+
+    // The learning loop packages it as it packages any run: the averaged graph, member A's checkpoint.
+    const models = path.join(work, 'candidate-models');
+    await python([path.join(REPO, 'training', 'package_model.py'), '--run', run, '--version', '2.1.1-test', '--models', models]);
+    const current = JSON.parse(await fs.readFile(path.join(models, 'current.json'), 'utf8')) as { inputSize: number; outputs: string[] };
+    expect(current.inputSize).toBe(384);
+    expect(current.outputs).toEqual(['fracture_prob', 'count_probs', 'body_part_probs', 'heatmap', 'boxes', 'box_scores']);
+    await fs.access(path.join(models, 'osteon-fracture-2.1.1-test.pt'));
   });
 });

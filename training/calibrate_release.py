@@ -136,7 +136,9 @@ def main():
     for output in new["outputs"]:
         if output["name"] == "fracture_prob":
             output["meaning"] = f"probability a fracture is present (calibrated: {args.method} scaling, see calibration)"
-    new["files"] = {"onnx": out_name, "onnx_sha256": sha, "onnx_bytes": len(data)}
+    # The training checkpoint is the same network's (calibration sits after it in the graph): still the card's.
+    new["files"] = {"onnx": out_name, "onnx_sha256": sha, "onnx_bytes": len(data),
+                    **{k: v for k, v in card.get("files", {}).items() if k.startswith("checkpoint")}}
     new["reproduce"] = (
         card["reproduce"]
         + f" && npm run evaluate -- --images <validation images> --labels <their labels.csv> --json eval.json"

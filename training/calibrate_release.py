@@ -69,6 +69,21 @@ def calibrated_graph(model, a, b):
     return model
 
 
+def engine_evaluation(models_dir, path):
+    """The active release of a models folder, its card, and the engine's predictions of it (npm run evaluate)
+    on exactly the card's validation images, in the card's order."""
+    current = json.load(open(os.path.join(models_dir, "current.json")))
+    card = json.load(open(os.path.join(models_dir, current["card"])))
+    evaluation = json.load(open(path))
+    if evaluation["modelSha256"] != current["sha256"]:
+        raise SystemExit("the evaluation is not of the active model file")
+    val_ids = card["validation"]["split"]["val_image_ids"]
+    probability = {p["imageId"]: p["fractureProbability"] for p in evaluation["predictions"]}
+    if sorted(probability) != sorted(val_ids):
+        raise SystemExit("the evaluation must cover exactly the card's validation images")
+    return current, card, evaluation, [probability[i] for i in val_ids]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -78,17 +93,11 @@ def main():
     ap.add_argument("--models", default=os.path.join(HERE, "..", "models"))
     args = ap.parse_args()
 
-    current = json.load(open(os.path.join(args.models, "current.json")))
-    card = json.load(open(os.path.join(args.models, current["card"])))
+    current, card, evaluation, _ = engine_evaluation(args.models, args.evaluation)
     if card.get("calibration", {}).get("method", "none") != "none":
         raise SystemExit(f"{card['version']} is calibrated already")
-    evaluation = json.load(open(args.evaluation))
-    if evaluation["modelSha256"] != current["sha256"]:
-        raise SystemExit("the evaluation is not of the active model file")
     val_ids = card["validation"]["split"]["val_image_ids"]
     probability = {p["imageId"]: p["fractureProbability"] for p in evaluation["predictions"]}
-    if sorted(probability) != sorted(val_ids):
-        raise SystemExit("the evaluation must cover exactly the card's validation images")
 
     by_id = {row["image_id"]: row for row in read_folder(args.data)}
     rows = [by_id[i] for i in val_ids]

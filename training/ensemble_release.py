@@ -245,19 +245,6 @@ ENGINE_SUMMARY = ("n", "nFractured", "auroc", "prAuc", "sensitivity", "specifici
                   "auroc_hand", "auroc_leg", "auroc_hip", "auroc_shoulder")
 
 
-def engine_evaluation(models_dir, path):
-    """The engine's predictions of the active model on exactly its card's validation images."""
-    current, card = active(models_dir)
-    evaluation = json.load(open(path))
-    if evaluation["modelSha256"] != current["sha256"]:
-        raise SystemExit("the evaluation is not of the active model file")
-    val_ids = card["validation"]["split"]["val_image_ids"]
-    probability = {p["imageId"]: p["fractureProbability"] for p in evaluation["predictions"]}
-    if sorted(probability) != sorted(val_ids):
-        raise SystemExit("the evaluation must cover exactly the card's validation images")
-    return current, card, evaluation, [probability[i] for i in val_ids]
-
-
 def record(card, evaluation):
     """The card's validation numbers are the engine's evaluation of this graph, not a member's."""
     metrics = card["validation"]["metrics"]
@@ -272,6 +259,7 @@ def record(card, evaluation):
 
 def threshold(args):
     """The operating point of the uncalibrated ensemble on the engine's validation predictions."""
+    from calibrate_release import engine_evaluation  # it imports train.py (torch); build does not need it
     current, card, evaluation, p = engine_evaluation(args.models, args.evaluation)
     by_id = {row["image_id"]: row for row in read_folder(args.data)}
     y = np.array([by_id[i]["fractured"] for i in card["validation"]["split"]["val_image_ids"]])
@@ -290,6 +278,7 @@ def threshold(args):
 
 def record_final(args):
     """After calibration: the card keeps the engine's evaluation of the calibrated graph; MODEL_CARD.md follows it."""
+    from calibrate_release import engine_evaluation
     current, card, evaluation, _ = engine_evaluation(args.models, args.evaluation)
     record(card, evaluation)
     json.dump(card, open(os.path.join(args.models, current["card"]), "w"), indent=1)

@@ -1,39 +1,66 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { READS_IMAGES } from '../../src/analysis/receive-priority';
 import { loadAppConfig } from '../../src/config/app-config';
-import type { JobRecord, JobType } from '../../src/jobs/job';
+import type { DatabaseService } from '../../src/database/database.service';
+import type { JobType } from '../../src/jobs/job';
 import { JobClaimGate } from '../../src/jobs/job-claim.gate';
 import { JobHandlerRegistry } from '../../src/jobs/job-handler.registry';
 import { JobWorkerService } from '../../src/jobs/job-worker.service';
-import type { JobRepository } from '../../src/jobs/job.repository';
+import { JobRepository } from '../../src/jobs/job.repository';
+import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
+import { waitFor } from '../support/processes';
 
-/** A queue in memory whose claim hands out the oldest pending job of the types asked for. */
-function queueOf(types: readonly JobType[]): { repository: JobRepository; pending: JobRecord[] } {
-  const pending = types.map((type, index) => ({ id: String(index + 1), type, key: `k${index}`, attempts: 1 }) as unknown as JobRecord);
-  const repository = {
-    claim: async (_owner: string, _lease: number, allowed: readonly JobType[]) => {
-      const index = pending.findIndex((job) => allowed.includes(job.type));
-      return index < 0 ? undefined : pending.splice(index, 1)[0];
-    },
-    isAnotherRunning: async () => false,
-    extendLease: async () => true,
-    finish: async () => undefined,
-  } as unknown as JobRepository;
-  return { repository, pending };
+let database: TestDatabase;
+let service: DatabaseService;
+
+beforeAll(async () => {
+  database = await startTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.stop();
+});
+
+/**
+ * A queue in the test database (a fresh one per test), its jobs due one second apart in the order given,
+ * claimed through the real repository as the engine claims them.
+ */
+async function queueOf(types: readonly JobType[]): Promise<{ repository: JobRepository; pendingTypes: () => Promise<JobType[]> }> {
+  await service?.onApplicationShutdown();
+  service = await openDatabaseService(database, `read_limit_${Date.now()}`);
+  const repository = new JobRepository(service);
+  const start = Date.now() - 60_000;
+  for (const [index, type] of types.entries()) {
+    await repository.upsertPending({
+      type,
+      key: `k${index}`,
+      payload: { studyInstanceUid: `1.2.3.${index}` },
+      runAt: new Date(start + index * 1000),
+      maxAttempts: 3,
+      correlationId: undefined,
+    });
+  }
+  const pendingTypes = async (): Promise<JobType[]> =>
+    (await repository.list({ status: 'pending' }, 0, 100)).items.map((job) => job.type).sort();
+  return { repository, pendingTypes };
 }
+
+afterAll(async () => {
+  await service?.onApplicationShutdown();
+});
 
 describe('job worker: with OSTEON_READ_CONCURRENCY=1, images read one job at a time', () => {
   const config = loadAppConfig({ OSTEON_JOB_POLL_MS: '10000', OSTEON_WORKER_CONCURRENCY: '3', OSTEON_READ_CONCURRENCY: '1' });
 
   it('fills the other slots with deliveries while a study is read, and reads the next study when the first is done', async () => {
-    const { repository, pending } = queueOf(['analyse-study', 'analyse-study', 'deliver-hl7', 'deliver-pacs']);
+    const { repository, pendingTypes } = await queueOf(['analyse-study', 'analyse-study', 'deliver-hl7', 'deliver-pacs']);
     const running: JobType[] = [];
     const finish = new Map<string, () => void>();
     const handlers = new JobHandlerRegistry();
     for (const type of ['analyse-study', 'deliver-hl7', 'deliver-pacs'] as const) {
       handlers.register(type, (job) => {
         running.push(job.type);
-        return new Promise<void>((resolve) => finish.set(job.id, resolve));
+        return new Promise<void>((resolve) => finish.set(job.key, resolve));
       });
     }
     const gate = new JobClaimGate();
@@ -48,21 +75,22 @@ describe('job worker: with OSTEON_READ_CONCURRENCY=1, images read one job at a t
 
     async function readOneAtATime(): Promise<void> {
       await worker.poll();
-      await new Promise((resolve) => setImmediate(resolve));
+      await waitFor(async () => (running.length === 3 ? true : undefined), 5000);
       expect(running).toEqual(['analyse-study', 'deliver-hl7', 'deliver-pacs']);
-      expect(pending.map((job) => job.type)).toEqual(['analyse-study']);
+      expect(await pendingTypes()).toEqual(['analyse-study']);
 
-      finish.get('1')?.();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // The first study's reading ends (its job is done in the database); the next poll reads the second.
+      finish.get('k0')?.();
+      await waitFor(async () => ((await repository.list({ status: 'done' }, 0, 10)).total === 1 ? true : undefined), 5000);
       await worker.poll();
-      await new Promise((resolve) => setImmediate(resolve));
+      await waitFor(async () => (running.length === 4 ? true : undefined), 5000);
       expect(running).toEqual(['analyse-study', 'deliver-hl7', 'deliver-pacs', 'analyse-study']);
-      expect(pending).toEqual([]);
+      expect(await pendingTypes()).toEqual([]);
     }
   });
 
   it("counts archiving a study's results as reading images, and caps nothing by default", async () => {
-    const { repository, pending } = queueOf(['analyse-study', 'archive-results', 'deliver-hl7']);
+    const { repository, pendingTypes } = await queueOf(['analyse-study', 'archive-results', 'deliver-hl7']);
     const running: JobType[] = [];
     const handlers = new JobHandlerRegistry();
     const finish: Array<() => void> = [];
@@ -77,9 +105,9 @@ describe('job worker: with OSTEON_READ_CONCURRENCY=1, images read one job at a t
     const worker = new JobWorkerService(config, repository, handlers, new SchedulerRegistry(), gate);
     try {
       await worker.poll();
-      await new Promise((resolve) => setImmediate(resolve));
+      await waitFor(async () => (running.length === 2 ? true : undefined), 5000);
       expect(running).toEqual(['analyse-study', 'deliver-hl7']);
-      expect(pending.map((job) => job.type)).toEqual(['archive-results']);
+      expect(await pendingTypes()).toEqual(['archive-results']);
     } finally {
       for (const resolve of finish) resolve();
       await worker.onApplicationShutdown();

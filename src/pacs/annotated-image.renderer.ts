@@ -11,8 +11,8 @@ export interface RgbImage {
 }
 
 export interface Annotation {
-  /** Two short lines, burned into a banner at the top. */
-  readonly banner: readonly [string, string];
+  /** A few short lines (verdict, legend, disclaimer), burned into a banner at the top. */
+  readonly banner: readonly string[];
   /** Greyscale PNG, 255 = probability 1, the original's aspect; drawn only when given. */
   readonly heatmapPng: Buffer | undefined;
   /** The model's top fracture box (models with a box head); outlined when given. */
@@ -83,10 +83,10 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
  * Text through librsvg with the system's fonts. Without any font librsvg draws nothing, and
  * an AI image without its "not a diagnosis" line must not reach the PACS: that is an error.
  */
-async function renderBanner(lines: readonly [string, string], width: number): Promise<{ png: Buffer }> {
+async function renderBanner(lines: readonly string[], width: number): Promise<{ png: Buffer }> {
   const fontSize = Math.max(10, Math.floor(width / 30));
   const lineHeight = Math.round(fontSize * 1.3);
-  const height = lineHeight * 2 + Math.round(fontSize * 0.5);
+  const height = lineHeight * lines.length + Math.round(fontSize * 0.5);
   const fill = `rgb(${BANNER_INK.r},${BANNER_INK.g},${BANNER_INK.b})`;
   const text = lines
     .map(

@@ -50,11 +50,13 @@ export class ResultObjectsFactory {
       if (!capture) throw new Error(`plan has no capture for ${image.sopInstanceUid}`);
       const source = await this.sources.read(image.blobKey);
       first ??= source.header;
+      const heatmapPng = await this.heatmapFor(image);
+      // Like the heat map, the box marks only an image the model suspects.
+      const box = image.findings.fracture ? image.findings.box : undefined;
       const rgb = await renderAnnotatedImage(source.grey, {
-        banner: bannerFor(image, report.modelVersion),
-        heatmapPng: await this.heatmapFor(image),
-        // Like the heat map, the box marks only an image the model suspects.
-        ...(image.findings.fracture && image.findings.box ? { box: image.findings.box } : {}),
+        banner: bannerFor(image, report.modelVersion, { heatmap: heatmapPng !== undefined, box: box !== undefined }),
+        heatmapPng,
+        ...(box ? { box } : {}),
       });
       const elements = buildSecondaryCapture({
         original: source.header,
@@ -134,8 +136,17 @@ export class ResultObjectsFactory {
   }
 }
 
-export function bannerFor(image: AnalysedImage, modelVersion: string): [string, string] {
+/**
+ * The banner's lines: the verdict, a legend for the marks drawn on a suspected image (the box and the
+ * heat map can point at different places, so a reader must know which is which), the disclaimer.
+ */
+export function bannerFor(image: AnalysedImage, modelVersion: string, marks: { heatmap: boolean; box: boolean }): string[] {
   const { fracture, fractureProbability } = image.findings;
   const verdict = fracture ? 'fracture suspected' : 'no fracture suspected';
-  return [`AI triage: ${verdict}, p=${fractureProbability.toFixed(2)}`, `— not a diagnosis (Osteon ${modelVersion})`];
+  const legend = [...(marks.box ? ["cyan box: AI's most likely spot"] : []), ...(marks.heatmap ? ['yellow-red: AI heat map'] : [])];
+  return [
+    `AI triage: ${verdict}, p=${fractureProbability.toFixed(2)}`,
+    ...(legend.length > 0 ? [legend.join('; ')] : []),
+    `— not a diagnosis (Osteon ${modelVersion})`,
+  ];
 }

@@ -4,6 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { renderAnnotatedImage } from '../../src/pacs/annotated-image.renderer';
 import { part10Of } from '../../src/pacs/dicom-values';
+import { bannerFor } from '../../src/pacs/result-objects.factory';
+import type { AnalysedImage } from '../../src/reports/findings';
 import { buildSecondaryCapture } from '../../src/pacs/secondary-capture.builder';
 import { buildStructuredReport } from '../../src/pacs/structured-report.builder';
 import type { Report } from '../../src/reports/report';
@@ -76,6 +78,32 @@ describe('PACS result objects', () => {
     expect(at(image.pixels, 120, 260)).toEqual([90, 90, 90]);
     expect(at(image.pixels, 58, 260)).toEqual([90, 90, 90]);
     expect(at(image.pixels, 120, 330)).toEqual([90, 90, 90]);
+  });
+
+  it('names the marks it drew in the banner, between the verdict and the disclaimer, and burns in every line', async () => {
+    const image = { findings: { fracture: true, fractureProbability: 0.87 } } as unknown as AnalysedImage;
+    expect(bannerFor(image, '2.0.0', { heatmap: true, box: true })).toEqual([
+      'AI triage: fracture suspected, p=0.87',
+      "cyan box: AI's most likely spot; yellow-red: AI heat map",
+      '— not a diagnosis (Osteon 2.0.0)',
+    ]);
+    expect(bannerFor(image, '2.0.0', { heatmap: true, box: false })[1]).toBe('yellow-red: AI heat map');
+    const unmarked = { findings: { fracture: false, fractureProbability: 0.12 } } as unknown as AnalysedImage;
+    expect(bannerFor(unmarked, '2.0.0', { heatmap: false, box: false })).toEqual([
+      'AI triage: no fracture suspected, p=0.12',
+      '— not a diagnosis (Osteon 2.0.0)',
+    ]);
+    // The lowest inked row moves down by a line when the legend is there: all three lines are drawn.
+    const lowestInk = async (banner: string[]): Promise<number> => {
+      const rendered = await renderAnnotatedImage(grey, { banner, heatmapPng: undefined });
+      let lowest = -1;
+      for (let y = 0; y < 80; y += 1)
+        for (let x = 0; x < WIDTH; x += 1) if (at(rendered.pixels, x, y)[2]! < 60 && at(rendered.pixels, x, y)[0]! > 200) lowest = y;
+      return lowest;
+    };
+    const twoLines = await lowestInk(bannerFor(unmarked, '2.0.0', { heatmap: false, box: false }));
+    const threeLines = await lowestInk(bannerFor(image, '2.0.0', { heatmap: true, box: true }));
+    expect(threeLines - twoLines).toBeGreaterThan(8);
   });
 
   it('draws no overlay from a flat heat map or without one', async () => {

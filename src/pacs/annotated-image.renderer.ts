@@ -11,8 +11,8 @@ export interface RgbImage {
 }
 
 export interface Annotation {
-  /** A few short lines (verdict, legend, disclaimer), burned into a banner at the top. */
-  readonly banner: readonly string[];
+  /** Burned into a banner at the top: the verdict, a legend of the marks drawn, the disclaimer. */
+  readonly banner: { readonly verdict: string; readonly disclaimer: string };
   /** Greyscale PNG, 255 = probability 1, the original's aspect; drawn only when given. */
   readonly heatmapPng: Buffer | undefined;
   /** The model's top fracture box (models with a box head); outlined when given. */
@@ -65,7 +65,8 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
     rgb[3 * i + 1] = Math.round(g * (1 - alpha) + overlayGreen * alpha);
     rgb[3 * i + 2] = Math.round(g * (1 - alpha));
   }
-  const banner = await renderBanner(annotation.banner, width);
+  const legend = marksLegend({ heatmap: heat !== undefined && range > 2, box: annotation.box !== undefined });
+  const banner = await renderBanner([annotation.banner.verdict, ...(legend ? [legend] : []), annotation.banner.disclaimer], width);
   const layers = [
     ...(annotation.box ? [{ input: regionOutlineSvg(width, height, annotation.box, BOX_OUTLINE), top: 0, left: 0 }] : []),
     { input: banner.png, top: 0, left: 0 },
@@ -77,6 +78,15 @@ export async function renderAnnotatedImage(grey: GreyPixels, annotation: Annotat
     .toBuffer({ resolveWithObject: true });
   if (composed.info.channels !== 3) throw new Error(`composited image has ${composed.info.channels} channels`);
   return { width, height, pixels: new Uint8Array(composed.data.buffer, composed.data.byteOffset, composed.data.byteLength) };
+}
+
+/**
+ * Names the marks actually drawn: the box and the heat map can point at different places, so a reader
+ * must know which is which; a flat heat map draws nothing and is not named.
+ */
+export function marksLegend(drawn: { heatmap: boolean; box: boolean }): string | undefined {
+  const parts = [...(drawn.box ? ["cyan box: AI's most likely spot"] : []), ...(drawn.heatmap ? ['yellow-red: AI heat map'] : [])];
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /**

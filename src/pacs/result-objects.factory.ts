@@ -54,7 +54,7 @@ export class ResultObjectsFactory {
       // Like the heat map, the box marks only an image the model suspects.
       const box = image.findings.fracture ? image.findings.box : undefined;
       const rgb = await renderAnnotatedImage(source.grey, {
-        banner: bannerFor(image, report.modelVersion, { heatmap: heatmapPng !== undefined, box: box !== undefined }),
+        banner: bannerFor(image, report.modelVersion),
         heatmapPng,
         ...(box ? { box } : {}),
       });
@@ -136,17 +136,11 @@ export class ResultObjectsFactory {
   }
 }
 
-/**
- * The banner's lines: the verdict, a legend for the marks drawn on a suspected image (the box and the
- * heat map can point at different places, so a reader must know which is which), the disclaimer.
- */
-export function bannerFor(image: AnalysedImage, modelVersion: string, marks: { heatmap: boolean; box: boolean }): string[] {
+export function bannerFor(image: AnalysedImage, modelVersion: string): { verdict: string; disclaimer: string } {
   const { fracture, fractureProbability } = image.findings;
   const verdict = fracture ? 'fracture suspected' : 'no fracture suspected';
-  const legend = [...(marks.box ? ["cyan box: AI's most likely spot"] : []), ...(marks.heatmap ? ['yellow-red: AI heat map'] : [])];
-  return [
-    `AI triage: ${verdict}, p=${fractureProbability.toFixed(2)}`,
-    ...(legend.length > 0 ? [legend.join('; ')] : []),
-    `— not a diagnosis (Osteon ${modelVersion})`,
-  ];
+  return {
+    verdict: `AI triage: ${verdict}, p=${fractureProbability.toFixed(2)}`,
+    disclaimer: `— not a diagnosis (Osteon ${modelVersion})`,
+  };
 }

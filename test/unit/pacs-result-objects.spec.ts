@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { renderAnnotatedImage } from '../../src/pacs/annotated-image.renderer';
+import { marksLegend, renderAnnotatedImage } from '../../src/pacs/annotated-image.renderer';
 import { part10Of } from '../../src/pacs/dicom-values';
 import { bannerFor } from '../../src/pacs/result-objects.factory';
 import type { AnalysedImage } from '../../src/reports/findings';
@@ -44,7 +44,7 @@ const at = (pixels: Uint8Array, x: number, y: number): number[] => [...pixels.su
 describe('PACS result objects', () => {
   it('burns the heat map in as a red overlay at its hot spot only, under a banner with the text', async () => {
     const image = await renderAnnotatedImage(grey, {
-      banner: ['AI triage: fracture suspected, p=0.87', '— not a diagnosis'],
+      banner: { verdict: 'AI triage: fracture suspected, p=0.87', disclaimer: '— not a diagnosis' },
       heatmapPng: await heatmapWithSpot(0.5, 0.7),
     });
     const file = path.join(os.tmpdir(), 'osteon-test-artifacts', 'pacs-unit-overlay.png');
@@ -66,7 +66,7 @@ describe('PACS result objects', () => {
   it("outlines the model's box on the image, inside its corners, and leaves the rest as it was", async () => {
     const box = { x0: 0.2, y0: 0.5, x1: 0.6, y1: 0.8 };
     const image = await renderAnnotatedImage(grey, {
-      banner: ['AI triage: fracture suspected, p=0.87', '— not a diagnosis'],
+      banner: { verdict: 'AI triage: fracture suspected, p=0.87', disclaimer: '— not a diagnosis' },
       heatmapPng: undefined,
       box,
     });
@@ -81,29 +81,32 @@ describe('PACS result objects', () => {
   });
 
   it('names the marks it drew in the banner, between the verdict and the disclaimer, and burns in every line', async () => {
+    expect(marksLegend({ heatmap: true, box: true })).toBe("cyan box: AI's most likely spot; yellow-red: AI heat map");
+    expect(marksLegend({ heatmap: true, box: false })).toBe('yellow-red: AI heat map');
+    expect(marksLegend({ heatmap: false, box: false })).toBeUndefined();
     const image = { findings: { fracture: true, fractureProbability: 0.87 } } as unknown as AnalysedImage;
-    expect(bannerFor(image, '2.0.0', { heatmap: true, box: true })).toEqual([
-      'AI triage: fracture suspected, p=0.87',
-      "cyan box: AI's most likely spot; yellow-red: AI heat map",
-      '— not a diagnosis (Osteon 2.0.0)',
-    ]);
-    expect(bannerFor(image, '2.0.0', { heatmap: true, box: false })[1]).toBe('yellow-red: AI heat map');
-    const unmarked = { findings: { fracture: false, fractureProbability: 0.12 } } as unknown as AnalysedImage;
-    expect(bannerFor(unmarked, '2.0.0', { heatmap: false, box: false })).toEqual([
-      'AI triage: no fracture suspected, p=0.12',
-      '— not a diagnosis (Osteon 2.0.0)',
-    ]);
-    // The lowest inked row moves down by a line when the legend is there: all three lines are drawn.
-    const lowestInk = async (banner: string[]): Promise<number> => {
-      const rendered = await renderAnnotatedImage(grey, { banner, heatmapPng: undefined });
+    expect(bannerFor(image, '2.0.0')).toEqual({
+      verdict: 'AI triage: fracture suspected, p=0.87',
+      disclaimer: '— not a diagnosis (Osteon 2.0.0)',
+    });
+    // The lowest inked row moves down by a line when something is drawn (the legend line), not for a flat heat map.
+    const flat = await sharp(Buffer.alloc(60 * 80, 12), { raw: { width: 60, height: 80, channels: 1 } })
+      .png()
+      .toBuffer();
+    const lowestInk = async (marks: {
+      heatmapPng: Buffer | undefined;
+      box?: { x0: number; y0: number; x1: number; y1: number };
+    }): Promise<number> => {
+      const rendered = await renderAnnotatedImage(grey, { banner: bannerFor(image, '2.0.0'), ...marks });
       let lowest = -1;
       for (let y = 0; y < 80; y += 1)
         for (let x = 0; x < WIDTH; x += 1) if (at(rendered.pixels, x, y)[2]! < 60 && at(rendered.pixels, x, y)[0]! > 200) lowest = y;
       return lowest;
     };
-    const twoLines = await lowestInk(bannerFor(unmarked, '2.0.0', { heatmap: false, box: false }));
-    const threeLines = await lowestInk(bannerFor(image, '2.0.0', { heatmap: true, box: true }));
-    expect(threeLines - twoLines).toBeGreaterThan(8);
+    const nothingDrawn = await lowestInk({ heatmapPng: undefined });
+    expect(await lowestInk({ heatmapPng: flat })).toBe(nothingDrawn);
+    expect((await lowestInk({ heatmapPng: await heatmapWithSpot(0.5, 0.7) })) - nothingDrawn).toBeGreaterThan(8);
+    expect((await lowestInk({ heatmapPng: undefined, box: { x0: 0.2, y0: 0.5, x1: 0.6, y1: 0.8 } })) - nothingDrawn).toBeGreaterThan(8);
   });
 
   it('draws no overlay from a flat heat map or without one', async () => {
@@ -112,7 +115,7 @@ describe('PACS result objects', () => {
       .toBuffer();
     for (const heatmapPng of [flat, undefined]) {
       const image = await renderAnnotatedImage(grey, {
-        banner: ['AI triage: no fracture suspected, p=0.12', '— not a diagnosis'],
+        banner: { verdict: 'AI triage: no fracture suspected, p=0.12', disclaimer: '— not a diagnosis' },
         heatmapPng,
       });
       expect(at(image.pixels, 150, 280)).toEqual([90, 90, 90]);
@@ -120,7 +123,7 @@ describe('PACS result objects', () => {
   });
 
   it('writes an RGB Secondary Capture in the original study that dcmtk reads', async () => {
-    const image = await renderAnnotatedImage(grey, { banner: ['a', 'b'], heatmapPng: undefined });
+    const image = await renderAnnotatedImage(grey, { banner: { verdict: 'a', disclaimer: 'b' }, heatmapPng: undefined });
     const elements = buildSecondaryCapture({
       original,
       image,

@@ -25,7 +25,6 @@ averaged graph like the release it would replace.
 import argparse
 import copy
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -40,14 +39,11 @@ sys.path.insert(0, HERE)
 
 from data import read_folder  # noqa: E402
 from metrics import threshold_for_sensitivity  # noqa: E402
+from package_model import sha256  # noqa: E402
 
 EPS = 1e-7
 AVERAGED = ("count_probs", "body_part_probs")
 FROM_A = ("heatmap", "boxes", "box_scores")
-
-
-def sha256(path):
-    return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
 def active(models_dir):

@@ -11,7 +11,6 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -21,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from detection import square_to_image  # noqa: E402
+from ensemble_finetune import run_onnx  # noqa: E402
 from preprocess import load_grey, preprocess_array  # noqa: E402
 
 
@@ -44,33 +44,29 @@ def main():
         shapes.append(g.shape)
         tensors.append(preprocess_array(g, S)[0])
     X = np.stack(tensors).astype(np.float32)
-    with tempfile.TemporaryDirectory() as tmp:
-        inp = os.path.join(tmp, "x.f32")
-        X.astype("<f4").tofile(inp)
-        p = subprocess.run(["node", os.path.join(HERE, "ort_check.js"), os.path.join(a.models, cur["model"]), inp, str(len(X)), str(S)],
-                           env=dict(os.environ, NODE_PATH=a.ort_node_modules), capture_output=True, text=True, check=True)
-    out = json.loads(p.stdout)["outputs"]
-    arr = {k: np.array(v["data"], dtype=np.float32).reshape(v["dims"]) for k, v in out.items()}
+    arr = run_onnx(os.path.join(a.models, cur["model"]), X, S, a.ort_node_modules)
     torch_diff = None
     ck = (card.get("files") or {}).get("checkpoint")
     ensemble = card.get("architecture", {}).get("ensemble")
+    names = [o["name"] for o in card["outputs"]]
     if ck and ensemble:
-        # An averaged release's checkpoint is member A's: held to member A's part of the graph.
-        torch_diff = member_a_checkpoint_diff(a, cur, card, ck, labels)
+        # An averaged release's checkpoint is member A's: held to member A's part of the graph, at its input size.
+        import onnx
+        from ensemble_release import member, member_size
+        graph = onnx.load(os.path.join(a.models, cur["model"]))
+        size = member_size(graph, "a/")
+        Xa = np.stack([preprocess_array(load_grey(os.path.join(a.fixtures, "images", r["image_id"])), size)[0] for r in labels])
+        Xa = Xa.astype(np.float32)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "member-a.onnx")
+            onnx.save(member(graph, "a/", names), path)
+            member_out = run_onnx(path, Xa, size, a.ort_node_modules)
+        cal = ensemble["members"][0].get("calibration") or {}
+        ref = checkpoint_outputs(os.path.join(a.models, ck), (1.0, 0.0) if cal.get("a") is None else (cal["a"], cal["b"]), Xa, size)
+        torch_diff = {n: float(np.abs(member_out[n] - r).max()) for n, r in zip(names, ref)}
     elif ck:
-        import torch
-        from model import DetExportWrapper, ExportWrapper, build_net
-        from train import load_checkpoint
-        cfg, sd = load_checkpoint(os.path.join(a.models, ck))
-        net = build_net(cfg).eval()
-        net.load_state_dict(sd)
         cal = card.get("calibration") or {}
-        calib = (cal.get("a", 1.0), cal.get("b", 0.0))
-        boxes = cfg.get("arch") in ("det", "v1box")
-        wrap = (DetExportWrapper(net, S, cfg.get("box_k", 10), calib) if boxes else ExportWrapper(net, calib)).eval()
-        with torch.no_grad():
-            ref = [t.numpy() for t in wrap(torch.from_numpy(X).unsqueeze(1))]
-        names = [o["name"] for o in card["outputs"]]
+        ref = checkpoint_outputs(os.path.join(a.models, ck), (cal.get("a", 1.0), cal.get("b", 0.0)), X, S)
         # a trained release's checkpoint is fp16 (differences of ~1e-3 against the fp32 ONNX are expected);
         # a checkpoint rebuilt from the ONNX file (training/export_checkpoint.py) is fp32 and matches to ~1e-6
         torch_diff = {n: float(np.abs(arr[n] - r).max()) for n, r in zip(names, ref)}
@@ -107,36 +103,18 @@ def main():
     print("wrote", dst, "pytorch diff", torch_diff)
 
 
-def member_a_checkpoint_diff(a, cur, card, ck, labels):
-    import onnx
+def checkpoint_outputs(path, calib, X, size):
+    """Every output of a training checkpoint in PyTorch, with the release's calibration, as its ONNX export has them."""
     import torch
-    from ensemble_release import member, member_size
     from model import DetExportWrapper, ExportWrapper, build_net
     from train import load_checkpoint
-    graph = onnx.load(os.path.join(a.models, cur["model"]))
-    size = member_size(graph, "a/")
-    names = [o["name"] for o in card["outputs"]]
-    X = np.stack([preprocess_array(load_grey(os.path.join(a.fixtures, "images", r["image_id"])), size)[0] for r in labels])
-    X = X.astype(np.float32)
-    cfg, sd = load_checkpoint(os.path.join(a.models, ck))
+    cfg, sd = load_checkpoint(path)
     net = build_net(cfg).eval()
     net.load_state_dict(sd)
-    members = card["architecture"]["ensemble"]["members"]
-    cal = members[0].get("calibration") or {}
-    calib = (1.0, 0.0) if cal.get("a") is None else (cal["a"], cal["b"])
     boxes = cfg.get("arch") in ("det", "v1box")
     wrap = (DetExportWrapper(net, size, cfg.get("box_k", 10), calib) if boxes else ExportWrapper(net, calib)).eval()
     with torch.no_grad():
-        ref = [t.numpy() for t in wrap(torch.from_numpy(X).unsqueeze(1))]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "member-a.onnx")
-        onnx.save(member(graph, "a/", names), path)
-        inp = os.path.join(tmp, "x.f32")
-        X.astype("<f4").tofile(inp)
-        p = subprocess.run(["node", os.path.join(HERE, "ort_check.js"), path, inp, str(len(X)), str(size)],
-                           env=dict(os.environ, NODE_PATH=a.ort_node_modules), capture_output=True, text=True, check=True)
-    out = json.loads(p.stdout)["outputs"]
-    return {n: float(np.abs(np.array(out[n]["data"], dtype=np.float32).reshape(r.shape) - r).max()) for n, r in zip(names, ref)}
+        return [t.numpy() for t in wrap(torch.from_numpy(X).unsqueeze(1))]
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
           imageId: label.imageId,
           fractureProbability: findings.fractureProbability,
           countClass: findings.countClass,
+          countProbabilities: findings.countProbabilities,
           modelBodyPart: findings.modelBodyPart,
           peak: findings.heatmap.peak,
           ...(findings.boxes ? { boxes: findings.boxes } : {}),

@@ -17,6 +17,8 @@ export interface ImagePrediction {
   readonly imageId: string;
   readonly fractureProbability: number;
   readonly countClass: CountClass;
+  /** The model's count head, for studies of how the count is decoded (evaluate's JSON). */
+  readonly countProbabilities?: Readonly<Record<CountClass, number>>;
   readonly modelBodyPart: BodyPart;
   readonly peak: { readonly x: number; readonly y: number };
   /** Models with a box head: boxes on the original image (fractions of its sides), best first. */

@@ -36,8 +36,8 @@ export function analyseStudyKey(studyInstanceUid: string): string {
 @Injectable()
 export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = moduleLogger('study-assembly');
-  /** The latest arrival of each study not yet scheduled. */
-  private readonly arrivals = new Map<string, InstanceRecord>();
+  /** The latest arrival of each study not yet scheduled, with the id of the association or request it came with. */
+  private readonly arrivals = new Map<string, { record: InstanceRecord; correlationId: string | undefined }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -52,7 +52,7 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
   ) {}
 
   onModuleInit(): void {
-    this.events.onStored((record) => this.instanceStored(record));
+    this.events.onStored((record, correlationId) => this.instanceStored(record, correlationId));
   }
 
   /** Arrivals whose event was lost in a crash are caught up from the durable instance records. */
@@ -76,8 +76,8 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
     await this.flush();
   }
 
-  private instanceStored(record: InstanceRecord): void {
-    this.arrivals.set(record.studyInstanceUid, record);
+  private instanceStored(record: InstanceRecord, correlationId: string | undefined): void {
+    this.arrivals.set(record.studyInstanceUid, { record, correlationId });
     this.timer ??= setTimeout(() => this.tick(), this.tickMs());
   }
 
@@ -101,13 +101,15 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
     const batch = [...this.arrivals.values()];
     this.arrivals.clear();
     if (batch.length === 0) return;
-    const jobs: Array<{ key: string; payload: { studyInstanceUid: string }; delayMs: number }> = [];
-    for (const record of batch) {
+    const jobs: Array<{ key: string; payload: { studyInstanceUid: string }; delayMs: number; correlationId: string | undefined }> = [];
+    for (const { record, correlationId } of batch) {
       try {
         jobs.push({
           key: analyseStudyKey(record.studyInstanceUid),
           payload: { studyInstanceUid: record.studyInstanceUid },
           delayMs: await this.delayFor(record),
+          // Each study's analysis carries the id of the association (or request) its latest image came with.
+          correlationId,
         });
       } catch (error) {
         // The instance is durable; start-up catch-up will schedule it if this failed.

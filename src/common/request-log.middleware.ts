@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { correlationIdFrom, withCorrelationId } from './correlation';
+import { correlationIdFrom, enterCorrelationId } from './correlation';
 import { moduleLogger, type Logger } from './logger';
 
 /** Probes, scrapes and the console's static files: many, and of no interest unless debugging. */
@@ -23,6 +23,7 @@ export function requestLog(logger: Logger = moduleLogger('http')): (request: Req
     const correlationId = correlationIdFrom(request.headers['x-correlation-id'] ?? request.headers['x-request-id']);
     response.setHeader('X-Correlation-Id', correlationId);
     response.once('close', () => {
+      held.release();
       const route = routeOf(request);
       const status = response.headersSent ? response.statusCode : 499;
       const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
@@ -31,6 +32,7 @@ export function requestLog(logger: Logger = moduleLogger('http')): (request: Req
       else if (QUIET_ROUTES.has(route) && status < 400) logger.debug(line, 'HTTP request');
       else logger.info(line, 'HTTP request');
     });
-    withCorrelationId(correlationId, next);
+    // Held until the response closes ('close' is emitted after next() has returned): the handlers go on after it returns.
+    const held = enterCorrelationId(correlationId, next);
   };
 }

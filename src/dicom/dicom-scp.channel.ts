@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Implementation, log as dimseLog } from 'dcmjs-dimse';
-import { withCorrelationId } from '../common/correlation';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
@@ -141,18 +140,17 @@ export class DicomScpChannel {
   ): Promise<StoreOutcome> {
     const startedAt = this.receiveStarted.get(writer) ?? performance.now();
     try {
-      // Under the association's id: the analysis it schedules, and all that follows, carry it.
-      await withCorrelationId(context.correlationId, () =>
-        this.ingest.ingest({
-          staged: writer.result(),
-          transferSyntaxUid: context.transferSyntaxUid,
-          expected: { sopClassUid: context.sopClassUid, sopInstanceUid: context.sopInstanceUid },
-          callingAeTitle: context.callingAeTitle,
-          source: 'dicom',
-          receivedAt: new Date(),
-          correlationId: context.correlationId,
-        }),
-      );
+      // The association's id goes by hand (the ingest's log lines, the analysis it schedules and all that
+      // follows carry it), not through AsyncLocalStorage, which costs on every promise (common/correlation.ts).
+      await this.ingest.ingest({
+        staged: writer.result(),
+        transferSyntaxUid: context.transferSyntaxUid,
+        expected: { sopClassUid: context.sopClassUid, sopInstanceUid: context.sopInstanceUid },
+        callingAeTitle: context.callingAeTitle,
+        source: 'dicom',
+        receivedAt: new Date(),
+        correlationId: context.correlationId,
+      });
       this.metrics?.stored(startedAt);
       return { status: 0x0000 };
     } catch (error) {

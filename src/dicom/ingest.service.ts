@@ -149,7 +149,7 @@ export class IngestService {
         },
         'instance stored',
       );
-      if (announce) this.events.emitStored(record);
+      if (announce) this.events.emitStored(record, instance.correlationId);
       return { outcome, record };
     } catch (error) {
       await this.blobs.discard(instance.staged.path).catch(() => undefined);

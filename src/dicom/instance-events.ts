@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { InstanceRecord } from './instance-record';
 
-export type InstanceStoredListener = (record: InstanceRecord) => void | Promise<void>;
+/** `correlationId`: the association's or request's id the instance came with (none when re-indexed at start-up). */
+export type InstanceStoredListener = (record: InstanceRecord, correlationId: string | undefined) => void | Promise<void>;
 
 /**
  * The seam to the study workflow: raised after an instance is durable and indexed. The
@@ -17,7 +18,7 @@ export class InstanceEvents {
     this.emitter.on('stored', listener);
   }
 
-  emitStored(record: InstanceRecord): void {
-    this.emitter.emit('stored', record);
+  emitStored(record: InstanceRecord, correlationId?: string): void {
+    this.emitter.emit('stored', record, correlationId);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { currentCorrelationId } from '../common/correlation';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
@@ -61,7 +62,8 @@ export class StowService {
 
   async store(request: StowRequest, urls: DicomwebUrls): Promise<StowOutcome & { studies: string[] }> {
     const boundary = this.admit(request.contentType, request.contentLength);
-    const correlationId = randomUUID();
+    // The request's id (the HTTP line and X-Correlation-Id say it too).
+    const correlationId = currentCorrelationId() ?? randomUUID();
     const parts = await this.readParts(request.body, boundary);
     const stored: StoredInstance[] = [];
     const failed: FailedInstance[] = [];

@@ -1,5 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { currentCorrelationId, withCorrelationId } from '../../src/common/correlation';
+import { correlationTracking, currentCorrelationId, withCorrelationId } from '../../src/common/correlation';
 import { loadAppConfig } from '../../src/config/app-config';
 import type { JobRecord } from '../../src/jobs/job';
 import { JobClaimGate } from '../../src/jobs/job-claim.gate';
@@ -63,5 +63,36 @@ describe('one correlation id per study path', () => {
       ['analyse-study', 'association-1234'],
       ['deliver-hl7', 'association-1234'],
     ]);
+  });
+
+  it('tracks ids (and pays for the promise hook) only while some work runs under one', async () => {
+    expect(correlationTracking()).toBe(false);
+    let release: () => void = () => undefined;
+    const held = withCorrelationId('job-aaaa-1111', async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return currentCorrelationId();
+    });
+    const quick = withCorrelationId('request-bbbb-2222', () => currentCorrelationId());
+    expect(quick).toBe('request-bbbb-2222');
+    // The job still runs: its id stays current across its awaits.
+    expect(correlationTracking()).toBe(true);
+    release();
+    await expect(held).resolves.toBe('job-aaaa-1111');
+    expect(correlationTracking()).toBe(false);
+    expect(currentCorrelationId()).toBeUndefined();
+    // A failing job releases its hold too, and a later one is tracked again.
+    await expect(withCorrelationId('job-cccc-3333', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(() =>
+      withCorrelationId('job-dddd-4444', () => {
+        throw new Error('sync boom');
+      }),
+    ).toThrow('sync boom');
+    expect(correlationTracking()).toBe(false);
+    await expect(
+      withCorrelationId('job-eeee-5555', async () => {
+        await Promise.resolve();
+        return currentCorrelationId();
+      }),
+    ).resolves.toBe('job-eeee-5555');
   });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { NextFunction, Request, Response } from 'express';
-import { correlationIdFrom, currentCorrelationId } from '../../src/common/correlation';
+import { correlationIdFrom, correlationTracking, currentCorrelationId } from '../../src/common/correlation';
 import type { Logger } from '../../src/common/logger';
 import { prettyLogs } from '../../src/common/logger';
 import { requestLog } from '../../src/common/request-log.middleware';
@@ -25,14 +25,22 @@ function exchange(route: string | undefined, status: number, headers: Record<str
 }
 
 describe('HTTP request log', () => {
-  it('logs method, route pattern, status, ms and correlation id once the answer is sent, and runs the request under that id', () => {
+  it('logs method, route pattern, status, ms and correlation id once the answer is sent, and runs the request under that id until it closes', async () => {
     const { logger, lines } = fakeLogger();
     const { request, response } = exchange('/api/reports/:id', 404, { 'x-request-id': 'caller-id-1234' });
     let seen: string | undefined;
-    requestLog(logger)(request, response, (() => (seen = currentCorrelationId())) as NextFunction);
+    let later: Promise<string | undefined> | undefined;
+    requestLog(logger)(request, response, (() => {
+      seen = currentCorrelationId();
+      later = new Promise((resolve) => setImmediate(() => resolve(currentCorrelationId())));
+    }) as NextFunction);
     expect(seen).toBe('caller-id-1234');
     expect(response.answered['X-Correlation-Id']).toBe('caller-id-1234');
+    // The handlers go on after next() returns: the id stays theirs until the response closes.
+    expect(correlationTracking()).toBe(true);
+    await expect(later).resolves.toBe('caller-id-1234');
     response.emit('close');
+    expect(correlationTracking()).toBe(false);
     expect(lines).toEqual([
       {
         level: 'info',

@@ -15,6 +15,7 @@ interface Scheduled {
   readonly key: string;
   readonly at: number;
   readonly delayMs: number;
+  readonly correlationId: string | undefined;
 }
 
 function arrival(studyInstanceUid: string, receivedAt: number): InstanceRecord {
@@ -43,9 +44,9 @@ describe('study assembly: when a study is scheduled for reading', () => {
     activity = new IngestActivity(config);
     writes = 0;
     const queue = {
-      scheduleMany: async (_type: string, jobs: ReadonlyArray<{ key: string; delayMs: number }>) => {
+      scheduleMany: async (_type: string, jobs: ReadonlyArray<{ key: string; delayMs: number; correlationId?: string }>) => {
         writes += 1;
-        for (const job of jobs) scheduled.push({ key: job.key, at: Date.now(), delayMs: job.delayMs });
+        for (const job of jobs) scheduled.push({ key: job.key, at: Date.now(), delayMs: job.delayMs, correlationId: job.correlationId });
       },
     } as unknown as JobQueueService;
     const instances = { countSopInstancesInStudy: async () => 3 } as unknown as InstanceRepository;
@@ -59,9 +60,9 @@ describe('study assembly: when a study is scheduled for reading', () => {
   });
 
   /** An image of `study` arrives now, through the same calls the receiver makes. */
-  function receive(study: string): void {
+  function receive(study: string, correlationId = `association-${study}`): void {
     activity.touch();
-    events.emitStored(arrival(study, Date.now()));
+    events.emitStored(arrival(study, Date.now()), correlationId);
   }
 
   it("writes one schedule per study for a burst, in one write, due its idle time after the study's last image", async () => {
@@ -76,6 +77,11 @@ describe('study assembly: when a study is scheduled for reading', () => {
     expect(scheduled.map((each) => each.key).sort()).toEqual(['analyse-study:1.2.1', 'analyse-study:1.2.2']);
     expect(writes).toBe(1);
     for (const each of scheduled) expect(each.at + each.delayMs).toBe(lastArrival + IDLE_MS);
+    // One write for both studies, each analysis under the id of the association its images came with.
+    expect(Object.fromEntries(scheduled.map((each) => [each.key, each.correlationId]))).toEqual({
+      'analyse-study:1.2.1': 'association-1.2.1',
+      'analyse-study:1.2.2': 'association-1.2.2',
+    });
   });
 
   it("holds the schedules while images keep coming, up to the receive priority's longest deferral", async () => {
@@ -96,7 +102,7 @@ describe('study assembly: when a study is scheduled for reading', () => {
     expected = 3;
     receive('1.2.5');
     await jest.advanceTimersByTimeAsync(600);
-    expect(scheduled).toEqual([{ key: 'analyse-study:1.2.5', at: expect.any(Number), delayMs: 0 }]);
+    expect(scheduled).toEqual([{ key: 'analyse-study:1.2.5', at: expect.any(Number), delayMs: 0, correlationId: 'association-1.2.5' }]);
   });
 
   it('schedules what is still waiting when the engine shuts down', async () => {

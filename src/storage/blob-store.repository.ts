@@ -3,12 +3,16 @@ import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'nod
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { syncDirectory } from '../common/file-sync';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { ByteSource } from './byte-source';
+import { StagingFilePool } from './staging-file.pool';
 import { StagingWriter, type StagedBlob } from './staging-writer';
+
+/** Staging files made ahead: one per association finishing an instance at the same moment, for a few rooms. */
+const STAGING_FILES_AHEAD = 4;
 
 const BLOB_KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.dcm$/;
 
@@ -29,9 +33,10 @@ export interface FileByteSource extends ByteSource {
  * received instances: the database index can always be rebuilt from it.
  */
 @Injectable()
-export class BlobStoreRepository {
+export class BlobStoreRepository implements OnApplicationShutdown {
   readonly blobRoot: string;
   private readonly stagingRoot: string;
+  private stagingFiles: StagingFilePool | undefined;
   private readonly knownShards = new Set<string>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -46,13 +51,21 @@ export class BlobStoreRepository {
   async initialise(): Promise<number> {
     await fs.mkdir(this.blobRoot, { recursive: true });
     await fs.mkdir(this.stagingRoot, { recursive: true });
+    // Files made ahead by this process are not leftovers: put them away before the folder is cleared.
+    await this.stagingFiles?.close();
+    this.stagingFiles = undefined;
     const leftovers = await fs.readdir(this.stagingRoot);
     await Promise.all(leftovers.map((name) => fs.rm(path.join(this.stagingRoot, name), { force: true })));
+    this.stagingFiles = new StagingFilePool(this.stagingRoot, STAGING_FILES_AHEAD);
     return leftovers.length;
   }
 
+  async onApplicationShutdown(): Promise<void> {
+    await this.stagingFiles?.close();
+  }
+
   createStagingWriter(header: Buffer): StagingWriter {
-    return new StagingWriter(path.join(this.stagingRoot, `${randomUUID()}.part`), header);
+    return new StagingWriter(this.stagingFiles ?? path.join(this.stagingRoot, `${randomUUID()}.part`), header);
   }
 
   /**

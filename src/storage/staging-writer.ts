@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { closeQuietly, syncAndClose } from '../common/file-sync';
+import { stagingFileAt, type StagingFileSource } from './staging-file.pool';
 
 export interface StagedBlob {
   readonly path: string;
@@ -24,7 +25,8 @@ export const HEAD_IN_MEMORY_BYTES = 256 * 1024;
  * caller parses and validates the object (`StagedBlob.durable`). A destroyed writer removes its file.
  *
  * An object that fits in the head (a small radiograph, most of a department's instances) is written
- * only at the end, with one blocking open and write on the calling thread: each trip to libuv's
+ * only at the end, with one blocking write on the calling thread into a file made ahead of need
+ * (StagingFilePool; else one blocking open): each trip to libuv's
  * thread pool was measured at 50-100 µs of CPU on these machines (the hand-off to another thread
  * and back), against a few microseconds for the call itself, and an object written as it arrived took
  * four of them (open, write, close and the fsync). The write lands in the page cache (a copy of at most
@@ -34,6 +36,9 @@ export const HEAD_IN_MEMORY_BYTES = 256 * 1024;
  */
 export class StagingWriter extends Writable {
   private fd: number | undefined;
+  /** Known once the file is made: at the end for an object that fits in the head. */
+  private path: string | undefined;
+  private readonly files: StagingFileSource;
   /** The file is this writer's (opened with O_EXCL): only then may it remove it. */
   private created = false;
   private streaming = false;
@@ -48,11 +53,13 @@ export class StagingWriter extends Writable {
   /** The open or write in flight in the pool: the descriptor is closed only after it (its number could be reused). */
   private io: Promise<unknown> = Promise.resolve();
 
+  /** `target`: where files come from, or one path of the writer's own. */
   constructor(
-    readonly path: string,
+    target: string | StagingFileSource,
     private readonly header: Buffer,
   ) {
     super({ highWaterMark: 1024 * 1024 });
+    this.files = typeof target === 'string' ? stagingFileAt(target) : target;
     // A file meta header is a few hundred bytes; the head must hold all of it.
     if (header.length > HEAD_IN_MEMORY_BYTES) throw new RangeError(`a staged header of ${header.length} bytes is too large`);
     this.keepHead(header);
@@ -82,9 +89,11 @@ export class StagingWriter extends Writable {
   override _final(callback: (error?: Error | null) => void): void {
     try {
       if (!this.streaming) {
-        // All of it is in the head: one blocking open and write, then the fsync off the thread.
+        // All of it is in the head: one blocking write (and open, when no file was made ahead), then the fsync off the thread.
         this.head = this.joinedHead();
-        this.fd = fs.openSync(this.path, 'wx');
+        const file = this.files.take();
+        this.path = file.path;
+        this.fd = file.fd;
         this.created = true;
         this.writeAllSync([this.head]);
       }
@@ -108,7 +117,7 @@ export class StagingWriter extends Writable {
       const fd = this.fd;
       this.fd = undefined;
       if (fd !== undefined) closeQuietly(fd);
-      if (this.finished || !this.created) return callback(error);
+      if (this.finished || !this.created || this.path === undefined) return callback(error);
       fs.rm(this.path, { force: true }, () => callback(error));
     });
   }
@@ -119,7 +128,7 @@ export class StagingWriter extends Writable {
     const head = this.head ?? this.joinedHead();
     this.headChunks.length = 0;
     return {
-      path: this.path,
+      path: this.path as string,
       sha256: this.hash.digest('hex'),
       headerLength: this.header.length,
       totalBytes: this.header.length + this.contentBytes,
@@ -156,9 +165,9 @@ export class StagingWriter extends Writable {
   private async startStreaming(): Promise<void> {
     if (this.streaming) return;
     this.streaming = true;
-    this.fd = await new Promise<number>((resolve, reject) =>
-      fs.open(this.path, 'wx', (error, fd) => (error ? reject(error) : resolve(fd))),
-    );
+    const file = await this.files.takeAsync();
+    this.path = file.path;
+    this.fd = file.fd;
     this.created = true;
   }
 

@@ -6,7 +6,7 @@ import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
 import { startEngine, type Engine } from '../support/engine';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 import { rawStore, type RawInstance } from '../support/raw-store-scu';
-import { countFiles, tempWorkspace } from '../support/workspace';
+import { countFiles, countStagedFiles, tempWorkspace } from '../support/workspace';
 
 const DX = '1.2.840.10008.5.1.4.1.1.1.1';
 const CR = '1.2.840.10008.5.1.4.1.1.1';
@@ -53,7 +53,7 @@ describe('DICOM C-STORE receiver with bad input (an independent raw SCU)', () =>
   const expectNothingStored = async (): Promise<void> => {
     expect((await engine.getJson<{ total: number }>('/api/studies?patientId=BAD-INPUT')).body.total).toBe(0);
     expect(await countFiles(path.join(workspace.dir, 'data', 'blobs'))).toBe(0);
-    expect(await countFiles(path.join(workspace.dir, 'data', 'staging'))).toBe(0);
+    expect(await countStagedFiles(path.join(workspace.dir, 'data', 'staging'))).toBe(0);
   };
 
   it('answers A900 to a data set without a Study Instance UID and stores nothing', async () => {

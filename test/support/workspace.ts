@@ -8,6 +8,23 @@ export async function tempWorkspace(prefix: string): Promise<{ dir: string; clea
   return { dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Staging files that hold data: a staged object the engine kept after answering (leaked or half
+ * written). The empty files the engine makes ahead for the next objects (StagingFilePool) are not.
+ */
+export async function countStagedFiles(stagingRoot: string): Promise<number> {
+  let count = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const entryPath = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(entryPath);
+      else if ((await fs.stat(entryPath).catch(() => undefined))?.size) count += 1;
+    }
+  };
+  await walk(stagingRoot);
+  return count;
+}
+
 export async function countFiles(root: string): Promise<number> {
   let count = 0;
   const walk = async (dir: string): Promise<void> => {

@@ -19,6 +19,7 @@ describe('BlobStoreRepository (files)', () => {
     await blobs.initialise();
   });
   afterEach(async () => {
+    await blobs.onApplicationShutdown();
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
@@ -35,6 +36,12 @@ describe('BlobStoreRepository (files)', () => {
     const second = await blobs.commit(again);
     await second.durable;
     expect({ blobKey: second.blobKey, created: second.created }).toEqual({ blobKey: committed.blobKey, created: false });
+    // Neither staged copy is left; what remains are the empty files made ahead for the next objects, and shutdown removes them.
+    const left = await fs.readdir(stagingDir());
+    expect(left).not.toContain(path.basename(first.path));
+    expect(left).not.toContain(path.basename(again.path));
+    for (const name of left) expect((await fs.stat(path.join(stagingDir(), name))).size).toBe(0);
+    await blobs.onApplicationShutdown();
     expect(await fs.readdir(stagingDir())).toEqual([]);
     expect([...(await collect(blobs.listKeys()))]).toEqual([committed.blobKey]);
   });

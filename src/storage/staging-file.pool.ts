@@ -65,10 +65,15 @@ export class StagingFilePool implements StagingFileSource {
     return file ? Promise.resolve(file) : openNew(this.newPath());
   }
 
+  /** Settles once the files being made ahead now are ready (or failed). */
+  async filled(): Promise<void> {
+    await Promise.all(this.opening);
+  }
+
   /** Closes and removes the files made ahead; later takes make theirs on demand. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.opening);
+    await this.filled();
     for (const file of this.ready.splice(0)) {
       closeQuietly(file.fd);
       await fs.promises.rm(file.path, { force: true });
@@ -78,11 +83,14 @@ export class StagingFilePool implements StagingFileSource {
   private refill(): void {
     while (!this.closed && this.ready.length + this.opening.length < this.size) {
       const opened: Promise<void> = openNew(this.newPath()).then(
-        (file) => {
-          if (this.closed) {
-            closeQuietly(file.fd);
-            fs.rm(file.path, { force: true }, () => undefined);
-          } else this.ready.push(file);
+        async (file) => {
+          if (!this.closed) {
+            this.ready.push(file);
+            return;
+          }
+          // Made after close() began: removed before close() returns.
+          closeQuietly(file.fd);
+          await fs.promises.rm(file.path, { force: true });
         },
         // A file that cannot be made ahead is made on demand, where its error reaches the sender.
         () => undefined,

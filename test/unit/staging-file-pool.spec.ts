@@ -4,10 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { StagingFilePool } from '../../src/storage/staging-file.pool';
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 200 && !(await check()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe('StagingFilePool: staging files made ahead of need', () => {
   let dir: string;
   beforeEach(async () => {
@@ -19,7 +15,7 @@ describe('StagingFilePool: staging files made ahead of need', () => {
 
   it('hands out files it created ahead, makes the next ones, and removes the unused ones when closed', async () => {
     const pool = new StagingFilePool(dir, 2);
-    await until(async () => (await fs.readdir(dir)).length === 2);
+    await pool.filled();
     const ahead = await fs.readdir(dir);
     expect(ahead).toHaveLength(2);
 
@@ -29,7 +25,7 @@ describe('StagingFilePool: staging files made ahead of need', () => {
     fsSync.writeSync(file.fd, Buffer.from('staged'));
     fsSync.closeSync(file.fd);
     expect(await fs.readFile(file.path, 'utf8')).toBe('staged');
-    await until(async () => (await fs.readdir(dir)).length === 3);
+    await pool.filled();
     expect(await fs.readdir(dir)).toHaveLength(3);
 
     const other = await pool.takeAsync();

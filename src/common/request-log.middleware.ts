@@ -22,8 +22,12 @@ export function requestLog(logger: Logger = moduleLogger('http')): (request: Req
     const started = process.hrtime.bigint();
     const correlationId = correlationIdFrom(request.headers['x-correlation-id'] ?? request.headers['x-request-id']);
     response.setHeader('X-Correlation-Id', correlationId);
+    // Set once the request runs under its id; a response closed before that (synchronously, inside the handlers) releases it below.
+    let release: (() => void) | undefined;
+    let closed = false;
     response.once('close', () => {
-      held.release();
+      closed = true;
+      release?.();
       const route = routeOf(request);
       const status = response.headersSent ? response.statusCode : 499;
       const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
@@ -32,7 +36,9 @@ export function requestLog(logger: Logger = moduleLogger('http')): (request: Req
       else if (QUIET_ROUTES.has(route) && status < 400) logger.debug(line, 'HTTP request');
       else logger.info(line, 'HTTP request');
     });
-    // Held until the response closes ('close' is emitted after next() has returned): the handlers go on after it returns.
+    // Held until the response closes: the handlers go on after next() returns.
     const held = enterCorrelationId(correlationId, next);
+    if (closed) held.release();
+    else release = held.release;
   };
 }

@@ -49,6 +49,14 @@ describe('HTTP request log', () => {
     ]);
   });
 
+  it('releases the id when the response closes inside the handlers, before next() returns', () => {
+    const { logger, lines } = fakeLogger();
+    const { request, response } = exchange('/api/studies', 200);
+    requestLog(logger)(request, response, (() => response.emit('close')) as NextFunction);
+    expect(lines).toHaveLength(1);
+    expect(correlationTracking()).toBe(false);
+  });
+
   it('keeps probes and the console files at debug unless they fail, and server errors at warn', () => {
     const { logger, lines } = fakeLogger();
     for (const [route, status] of [

@@ -6,6 +6,7 @@ import { startEngine, type Engine } from '../support/engine';
 import { freePort } from '../support/ports';
 import { makeTestCertificates, type TestCertificates } from '../support/tls-certs';
 import { tempWorkspace } from '../support/workspace';
+import { waitFor } from '../support/processes';
 
 const run = promisify(execFile);
 const PEER = path.join(__dirname, '..', 'peers', 'ris-peer.py');
@@ -74,6 +75,10 @@ describe('MLLP over TLS with client certificates (python3-hl7 RIS over ssl)', ()
       expect(text).toMatch(/connectError|CLOSED/);
       expect(text).not.toContain('MSA|AA');
     }
+    // The engine writes its log lines in batches (every 20 ms): wait for the line, then check it.
+    await waitFor(async () => (engine.process.output().includes('MLLP TLS handshake refused') ? true : undefined), 5000, 20).catch(
+      () => undefined,
+    );
     expect(engine.process.output()).toContain('MLLP TLS handshake refused');
   });
 

@@ -145,7 +145,10 @@ describe('untrusted input: broken, blank and oversized images, the wrong AE titl
       pixelData: new Uint8Array(4096),
     });
     expect(await send(absurd)).toEqual({ kind: 'statuses', statuses: [0xa700] });
-    expect(engine.process.output()).toMatch(/pixel data is 65536 bytes; 256x256x1 at 16 bits needs 131072/);
+    // The engine writes its log lines in batches (every 20 ms): wait for the reason's line, then check it.
+    const reason = /pixel data is 65536 bytes; 256x256x1 at 16 bits needs 131072/;
+    await waitFor(async () => (reason.test(engine.process.output()) ? true : undefined), 5000, 20).catch(() => undefined);
+    expect(engine.process.output()).toMatch(reason);
     expect((await engine.getJson<{ total: number }>('/api/studies?patientId=PIXELS')).body.total).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import { DatasetHeaderReader, DatasetParseError, type DatasetHeader } from '../i
 import { OSTEON_IMPLEMENTATION_CLASS_UID, TransferSyntax } from '../imaging/dicom-file.constants';
 import { buildFileMetaHeader, readFileMeta } from '../imaging/part10';
 import { BITSTREAM_HEAD_BYTES, pixelDataProblem, type PixelProblem } from '../imaging/pixel-consistency';
-import { BlobStoreRepository } from '../storage/blob-store.repository';
+import { BlobStoreRepository, type CommittedBlob } from '../storage/blob-store.repository';
 import { bufferSource } from '../storage/byte-source';
 import type { StagedBlob } from '../storage/staging-writer';
 import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
@@ -115,13 +115,22 @@ export class IngestService {
       const { header, problem } = await this.readHeader(instance);
       const identity = validate(header);
       if (problem) throw new IngestException(PIXEL_PROBLEM_CODES[problem.kind], problem.reason);
-      // Identical content re-sent finds its address taken and the staged copy is dropped there.
-      const commit = await this.blobs.commit(instance.staged);
+      // Indexed while the staged file is synced, moved to its address and its directory synced: the
+      // database's round trip and journal sync overlap the file's instead of following them (issue 21).
+      // Success waits for all of it. A crash before the file is in place can leave a record without its
+      // file, for an instance the sender was never told is stored: start-up removes it (ReindexService),
+      // and a re-send puts the file back. Identical content re-sent finds its address taken, its copy dropped.
+      const blobKey = BlobStoreRepository.keyFor(instance.staged.sha256);
+      const indexing = settle(this.index(instance, header, identity, blobKey));
+      let commit: CommittedBlob;
+      try {
+        commit = await this.blobs.commit(instance.staged);
+      } catch (error) {
+        await this.withdrawUnbacked(await indexing, blobKey);
+        throw error;
+      }
       if (commit.created) committedKey = commit.blobKey;
-      // Indexed while the blob's directory entry is synced; Success waits for both. A power cut between
-      // the two can leave a record whose file is gone, for an instance the sender was not told is
-      // stored: its re-send puts the file back (the same content finds its record).
-      const [indexed, synced] = await Promise.allSettled([this.index(instance, header, identity, commit.blobKey), commit.durable]);
+      const [indexed, synced] = await Promise.all([indexing, settle(commit.durable)]);
       if (indexed.status === 'rejected') throw indexed.reason;
       // Indexed either way now; a blob that had gone missing under an earlier record is back in place, so it stays.
       committedKey = undefined;
@@ -158,6 +167,20 @@ export class IngestService {
       if (committedKey) await this.blobs.remove(committedKey).catch(() => undefined);
       throw this.normalise(error);
     }
+  }
+
+  /**
+   * The blob never reached its address (its sync or move failed) and the sender hears of the failure: a
+   * record this call made must not point at nothing. Kept when the file is there after all (a
+   * concurrent sender of the same content put it there and may be told Success on this record).
+   */
+  private async withdrawUnbacked(
+    indexed: PromiseSettledResult<{ record: InstanceRecord; inserted: boolean }>,
+    blobKey: string,
+  ): Promise<void> {
+    if (indexed.status !== 'fulfilled' || !indexed.value.inserted) return;
+    if (await this.blobs.exists(blobKey)) return;
+    await this.instances.remove(indexed.value.record.id).catch(() => undefined);
   }
 
   /** The instance's next version in the index (the first, unless this UID was received before). */
@@ -212,4 +235,12 @@ export class IngestService {
     if (error instanceof DatasetParseError) return new IngestException(IngestErrorCode.Unreadable, error.message);
     return new IngestException(IngestErrorCode.StorageFailure, (error as Error).message ?? String(error));
   }
+}
+
+/** The promise's outcome, never a rejection: it may be awaited late without an unhandled rejection. */
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
 }

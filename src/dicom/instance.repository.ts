@@ -132,6 +132,11 @@ export class InstanceRepository {
     return result.modifiedCount;
   }
 
+  /** Takes back a record whose file never reached the store (its sender was told the store failed). */
+  async remove(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: new ObjectId(id) });
+  }
+
   async findById(id: string): Promise<InstanceRecord | undefined> {
     if (!ObjectId.isValid(id)) return undefined;
     const document = await this.collection.findOne({ _id: new ObjectId(id) });
@@ -203,6 +208,11 @@ export class InstanceRepository {
     const cursor = this.collection.find({}, { projection: { sha256: 1 } });
     for await (const document of cursor) hashes.add(document.sha256);
     return hashes;
+  }
+
+  async findByHashes(sha256s: readonly string[]): Promise<InstanceRecord[]> {
+    const documents = await this.collection.find({ sha256: { $in: [...sha256s] } }).toArray();
+    return documents.map(toRecord);
   }
 
   /** Studies with an instance received since `since`, with their newest arrival. */

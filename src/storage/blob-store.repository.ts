@@ -104,6 +104,13 @@ export class BlobStoreRepository implements OnApplicationShutdown {
     this.knownShards.add(shard);
   }
 
+  async exists(blobKey: string): Promise<boolean> {
+    return fs.access(this.pathOf(blobKey)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async discard(stagingPath: string): Promise<void> {
     await fs.rm(stagingPath, { force: true });
   }

@@ -20,8 +20,8 @@ const realOpenSync = fsSync.openSync.bind(fsSync);
 const realFsync = fsSync.fsync.bind(fsSync);
 
 /**
- * The index record is written while the blob's directory entry is synced (src/dicom/ingest.service.ts):
- * the sender must still hear Success only once both are durable.
+ * The index record is written while the staged file is synced, moved and its directory entry synced
+ * (src/dicom/ingest.service.ts): the sender must still hear Success only once all of them are durable.
  */
 describe('IngestService: Success only once the file, its directory entry and its record are durable', () => {
   let database: TestDatabase;
@@ -61,16 +61,15 @@ describe('IngestService: Success only once the file, its directory entry and its
   });
 
   /** A small radiograph, staged as the SCP stages what it receives. */
-  async function staged(): Promise<{ instance: StagedInstance; sopInstanceUid: string }> {
+  async function staged(): Promise<{ instance: StagedInstance; sopInstanceUid: string; part10: Buffer }> {
     const pixels = new Uint8Array(64 * 64).map((_, index) => (index * 7) % 251);
     const made = imageToDicom({ width: 64, height: 64, pixels, lossySource: false }, { patientId: 'DURABLE-1' });
     const meta = await readFileMeta(bufferSource(made.part10));
-    const writer = blobs.createStagingWriter(made.part10.subarray(0, meta.datasetOffset));
-    const blob = await finishStaging(writer, [made.part10.subarray(meta.datasetOffset)]);
     return {
       sopInstanceUid: made.sopInstanceUid,
+      part10: made.part10,
       instance: {
-        staged: blob,
+        staged: await stage(made.part10, meta.datasetOffset),
         transferSyntaxUid: meta.transferSyntaxUid,
         expected: { sopInstanceUid: made.sopInstanceUid },
         callingAeTitle: 'CR01',
@@ -79,6 +78,30 @@ describe('IngestService: Success only once the file, its directory entry and its
         correlationId: 'test-correlation',
       },
     };
+  }
+
+  function stage(part10: Buffer, datasetOffset: number): Promise<StagedInstance['staged']> {
+    const writer = blobs.createStagingWriter(part10.subarray(0, datasetOffset));
+    return finishStaging(writer, [part10.subarray(datasetOffset)]);
+  }
+
+  /** Holds (or fails) the fsync of every staging file until the test says so; `started` once one waits. */
+  function gateStagingSync(): { started: Promise<void>; release: (failure?: Error) => void } {
+    let release!: (failure?: Error) => void;
+    const released = new Promise<Error | undefined>((resolve) => (release = resolve));
+    let signalStarted!: () => void;
+    const started = new Promise<void>((resolve) => (signalStarted = resolve));
+    const stagingRoot = path.join(dataDir, 'staging');
+    jest.spyOn(fsSync, 'fsync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      if (!fsSync.readlinkSync(`/proc/self/fd/${fd}`).startsWith(stagingRoot)) return realFsync(fd, callback);
+      signalStarted();
+      void released.then((failure) => (failure ? callback(failure) : realFsync(fd, callback)));
+    }) as typeof fsSync.fsync);
+    return { started, release };
+  }
+
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    for (let tries = 0; tries < 100 && !(await check()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   /** Holds (or fails) the directory sync of the blob's shard until the test says so. */
@@ -110,9 +133,7 @@ describe('IngestService: Success only once the file, its directory entry and its
     const result = ingest.ingest(instance).finally(() => (settled = true));
     await gate.opened;
     // The record is written meanwhile, but the sender has no answer yet.
-    for (let tries = 0; tries < 100 && (await instances.findVersions(sopInstanceUid)).length === 0; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await eventually(async () => (await instances.findVersions(sopInstanceUid)).length > 0);
     expect(await instances.findVersions(sopInstanceUid)).toHaveLength(1);
     expect(settled).toBe(false);
     gate.release();
@@ -143,10 +164,44 @@ describe('IngestService: Success only once the file, its directory entry and its
     expect(stored.length).toBe(instance.staged.totalBytes);
   });
 
+  it('indexes while the staged file is synced, and moves it and answers only after the sync', async () => {
+    const gate = gateStagingSync();
+    const { instance, sopInstanceUid } = await staged();
+    let settled = false;
+    const result = ingest.ingest(instance).finally(() => (settled = true));
+    await gate.started;
+    // The database's round trip overlaps the file's sync; the file stays staged until it is durable.
+    await eventually(async () => (await instances.findVersions(sopInstanceUid)).length > 0);
+    expect(await instances.findVersions(sopInstanceUid)).toHaveLength(1);
+    expect(await blobs.exists(BlobStoreRepository.keyFor(instance.staged.sha256))).toBe(false);
+    expect(settled).toBe(false);
+    gate.release();
+    await expect(result).resolves.toMatchObject({ outcome: 'stored', record: { sopInstanceUid } });
+    expect(await blobs.exists(BlobStoreRepository.keyFor(instance.staged.sha256))).toBe(true);
+  });
+
+  it('fails the store when the staged file cannot be synced, takes its record back, and stores the re-send', async () => {
+    const gate = gateStagingSync();
+    const { instance, sopInstanceUid, part10 } = await staged();
+    const first = ingest.ingest(instance);
+    await gate.started;
+    await eventually(async () => (await instances.findVersions(sopInstanceUid)).length > 0);
+    gate.release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    await expect(first).rejects.toMatchObject({ code: IngestErrorCode.StorageFailure });
+    // The sender was told it failed: no record points at a file that never reached the store.
+    expect(await instances.findVersions(sopInstanceUid)).toHaveLength(0);
+    expect(await blobs.exists(BlobStoreRepository.keyFor(instance.staged.sha256))).toBe(false);
+    jest.restoreAllMocks();
+
+    const outcome = await ingest.ingest({ ...instance, staged: await stage(part10, instance.staged.headerLength) });
+    expect(outcome.outcome).toBe('stored');
+    expect(await instances.findVersions(sopInstanceUid)).toHaveLength(1);
+    expect((await fs.readFile(blobs.pathOf(outcome.record.blobKey))).length).toBe(instance.staged.totalBytes);
+  });
+
   /** The same bytes as `instance`, staged again (the original staging file was moved). */
   async function restage(instance: StagedInstance): Promise<StagedInstance['staged']> {
     const file = await fs.readFile(blobs.pathOf(BlobStoreRepository.keyFor(instance.staged.sha256)));
-    const writer = blobs.createStagingWriter(file.subarray(0, instance.staged.headerLength));
-    return finishStaging(writer, [file.subarray(instance.staged.headerLength)]);
+    return stage(file, instance.staged.headerLength);
   }
 });

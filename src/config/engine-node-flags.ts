@@ -8,6 +8,7 @@
  * Measured over 2,500 small instances on one association: resident memory while receiving 375 MB
  * with the default, 332-339 MB at 8 MB; after the burst 395-439 MB against 352-377 MB; throughput
  * unchanged within this machine's noise (bench/README.md, issue 21). 4 MB saved little more.
+ * It sizes the main thread's heap only: each worker thread gets a smaller one (common/worker-thread.ts).
  *
  * --heap-growing-percent=100: after each full collection V8 lets the old generation grow to twice its
  * live size before the next, instead of choosing the factor from how fast it collects against how fast

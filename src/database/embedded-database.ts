@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { logDestination, type Logger } from '../common/logger';
+import { startWorker } from '../common/worker-thread';
 import type { OpenStats } from './embedded/embedded-store';
 
 export interface EmbeddedDatabase {
@@ -29,13 +30,7 @@ type WorkerMessage =
  */
 export async function startEmbeddedStore(dataDir: string, logger: Logger, compactBytes?: number): Promise<EmbeddedDatabase> {
   const dir = path.resolve(dataDir, 'database');
-  // Under ts-node or ts-jest this file is TypeScript and the worker needs the same loader.
-  const extension = path.extname(__filename);
-  const execArgv = extension === '.ts' ? ['--require', require.resolve('ts-node/register/transpile-only')] : [];
-  const worker = new Worker(path.join(__dirname, 'embedded', `embedded-database.worker${extension}`), {
-    workerData: { dir, compactBytes },
-    execArgv,
-  });
+  const worker = startWorker(path.join(__dirname, 'embedded'), 'embedded-database.worker', { workerData: { dir, compactBytes } });
   const ready = await new Promise<{ port: number; stats: OpenStats }>((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') resolve(message);

@@ -1,7 +1,8 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { HEAD_IN_MEMORY_BYTES, StagingWriter, type StagedBlob } from '../../src/storage/staging-writer';
+import { FLUSH_EVERY_BYTES, HEAD_IN_MEMORY_BYTES, StagingWriter, type StagedBlob } from '../../src/storage/staging-writer';
 import { finishStaging } from '../support/staging';
 
 function stage(file: string, header: Buffer, chunks: readonly Buffer[]): Promise<StagedBlob> {
@@ -14,8 +15,13 @@ describe('StagingWriter', () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-staging-'));
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  const writeAwaited = (writer: StagingWriter, chunk: Buffer): Promise<void> =>
+    new Promise((resolve, reject) => writer.write(chunk, (error) => (error ? reject(error) : resolve())));
+  const descriptors = async (): Promise<number> => (await fs.readdir('/proc/self/fd')).length;
 
   it('writes header and content, keeps the first bytes in memory and settles durable once synced', async () => {
     const header = Buffer.from('HEADER--');
@@ -63,7 +69,6 @@ describe('StagingWriter', () => {
   });
 
   it('closes its file only after a write still in flight, and removes it, when destroyed mid-object', async () => {
-    const descriptors = async (): Promise<number> => (await fs.readdir('/proc/self/fd')).length;
     const before = await descriptors();
     const file = path.join(dir, 'f.part');
     const writer = new StagingWriter(file, Buffer.from('H'));
@@ -89,5 +94,31 @@ describe('StagingWriter', () => {
       writer.destroy();
     });
     await expect(fs.access(file)).rejects.toThrow();
+  });
+
+  it('flushes a streamed object to the disk behind the bytes still arriving, before its end', async () => {
+    const flushes = jest.spyOn(fsSync, 'fdatasync');
+    const writer = new StagingWriter(path.join(dir, 'g.part'), Buffer.from('H'));
+    const chunks = Array.from({ length: 5 }, (_, index) => Buffer.alloc(1024 * 1024, index + 1));
+    for (const chunk of chunks) await writeAwaited(writer, chunk);
+    // 5 MB written, nothing ended yet: at least one flush of the first FLUSH_EVERY_BYTES has started.
+    expect(5 * 1024 * 1024).toBeGreaterThan(FLUSH_EVERY_BYTES);
+    expect(flushes).toHaveBeenCalled();
+    const staged = await finishStaging(writer, []);
+    await expect(staged.durable).resolves.toBeUndefined();
+    expect((await fs.readFile(staged.path)).equals(Buffer.concat([Buffer.from('H'), ...chunks]))).toBe(true);
+  });
+
+  it('fails durable when a flush behind the arriving bytes failed, though the final fsync would pass', async () => {
+    const before = await descriptors();
+    jest.spyOn(fsSync, 'fdatasync').mockImplementation(((_fd: number, callback: (error: Error | null) => void) => {
+      setImmediate(() => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
+    }) as typeof fsSync.fdatasync);
+    const writer = new StagingWriter(path.join(dir, 'h.part'), Buffer.from('H'));
+    const chunks = Array.from({ length: 4 }, () => Buffer.alloc(1024 * 1024, 9));
+    for (const chunk of chunks) await writeAwaited(writer, chunk);
+    const staged = await finishStaging(writer, []);
+    await expect(staged.durable).rejects.toMatchObject({ code: 'EIO' });
+    expect(await descriptors()).toBe(before);
   });
 });

@@ -1,20 +1,13 @@
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { AppConfig } from '../../src/config/app-config';
 import type { DatabaseService } from '../../src/database/database.service';
-import { imageToDicom } from '../../src/dicom/image-to-dicom';
 import { IngestErrorCode } from '../../src/dicom/ingest.exception';
-import { IngestActivity } from '../../src/dicom/ingest-activity';
-import { IngestService, type StagedInstance } from '../../src/dicom/ingest.service';
-import { InstanceEvents } from '../../src/dicom/instance-events';
+import type { IngestService, StagedInstance } from '../../src/dicom/ingest.service';
 import { InstanceRepository } from '../../src/dicom/instance.repository';
-import { readFileMeta } from '../../src/imaging/part10';
 import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
-import { bufferSource } from '../../src/storage/byte-source';
+import { openIngestFixture, stagePart10, stagedRadiograph, type IngestFixture } from '../support/ingest-fixture';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
-import { finishStaging } from '../support/staging';
 
 const realOpenSync = fsSync.openSync.bind(fsSync);
 const realFsync = fsSync.fsync.bind(fsSync);
@@ -26,6 +19,7 @@ const realFsync = fsSync.fsync.bind(fsSync);
 describe('IngestService: Success only once the file, its directory entry and its record are durable', () => {
   let database: TestDatabase;
   let service: DatabaseService;
+  let fixture: IngestFixture;
   let dataDir: string;
   let ingest: IngestService;
   let instances: InstanceRepository;
@@ -43,47 +37,19 @@ describe('IngestService: Success only once the file, its directory entry and its
   });
 
   beforeEach(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-ingest-'));
-    const config = {
-      dataDir,
-      stagingName: 'test',
-      dicom: { maxImagePixels: 100_000_000 },
-      receivePriority: { quietMs: 0, maxDeferMs: 0 },
-    } as unknown as AppConfig;
-    blobs = new BlobStoreRepository(config);
-    await blobs.initialise();
-    ingest = new IngestService(config, blobs, instances, new InstanceEvents(), new IngestActivity(config));
+    fixture = await openIngestFixture(instances, 'ingest');
+    ({ dataDir, blobs, ingest } = fixture);
   });
 
   afterEach(async () => {
     jest.restoreAllMocks();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await fixture.close();
   });
 
   /** A small radiograph, staged as the SCP stages what it receives. */
-  async function staged(): Promise<{ instance: StagedInstance; sopInstanceUid: string; part10: Buffer }> {
-    const pixels = new Uint8Array(64 * 64).map((_, index) => (index * 7) % 251);
-    const made = imageToDicom({ width: 64, height: 64, pixels, lossySource: false }, { patientId: 'DURABLE-1' });
-    const meta = await readFileMeta(bufferSource(made.part10));
-    return {
-      sopInstanceUid: made.sopInstanceUid,
-      part10: made.part10,
-      instance: {
-        staged: await stage(made.part10, meta.datasetOffset),
-        transferSyntaxUid: meta.transferSyntaxUid,
-        expected: { sopInstanceUid: made.sopInstanceUid },
-        callingAeTitle: 'CR01',
-        source: 'dicom',
-        receivedAt: new Date(),
-        correlationId: 'test-correlation',
-      },
-    };
-  }
+  const staged = (): ReturnType<typeof stagedRadiograph> => stagedRadiograph(blobs, { size: 64, seed: 7, patientId: 'DURABLE-1' });
 
-  function stage(part10: Buffer, datasetOffset: number): Promise<StagedInstance['staged']> {
-    const writer = blobs.createStagingWriter(part10.subarray(0, datasetOffset));
-    return finishStaging(writer, [part10.subarray(datasetOffset)]);
-  }
+  const stage = (part10: Buffer, datasetOffset: number): Promise<StagedInstance['staged']> => stagePart10(blobs, part10, datasetOffset);
 
   /** Holds (or fails) the fsync of every staging file until the test says so; `started` once one waits. */
   function gateStagingSync(): { started: Promise<void>; release: (failure?: Error) => void } {

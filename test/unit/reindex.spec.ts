@@ -1,26 +1,18 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { AppConfig } from '../../src/config/app-config';
 import type { DatabaseService } from '../../src/database/database.service';
-import { imageToDicom } from '../../src/dicom/image-to-dicom';
-import { IngestActivity } from '../../src/dicom/ingest-activity';
-import { IngestService } from '../../src/dicom/ingest.service';
+import type { IngestService } from '../../src/dicom/ingest.service';
 import { InstanceEvents } from '../../src/dicom/instance-events';
 import type { InstanceRecord } from '../../src/dicom/instance-record';
 import { InstanceRepository } from '../../src/dicom/instance.repository';
 import { ReindexService } from '../../src/dicom/reindex.service';
-import { readFileMeta } from '../../src/imaging/part10';
 import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
-import { bufferSource } from '../../src/storage/byte-source';
+import { openIngestFixture, stagedRadiograph, type IngestFixture } from '../support/ingest-fixture';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
-import { finishStaging } from '../support/staging';
 
 /** Start-up reconciliation of the blob store (the source of truth) with the index. */
 describe('ReindexService', () => {
   let database: TestDatabase;
   let service: DatabaseService;
-  let dataDir: string;
+  let fixture: IngestFixture;
   let blobs: BlobStoreRepository;
   let instances: InstanceRepository;
   let ingest: IngestService;
@@ -37,40 +29,19 @@ describe('ReindexService', () => {
   beforeEach(async () => {
     service = await openDatabaseService(database, `reindex_${Date.now()}`);
     instances = new InstanceRepository(service);
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'osteon-reindex-'));
-    const config = {
-      dataDir,
-      stagingName: 'test',
-      dicom: { maxImagePixels: 100_000_000 },
-      receivePriority: { quietMs: 0, maxDeferMs: 0 },
-    } as unknown as AppConfig;
-    blobs = new BlobStoreRepository(config);
-    await blobs.initialise();
-    ingest = new IngestService(config, blobs, instances, new InstanceEvents(), new IngestActivity(config));
+    fixture = await openIngestFixture(instances, 'reindex');
+    ({ blobs, ingest } = fixture);
     reindex = new ReindexService(blobs, instances, new InstanceEvents());
   });
 
   afterEach(async () => {
-    await blobs.onApplicationShutdown();
+    await fixture.close();
     await service.onApplicationShutdown();
-    await fs.rm(dataDir, { recursive: true, force: true });
   });
 
   async function store(seed: number): Promise<InstanceRecord> {
-    const pixels = new Uint8Array(32 * 32).map((_, index) => (index * seed) % 251);
-    const made = imageToDicom({ width: 32, height: 32, pixels, lossySource: false }, { patientId: `REINDEX-${seed}` });
-    const meta = await readFileMeta(bufferSource(made.part10));
-    const writer = blobs.createStagingWriter(made.part10.subarray(0, meta.datasetOffset));
-    const staged = await finishStaging(writer, [made.part10.subarray(meta.datasetOffset)]);
-    const { record } = await ingest.ingest({
-      staged,
-      transferSyntaxUid: meta.transferSyntaxUid,
-      expected: { sopInstanceUid: made.sopInstanceUid },
-      callingAeTitle: 'CR01',
-      source: 'dicom',
-      receivedAt: new Date(),
-      correlationId: 'test-correlation',
-    });
+    const { instance } = await stagedRadiograph(blobs, { size: 32, seed, patientId: `REINDEX-${seed}` });
+    const { record } = await ingest.ingest(instance);
     return record;
   }
 

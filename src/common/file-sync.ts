@@ -19,6 +19,11 @@ export function syncAndClose(fd: number): Promise<void> {
   });
 }
 
+/** Writes the file's data to the disk (fdatasync), keeping it open: a flush while more is still to come. */
+export function syncData(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
 /** Makes the directory's entries (a rename into it, a new subdirectory) durable. */
 export function syncDirectory(directory: string): Promise<void> {
   let fd: number;

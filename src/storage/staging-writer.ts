@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
-import { closeQuietly, syncAndClose } from '../common/file-sync';
+import { closeQuietly, syncAndClose, syncData } from '../common/file-sync';
 import { stagingFileAt, type StagingFileSource } from './staging-file.pool';
 
 export interface StagedBlob {
@@ -206,14 +206,12 @@ export class StagingWriter extends Writable {
     const fd = this.fd;
     if (fd === undefined || this.flushing || this.flushError || this.position - this.flushedTo < FLUSH_EVERY_BYTES) return;
     const upTo = this.position;
-    this.flushing = new Promise<void>((resolve) => {
-      fs.fdatasync(fd, (error) => {
-        if (error) this.flushError = error;
-        else this.flushedTo = upTo;
-        this.flushing = undefined;
-        resolve();
-      });
-    });
+    this.flushing = syncData(fd)
+      .then(
+        () => void (this.flushedTo = upTo),
+        (error: Error) => void (this.flushError = error),
+      )
+      .finally(() => (this.flushing = undefined));
   }
 
   private writeAllSync(buffers: Buffer[]): void {

@@ -7,7 +7,7 @@ import { datasetSha256, fixtureImageNames, makeInstance, readUid } from '../supp
 import { startEngine, type Engine } from '../support/engine';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
 import { waitFor } from '../support/processes';
-import { countStagedFiles, tempWorkspace } from '../support/workspace';
+import { settledStagedFiles, tempWorkspace } from '../support/workspace';
 
 const INSTANCES = 300;
 const KILL_AFTER_ACKNOWLEDGED = 100;
@@ -105,6 +105,6 @@ describe.each([
     }
     // Nothing acknowledged twice, nothing half-written left behind.
     expect(new Set(study.instances.map((instance) => instance.sopInstanceUid)).size).toBe(study.instances.length);
-    expect(await countStagedFiles(path.join(options.dataDir, 'staging'))).toBe(0);
+    expect(await settledStagedFiles(path.join(options.dataDir, 'staging'))).toBe(0);
   });
 });

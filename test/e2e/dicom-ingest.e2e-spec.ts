@@ -13,7 +13,7 @@ import {
 } from '../support/dicom-fixtures';
 import { startEngine, type Engine } from '../support/engine';
 import { startTestDatabase, type TestDatabase } from '../support/mongo-peer';
-import { countFiles, countStagedFiles, tempWorkspace } from '../support/workspace';
+import { countFiles, settledStagedFiles, tempWorkspace } from '../support/workspace';
 
 interface StudyBody {
   studyInstanceUid: string;
@@ -131,7 +131,7 @@ describe('DICOM C-STORE receiver (dcmtk against the running engine)', () => {
   });
 
   it('leaves no staging files behind', async () => {
-    expect(await countStagedFiles(path.join(workspace.dir, 'data', 'staging'))).toBe(0);
+    expect(await settledStagedFiles(path.join(workspace.dir, 'data', 'staging'))).toBe(0);
     // Only the few empty files made ahead for the next objects (src/storage/staging-file.pool.ts).
     expect(await countFiles(path.join(workspace.dir, 'data', 'staging'))).toBeLessThanOrEqual(4);
   });

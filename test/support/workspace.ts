@@ -25,6 +25,21 @@ export async function countStagedFiles(stagingRoot: string): Promise<number> {
   return count;
 }
 
+/**
+ * `countStagedFiles` once the engine's work in flight has passed through staging: Osteon stores its
+ * own results (the SC and SR of a study analysed meanwhile) through a staging file too, so one file
+ * seen at a single moment may be an object on its way to the store. A leftover stays: the count is
+ * polled until it is 0 or `timeoutMs` has passed, and returned either way.
+ */
+export async function settledStagedFiles(stagingRoot: string, timeoutMs = 20_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await countStagedFiles(stagingRoot);
+    if (count === 0 || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 export async function countFiles(root: string): Promise<number> {
   let count = 0;
   const walk = async (dir: string): Promise<void> => {

@@ -96,10 +96,7 @@ export class DicomScpChannel {
           kind === 'artim' ? 'DICOM connection closed: no association request in time' : 'DICOM connection closed: idle',
         ),
     });
-    deliverWholePdus(socket, pduLimit(this.config.dicom.maxPduLength), (length) =>
-      logger.warn({ length }, 'DICOM connection closed: PDU longer than the accepted maximum'),
-    );
-    new OsteonScp(
+    const scp = new OsteonScp(
       socket,
       {
         logger,
@@ -117,6 +114,12 @@ export class DicomScpChannel {
         find: (sopClassUid, identifier) => guard.busy(this.find(sopClassUid, identifier, correlationId)),
       },
       { associationTimeout: this.config.dicom.associationTimeoutMs },
+    );
+    deliverWholePdus(
+      socket,
+      pduLimit(this.config.dicom.maxPduLength),
+      (length) => logger.warn({ length }, 'DICOM connection closed: PDU longer than the accepted maximum'),
+      (pdu) => scp.routePdu(pdu),
     );
   }
 

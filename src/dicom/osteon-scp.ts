@@ -6,7 +6,9 @@ import type { Logger } from '../common/logger';
 import { TransferSyntax } from '../imaging/dicom-file.constants';
 import { buildFileMetaHeader } from '../imaging/part10';
 import type { StagingWriter } from '../storage/staging-writer';
+import { CStoreReceiver, type CStoreMessage } from './c-store-receiver';
 import { encodeCStoreResponsePdu } from './c-store-response';
+import { P_DATA_TF } from './p-data-pdu';
 import {
   ACCEPTED_STORAGE_SOP_CLASSES,
   FindStatus,
@@ -55,23 +57,52 @@ export function chooseTransferSyntax(proposed: readonly string[]): string | unde
   return TRANSFER_SYNTAX_PREFERENCE.find((syntax) => proposed.includes(syntax));
 }
 
+/** The fields a C-STORE is stored and answered with, from dcmjs-dimse's request or from CStoreReceiver. */
+interface StoreRequestFields {
+  readonly messageId: number;
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+}
+
+/** A C-STORE-RSP is under 300 bytes (c-store-response.ts): a peer taking PDUs this long can be answered in one. */
+const LONGEST_STORE_RESPONSE_PDU = 512;
+
 /**
  * dcmjs-dimse SCP for one association. The data set of a C-STORE streams straight into an
  * fsynced staging file (never buffered whole in memory) behind a Part 10 header built from
- * the command, so the stored bytes are exactly those received.
+ * the command, so the stored bytes are exactly those received. C-STOREs are received by
+ * CStoreReceiver from the PDUs the socket delivers (`routePdu`); the library keeps the rest.
  */
 export class OsteonScp extends Scp {
-  private readonly writers = new Map<CStoreRequest, StagingWriter>();
+  /** Data sets being received, by the library's request or the receiver's message. */
+  private readonly writers = new Map<CStoreRequest | CStoreMessage, StagingWriter>();
   private callingAeTitle = '';
   private acceptedAssociation: Association | undefined;
+  private associationAccepted = false;
+  private readonly receiver: CStoreReceiver;
 
   constructor(
     private readonly peerSocket: Socket,
     private readonly handlers: ScpHandlers,
     options: { associationTimeout: number },
   ) {
+    // The library's own PDU timer never runs on a socket it did not accept (its Server marks them
+    // connected); the connection guard's socket timeout covers every byte instead (connection-guard.ts).
     super(peerSocket, { associationTimeout: options.associationTimeout, pduTimeout: options.associationTimeout });
     peerSocket.once('close', () => this.discardOpenWriters());
+    this.receiver = new CStoreReceiver({
+      open: (message) => this.openReceiverWriter(message),
+      received: (message, writer) => this.receiverStoreReceived(message, writer as StagingWriter),
+      violated: (reason) => this.abortForProtocolError(reason),
+      pause: () => peerSocket.pause(),
+      resume: () => peerSocket.resume(),
+    });
+  }
+
+  /** Each whole PDU from the socket: what this returns goes on to dcmjs-dimse. */
+  routePdu(pdu: Buffer): readonly Buffer[] {
+    if (!this.associationAccepted || pdu[0] !== P_DATA_TF) return [pdu];
+    return this.receiver.route(pdu);
   }
 
   override associationRequested(association: Association): void {
@@ -102,6 +133,7 @@ export class OsteonScp extends Scp {
       acceptOrReject(context);
     }
     log.info({ callingAeTitle: this.callingAeTitle }, 'association accepted');
+    this.associationAccepted = true;
     this.sendAssociationAccept();
   }
 
@@ -142,17 +174,59 @@ export class OsteonScp extends Scp {
   }
 
   override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+    const writer = this.openWriter(request.getAffectedSopClassUid() ?? '', request.getAffectedSopInstanceUid() ?? '', context);
+    this.writers.set(request, writer);
+    return writer;
+  }
+
+  private openWriter(sopClassUid: string, sopInstanceUid: string, context: PresentationContext): StagingWriter {
     const header = buildFileMetaHeader({
-      mediaStorageSopClassUid: request.getAffectedSopClassUid() ?? '',
-      mediaStorageSopInstanceUid: request.getAffectedSopInstanceUid() ?? '',
+      mediaStorageSopClassUid: sopClassUid,
+      mediaStorageSopInstanceUid: sopInstanceUid,
       transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
       sourceApplicationEntityTitle: this.callingAeTitle,
     });
     const writer = this.handlers.createStagingWriter(header);
-    // A failed write is answered in cStoreRequest; without a listener it would crash the process.
+    // A failed write is answered when the data set ends; without a listener it would crash the process.
     writer.on('error', (error) => this.handlers.logger.error({ err: error.message }, 'staging write failed'));
-    this.writers.set(request, writer);
     return writer;
+  }
+
+  /**
+   * The receiver's C-STORE, on the context its command came on (PS3.8 9.3.5.1), when that context is
+   * accepted for this SOP class and the peer takes a response PDU: otherwise the library answers it,
+   * as before the receiver existed (a SOP class on another class's context is refused by the ingest).
+   */
+  private openReceiverWriter(message: CStoreMessage): StagingWriter | undefined {
+    const association = this.acceptedAssociation;
+    const context = association?.getPresentationContexts().find(({ id }) => id === message.presentationContextId)?.context;
+    if (!association || !context || context.getResult() !== constants.PresentationContextResult.Accept) return undefined;
+    if (context.getAbstractSyntaxUid() !== message.affectedSopClassUid) return undefined;
+    const peerMaxPdu = association.getMaxPduLength();
+    if (peerMaxPdu > 0 && peerMaxPdu < LONGEST_STORE_RESPONSE_PDU) return undefined;
+    const writer = this.openWriter(message.affectedSopClassUid, message.affectedSopInstanceUid, context);
+    this.writers.set(message, writer);
+    return writer;
+  }
+
+  private receiverStoreReceived(message: CStoreMessage, writer: StagingWriter): void {
+    const context = this.acceptedAssociation?.getPresentationContexts().find(({ id }) => id === message.presentationContextId)?.context;
+    const fields: StoreRequestFields = {
+      messageId: message.messageId,
+      sopClassUid: message.affectedSopClassUid,
+      sopInstanceUid: message.affectedSopInstanceUid,
+    };
+    whenWritten(writer, (written) => {
+      this.writers.delete(message);
+      this.storeAndRespond(written ? writer : undefined, fields, context, () => undefined);
+    });
+  }
+
+  private abortForProtocolError(reason: string): void {
+    this.handlers.logger.warn({ callingAeTitle: this.callingAeTitle, reason }, 'association aborted: DIMSE protocol error');
+    this.discardOpenWriters();
+    this.sendAbort(constants.AbortSource.ServiceProvider, constants.AbortReason.UnexpectedPdu);
+    this.peerSocket.end(() => this.peerSocket.destroy());
   }
 
   override createDatasetFromStoreWritableStream(
@@ -170,23 +244,41 @@ export class OsteonScp extends Scp {
     const writer = this.writers.get(request);
     this.writers.delete(request);
     const context = this.acceptedAssociation?.getAcceptedPresentationContextFromRequest(request);
-    const respond = (outcome: StoreOutcome): void => {
-      if (context && this.sendStoreResponse(request, context, outcome)) return;
+    const fields: StoreRequestFields = {
+      messageId: request.getMessageId(),
+      sopClassUid: request.getAffectedSopClassUid() ?? '',
+      sopInstanceUid: request.getAffectedSopInstanceUid() ?? '',
+    };
+    const written = writer && !writer.destroyed && writer.writableFinished;
+    if (!written) writer?.destroy();
+    this.storeAndRespond(written ? writer : undefined, fields, context, (outcome) => {
       const response = responses.CStoreResponse.fromRequest(request);
       response.setStatus(outcome.status);
       if (outcome.errorComment) response.setErrorComment(outcome.errorComment.slice(0, 64));
       callback(response);
+    });
+  }
+
+  /** Stores a data set written in full (none: its writing failed) and answers; `byLibrary` when the response cannot be written here. */
+  private storeAndRespond(
+    writer: StagingWriter | undefined,
+    request: StoreRequestFields,
+    context: PresentationContext | undefined,
+    byLibrary: (outcome: StoreOutcome) => void,
+  ): void {
+    const respond = (outcome: StoreOutcome): void => {
+      if (context && this.sendStoreResponse(request, context, outcome)) return;
+      byLibrary(outcome);
     };
-    if (!writer || writer.destroyed || !writer.writableFinished) {
-      writer?.destroy();
+    if (!writer) {
       respond({ status: StoreStatus.OutOfResources, errorComment: 'could not write the data set to storage' });
       return;
     }
     this.handlers
       .store(writer, {
         transferSyntaxUid: context?.getAcceptedTransferSyntaxUid() ?? '',
-        sopClassUid: request.getAffectedSopClassUid(),
-        sopInstanceUid: request.getAffectedSopInstanceUid(),
+        sopClassUid: request.sopClassUid,
+        sopInstanceUid: request.sopInstanceUid,
         callingAeTitle: this.callingAeTitle,
         correlationId: this.handlers.correlationId,
       })
@@ -198,12 +290,12 @@ export class OsteonScp extends Scp {
   }
 
   /** The response written straight to the socket (src/dicom/c-store-response.ts); false: let the library send it. */
-  private sendStoreResponse(request: CStoreRequest, context: PresentationContext, outcome: StoreOutcome): boolean {
+  private sendStoreResponse(request: StoreRequestFields, context: PresentationContext, outcome: StoreOutcome): boolean {
     const pdu = encodeCStoreResponsePdu({
       presentationContextId: context.getPresentationContextId(),
-      messageIdBeingRespondedTo: request.getMessageId(),
-      affectedSopClassUid: request.getAffectedSopClassUid() ?? '',
-      affectedSopInstanceUid: request.getAffectedSopInstanceUid() ?? '',
+      messageIdBeingRespondedTo: request.messageId,
+      affectedSopClassUid: request.sopClassUid,
+      affectedSopInstanceUid: request.sopInstanceUid,
       status: outcome.status,
       errorComment: outcome.errorComment,
     });
@@ -243,4 +335,16 @@ function acceptOrReject(context: PresentationContext): void {
   const chosen = chooseTransferSyntax(context.getTransferSyntaxUids());
   if (chosen) context.setResult(constants.PresentationContextResult.Accept, chosen);
   else context.setResult(constants.PresentationContextResult.RejectTransferSyntaxesNotSupported);
+}
+
+/** Calls back once the writer has finished (true) or failed (false), at once if it has already. */
+function whenWritten(writer: StagingWriter, done: (written: boolean) => void): void {
+  if (writer.writableFinished || writer.destroyed) return done(writer.writableFinished && !writer.errored);
+  const settle = (): void => {
+    writer.off('finish', settle);
+    writer.off('close', settle);
+    done(writer.writableFinished && !writer.errored);
+  };
+  writer.once('finish', settle);
+  writer.once('close', settle);
 }

@@ -12,8 +12,16 @@ const PDU_HEADER_BYTES = 6;
  *
  * A PDU longer than `maxPduBytes` (a peer ignoring the length we accepted, or a forged header
  * asking us to buffer gigabytes) closes the connection instead of being buffered.
+ *
+ * `route` sees each whole PDU first and returns those the library is still to receive (none when
+ * it handled the PDU itself: src/dicom/c-store-receiver.ts).
  */
-export function deliverWholePdus(socket: Socket, maxPduBytes: number, onOversized: (length: number) => void): void {
+export function deliverWholePdus(
+  socket: Socket,
+  maxPduBytes: number,
+  onOversized: (length: number) => void,
+  route: (pdu: Buffer) => readonly Buffer[] = (pdu) => [pdu],
+): void {
   const emit = socket.emit.bind(socket);
   let chunks: Buffer[] = [];
   let buffered = 0;
@@ -41,7 +49,7 @@ export function deliverWholePdus(socket: Socket, maxPduBytes: number, onOversize
       chunks = rest.length > 0 ? [rest] : [];
       buffered = rest.length;
       expected = 0;
-      emit('data', pdu);
+      for (const routed of route(pdu)) emit('data', routed);
     }
   };
 

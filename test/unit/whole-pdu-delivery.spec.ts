@@ -56,4 +56,26 @@ describe('whole PDUs for dcmjs-dimse', () => {
     expect(socket.destroyed).toBe(true);
     expect(received).toHaveLength(0);
   });
+
+  it('lets a router see each whole PDU first and delivers only what it returns', () => {
+    const socket = new Socket();
+    const seen: Buffer[] = [];
+    const received: Buffer[] = [];
+    const kept = pdu(1, Buffer.from('association'));
+    const taken = pdu(4, Buffer.alloc(20, 1));
+    const replacement = pdu(4, Buffer.alloc(8, 2));
+    deliverWholePdus(
+      socket,
+      1024,
+      () => undefined,
+      (whole) => {
+        seen.push(whole);
+        return whole[0] === 4 ? [replacement] : [whole];
+      },
+    );
+    socket.on('data', (data: Buffer) => received.push(data));
+    socket.emit('data', Buffer.concat([kept, taken]));
+    expect(seen.map((each) => each.length)).toEqual([kept.length, taken.length]);
+    expect(received).toEqual([kept, replacement]);
+  });
 });

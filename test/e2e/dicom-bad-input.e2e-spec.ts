@@ -100,6 +100,19 @@ describe('DICOM C-STORE receiver with bad input (an independent raw SCU)', () =>
     expect((await echo(engine.dicomPort)).ok).toBe(true);
   });
 
+  it('aborts the association when a data set comes on another presentation context than its command, storing nothing', async () => {
+    const result = await rawStore({
+      port: engine.dicomPort,
+      abstractSyntaxUid: DX,
+      transferSyntaxUid: EXPLICIT_LE,
+      instances: [{ sopClassUid: DX, sopInstanceUid: good.sopInstanceUid, dataset: goodDataset }],
+      dataSetContextId: 3,
+    });
+    expect(result).toEqual({ kind: 'aborted', statuses: [] });
+    await expectNothingStored();
+    expect((await echo(engine.dicomPort)).ok).toBe(true);
+  });
+
   it('stores a good instance on the same association after a bad one', async () => {
     const truncated = goodDataset.subarray(0, goodDataset.length - 10);
     const result = await send([

@@ -101,6 +101,8 @@ export interface RawStoreOptions {
   readonly abstractSyntaxUid: string;
   readonly transferSyntaxUid?: string;
   readonly instances: readonly RawInstance[];
+  /** The presentation context id the data set fragments name (default: the command's, 1; another is a protocol error). */
+  readonly dataSetContextId?: number;
 }
 
 export type RawStoreResult =
@@ -133,7 +135,7 @@ export function rawStore(options: RawStoreOptions): Promise<RawStoreResult> {
       do {
         const part = instance.dataset.subarray(offset, offset + chunkSize);
         offset += chunkSize;
-        socket.write(pData(1, false, offset >= instance.dataset.length, part));
+        socket.write(pData(options.dataSetContextId ?? 1, false, offset >= instance.dataset.length, part));
       } while (offset < instance.dataset.length);
     };
     socket.setTimeout(15_000, () => {

@@ -2,60 +2,20 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { type association as dimseAssociation, constants, Dataset, responses, Scp } from 'dcmjs-dimse';
 import type { requests } from 'dcmjs-dimse';
-import type { Logger } from '../common/logger';
-import { TransferSyntax } from '../imaging/dicom-file.constants';
 import { buildFileMetaHeader } from '../imaging/part10';
 import type { StagingWriter } from '../storage/staging-writer';
 import { CStoreReceiver, type CStoreMessage } from './c-store-receiver';
 import { encodeCStoreResponsePdu } from './c-store-response';
+import { FindStatus, StoreStatus } from './dicom.constants';
 import { P_DATA_TF } from './p-data-pdu';
-import {
-  ACCEPTED_STORAGE_SOP_CLASSES,
-  FindStatus,
-  QUERY_SOP_CLASSES,
-  StoreStatus,
-  TRANSFER_SYNTAX_PREFERENCE,
-  VERIFICATION_SOP_CLASS,
-} from './dicom.constants';
+import { negotiatePresentationContext } from './presentation-context-negotiation';
+import type { ScpHandlers, StoreOutcome } from './scp-handlers';
 
 type Association = dimseAssociation.Association;
 type PresentationContext = dimseAssociation.PresentationContext;
 type CStoreRequest = requests.CStoreRequest;
 type CEchoRequest = requests.CEchoRequest;
 type CFindRequest = requests.CFindRequest;
-
-export interface StoreOutcome {
-  readonly status: number;
-  readonly errorComment?: string;
-}
-
-/** What one association needs from the engine; the SCP itself holds no logic. */
-export interface ScpHandlers {
-  /** Called first when an association request arrives (the connection guard's ARTIM timer stops). */
-  associationRequested?(): void;
-  isCallingAeAllowed(callingAeTitle: string): boolean;
-  isCalledAeOurs(calledAeTitle: string): boolean;
-  createStagingWriter(header: Buffer): StagingWriter;
-  store(
-    writer: StagingWriter,
-    context: { transferSyntaxUid: string; sopClassUid: string; sopInstanceUid: string; callingAeTitle: string; correlationId: string },
-  ): Promise<StoreOutcome>;
-  /** C-FIND: the answers (each becomes a pending response) and the final status. */
-  find(sopClassUid: string, identifier: Record<string, unknown>): Promise<FindOutcome>;
-  readonly logger: Logger;
-  readonly correlationId: string;
-}
-
-export interface FindOutcome {
-  readonly answers: ReadonlyArray<Record<string, unknown>>;
-  readonly status: number;
-  readonly errorComment?: string;
-}
-
-/** Picks the syntax Osteon prefers among those the modality proposed. */
-export function chooseTransferSyntax(proposed: readonly string[]): string | undefined {
-  return TRANSFER_SYNTAX_PREFERENCE.find((syntax) => proposed.includes(syntax));
-}
 
 /** The fields a C-STORE is stored and answered with, from dcmjs-dimse's request or from CStoreReceiver. */
 interface StoreRequestFields {
@@ -130,7 +90,7 @@ export class OsteonScp extends Scp {
       return;
     }
     for (const { context } of association.getPresentationContexts()) {
-      acceptOrReject(context);
+      negotiatePresentationContext(context);
     }
     log.info({ callingAeTitle: this.callingAeTitle }, 'association accepted');
     this.associationAccepted = true;
@@ -199,7 +159,7 @@ export class OsteonScp extends Scp {
    */
   private openReceiverWriter(message: CStoreMessage): StagingWriter | undefined {
     const association = this.acceptedAssociation;
-    const context = association?.getPresentationContexts().find(({ id }) => id === message.presentationContextId)?.context;
+    const context = this.contextById(message.presentationContextId);
     if (!association || !context || context.getResult() !== constants.PresentationContextResult.Accept) return undefined;
     if (context.getAbstractSyntaxUid() !== message.affectedSopClassUid) return undefined;
     const peerMaxPdu = association.getMaxPduLength();
@@ -209,8 +169,13 @@ export class OsteonScp extends Scp {
     return writer;
   }
 
+  /** The presentation context a PDV names (the library's own lookup throws on an unknown id). */
+  private contextById(presentationContextId: number): PresentationContext | undefined {
+    return this.acceptedAssociation?.getPresentationContexts().find(({ id }) => id === presentationContextId)?.context;
+  }
+
   private receiverStoreReceived(message: CStoreMessage, writer: StagingWriter): void {
-    const context = this.acceptedAssociation?.getPresentationContexts().find(({ id }) => id === message.presentationContextId)?.context;
+    const context = this.contextById(message.presentationContextId);
     const fields: StoreRequestFields = {
       messageId: message.messageId,
       sopClassUid: message.affectedSopClassUid,
@@ -314,27 +279,6 @@ export class OsteonScp extends Scp {
     for (const writer of this.writers.values()) writer.destroy();
     this.writers.clear();
   }
-}
-
-/** Queries are small: plain little endian only, explicit preferred. */
-const QUERY_TRANSFER_SYNTAXES = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
-
-function acceptOrReject(context: PresentationContext): void {
-  const abstractSyntax = context.getAbstractSyntaxUid();
-  if (QUERY_SOP_CLASSES.has(abstractSyntax)) {
-    const proposed = context.getTransferSyntaxUids();
-    const chosen = QUERY_TRANSFER_SYNTAXES.find((syntax) => proposed.includes(syntax));
-    if (chosen) context.setResult(constants.PresentationContextResult.Accept, chosen);
-    else context.setResult(constants.PresentationContextResult.RejectTransferSyntaxesNotSupported);
-    return;
-  }
-  if (abstractSyntax !== VERIFICATION_SOP_CLASS && !ACCEPTED_STORAGE_SOP_CLASSES.has(abstractSyntax)) {
-    context.setResult(constants.PresentationContextResult.RejectAbstractSyntaxNotSupported);
-    return;
-  }
-  const chosen = chooseTransferSyntax(context.getTransferSyntaxUids());
-  if (chosen) context.setResult(constants.PresentationContextResult.Accept, chosen);
-  else context.setResult(constants.PresentationContextResult.RejectTransferSyntaxesNotSupported);
 }
 
 /** Calls back once the writer has finished (true) or failed (false), at once if it has already. */

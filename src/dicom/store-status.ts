@@ -1,6 +1,6 @@
 import { StoreStatus } from './dicom.constants';
 import { IngestErrorCode, IngestException } from './ingest.exception';
-import type { StoreOutcome } from './osteon-scp';
+import type { StoreOutcome } from './scp-handlers';
 
 /** Maps why an instance was refused to the C-STORE status a modality understands (PS3.4 B.2.3). */
 export function storeStatusFor(error: unknown): StoreOutcome {

@@ -1,4 +1,4 @@
-import { chooseTransferSyntax } from '../../src/dicom/osteon-scp';
+import { chooseTransferSyntax } from '../../src/dicom/presentation-context-negotiation';
 
 const IMPLICIT = '1.2.840.10008.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';

@@ -270,9 +270,14 @@ export class OsteonScp extends Scp {
     return true;
   }
 
+  /**
+   * The peer's A-ABORT: the acceptor closes the connection (PS3.8 9.2.3, AA-3). dcmjs-dimse leaves it open,
+   * and a peer that aborted (storescu after a refused presentation context) then waits out its 30 s ARTIM.
+   */
   override abort(): void {
     this.handlers.logger.warn({ callingAeTitle: this.callingAeTitle }, 'association aborted by peer');
     this.discardOpenWriters();
+    this.peerSocket.destroy();
   }
 
   private discardOpenWriters(): void {

@@ -113,6 +113,17 @@ describe('DICOM C-STORE receiver with bad input (an independent raw SCU)', () =>
     expect((await echo(engine.dicomPort)).ok).toBe(true);
   });
 
+  it('closes the connection when the peer aborts the association, as the sender waits for it to', async () => {
+    const result = await rawStore({
+      port: engine.dicomPort,
+      abstractSyntaxUid: DX,
+      transferSyntaxUid: EXPLICIT_LE,
+      instances: [],
+      abortWhenAccepted: true,
+    });
+    expect(result).toEqual({ kind: 'aborted', statuses: [] });
+  });
+
   it('stores a good instance on the same association after a bad one', async () => {
     const truncated = goodDataset.subarray(0, goodDataset.length - 10);
     const result = await send([

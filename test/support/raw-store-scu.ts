@@ -103,6 +103,8 @@ export interface RawStoreOptions {
   readonly instances: readonly RawInstance[];
   /** The presentation context id the data set fragments name (default: the command's, 1; another is a protocol error). */
   readonly dataSetContextId?: number;
+  /** Sends an A-ABORT once the association is accepted, then waits for the receiver to close the connection. */
+  readonly abortWhenAccepted?: boolean;
 }
 
 export type RawStoreResult =
@@ -168,7 +170,8 @@ export function rawStore(options: RawStoreOptions): Promise<RawStoreResult> {
             finish({ kind: 'context-rejected' });
             return;
           }
-          sendNext();
+          if (options.abortWhenAccepted) socket.write(pdu(0x07, Buffer.alloc(4)));
+          else sendNext();
         } else if (type === 0x03) {
           finish({ kind: 'rejected' });
         } else if (type === 0x04) {

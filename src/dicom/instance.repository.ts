@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ObjectId, type Collection, type Filter, type WithId } from 'mongodb';
 import { DatabaseService } from '../database/database.service';
+import { CoalescedInserts } from '../database/coalesced-inserts';
 import type { InstanceRecord, NewInstanceRecord } from './instance-record';
 
 type InstanceDocument = NewInstanceRecord;
@@ -61,6 +62,9 @@ function toRecord(document: WithId<InstanceDocument>): InstanceRecord {
 /** The only code that touches the `instances` collection. */
 @Injectable()
 export class InstanceRepository {
+  /** New instance records: several associations storing at once share insert commands. */
+  private readonly newRecords = new CoalescedInserts<InstanceDocument>(() => this.collection);
+
   constructor(private readonly database: DatabaseService) {}
 
   private get collection(): Collection<InstanceDocument> {
@@ -88,7 +92,7 @@ export class InstanceRepository {
     for (let attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt += 1) {
       const document = { _id: new ObjectId(), ...build(version, version > 1) };
       try {
-        await this.collection.insertOne(document);
+        await this.newRecords.insert(document);
         return { record: toRecord(document), inserted: true };
       } catch (error) {
         if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;

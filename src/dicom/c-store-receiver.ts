@@ -93,7 +93,7 @@ export class CStoreReceiver {
   /** A data set fragment of the request being received here. */
   private receive(value: PresentationDataValue): void {
     const { message, writer } = this.current as { message: CStoreMessage; writer: Writable };
-    if (value.isCommand) return void this.violate('a command arrived before the data set of the C-STORE before it ended');
+    if (value.isCommand) return void this.violate("a command arrived before the C-STORE's data set ended");
     if (value.presentationContextId !== message.presentationContextId) {
       return void this.violate('a data set fragment arrived on another presentation context than its command');
     }
@@ -109,7 +109,7 @@ export class CStoreReceiver {
   /** Mirrors how dcmjs-dimse reads a value it is given (Network._processPDataTf). */
   private follow(value: PresentationDataValue): void {
     if (value.isCommand) {
-      if (this.library && !this.library.command) return void this.violate('a command arrived before the data set before it ended');
+      if (this.library && !this.library.command) return void this.violate("a command arrived before the previous message's data set ended");
       const fragments = this.library?.command ?? [];
       fragments.push(value.value);
       if (!value.isLastFragment) {

@@ -1,3 +1,5 @@
+import { P_DATA_TF } from './p-data-pdu';
+
 /**
  * The C-STORE-RSP as one P-DATA-TF PDU, encoded directly (PS3.7 9.3.1.2 and E.1, PS3.8 9.3.5).
  * dcmjs-dimse builds the same bytes through a dcmjs data set, a log string and two PDU objects:
@@ -20,7 +22,6 @@ const C_STORE_RSP = 0x8001;
 const NO_DATA_SET = 0x0101;
 /** PDV message control header: command fragment, last fragment. */
 const LAST_COMMAND_FRAGMENT = 0x03;
-const P_DATA_TF = 0x04;
 
 interface Element {
   readonly element: number;

@@ -53,7 +53,7 @@ async function timed(runs: number, run: (index: number) => Promise<unknown>): Pr
 }
 
 /** The database in its own process, as the tests run it; resolves with its URI once READY. */
-async function startDatabase(dir: string): Promise<{ uri: string; startMs: number; stop(): Promise<void> }> {
+async function startDatabase(dir: string): Promise<{ uri: string; startMs: number; rssMb(): Promise<number>; stop(): Promise<void> }> {
   const port = await freePort();
   const started = performance.now();
   const running = await startProcess(process.execPath, ['--max-old-space-size=16384', PEER, String(port), dir], {
@@ -63,6 +63,10 @@ async function startDatabase(dir: string): Promise<{ uri: string; startMs: numbe
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     startMs: performance.now() - started,
+    rssMb: async () => {
+      const status = await fs.readFile(`/proc/${running.child.pid ?? 0}/status`, 'utf8');
+      return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN) / 1024;
+    },
     stop: () => running.stop('SIGTERM'),
   };
 }
@@ -173,12 +177,18 @@ async function main(): Promise<void> {
     await client.db('osteon').command({ compact: 'reports' });
     await client.close();
     results.buildSeconds = (performance.now() - started) / 1000;
-    log(`built in ${(results.buildSeconds as number).toFixed(1)} s; files ${((await directorySize(dbDir)) / 1e6).toFixed(0)} MB`);
+    // Every document was written through the wire while this process ran (as in an engine that has not restarted).
+    results.rssAfterBuildMb = await database.rssMb();
+    log(
+      `built in ${(results.buildSeconds as number).toFixed(1)} s; files ${((await directorySize(dbDir)) / 1e6).toFixed(0)} MB; database process RSS ${(results.rssAfterBuildMb as number).toFixed(0)} MB`,
+    );
 
     // Queries as an engine runs them after a start: documents decoded as queries touch them.
     await database.stop();
     database = await startDatabase(dbDir);
     results.queries = await measureQueries(database.uri, size);
+    results.rssAfterQueriesMb = await database.rssMb();
+    log(`restarted, queries measured: database process RSS ${(results.rssAfterQueriesMb as number).toFixed(0)} MB`);
     for (const [name, { p50, p95 }] of Object.entries(results.queries as Record<string, { p50: number; p95: number }>))
       log(`  ${name.padEnd(34)} p50 ${p50.toFixed(1)} ms  p95 ${p95.toFixed(1)} ms`);
 

@@ -9,7 +9,7 @@ import { SortedIndex, type IndexSpec } from './sorted-index';
 import { StoreCommandError } from './store-command.error';
 import { rawValueAtPath } from './raw-bson';
 import { acquireStoreLock, type StoreLock } from './store-lock';
-import type { StoreOperation } from './store-operation';
+import { storedBytes, type StoreOperation } from './store-operation';
 import { applyOperation, collectionIn } from './store-operation.apply';
 import { type StoredCollection } from './stored-collection';
 
@@ -108,18 +108,18 @@ export class EmbeddedStore {
 
   insert(db: string, name: string, document: Document): void {
     const collection = this.ensureCollection(db, name);
-    if (collection.get(idKeyOf(document._id))) {
+    if (collection.has(idKeyOf(document._id))) {
       throw new StoreCommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${db}.${name} index: _id_`, {
         keyPattern: { _id: 1 },
         keyValue: { _id: document._id },
       });
     }
-    this.record({ t: 'put', db, c: name, d: document });
+    this.record({ t: 'put', db, c: name, d: storedBytes(document) });
   }
 
   replace(db: string, name: string, document: Document): void {
     this.ensureCollection(db, name);
-    this.record({ t: 'put', db, c: name, d: document });
+    this.record({ t: 'put', db, c: name, d: storedBytes(document) });
   }
 
   remove(db: string, name: string, id: unknown): void {

@@ -1,4 +1,4 @@
-import { deserialize, serialize, type Document } from 'bson';
+import { calculateObjectSize, deserialize, serialize, serializeWithBufferAndIndex, type Document } from 'bson';
 import { rawElementBytes, rawValueAtPath } from './raw-bson';
 import type { IndexSpec } from './sorted-index';
 
@@ -33,7 +33,26 @@ export function encodeRecord(lsn: number, batch: number, operations: readonly St
   head.writeBigUInt64LE(BigInt(lsn), 0);
   head.writeBigUInt64LE(BigInt(batch), 8);
   head.writeUInt32LE(operations.length, 16);
-  return Buffer.concat([head, ...operations.map((operation) => bsonBytes(operation as Document))]);
+  return Buffer.concat([head, ...operations.map(operationBytes)]);
+}
+
+/** A put whose document is already BSON embeds those bytes as they are: the document is not encoded twice. */
+function operationBytes(operation: StoreOperation): Buffer {
+  if (operation.t !== 'put' || !Buffer.isBuffer(operation.d)) return bsonBytes(operation as Document);
+  const fields = bsonBytes({ t: operation.t, db: operation.db, c: operation.c });
+  // int32 length, the fields' elements, then element 0x03 (embedded document) named "d", and the closing 0x00.
+  const elements = fields.subarray(4, fields.length - 1);
+  const length = 4 + elements.length + 3 + operation.d.length + 1;
+  const bytes = Buffer.allocUnsafe(length);
+  bytes.writeInt32LE(length, 0);
+  elements.copy(bytes, 4);
+  let offset = 4 + elements.length;
+  bytes[offset++] = 0x03;
+  bytes[offset++] = 0x64; // "d"
+  bytes[offset++] = 0x00;
+  operation.d.copy(bytes, offset);
+  bytes[length - 1] = 0x00;
+  return bytes;
 }
 
 export function decodeRecord(payload: Buffer): JournalRecord {
@@ -61,6 +80,17 @@ export function decodeRecord(payload: Buffer): JournalRecord {
 export function bsonBytes(document: Document): Buffer {
   const bytes = serialize(document);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * A document as the store keeps it: its BSON in a buffer of its own, exactly its size. Not a slice of
+ * Node's shared 8 KB pool, which a long-lived document would keep whole, with whatever short-lived
+ * bytes (replies, journal records) shared it.
+ */
+export function storedBytes(document: Document): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(calculateObjectSize(document));
+  serializeWithBufferAndIndex(document, bytes);
+  return bytes;
 }
 
 export function deserializeDocument(bytes: Buffer): Document {

@@ -1,22 +1,25 @@
 import type { Document } from 'bson';
 import { idKeyOf, valueAtPath } from './bson-values';
+import { DecodedDocuments } from './decoded-documents';
 import { deserializeRaw, rawValueAtPath, rawValuesInto } from './raw-bson';
 import { StoreCommandError } from './store-command.error';
 import { SortedIndex, type Entry, type IndexSpec } from './sorted-index';
 
 export const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true };
 
-/** A stored document: an object, or its BSON bytes as a snapshot held it (not yet read). */
+/** A stored document: its BSON bytes (as written, journaled and snapshotted), or an object. */
 export type StoredDocument = Document | Buffer;
 
 /**
  * One collection in memory: documents by `_id` (insertion order kept, as MongoDB's natural
- * order) and its indexes. Documents loaded from a snapshot stay BSON bytes until a query
- * reads them (start-up then decodes only the indexed fields). A document is never changed in
- * place: a change replaces the object, so snapshots and rollbacks can keep references.
+ * order) and its indexes. Documents are kept as BSON bytes; a read decodes one, and the decoded
+ * form stays only while it is read often (DecodedDocuments). Start-up decodes only the indexed
+ * fields. A document is never changed in place: a change replaces it, so snapshots and rollbacks
+ * can keep references, and a decoded document handed out is never changed by the collection.
  */
 export class StoredCollection {
   private documents = new Map<string, StoredDocument>();
+  private decoded = new DecodedDocuments();
   indexes = new Map<string, SortedIndex>();
 
   constructor(readonly name: string) {
@@ -33,13 +36,10 @@ export class StoredCollection {
 
   get(idKey: string): Document | undefined {
     const stored = this.documents.get(idKey);
-    if (!Buffer.isBuffer(stored)) return stored;
-    const document = deserializeRaw(stored);
-    this.documents.set(idKey, document);
-    return document;
+    return Buffer.isBuffer(stored) ? this.decoded.get(idKey, () => deserializeRaw(stored)) : stored;
   }
 
-  /** The document as stored: BSON bytes if no query has read it yet. */
+  /** The document as stored: its BSON bytes, or an object where one was put. */
   getStored(idKey: string): StoredDocument | undefined {
     return this.documents.get(idKey);
   }
@@ -62,19 +62,21 @@ export class StoredCollection {
     }
   }
 
-  /** Documents as stored (bytes for those no query has read yet), for snapshots. */
+  /** Documents as stored, for snapshots. */
   storedValues(): StoredDocument[] {
     return [...this.documents.values()];
   }
 
   /** Takes the documents of a snapshot as they are (the caller rebuilds the indexes). */
   load(idKey: string, stored: StoredDocument): void {
+    this.decoded.forget(idKey);
     this.documents.set(idKey, stored);
   }
 
   /** Another collection's documents and indexes under this name (renameCollection). */
   adopt(other: StoredCollection): void {
     this.documents = other.documents;
+    this.decoded = other.decoded;
     this.indexes = other.indexes;
   }
 
@@ -88,6 +90,7 @@ export class StoredCollection {
     this.assertUnique(document, idKey);
     if (previous) for (const index of this.indexes.values()) index.remove(previous, idKey);
     for (const index of this.indexes.values()) index.add(document, idKey);
+    this.decoded.forget(idKey);
     this.documents.set(idKey, document);
     return { idKey, previous };
   }
@@ -96,6 +99,7 @@ export class StoredCollection {
     const previous = this.documents.get(idKey);
     if (!previous) return undefined;
     for (const index of this.indexes.values()) index.remove(previous, idKey);
+    this.decoded.forget(idKey);
     this.documents.delete(idKey);
     return previous;
   }

@@ -16,6 +16,8 @@ const FLUSH_TICK_MS = 100;
 /** Studies scheduled per database write. */
 const SCHEDULE_WRITE_SIZE = 100;
 
+type Arrival = Pick<InstanceRecord, 'studyInstanceUid' | 'accessionNumber' | 'receivedAt'>;
+
 export function analyseStudyKey(studyInstanceUid: string): string {
   return `analyse-study:${studyInstanceUid}`;
 }
@@ -36,8 +38,12 @@ export function analyseStudyKey(studyInstanceUid: string): string {
 @Injectable()
 export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = moduleLogger('study-assembly');
-  /** The latest arrival of each study not yet scheduled, with the id of the association or request it came with. */
-  private readonly arrivals = new Map<string, { record: InstanceRecord; correlationId: string | undefined }>();
+  /**
+   * The latest arrival of each study not yet scheduled, with the id of the association or request it
+   * came with. Only what scheduling needs: a burst holds every study's entry until it ends, and the
+   * whole record (patient, UIDs, tags) would outlive the young generation and be promoted (issue 21).
+   */
+  private readonly arrivals = new Map<string, { arrival: Arrival; correlationId: string | undefined }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -77,7 +83,8 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
   }
 
   private instanceStored(record: InstanceRecord, correlationId: string | undefined): void {
-    this.arrivals.set(record.studyInstanceUid, { record, correlationId });
+    const { studyInstanceUid, accessionNumber, receivedAt } = record;
+    this.arrivals.set(studyInstanceUid, { arrival: { studyInstanceUid, accessionNumber, receivedAt }, correlationId });
     this.timer ??= setTimeout(() => this.tick(), this.tickMs());
   }
 
@@ -102,19 +109,19 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
     this.arrivals.clear();
     if (batch.length === 0) return;
     const jobs: Array<{ key: string; payload: { studyInstanceUid: string }; delayMs: number; correlationId: string | undefined }> = [];
-    for (const { record, correlationId } of batch) {
+    for (const { arrival, correlationId } of batch) {
       try {
         jobs.push({
-          key: analyseStudyKey(record.studyInstanceUid),
-          payload: { studyInstanceUid: record.studyInstanceUid },
-          delayMs: await this.delayFor(record),
+          key: analyseStudyKey(arrival.studyInstanceUid),
+          payload: { studyInstanceUid: arrival.studyInstanceUid },
+          delayMs: await this.delayFor(arrival),
           // Each study's analysis carries the id of the association (or request) its latest image came with.
           correlationId,
         });
       } catch (error) {
         // The instance is durable; start-up catch-up will schedule it if this failed.
         this.logger.error(
-          { studyInstanceUid: record.studyInstanceUid, err: (error as Error).message },
+          { studyInstanceUid: arrival.studyInstanceUid, err: (error as Error).message },
           'could not schedule study analysis',
         );
       }
@@ -132,10 +139,10 @@ export class StudyAssemblyService implements OnModuleInit, OnApplicationBootstra
   }
 
   /** The study's idle time left after its last image; none when its order's expected images are all here. */
-  private async delayFor(record: InstanceRecord): Promise<number> {
+  private async delayFor(arrival: Arrival): Promise<number> {
     // An order that says how many images to expect spares the idle wait.
-    const expected = await this.orders.expectedImageCount(record);
-    const complete = expected !== undefined && (await this.instances.countSopInstancesInStudy(record.studyInstanceUid)) >= expected;
-    return complete ? 0 : Math.max(0, record.receivedAt.getTime() + this.config.workflow.studyIdleMs - Date.now());
+    const expected = await this.orders.expectedImageCount(arrival);
+    const complete = expected !== undefined && (await this.instances.countSopInstancesInStudy(arrival.studyInstanceUid)) >= expected;
+    return complete ? 0 : Math.max(0, arrival.receivedAt.getTime() + this.config.workflow.studyIdleMs - Date.now());
   }
 }

@@ -7,15 +7,18 @@ export interface OrderContext {
   readonly minimumUrgency: Urgency | undefined;
 }
 
+/** What finds a study's order: its accession number, else the study it was linked to. */
+export type OrderedStudy = Pick<InstanceRecord, 'studyInstanceUid' | 'accessionNumber'>;
+
 /**
  * What study assembly and analysis learn from the orders (HL7 ORM/OMI today; a FHIR
  * ServiceRequest source could stand in). Injected by the ORDER_CONTEXT token.
  */
 export interface OrderContextSource {
   /** The order's body part (for images that carry none) and its priority. */
-  contextOf(record: InstanceRecord): Promise<OrderContext | undefined>;
+  contextOf(study: OrderedStudy): Promise<OrderContext | undefined>;
   /** How many images the study should have, when an order says so: then nobody need wait idle. */
-  expectedImageCount(record: InstanceRecord): Promise<number | undefined>;
+  expectedImageCount(study: OrderedStudy): Promise<number | undefined>;
 }
 
 export const ORDER_CONTEXT = Symbol('ORDER_CONTEXT');

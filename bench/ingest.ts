@@ -20,7 +20,8 @@
  * the model reads studies while the next ones arrive), --associations N (the set is split over
  * N storescu associations sending at the same time),
  * --engine-env KEY=VALUE (repeatable; extra engine environment, e.g. OSTEON_MAX_PDU_LENGTH=16384),
- * --keep (keep the temporary folder), --json FILE (write the results as JSON).
+ * --read-after (Osteon with analysis: after each set wait until the model has read it and its results
+ * are archived, and report the peak RSS until then; with a warm-up, its backlog is read first), --keep (keep the temporary folder), --json FILE (write the results as JSON).
  *
  * Needs `npm run build` first (the engine runs from dist/, as in production) and the Debian
  * packages dcmtk and orthanc. Every peer and the sender run with TCP_NODELAY=1.
@@ -71,6 +72,8 @@ interface PeerHandle {
   readonly storedCountsAll: boolean;
   /** Studies the model has read so far (Osteon only): tells whether reading overlapped a set. */
   studiesRead?(): Promise<number>;
+  /** Jobs that read images (analysis, archiving results) waiting or running (Osteon only): 0 once all is read. */
+  readingQueued?(): Promise<number>;
   /** Extra processes whose memory belongs to the peer (e.g. a database), by label. */
   readonly companions?: ReadonlyArray<{ label: string; pid: number }>;
   stop(): Promise<void>;
@@ -81,6 +84,8 @@ interface OsteonOptions {
   readonly analysis: boolean;
   /** Extra engine environment (--engine-env KEY=VALUE), e.g. OSTEON_MAX_PDU_LENGTH=16384. */
   readonly env: Readonly<Record<string, string>>;
+  /** --read-after: after each set, wait until the model has read it (and everything before) and measure the peak until then. */
+  readonly readAfter: boolean;
 }
 
 interface Measurement {
@@ -95,6 +100,8 @@ interface Measurement {
   readonly stored: number;
   /** VmHWM of the server process during this set (reset before it where the kernel allows). */
   readonly peakRssMb: number | undefined;
+  /** --read-after: VmHWM from the start of the set until the model had read it and archived the results. */
+  readonly peakRssReadingMb?: number | undefined;
   readonly senderOk: boolean;
 }
 
@@ -382,6 +389,17 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', options: 
         const match = /^osteon_inference_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
         return Number(match?.[1] ?? 0);
       },
+      readingQueued: async () => {
+        const response = await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`, {
+          headers: { authorization: `Bearer ${engine.operatorKey ?? ''}` },
+        });
+        const text = await response.text();
+        let queued = 0;
+        for (const match of text.matchAll(/^osteon_job_queue_depth\{([^}]*)\} (\d+)/gm)) {
+          if (/type="(analyse-study|shadow-analysis|archive-results)"/.test(match[1] ?? '')) queued += Number(match[2]);
+        }
+        return queued;
+      },
       storedCountsAll: false,
       stored: async (sets) => {
         let total = 0;
@@ -562,6 +580,25 @@ async function send(peer: PeerHandle, set: InstanceSet, associations: number): P
   return { seconds, ok, output: results.map((result) => result.output).join('\n') };
 }
 
+/**
+ * Waits until the model has read every image of the set (and whatever was queued before it) and no
+ * job that reads images is waiting or running; then the peak RSS since the set began.
+ */
+async function untilRead(
+  peer: PeerHandle,
+  set: InstanceSet,
+  readBefore: number | undefined,
+): Promise<{ seconds: number; peakRssMb: number | undefined } | undefined> {
+  if (!peer.readingQueued || !peer.studiesRead || readBefore === undefined) return undefined;
+  const started = Date.now();
+  while (Date.now() - started < 15 * 60_000) {
+    const [queued, read] = [await peer.readingQueued(), await peer.studiesRead()];
+    if (queued === 0 && read - readBefore >= set.files.length) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return { seconds: (Date.now() - started) / 1000, peakRssMb: await procStatus(peer.pid, 'VmHWM') };
+}
+
 async function benchPeer(
   key: PeerKey,
   root: string,
@@ -636,6 +673,12 @@ async function benchPeer(
           `${peer.label}, ${set.name}: peak RSS ${peakAfter.toFixed(0)} MB including the seconds after the set (its check; with analysis on, the reading it started)`,
         );
       }
+      const reading = osteonOptions.readAfter ? await untilRead(peer, set, readBefore) : undefined;
+      if (reading) {
+        notes.push(
+          `${peer.label}, ${set.name}: peak RSS ${reading.peakRssMb?.toFixed(0) ?? '?'} MB from the start of the set until the model had read it (${reading.seconds.toFixed(1)} s after the set)`,
+        );
+      }
       if (!ok) notes.push(`${peer.label}: storescu reported errors for the ${set.name} set:\n${output.slice(-1500)}`);
       if (stored !== expected) notes.push(`${peer.label}: VERIFY FAILED after the ${set.name} set: stored ${stored}, expected ${expected}`);
       if (!reset) notes.push(`${peer.label}: could not reset VmHWM before the ${set.name} set: peak is since start`);
@@ -656,6 +699,7 @@ async function benchPeer(
         megabytesPerSecond: megabytes / seconds,
         stored: stored - (expected - set.files.length),
         peakRssMb: peak,
+        ...(reading ? { peakRssReadingMb: reading.peakRssMb } : {}),
         senderOk: ok,
       });
     }
@@ -718,6 +762,7 @@ async function main(): Promise<void> {
       'study-per-file': { type: 'boolean', default: false },
       associations: { type: 'string', default: '1' },
       'engine-env': { type: 'string', multiple: true, default: [] },
+      'read-after': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       json: { type: 'string' },
     },
@@ -785,7 +830,7 @@ async function main(): Promise<void> {
         workspace.dir,
         sets,
         warmUp,
-        { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv },
+        { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv, readAfter: values['read-after'] ?? false },
         associations,
       );
       measurements.push(...result.measurements);

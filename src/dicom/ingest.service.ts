@@ -73,12 +73,14 @@ export class IngestService {
   }
 
   /**
-   * An object Osteon made itself (an AI result: SC, SR, rejection note) as a Part 10 file, kept in
-   * the same store with the same durability so DICOMweb serves it. Its file meta names Osteon as
-   * the creator, so a re-index knows it for a result. No event: results are never analysed.
+   * An object Osteon made itself (an AI result: SC, SR, rejection note) as a Part 10 file in parts
+   * (part10Parts), kept in the same store with the same durability so DICOMweb serves it. Its file meta
+   * names Osteon as the creator, so a re-index knows it for a result. No event: results are never analysed.
    */
-  async storeResult(part10: Buffer, correlationId: string): Promise<IngestResult> {
-    const meta = await readFileMeta(bufferSource(part10));
+  async storeResult(part10: readonly Buffer[], correlationId: string): Promise<IngestResult> {
+    const [head, ...rest] = part10;
+    if (!head) throw new Error('an engine result has no bytes');
+    const meta = await readFileMeta(bufferSource(head));
     const header = buildFileMetaHeader({
       mediaStorageSopClassUid: meta.mediaStorageSopClassUid ?? '',
       mediaStorageSopInstanceUid: meta.mediaStorageSopInstanceUid ?? '',
@@ -90,7 +92,11 @@ export class IngestService {
     await new Promise<void>((resolve, reject) => {
       writer.once('finish', resolve);
       writer.once('error', reject);
-      writer.end(part10.subarray(meta.datasetOffset));
+      // The parts as they are (a capture's pixels are one of them): the staging writer takes them in one writev.
+      writer.cork();
+      writer.write(head.subarray(meta.datasetOffset));
+      for (const part of rest) writer.write(part);
+      writer.end();
     });
     const instance: StagedInstance = {
       staged: writer.result(),

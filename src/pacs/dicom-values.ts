@@ -1,6 +1,3 @@
-import { data as dcmjsData } from 'dcmjs';
-import { OSTEON_IMPLEMENTATION_CLASS_UID, OSTEON_IMPLEMENTATION_VERSION, TransferSyntax } from '../imaging/dicom-file.constants';
-
 export interface CodedConcept {
   readonly CodeValue: string;
   readonly CodingSchemeDesignator: string;
@@ -24,20 +21,4 @@ export function dicomTime(date: Date): string {
 
 export function dicomDateTime(date: Date): string {
   return `${dicomDate(date)}${dicomTime(date)}`;
-}
-
-/** A Part 10 file (Explicit VR Little Endian) of naturalised elements, as the PACS will hold it. */
-export function part10Of(elements: Record<string, unknown>): Buffer {
-  const { DicomDict, DicomMetaDictionary } = dcmjsData;
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: elements.SOPClassUID,
-    MediaStorageSOPInstanceUID: elements.SOPInstanceUID,
-    TransferSyntaxUID: TransferSyntax.ExplicitVrLittleEndian,
-    ImplementationClassUID: OSTEON_IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: OSTEON_IMPLEMENTATION_VERSION,
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(elements);
-  return Buffer.from(dict.write({ fragmentMultiframe: false }));
 }

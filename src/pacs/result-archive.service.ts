@@ -7,7 +7,7 @@ import { InstanceRepository } from '../dicom/instance.repository';
 import type { DeliveryState, Report } from '../reports/report';
 import { derivedUid } from '../reports/report-identity';
 import { BlobStoreRepository } from '../storage/blob-store.repository';
-import { part10Of } from './dicom-values';
+import { part10Parts } from './part10-writer';
 import { planDelivery, type PacsReferences, type SentObject } from './pacs-delivery.plan';
 import { ResultObjectsFactory } from './result-objects.factory';
 import { ResultSetRepository, type ResultSet, type ResultVersion } from './result-set.repository';
@@ -90,7 +90,7 @@ export class ResultArchiveService {
         },
       ));
     const built = await this.factory.build(report, version.plan, version.createdAt);
-    for (const object of built.objects) await this.ingest.storeResult(part10Of(object.elements), `results:${report.id}`);
+    for (const object of built.objects) await this.ingest.storeResult(part10Parts(object.elements), `results:${report.id}`);
     const archived: ResultVersion = { ...version, objects: built.sent, archivedAt: new Date() };
     const retired = await this.instances.retire(replacedBy(set, archived), archived.archivedAt as Date);
     await this.sets.archived(report.id, archived, nextState(set, archived));

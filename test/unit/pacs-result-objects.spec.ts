@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { marksLegend, renderAnnotatedImage } from '../../src/pacs/annotated-image.renderer';
-import { part10Of } from '../../src/pacs/dicom-values';
+import { part10Of } from '../../src/pacs/part10-writer';
 import { bannerFor } from '../../src/pacs/result-objects.factory';
 import type { AnalysedImage } from '../../src/reports/findings';
 import { buildSecondaryCapture } from '../../src/pacs/secondary-capture.builder';

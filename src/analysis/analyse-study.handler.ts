@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { InstanceRecord } from '../dicom/instance-record';
+import { ImageMemoryBudget, pixelsOf } from '../imaging/image-memory-budget';
 import { InstanceRepository } from '../dicom/instance.repository';
 import type { JobRecord } from '../jobs/job';
 import { JobHandlerRegistry } from '../jobs/job-handler.registry';
@@ -35,6 +36,7 @@ export class AnalyseStudyHandler implements OnModuleInit {
     private readonly heatmaps: HeatmapRepository,
     @Inject(IMAGE_ANALYSER) private readonly analyser: ImageAnalyser,
     @Inject(ORDER_CONTEXT) private readonly orders: OrderContextSource,
+    private readonly budget: ImageMemoryBudget,
     @Optional() private readonly metrics?: AnalysisMetrics,
   ) {}
 
@@ -61,7 +63,7 @@ export class AnalyseStudyHandler implements OnModuleInit {
     for (const record of records) {
       const withOrder =
         !record.bodyPartExamined && order?.bodyPart ? { ...record, bodyPartExamined: order.bodyPart.toUpperCase() } : record;
-      const outcome = await this.analyseOne(withOrder, lastAttempt);
+      const outcome = await this.budget.run(pixelsOf(record), () => this.analyseOne(withOrder, lastAttempt));
       if ('cause' in outcome) {
         this.logger.warn(
           { studyInstanceUid, sopInstanceUid: record.sopInstanceUid, cause: outcome.cause, reason: outcome.reason },

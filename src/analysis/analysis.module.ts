@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DicomModule } from '../dicom/dicom.module';
+import { ImagingModule } from '../imaging/imaging.module';
 import { InferenceModule } from '../inference/inference.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OrdersModule } from '../orders/orders.module';
@@ -12,7 +13,7 @@ import { ReceivePriority } from './receive-priority';
 import { StudyAssemblyService } from './study-assembly.service';
 
 @Module({
-  imports: [DicomModule, InferenceModule, MetricsModule, OrdersModule, ReportsModule],
+  imports: [DicomModule, ImagingModule, InferenceModule, MetricsModule, OrdersModule, ReportsModule],
   providers: [
     AnalysisMetrics,
     AnalyseStudyHandler,

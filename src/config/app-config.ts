@@ -62,6 +62,8 @@ export interface AppConfig {
     readonly concurrency: number;
     /** Jobs that read images (READS_IMAGES) running at once, within `concurrency`. */
     readonly readConcurrency: number;
+    /** Megapixels those jobs hold decoded at once (ImageMemoryBudget). */
+    readonly readMegapixels: number;
     readonly workerId: string;
   };
   readonly deliveries: {
@@ -220,6 +222,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMaxMs: e.OSTEON_JOB_BACKOFF_MAX_MS,
       concurrency: e.OSTEON_WORKER_CONCURRENCY,
       readConcurrency: e.OSTEON_READ_CONCURRENCY ?? e.OSTEON_WORKER_CONCURRENCY,
+      readMegapixels: e.OSTEON_READ_MEGAPIXELS,
       workerId: e.OSTEON_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     },
     deliveries: {

@@ -77,6 +77,11 @@ export const environmentSchema = z.object({
    * Default: no cap beyond OSTEON_WORKER_CONCURRENCY.
    */
   OSTEON_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).optional(),
+  /**
+   * Megapixels the jobs reading images may hold decoded at once (ImageMemoryBudget): two small studies
+   * are read side by side, two 10-megapixel ones one after the other. One larger image runs alone.
+   */
+  OSTEON_READ_MEGAPIXELS: z.coerce.number().positive().max(10_000).default(12),
   OSTEON_WORKER_ID: z.string().min(1).max(128).optional(),
   OSTEON_URGENT_BODY_PARTS: commaList.pipe(z.array(z.enum(['hand', 'leg', 'hip', 'shoulder']))).default('hip'),
   OSTEON_URGENT_MIN_COUNT: z.enum(['1', '2+', 'never']).default('2+'),

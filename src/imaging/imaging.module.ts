@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImageMemoryBudget } from './image-memory-budget';
 import { ImageService } from './image.service';
 import { PixelWorkerPool } from './pixel-worker.pool';
 
@@ -7,7 +8,7 @@ import { PixelWorkerPool } from './pixel-worker.pool';
  * decoding and the worker pool behind ImageService. Storage is the global StorageModule.
  */
 @Module({
-  providers: [ImageService, { provide: PixelWorkerPool, useFactory: () => new PixelWorkerPool({ workers: 1 }) }],
-  exports: [ImageService],
+  providers: [ImageService, ImageMemoryBudget, { provide: PixelWorkerPool, useFactory: () => new PixelWorkerPool({ workers: 1 }) }],
+  exports: [ImageService, ImageMemoryBudget],
 })
 export class ImagingModule {}

@@ -3,6 +3,7 @@ import { data as dcmjsData } from 'dcmjs';
 import { ownArrayBuffer } from '../common/array-buffers';
 import { moduleLogger } from '../common/logger';
 import { IngestService } from '../dicom/ingest.service';
+import { ImageMemoryBudget, pixelsOf } from '../imaging/image-memory-budget';
 import { InstanceRepository } from '../dicom/instance.repository';
 import type { DeliveryState, Report } from '../reports/report';
 import { derivedUid } from '../reports/report-identity';
@@ -31,6 +32,7 @@ export class ResultArchiveService {
     private readonly ingest: IngestService,
     private readonly instances: InstanceRepository,
     private readonly blobs: BlobStoreRepository,
+    private readonly budget: ImageMemoryBudget,
   ) {}
 
   /** The report's current content version, archived (built and stored now if it was not). */
@@ -89,8 +91,12 @@ export class ResultArchiveService {
           objects: [],
         },
       ));
-    const built = await this.factory.build(report, version.plan, version.createdAt);
-    for (const object of built.objects) await this.ingest.storeResult(part10Parts(object.elements), `results:${report.id}`);
+    // The captures are held from their making until they are stored: the whole study counts against the budget.
+    const built = await this.budget.run(await this.pixelsToRender(report, version), async () => {
+      const objects = await this.factory.build(report, version.plan, version.createdAt);
+      for (const object of objects.objects) await this.ingest.storeResult(part10Parts(object.elements), `results:${report.id}`);
+      return objects;
+    });
     const archived: ResultVersion = { ...version, objects: built.sent, archivedAt: new Date() };
     const retired = await this.instances.retire(replacedBy(set, archived), archived.archivedAt as Date);
     await this.sets.archived(report.id, archived, nextState(set, archived));
@@ -99,6 +105,16 @@ export class ResultArchiveService {
       'results archived',
     );
     return archived;
+  }
+
+  /** The pixels of the originals a version's captures are rendered from (none for a withdrawal). */
+  private async pixelsToRender(report: Report, version: ResultVersion): Promise<number> {
+    if (version.plan.kind !== 'results' || report.images.length === 0) return 0;
+    const records = new Map((await this.instances.findByStudy(report.studyInstanceUid)).map((record) => [record.id, record]));
+    return report.images.reduce(
+      (sum, image) => sum + pixelsOf(records.get(image.instanceId) ?? { rows: undefined, columns: undefined }),
+      0,
+    );
   }
 }
 

@@ -12,9 +12,10 @@ const PIXEL_DATA_TAG = '7FE00010';
  */
 export function part10Parts(elements: Record<string, unknown>): Buffer[] {
   const pixels = nativePixelData(elements.PixelData);
-  if (!pixels) return [writeWithDcmjs(elements)];
   const { PixelData: _pixels, _vrMap: vrMap, ...rest } = elements;
-  const { PixelData: pixelVr = 'OW', ...otherVrs } = (vrMap ?? {}) as Record<string, string>;
+  const { PixelData: pixelVr, ...otherVrs } = (vrMap ?? {}) as Record<string, string | undefined>;
+  // Only pixels whose VR the caller names: otherwise dcmjs's own choice stands.
+  if (!pixels || (pixelVr !== 'OB' && pixelVr !== 'OW')) return [writeWithDcmjs(elements)];
   const dataset = Object.keys(otherVrs).length > 0 ? { ...rest, _vrMap: otherVrs } : rest;
   const denaturalised = dcmjsData.DicomMetaDictionary.denaturalizeDataset(dataset) as Record<string, unknown>;
   // Pixel Data must then be the last element; a data set with anything after it goes the whole way through dcmjs.
@@ -23,7 +24,7 @@ export function part10Parts(elements: Record<string, unknown>): Buffer[] {
   const header = Buffer.alloc(12);
   header.writeUInt16LE(0x7fe0, 0);
   header.writeUInt16LE(0x0010, 2);
-  header.write(pixelVr === 'OB' ? 'OB' : 'OW', 4, 'latin1');
+  header.write(pixelVr, 4, 'latin1');
   header.writeUInt32LE(pixels.length + (padded ? 1 : 0), 8);
   return [writeWithDcmjs(dataset, denaturalised), header, pixels, ...(padded ? [Buffer.alloc(1)] : [])];
 }

@@ -45,11 +45,14 @@ describe('Part 10 files of result objects, written in parts', () => {
     expect(parts[2]?.buffer).toBe(pixels.buffer);
   });
 
-  it('writes a data set without pixels, or with an element after them, through dcmjs whole', () => {
+  it('writes a data set without pixels, with pixels of no named VR, or with an element after them, through dcmjs whole', () => {
     const { elements } = capture(36);
     const { PixelData: _pixels, _vrMap: _vrs, ...report } = elements;
     expect(part10Parts(report)).toHaveLength(1);
     expect(part10Parts(report)[0]?.equals(writtenByDcmjs(report))).toBe(true);
+    const { _vrMap: _unnamed, ...noVr } = elements;
+    expect(part10Parts(noVr)).toHaveLength(1);
+    expect(part10Parts(noVr)[0]?.equals(writtenByDcmjs(noVr))).toBe(true);
     const trailing = { ...elements, DataSetTrailingPadding: new Uint8Array(4).buffer };
     expect(part10Parts(trailing)).toHaveLength(1);
     expect(part10Parts(trailing)[0]?.equals(writtenByDcmjs(trailing))).toBe(true);

@@ -38,11 +38,6 @@ export class DecodedDocuments {
     this.previous.delete(idKey);
   }
 
-  clear(): void {
-    this.current = new Map();
-    this.previous = new Map();
-  }
-
   get size(): number {
     return this.current.size + this.previous.size;
   }

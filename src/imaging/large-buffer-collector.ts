@@ -19,6 +19,8 @@ export function collectNow(): void {
     // Exposes gc() only to the new context asked for it, not to this thread's own globals.
     setFlagsFromString('--expose-gc');
     collect = runInNewContext('gc') as () => void;
+    // The flag is process-wide: left on, every context or worker made later would get a global gc().
+    setFlagsFromString('--no-expose-gc');
   }
   collect();
 }

@@ -1,6 +1,6 @@
 import { moduleLogger } from '../common/logger';
 import { JobTargetGoneError, UnrecoverableJobError } from '../jobs/job.exception';
-import { failureOutcome } from '../jobs/retry.policy';
+import { DecidedFailure, failureOutcome } from '../jobs/retry.policy';
 import type { DeliveredMessageRecord, DeliveryLogEntry, DeliveryState, Report } from '../reports/report';
 import { ReportErrorCode, ReportException } from '../reports/report.exception';
 import type { DeliveryAttempt, DeliveryChannel, DeliveryContext, DeliveryReports, Sent, Settlement } from './delivery-channel';
@@ -98,7 +98,8 @@ class AttemptRecord {
  * One delivery attempt of one report over one channel, the same for every channel: load the report
  * (gone: the job ends quietly), skip content the receiver has, let the channel settle, build and
  * send, and record the outcome. A failure is recorded as `failed` (retried) or `dead`, by the one
- * retry policy (jobs/retry.policy.ts); a permanent one leaves as UnrecoverableJobError.
+ * retry policy (jobs/retry.policy.ts); a permanent one leaves as UnrecoverableJobError, any other
+ * as a DecidedFailure the job worker follows.
  */
 export async function runDelivery<Built>(
   reports: DeliveryReports,
@@ -141,6 +142,7 @@ export async function runDelivery<Built>(
     await record.failed(outcome.kind === 'dead' ? 'dead' : 'failed', message, context.references);
     log.warn({ attempt: attempt.attempt, err: message, outcome: outcome.kind === 'dead' ? outcome.reason : 'retry' }, 'delivery failed');
     if (outcome.kind === 'dead' && outcome.reason === 'permanent') throw new UnrecoverableJobError(message, { cause: error });
-    throw error;
+    // The outcome just recorded is the job's too: the worker must not judge the maximum age again ms later.
+    throw new DecidedFailure(outcome, error);
   }
 }

@@ -17,10 +17,26 @@ export type FailureOutcome = { readonly kind: 'retry' } | { readonly kind: 'dead
  * delivery, until its maximum age (an outage of a RIS or FHIR server lasts hours, not a minute).
  */
 export function failureOutcome(error: unknown, count: AttemptCount, now = new Date()): FailureOutcome {
+  if (error instanceof DecidedFailure) return error.outcome;
   if (isPermanent(error)) return { kind: 'dead', reason: 'permanent' };
   if (count.expiresAt && now >= count.expiresAt) return { kind: 'dead', reason: 'expired' };
   if (count.attempt >= count.maxAttempts) return { kind: 'dead', reason: 'exhausted' };
   return { kind: 'retry' };
+}
+
+/**
+ * A failure whose outcome a handler already decided and recorded (a delivery writes `failed` or
+ * `dead` to the report): the worker follows that decision instead of reading the clock again, so
+ * at the maximum age the job and the report's delivery log never disagree.
+ */
+export class DecidedFailure extends Error {
+  constructor(
+    readonly outcome: FailureOutcome,
+    failure: unknown,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+    this.name = 'DecidedFailure';
+  }
 }
 
 /** Exponential back-off with a cap, so a failing downstream is retried, not hammered. */

@@ -2,6 +2,7 @@ import type { DeliveryChannel, DeliveryContext, Sent, Settlement } from '../../s
 import { DeliveryErrorCode, DeliveryException } from '../../src/deliveries/delivery.exception';
 import { runDelivery } from '../../src/deliveries/delivery-runner';
 import { JobTargetGoneError, UnrecoverableJobError } from '../../src/jobs/job.exception';
+import { failureOutcome } from '../../src/jobs/retry.policy';
 import type { DeliveryState, Report } from '../../src/reports/report';
 import { ReportErrorCode, ReportException } from '../../src/reports/report.exception';
 import { draftReport } from '../support/report-fixture';
@@ -75,6 +76,24 @@ describe('delivery runner (the steps every channel shares)', () => {
     });
     await expect(runDelivery(reports, channel, attempt(2, 2))).rejects.toThrow('receiver answered 503');
     expect(reports.recorded.at(-1)).toMatchObject({ status: 'dead', attempts: 2 });
+  });
+
+  it('decides failed or dead once at the maximum age: the job worker, judging ms later, follows what the report records', async () => {
+    const reports = new FakeReports(draftReport());
+    const down = (): Error => new DeliveryException(DeliveryErrorCode.ReceiverUnavailable, 'receiver answered 503');
+    const channel = new FakeChannel([down(), down()]);
+    const expiresAt = new Date(Date.now() + 60_000);
+    const before = await runDelivery(reports, channel, { ...attempt(1, 5), expiresAt }).catch((error: unknown) => error);
+    expect(reports.recorded.at(-1)).toMatchObject({ status: 'failed' });
+    // The worker's own reading, after the maximum age passed in between: still a retry, as recorded.
+    const afterExpiry = new Date(expiresAt.getTime() + 1);
+    expect(failureOutcome(before, { attempt: 1, maxAttempts: 5, expiresAt }, afterExpiry)).toEqual({ kind: 'retry' });
+    expect((before as Error).message).toBe('receiver answered 503');
+
+    const expired = { ...attempt(2, 5), expiresAt: new Date(Date.now() - 1) };
+    const after = await runDelivery(reports, channel, expired).catch((error: unknown) => error);
+    expect(reports.recorded.at(-1)).toMatchObject({ status: 'dead' });
+    expect(failureOutcome(after, { attempt: 2, maxAttempts: 5 })).toEqual({ kind: 'dead', reason: 'expired' });
   });
 
   it('keeps the message it built and one log entry per attempt: the error, then the answer', async () => {

@@ -9,7 +9,9 @@ import { JobClaimGate } from '../jobs/job-claim.gate';
  * Work that competes with receiving for the CPU: reading a study with the model (and its shadow
  * model), rendering results (archived for DICOMweb, sent to the PACS) and the patient PDF, retraining. It is not started
  * while images arrive; the draft report of a burst comes later, the modality never waits longer.
- * Text deliveries (FHIR, HL7) are cheap and go on.
+ * Text deliveries (FHIR, HL7) are cheap and go on. Reading already under way when a burst begins,
+ * or past the longest deferral, runs on threads of a lower CPU priority (OSTEON_READ_NICE: the model's
+ * worker and onnxruntime pool, the pixel decoder, the retraining command).
  */
 export const YIELDS_TO_RECEIVING: readonly JobType[] = [
   'analyse-study',

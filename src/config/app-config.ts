@@ -52,7 +52,7 @@ export interface AppConfig {
     readonly urgentMinCountClass: '1' | '2+' | 'never';
   };
   /** Analysis and rendering yield to receiving (see dicom/ingest-activity.ts). */
-  readonly receivePriority: { readonly quietMs: number; readonly maxDeferMs: number };
+  readonly receivePriority: { readonly quietMs: number; readonly maxDeferMs: number; readonly readNice: number };
   readonly jobs: {
     readonly pollMs: number;
     readonly leaseMs: number;
@@ -213,7 +213,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       urgentBodyParts: e.OSTEON_URGENT_BODY_PARTS,
       urgentMinCountClass: e.OSTEON_URGENT_MIN_COUNT,
     },
-    receivePriority: { quietMs: e.OSTEON_RECEIVE_PRIORITY_QUIET_MS, maxDeferMs: e.OSTEON_RECEIVE_PRIORITY_MAX_MS },
+    receivePriority: {
+      quietMs: e.OSTEON_RECEIVE_PRIORITY_QUIET_MS,
+      maxDeferMs: e.OSTEON_RECEIVE_PRIORITY_MAX_MS,
+      readNice: e.OSTEON_READ_NICE,
+    },
     jobs: {
       pollMs: e.OSTEON_JOB_POLL_MS,
       leaseMs: e.OSTEON_JOB_LEASE_MS,

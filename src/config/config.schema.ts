@@ -51,6 +51,8 @@ export const environmentSchema = z.object({
   OSTEON_RECEIVE_PRIORITY_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** ... but never longer than this in one burst (0: receiving has no priority). */
   OSTEON_RECEIVE_PRIORITY_MAX_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /** Threads that read images (the model, the pixel decoder) run at this nice value; receiving stays at 0. */
+  OSTEON_READ_NICE: z.coerce.number().int().min(0).max(19).default(10),
   OSTEON_STUDY_IDLE_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
   OSTEON_JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   OSTEON_JOB_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),

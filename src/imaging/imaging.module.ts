@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.tokens';
 import { ImageMemoryBudget } from './image-memory-budget';
 import { ImageService } from './image.service';
 import { PixelWorkerPool } from './pixel-worker.pool';
@@ -8,7 +10,16 @@ import { PixelWorkerPool } from './pixel-worker.pool';
  * decoding and the worker pool behind ImageService. Storage is the global StorageModule.
  */
 @Module({
-  providers: [ImageService, ImageMemoryBudget, { provide: PixelWorkerPool, useFactory: () => new PixelWorkerPool({ workers: 1 }) }],
+  providers: [
+    ImageService,
+    ImageMemoryBudget,
+    {
+      provide: PixelWorkerPool,
+      // Decoding yields to receiving as the model does (OSTEON_READ_NICE).
+      useFactory: (config: AppConfig) => new PixelWorkerPool({ workers: 1, nice: config.receivePriority.readNice }),
+      inject: [APP_CONFIG],
+    },
+  ],
   exports: [ImageService, ImageMemoryBudget],
 })
 export class ImagingModule {}

@@ -15,7 +15,7 @@ import {
   type PrepareTask,
   type PreparedImage,
 } from './pixel-task';
-import type { PixelWorkerRequest, PixelWorkerResponse } from './pixel.worker';
+import type { PixelWorkerData, PixelWorkerRequest, PixelWorkerResponse } from './pixel.worker';
 
 const logger = moduleLogger('imaging');
 
@@ -40,7 +40,7 @@ export class PixelWorkerPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly options: { workers: number }) {}
+  constructor(private readonly options: { workers: number; nice?: number }) {}
 
   /** Display grey of a DICOM frame. */
   async decode(frame: PixelFrame): Promise<GreyPixels> {
@@ -101,7 +101,7 @@ export class PixelWorkerPool {
   }
 
   private startWorker(): Slot {
-    const worker = startWorker(__dirname, 'pixel.worker');
+    const worker = startWorker(__dirname, 'pixel.worker', { workerData: { nice: this.options.nice ?? 0 } satisfies PixelWorkerData });
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (response: PixelWorkerResponse) => {
       const waiting = slot.pending.get(response.id);

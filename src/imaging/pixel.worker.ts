@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../common/thread-priority';
 import { ImagingException } from './imaging.exception';
 import { collectNow, LARGE_TASK_PIXELS } from './large-buffer-collector';
 import { pixelsOf, runPixelTask, transferableOf, type PixelResult, type PixelTask } from './pixel-task';
@@ -13,8 +14,14 @@ export type PixelWorkerResponse =
   | { readonly id: number; readonly ok: true; readonly result: PixelResult }
   | { readonly id: number; readonly ok: false; readonly code: string | undefined; readonly message: string };
 
+export interface PixelWorkerData {
+  /** This thread's nice value: decoding for the model or a viewer yields to receiving images. */
+  readonly nice: number;
+}
+
 const port = parentPort;
 if (port) {
+  lowerThreadPriority((workerData as PixelWorkerData | undefined)?.nice ?? 0);
   port.on('message', (request: PixelWorkerRequest) => {
     runPixelTask(request.task)
       .then(

@@ -165,7 +165,7 @@ export class ModelRepository implements OnApplicationBootstrap, OnModuleDestroy 
 
   private startSession(bytes: Buffer, description: ModelDescription, modelPath: string): Promise<LoadedModel> {
     const worker = startWorker(__dirname, 'model.worker', {
-      workerData: { threads: this.config.inference.threads } satisfies ModelWorkerData,
+      workerData: { threads: this.config.inference.threads, nice: this.config.receivePriority.readNice } satisfies ModelWorkerData,
     });
     // A copy moved to the worker: nothing here keeps the weights once the session has them.
     const model = new Uint8Array(bytes);

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { lowerThreadPriority } from '../common/thread-priority';
 import { modelSessionOptions } from './model-session-options';
 
 /**
@@ -9,6 +10,8 @@ import { modelSessionOptions } from './model-session-options';
  */
 export interface ModelWorkerData {
   readonly threads: number;
+  /** This thread's nice value, set before the session makes its pool: receiving images comes first. */
+  readonly nice: number;
 }
 
 /**
@@ -42,7 +45,8 @@ export type ModelWorkerMessage =
 
 const port = parentPort;
 if (port) {
-  const { threads } = workerData as ModelWorkerData;
+  const { threads, nice } = workerData as ModelWorkerData;
+  lowerThreadPriority(nice);
   let ready: Promise<InferenceSession> = Promise.reject(new Error('no model was sent'));
   ready.catch(() => undefined);
   port.on('message', (request: ModelWorkerLoad | ModelWorkerRun) => {

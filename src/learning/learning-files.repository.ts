@@ -64,10 +64,17 @@ export class LearningFilesRepository {
     );
   }
 
-  /** Runs a site-configured command line (trainer, packager) with a time limit. */
+  /**
+   * Runs a site-configured command line (trainer, packager) with a time limit, at the nice value of
+   * the threads that read images: a retraining of an hour must not slow a modality sending a burst.
+   * `nice` execs the shell, so the pid (killed at the limit) is the shell's.
+   */
   runShell(command: string, timeoutMs: number): Promise<CommandOutcome> {
+    const nice = this.config.receivePriority.readNice;
+    const [file, args] =
+      process.platform === 'linux' && nice > 0 ? ['nice', ['-n', String(nice), '/bin/sh', '-c', command]] : ['/bin/sh', ['-c', command]];
     return new Promise((resolve) => {
-      const child = spawn('/bin/sh', ['-c', command], { cwd: this.repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(file, args, { cwd: this.repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const keep = (chunk: Buffer): void => {
         output = (output + chunk.toString()).slice(-4000);

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dcmsend } from '../support/dcmtk';
 import { fixtureImageNames, makeInstance } from '../support/dicom-fixtures';
@@ -8,6 +9,16 @@ import { waitFor } from '../support/processes';
 import { tempWorkspace } from '../support/workspace';
 
 const QUIET_MS = 3000;
+
+/** Nice value of each thread of a process, from /proc (field 19 of a thread's stat line). */
+function threadNices(pid: number): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return nices;
+}
 const MAX_DEFER_MS = 8000;
 
 describe('receiving comes before reading (dcmtk sends while studies wait to be read)', () => {
@@ -64,6 +75,14 @@ describe('receiving comes before reading (dcmtk sends while studies wait to be r
     const lastAcknowledged = await stream(4000);
     expect(await reportCreatedAt(first)).toBeGreaterThan(lastAcknowledged);
   }, 120_000);
+
+  it('reads at a lower CPU priority than it receives: the model and pixel threads niced, the main thread not', async () => {
+    const pid = engine.process.child.pid as number;
+    const nices = threadNices(pid);
+    expect(nices.get(pid)).toBe(0);
+    // Default OSTEON_READ_NICE 10: the model's worker and the onnxruntime pool it made, the pixel worker.
+    expect([...nices.values()].filter((nice) => nice === 10).length).toBeGreaterThanOrEqual(3);
+  });
 
   it('reads it anyway once a burst has lasted the longest deferral', async () => {
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS + 500));

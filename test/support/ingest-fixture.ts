@@ -27,7 +27,7 @@ export async function openIngestFixture(instances: InstanceRepository, name: str
     dataDir,
     stagingName: 'test',
     dicom: { maxImagePixels: 100_000_000 },
-    receivePriority: { quietMs: 0, maxDeferMs: 0 },
+    receivePriority: { quietMs: 0, maxDeferMs: 0, readNice: 0 },
   } as unknown as AppConfig;
   const blobs = new BlobStoreRepository(config);
   await blobs.initialise();

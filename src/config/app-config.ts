@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config.exception';
-import { fhirConfig, mllpTls, pacsConfig, risTarget, trustedSenders, type TrustedSender } from './channel-config';
+import { deliveryMaxAges, fhirConfig, mllpTls, pacsConfig, risTarget, trustedSenders, type TrustedSender } from './channel-config';
 import { environmentSchema, SECRET_VARIABLES } from './config.schema';
 
 export type { TrustedSender } from './channel-config';
@@ -154,10 +154,6 @@ export interface AppConfig {
     | undefined;
 }
 
-function hoursToMs(hours: number): number {
-  return Math.round(hours * 3_600_000);
-}
-
 /** Validates the environment once; the message names the first bad variable on one line. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = environmentSchema.safeParse(env);
@@ -230,14 +226,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       workerId: e.OSTEON_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     },
     deliveries: {
-      maxAgeMs: {
-        default: hoursToMs(e.OSTEON_DELIVERY_MAX_AGE_HOURS),
-        fhir: hoursToMs(e.OSTEON_FHIR_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
-        'fhir-document': hoursToMs(e.OSTEON_FHIR_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
-        hl7: hoursToMs(e.OSTEON_HL7_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
-        pacs: hoursToMs(e.OSTEON_PACS_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
-        portal: hoursToMs(e.OSTEON_PORTAL_MAX_AGE_HOURS ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS),
-      },
+      maxAgeMs: deliveryMaxAges(e),
       downAfterMs: e.OSTEON_CHANNEL_DOWN_AFTER_MS,
     },
     auth: {

@@ -90,3 +90,16 @@ export function risTarget(e: Environment): AppConfig['hl7']['ris'] {
   }
   return { host: e.OSTEON_RIS_HOST, port: e.OSTEON_RIS_PORT };
 }
+
+/** How long each channel's deliveries are retried; a channel without its own setting takes the default. */
+export function deliveryMaxAges(e: Environment): AppConfig['deliveries']['maxAgeMs'] {
+  const hours = (own: number | undefined): number => Math.round((own ?? e.OSTEON_DELIVERY_MAX_AGE_HOURS) * 3_600_000);
+  return {
+    default: hours(undefined),
+    fhir: hours(e.OSTEON_FHIR_MAX_AGE_HOURS),
+    'fhir-document': hours(e.OSTEON_FHIR_MAX_AGE_HOURS),
+    hl7: hours(e.OSTEON_HL7_MAX_AGE_HOURS),
+    pacs: hours(e.OSTEON_PACS_MAX_AGE_HOURS),
+    portal: hours(e.OSTEON_PORTAL_MAX_AGE_HOURS),
+  };
+}

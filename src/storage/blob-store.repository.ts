@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { syncDirectory } from '../common/file-sync';
 import type { AppConfig } from '../config/app-config';
@@ -38,6 +38,12 @@ export class BlobStoreRepository implements OnApplicationShutdown {
   private readonly stagingRoot: string;
   private stagingFiles: StagingFilePool | undefined;
   private readonly knownShards = new Set<string>();
+  /**
+   * Blobs on their way to their address, each until its rename (or failure). The ingest indexes an
+   * instance while its file is still being synced, so a query can find the record a few ms before the
+   * file is in place: a reader of such a blob waits for it instead of failing.
+   */
+  private readonly arriving = new Map<string, Promise<void>>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.blobRoot = path.join(config.dataDir, 'blobs');
@@ -74,8 +80,21 @@ export class BlobStoreRepository implements OnApplicationShutdown {
    * once the directory entry is synced too, so the caller can index the blob meanwhile. Nothing may
    * be acknowledged before both.
    */
-  async commit(staged: StagedBlob): Promise<CommittedBlob> {
+  commit(staged: StagedBlob): Promise<CommittedBlob> {
     const blobKey = BlobStoreRepository.keyFor(staged.sha256);
+    const placing = this.place(staged, blobKey);
+    const placed = placing.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.arriving.set(blobKey, placed);
+    void placed.then(() => {
+      if (this.arriving.get(blobKey) === placed) this.arriving.delete(blobKey);
+    });
+    return placing;
+  }
+
+  private async place(staged: StagedBlob, blobKey: string): Promise<CommittedBlob> {
     const target = this.pathOf(blobKey);
     const shard = path.dirname(target);
     // The address check, the shard directory and the rename are blocking calls on this thread, made
@@ -120,6 +139,7 @@ export class BlobStoreRepository implements OnApplicationShutdown {
   }
 
   async open(blobKey: string): Promise<FileByteSource> {
+    await this.arriving.get(blobKey);
     return openByteSource(this.pathOf(blobKey));
   }
 
@@ -145,10 +165,20 @@ export class BlobStoreRepository implements OnApplicationShutdown {
   }
 
   readStream(blobKey: string): Readable {
-    return createReadStream(this.pathOf(blobKey));
+    const filePath = this.pathOf(blobKey);
+    const arriving = this.arriving.get(blobKey);
+    if (!arriving) return createReadStream(filePath);
+    return Readable.from(
+      (async function* () {
+        await arriving;
+        yield* createReadStream(filePath);
+      })(),
+      { objectMode: false },
+    );
   }
 
   async stat(blobKey: string): Promise<{ size: number; modifiedAt: Date }> {
+    await this.arriving.get(blobKey);
     const stats = await fs.stat(this.pathOf(blobKey));
     return { size: stats.size, modifiedAt: stats.mtime };
   }

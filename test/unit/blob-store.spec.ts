@@ -78,6 +78,41 @@ describe('BlobStoreRepository (files)', () => {
     expect(staged.totalBytes).toBe(11);
     expect(staged.head.toString()).toBe('ONLY-HEADER');
   });
+
+  it('lets a reader that found the index record first wait until the file is at its address, and fails a missing one at once', async () => {
+    const staged = await finish(blobs.createStagingWriter(Buffer.from('HEAD')), [Buffer.from('arriving')]);
+    const blobKey = BlobStoreRepository.keyFor(staged.sha256);
+    // The staged file's sync still running: the ingest has indexed the instance, the file is not in place yet.
+    let synced!: () => void;
+    const syncing = new Promise<void>((resolve) => (synced = resolve));
+    const committing = blobs.commit({ ...staged, durable: syncing.then(() => staged.durable) });
+    const settled: string[] = [];
+    const opened = blobs.open(blobKey).then(async (source) => {
+      settled.push('open');
+      const bytes = await source.read(0, source.size);
+      await source.close();
+      return bytes.toString();
+    });
+    const streamed = collect(blobs.readStream(blobKey)).then((chunks) => {
+      settled.push('stream');
+      return Buffer.concat(chunks as Buffer[]).toString();
+    });
+    const stat = blobs.stat(blobKey).then((stats) => stats.size);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toEqual([]);
+    expect(fsSync.existsSync(blobs.pathOf(blobKey))).toBe(false);
+    synced();
+    await (
+      await committing
+    ).durable;
+    expect(await opened).toBe('HEADarriving');
+    expect(await streamed).toBe('HEADarriving');
+    expect(await stat).toBe(12);
+    // Nothing on its way: a missing blob fails as before, without waiting.
+    const missing = BlobStoreRepository.keyFor('f'.repeat(64));
+    await expect(blobs.open(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(collect(blobs.readStream(missing))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -19,7 +19,7 @@ export class UsersService {
 
   async create(actor: AuthenticatedUser, input: unknown): Promise<UserView> {
     const { password, ...fields } = parseInput(createUserSchema, input, firstIssue);
-    const problem = passwordProblem(password, fields.username, fields.displayName);
+    const problem = await passwordProblem(password, fields.username, fields.displayName);
     if (problem) throw new AuthException(AuthErrorCode.WeakPassword, `password ${problem}`);
     const taken = () => new AuthException(AuthErrorCode.UsernameTaken, `username ${fields.username} is taken`);
     if (await this.users.findByUsername(fields.username)) throw taken();

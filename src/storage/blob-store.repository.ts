@@ -83,14 +83,11 @@ export class BlobStoreRepository implements OnApplicationShutdown {
   commit(staged: StagedBlob): Promise<CommittedBlob> {
     const blobKey = BlobStoreRepository.keyFor(staged.sha256);
     const placing = this.place(staged, blobKey);
-    const placed = placing.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.arriving.set(blobKey, placed);
-    void placed.then(() => {
+    // Settles (never rejects) once the file is in place or will not be; the latest commit of a key is the one waited for.
+    const placed: Promise<void> = placing.then(ended, ended).then(() => {
       if (this.arriving.get(blobKey) === placed) this.arriving.delete(blobKey);
     });
+    this.arriving.set(blobKey, placed);
     return placing;
   }
 
@@ -230,6 +227,10 @@ async function syncParents(highestCreated: string, deepest: string): Promise<voi
     await syncDirectory(directory);
     if (directory === top || directory === path.dirname(directory)) return;
   }
+}
+
+function ended(): void {
+  // Nothing to pass on: a reader waits for the outcome, then finds the file or not.
 }
 
 /** A promise whose rejection is its awaiter's to handle, never an unhandled rejection when nobody awaits it. */

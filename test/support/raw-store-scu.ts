@@ -144,7 +144,12 @@ export function rawStore(options: RawStoreOptions): Promise<RawStoreResult> {
       socket.destroy();
       if (!settled) reject(new Error('raw SCU timed out'));
     });
-    socket.on('error', (error) => !settled && reject(error));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // The receiver closed the connection (an abort) while fragments written ahead were still on their
+      // way: a real SCU sees the same broken pipe. The association ended; the caller checks how.
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') finish({ kind: 'aborted', statuses });
+      else if (!settled) reject(error);
+    });
     socket.on('close', () => finish({ kind: 'aborted', statuses }));
     socket.on('connect', () => {
       socket.write(

@@ -14,6 +14,8 @@ import { StagingWriter, type StagedBlob } from './staging-writer';
 /** Staging files made ahead: one per association finishing an instance at the same moment, for a few rooms. */
 const STAGING_FILES_AHEAD = 4;
 
+const SHARD_READY: Promise<void> = Promise.resolve();
+
 const BLOB_KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.dcm$/;
 
 export interface CommittedBlob {
@@ -37,7 +39,8 @@ export class BlobStoreRepository implements OnApplicationShutdown {
   readonly blobRoot: string;
   private readonly stagingRoot: string;
   private stagingFiles: StagingFilePool | undefined;
-  private readonly knownShards = new Set<string>();
+  /** Shard directories made (or found) and synced into their parents, or on their way there. */
+  private readonly shards = new Map<string, Promise<void>>();
   /**
    * Blobs on their way to their address, each until its rename (or failure). The ingest indexes an
    * instance while its file is still being synced, so a query can find the record a few ms before the
@@ -110,14 +113,25 @@ export class BlobStoreRepository implements OnApplicationShutdown {
     return { blobKey, created: true, durable: observed(syncDirectory(shard)) };
   }
 
-  private async ensureShard(shard: string): Promise<void> {
-    if (this.knownShards.has(shard)) return;
-    const created = mkdirSync(shard, { recursive: true });
-    // A shard directory made just now is an entry in its parent (and that one in its own, when both
-    // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
-    // Synced at once, so a failed rename cannot leave a shard known here whose entries never were.
-    if (created) await syncParents(created, shard);
-    this.knownShards.add(shard);
+  /**
+   * The shard directory, made and synced into its parent once per process. Every commit into a shard
+   * waits for the same promise: a second sender whose object lands in a shard made a moment ago (the
+   * same content from two rooms, most often) is not acknowledged before the first one's sync of the
+   * shard's entry; before, it found the directory there and went on without waiting.
+   */
+  private ensureShard(shard: string): Promise<void> {
+    let ready = this.shards.get(shard);
+    if (!ready) {
+      ready = makeShard(shard);
+      this.shards.set(shard, ready);
+      // Made: one shared settled promise stands for it (a store has up to 65,536 shards). Failed: the
+      // failure is the caller's, and the next commit into the shard tries again.
+      ready.then(
+        () => this.shards.set(shard, SHARD_READY),
+        () => this.shards.delete(shard),
+      );
+    }
+    return ready;
   }
 
   async exists(blobKey: string): Promise<boolean> {
@@ -218,6 +232,14 @@ async function openByteSource(filePath: string): Promise<FileByteSource> {
     },
     close: () => handle.close(),
   };
+}
+
+async function makeShard(shard: string): Promise<void> {
+  // Blocking, as the rename is (place()): a trip to libuv's pool would queue behind the fsyncs there.
+  const created = mkdirSync(shard, { recursive: true });
+  // A shard directory made just now is an entry in its parent (and that one in its own, when both
+  // are new): without a journal (ext4 here) only a sync of each parent makes those entries durable.
+  if (created) await syncParents(created, shard);
 }
 
 /** Syncs the directories above `deepest` up to the parent of `highestCreated`, deepest first. */

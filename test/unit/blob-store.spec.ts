@@ -71,6 +71,49 @@ describe('BlobStoreRepository (files)', () => {
     }
   });
 
+  it('acknowledges no blob in a new shard before the shard is synced into its parent, also a second one arriving meanwhile', async () => {
+    // Two contents bound for one new shard (the address is the hash; chosen here, the bytes do not matter).
+    const first = await finish(blobs.createStagingWriter(Buffer.from('H')), [Buffer.from('one')]);
+    const second = await finish(blobs.createStagingWriter(Buffer.from('H')), [Buffer.from('two')]);
+    const shardOf = (sha256: string): Parameters<BlobStoreRepository['commit']>[0] => ({ ...first, sha256 });
+    const paths = new Map<number, string>();
+    const open = jest.spyOn(fsSync, 'openSync').mockImplementation(((file: string, flags: fsSync.OpenMode) => {
+      const fd = realOpenSync(file, flags);
+      paths.set(fd, path.relative(dataDir, file));
+      return fd;
+    }) as typeof fsSync.openSync);
+    // The parent's sync (the new shard's entry in blobs/ab) held until released.
+    let releaseParent!: () => void;
+    const parentHeld = new Promise<void>((resolve) => (releaseParent = resolve));
+    const realFsync = fsSync.fsync.bind(fsSync);
+    const fsync = jest.spyOn(fsSync, 'fsync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      if (paths.get(fd) === 'blobs/ab') void parentHeld.then(() => realFsync(fd, callback));
+      else realFsync(fd, callback);
+    }) as typeof fsSync.fsync);
+    try {
+      const one = blobs.commit(shardOf(`abcd${'1'.repeat(60)}`));
+      const two = blobs.commit({ ...shardOf(`abcd${'2'.repeat(60)}`), path: second.path, durable: second.durable });
+      const settled: string[] = [];
+      const acknowledged = Promise.all([
+        one.then(({ durable }) => durable).then(() => settled.push('first')),
+        two.then(({ durable }) => durable).then(() => settled.push('second')),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Neither may be acknowledged while a power cut could still take the shard's entry back.
+      expect(settled).toEqual([]);
+      releaseParent();
+      await acknowledged;
+      expect(settled.sort()).toEqual(['first', 'second']);
+      for (const digit of ['1', '2']) {
+        expect(fsSync.existsSync(path.join(blobs.blobRoot, 'ab', 'cd', `abcd${digit.repeat(60)}.dcm`))).toBe(true);
+      }
+    } finally {
+      releaseParent();
+      open.mockRestore();
+      fsync.mockRestore();
+    }
+  });
+
   it('writes the header alone when no content comes', async () => {
     const staged = await finish(blobs.createStagingWriter(Buffer.from('ONLY-HEADER')), []);
     await staged.durable;

@@ -74,6 +74,8 @@ interface PeerHandle {
   studiesRead?(): Promise<number>;
   /** Jobs that read images (analysis, archiving results) waiting or running (Osteon only): 0 once all is read. */
   readingQueued?(): Promise<number>;
+  /** Seconds summed and instances counted so far per part of an instance's durability (Osteon only, osteon_ingest_durable_seconds). */
+  durableParts?(): Promise<Map<string, { sum: number; count: number }>>;
   /** Extra processes whose memory belongs to the peer (e.g. a database), by label. */
   readonly companions?: ReadonlyArray<{ label: string; pid: number }>;
   stop(): Promise<void>;
@@ -389,6 +391,18 @@ async function startOsteon(dir: string, database: 'emulator' | 'wire', options: 
         const match = /^osteon_inference_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
         return Number(match?.[1] ?? 0);
       },
+      durableParts: async () => {
+        const response = await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`, {
+          headers: { authorization: `Bearer ${engine.operatorKey ?? ''}` },
+        });
+        const parts = new Map<string, { sum: number; count: number }>();
+        for (const match of (await response.text()).matchAll(/^osteon_ingest_durable_seconds_(sum|count)\{part="(\w+)"\} (\S+)/gm)) {
+          const part = parts.get(match[2] as string) ?? { sum: 0, count: 0 };
+          part[match[1] as 'sum' | 'count'] = Number(match[3]);
+          parts.set(match[2] as string, part);
+        }
+        return parts;
+      },
       readingQueued: async () => {
         const response = await fetch(`http://127.0.0.1:${engine.httpPort}/metrics`, {
           headers: { authorization: `Bearer ${engine.operatorKey ?? ''}` },
@@ -647,11 +661,14 @@ async function benchPeer(
       log(`  ${peer.label}: sending ${set.files.length} ${set.name} instances…`);
       const cpuBefore = await threadCpu(peer.pid);
       const readBefore = await peer.studiesRead?.();
+      const partsBefore = await peer.durableParts?.();
       const { seconds, ok, output } = await send(peer, set, associations);
       const cpu = cpuDelta(cpuBefore, await threadCpu(peer.pid));
       // Peak while receiving: read before the check below gives the engine time to start reading.
       const peak = await procStatus(peer.pid, 'VmHWM');
       const readAfter = await peer.studiesRead?.();
+      const partsAfter = await peer.durableParts?.();
+      if (partsBefore && partsAfter) notes.push(`${peer.label}, ${set.name}: ${describeDurableParts(partsBefore, partsAfter)}`);
       if (readBefore !== undefined && readAfter !== undefined) {
         notes.push(`${peer.label}, ${set.name}: the model read ${readAfter - readBefore} images while this set was being received`);
       }
@@ -880,3 +897,21 @@ main().catch((error: Error) => {
   process.stderr.write(`bench:ingest failed: ${error.stack ?? error.message}\n`);
   process.exit(1);
 });
+
+/** Mean time from an instance's last byte to each part of its durability over one set (the engine's osteon_ingest_durable_seconds). */
+function describeDurableParts(
+  before: ReadonlyMap<string, { sum: number; count: number }>,
+  after: ReadonlyMap<string, { sum: number; count: number }>,
+): string {
+  const labels: Record<string, string> = {
+    file: 'staged file fsynced',
+    index: 'index record journaled',
+    directory: 'file in place, directory fsynced',
+  };
+  const means = Object.entries(labels).map(([part, label]) => {
+    const [from, to] = [before.get(part) ?? { sum: 0, count: 0 }, after.get(part) ?? { sum: 0, count: 0 }];
+    const count = to.count - from.count;
+    return count > 0 ? `${label} ${(((to.sum - from.sum) / count) * 1000).toFixed(2)} ms` : `${label} -`;
+  });
+  return `after an instance's last byte, mean: ${means.join(', ')}`;
+}

@@ -4,6 +4,7 @@ import { DicomMetrics } from './dicom-metrics';
 import { DicomLifecycle } from './dicom.lifecycle';
 import { DicomScpChannel } from './dicom-scp.channel';
 import { IngestActivity } from './ingest-activity';
+import { IngestMetrics } from './ingest-metrics';
 import { IngestService } from './ingest.service';
 import { InstanceEvents } from './instance-events';
 import { InstanceRepository } from './instance.repository';
@@ -16,6 +17,7 @@ import { ReindexService } from './reindex.service';
     DicomMetrics,
     DicomScpChannel,
     IngestActivity,
+    IngestMetrics,
     IngestService,
     InstanceEvents,
     InstanceRepository,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { moduleLogger } from '../common/logger';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
@@ -12,6 +12,7 @@ import type { StagedBlob } from '../storage/staging-writer';
 import { TRANSFER_SYNTAX_PREFERENCE } from './dicom.constants';
 import { IngestErrorCode, IngestException } from './ingest.exception';
 import { IngestActivity } from './ingest-activity';
+import { IngestMetrics } from './ingest-metrics';
 import { InstanceEvents } from './instance-events';
 import type { InstanceRecord, InstanceSource } from './instance-record';
 import { buildInstanceRecord } from './instance-record.factory';
@@ -62,6 +63,7 @@ export class IngestService {
     private readonly instances: InstanceRepository,
     private readonly events: InstanceEvents,
     private readonly activity: IngestActivity,
+    @Optional() private readonly metrics?: IngestMetrics,
   ) {}
 
   /**
@@ -116,6 +118,9 @@ export class IngestService {
     announce: boolean,
   ): Promise<IngestResult> {
     const log = this.logger.child({ correlationId: instance.correlationId });
+    // Originals only: the engine's own results are stored in the background and would blur the receiving picture.
+    const timing = announce ? this.metrics?.start() : undefined;
+    timing?.track('file', instance.staged.durable);
     let committedKey: string | undefined;
     try {
       const { header, problem } = await this.readHeader(instance);
@@ -128,6 +133,7 @@ export class IngestService {
       // and a re-send puts the file back. Identical content re-sent finds its address taken, its copy dropped.
       const blobKey = BlobStoreRepository.keyFor(instance.staged.sha256);
       const indexing = settle(this.index(instance, header, identity, blobKey));
+      timing?.track('index', indexing);
       let commit: CommittedBlob;
       try {
         commit = await this.blobs.commit(instance.staged);
@@ -136,11 +142,13 @@ export class IngestService {
         throw error;
       }
       if (commit.created) committedKey = commit.blobKey;
+      timing?.track('directory', commit.durable);
       const [indexed, synced] = await Promise.all([indexing, settle(commit.durable)]);
       if (indexed.status === 'rejected') throw indexed.reason;
       // Indexed either way now; a blob that had gone missing under an earlier record is back in place, so it stays.
       committedKey = undefined;
       if (synced.status === 'rejected') throw synced.reason;
+      if (timing) this.metrics?.stored(timing);
       const { record, inserted } = indexed.value;
       if (!inserted) {
         log.info({ sopInstanceUid: record.sopInstanceUid, instanceId: record.id }, 'instance re-sent with identical content');

@@ -28,8 +28,13 @@ export class MetricsRegistry {
     });
   }
 
-  histogram<Label extends string>(name: string, help: string, labelNames: readonly Label[] = []): Histogram<Label> {
-    return new Histogram({ name, help, labelNames, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  histogram<Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[] = [],
+    buckets: readonly number[] = SECONDS_BUCKETS,
+  ): Histogram<Label> {
+    return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
   }
 
   counter<Label extends string>(name: string, help: string, labelNames: readonly Label[] = []): Counter<Label> {

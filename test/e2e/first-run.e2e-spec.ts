@@ -168,6 +168,8 @@ describe('a newcomer: fresh data directory → first operator in the console →
     const moved = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);
     expect(moved('osteon_dicom_instances_total{outcome="stored",status="0000"}')).toBe(1);
     expect(moved('osteon_dicom_store_seconds_count{outcome="stored"}')).toBe(1);
+    // Each part of the stored image's durability, once; the engine's own results (stored after the reading) are not counted.
+    for (const part of ['file', 'index', 'directory']) expect(moved(`osteon_ingest_durable_seconds_count{part="${part}"}`)).toBe(1);
     expect(moved('osteon_study_assembly_wait_seconds_count')).toBe(1);
     expect(moved('osteon_inference_seconds_count{outcome="analysed"}')).toBe(1);
     expect(moved('osteon_report_created_seconds_count')).toBe(1);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AppConfig } from '../../src/config/app-config';
 import { imageToDicom } from '../../src/dicom/image-to-dicom';
 import { IngestActivity } from '../../src/dicom/ingest-activity';
+import type { IngestMetrics } from '../../src/dicom/ingest-metrics';
 import { IngestService, type StagedInstance } from '../../src/dicom/ingest.service';
 import { InstanceEvents } from '../../src/dicom/instance-events';
 import type { InstanceRepository } from '../../src/dicom/instance.repository';
@@ -21,7 +22,7 @@ export interface IngestFixture {
   close(): Promise<void>;
 }
 
-export async function openIngestFixture(instances: InstanceRepository, name: string): Promise<IngestFixture> {
+export async function openIngestFixture(instances: InstanceRepository, name: string, metrics?: IngestMetrics): Promise<IngestFixture> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `osteon-${name}-`));
   const config = {
     dataDir,
@@ -31,7 +32,7 @@ export async function openIngestFixture(instances: InstanceRepository, name: str
   } as unknown as AppConfig;
   const blobs = new BlobStoreRepository(config);
   await blobs.initialise();
-  const ingest = new IngestService(config, blobs, instances, new InstanceEvents(), new IngestActivity(config));
+  const ingest = new IngestService(config, blobs, instances, new InstanceEvents(), new IngestActivity(config), metrics);
   return {
     dataDir,
     blobs,

@@ -3,8 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatabaseService } from '../../src/database/database.service';
 import { IngestErrorCode } from '../../src/dicom/ingest.exception';
+import { IngestMetrics } from '../../src/dicom/ingest-metrics';
 import type { IngestService, StagedInstance } from '../../src/dicom/ingest.service';
 import { InstanceRepository } from '../../src/dicom/instance.repository';
+import { MetricsRegistry } from '../../src/metrics/metrics.registry';
 import { BlobStoreRepository } from '../../src/storage/blob-store.repository';
 import { openIngestFixture, stagePart10, stagedRadiograph, type IngestFixture } from '../support/ingest-fixture';
 import { openDatabaseService, startTestDatabase, type TestDatabase } from '../support/mongo-peer';
@@ -163,6 +165,43 @@ describe('IngestService: Success only once the file, its directory entry and its
     expect(outcome.outcome).toBe('stored');
     expect(await instances.findVersions(sopInstanceUid)).toHaveLength(1);
     expect((await fs.readFile(blobs.pathOf(outcome.record.blobKey))).length).toBe(instance.staged.totalBytes);
+  });
+
+  it('reports where the wait went: a slow staged-file sync shows in the file and directory parts, not the index record', async () => {
+    await fixture.close();
+    const metrics = new MetricsRegistry();
+    fixture = await openIngestFixture(instances, 'ingest', new IngestMetrics(metrics));
+    ({ dataDir, blobs, ingest } = fixture);
+    const parts = async (): Promise<Record<string, { count: number; sum: number }>> => {
+      const found: Record<string, { count: number; sum: number }> = {};
+      for (const [, kind, part, value] of (await metrics.registry.metrics()).matchAll(
+        /^osteon_ingest_durable_seconds_(sum|count)\{part="(\w+)"\} (\S+)$/gm,
+      )) {
+        const entry = (found[part as string] ??= { count: 0, sum: 0 });
+        entry[kind as 'sum' | 'count'] = Number(value);
+      }
+      return found;
+    };
+
+    const gate = gateStagingSync();
+    const { instance, sopInstanceUid } = await staged();
+    const result = ingest.ingest(instance);
+    await gate.started;
+    await eventually(async () => (await instances.findVersions(sopInstanceUid)).length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    gate.release();
+    await result;
+    const { file, index, directory } = await parts();
+    expect([file?.count, index?.count, directory?.count]).toEqual([1, 1, 1]);
+    expect(file?.sum).toBeGreaterThanOrEqual(0.3);
+    expect(directory?.sum).toBeGreaterThanOrEqual(file?.sum ?? Infinity);
+    expect(index?.sum).toBeLessThan((file?.sum ?? 0) - 0.2);
+
+    // An instance refused is not a stored one: nothing more is observed.
+    jest.restoreAllMocks();
+    const refused = { ...(await staged()).instance, transferSyntaxUid: '1.2.3.4' };
+    await expect(ingest.ingest(refused)).rejects.toMatchObject({ code: IngestErrorCode.TransferSyntaxNotSupported });
+    expect((await parts()).file?.count).toBe(1);
   });
 
   /** The same bytes as `instance`, staged again (the original staging file was moved). */

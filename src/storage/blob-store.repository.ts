@@ -114,22 +114,21 @@ export class BlobStoreRepository implements OnApplicationShutdown {
   }
 
   /**
-   * Makes the shard directory (now, on this thread) and settles once its entry in its parent, and
-   * those of any parents made with it, are synced. The rename does not wait for that, only the
-   * acknowledgement does (beside the shard's own sync): on a new store most instances make their
-   * shard, and the file was in place with its directory synced ~0.5 ms sooner (bench/README.md). A
-   * shard found on disk is synced into its parent too, once per process: a crash may have come between
-   * its making and that sync. Every commit into a shard waits for the same promise, so a second sender
-   * into a shard made a moment ago (the same content from two rooms, most often) is not acknowledged
-   * before the shard's entry is durable.
+   * Makes the shard directory (now, on this thread) and settles once its entry in its parent, and that
+   * one's in the store's root, are synced: without a journal (ext4 here) only a sync of each parent makes
+   * those entries durable. Done once per process for every shard it uses, made now or found on disk: a
+   * found one may have been made by a process that crashed, or by another replica still syncing, before
+   * its entries were. The rename does not wait for it, only the acknowledgement does (beside the shard's
+   * own sync): on a new store most instances make their shard, and the file was in place with its
+   * directory synced ~0.5 ms sooner (bench/README.md). Every commit into a shard waits for the same
+   * promise, so a second sender into a shard made a moment ago (the same content from two rooms, most
+   * often) is not acknowledged before the shard's entry is durable.
    */
   private shardSynced(shard: string): Promise<void> {
     const known = this.shards.get(shard);
     if (known) return known;
-    const created = mkdirSync(shard, { recursive: true });
-    // A directory is an entry in its parent (and a parent made with it, one in its own): without a
-    // journal (ext4 here) only a sync of each parent makes those entries durable.
-    const synced = syncParents(created ?? shard, shard);
+    mkdirSync(shard, { recursive: true });
+    const synced = bothSynced(syncDirectory(path.dirname(shard)), syncDirectory(this.blobRoot));
     this.shards.set(shard, synced);
     // Synced: one shared settled promise stands for it (a store has up to 65,536 shards). Failed: the
     // failure is the caller's, and the next commit into the shard tries again.
@@ -243,15 +242,6 @@ async function openByteSource(filePath: string): Promise<FileByteSource> {
 /** Both syncs done; the first failure otherwise. */
 async function bothSynced(first: Promise<void>, second: Promise<void>): Promise<void> {
   await Promise.all([first, second]);
-}
-
-/** Syncs the directories above `deepest` up to the parent of `highestCreated`, deepest first. */
-async function syncParents(highestCreated: string, deepest: string): Promise<void> {
-  const top = path.dirname(highestCreated);
-  for (let directory = path.dirname(deepest); ; directory = path.dirname(directory)) {
-    await syncDirectory(directory);
-    if (directory === top || directory === path.dirname(directory)) return;
-  }
 }
 
 function ended(): void {

@@ -17,7 +17,10 @@
  * --cpu-prof (the engine is CPU-profiled while it receives; the .cpuprofile files are kept under
  * bench/.tmp/ and summarised), --analysis (osteon, too, keeps the production study idle timer),
  * --study-per-file (every instance its own study, as a department's stream is: with analysis on
- * the model reads studies while the next ones arrive), --associations N (the set is split over
+ * the model reads studies while the next ones arrive), --rounds N (the whole run N times, every other
+ * round with the peers in reverse order, each with fresh peers; prints each round's ratios and their
+ * median: this host's disk speed swings 2x within minutes, so one round's ratio can be the disk's),
+ * --associations N (the set is split over
  * N storescu associations sending at the same time),
  * --engine-env KEY=VALUE (repeatable; extra engine environment, e.g. OSTEON_MAX_PDU_LENGTH=16384),
  * --read-after (Osteon with analysis: after each set wait until the model has read it and its results
@@ -92,6 +95,8 @@ interface OsteonOptions {
 
 interface Measurement {
   readonly peer: PeerKey;
+  /** --rounds: which round (1-based) measured it. */
+  readonly round: number;
   readonly label: string;
   readonly set: InstanceSet['name'];
   readonly instances: number;
@@ -706,6 +711,7 @@ async function benchPeer(
       }
       const megabytes = set.bytes / 1e6;
       measurements.push({
+        round: 1,
         peer: key,
         label: peer.label,
         set: set.name,
@@ -730,8 +736,9 @@ async function benchPeer(
 }
 
 function table(measurements: readonly Measurement[]): string {
-  const header = ['peer', 'set', 'instances', 'MB', 'seconds', 'inst/s', 'MB/s', 'stored', 'peak RSS MB'];
+  const header = ['round', 'peer', 'set', 'instances', 'MB', 'seconds', 'inst/s', 'MB/s', 'stored', 'peak RSS MB'];
   const rows = measurements.map((m) => [
+    String(m.round),
     m.label,
     m.set,
     String(m.instances),
@@ -744,26 +751,45 @@ function table(measurements: readonly Measurement[]): string {
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+    cells
+      .map((cell, column) => (column > 0 && column < 3 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ');
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
 function ratios(measurements: readonly Measurement[]): string[] {
   const lines: string[] = [];
+  const rounds = Math.max(...measurements.map((m) => m.round));
   for (const osteonKey of ['osteon', 'osteon-analysis', 'osteon-wire'] as const) {
     for (const set of ['small', 'mid', 'large'] as const) {
-      const osteon = measurements.find((m) => m.peer === osteonKey && m.set === set);
-      if (!osteon) continue;
       for (const otherKey of ['orthanc', 'storescp'] as const) {
-        const other = measurements.find((m) => m.peer === otherKey && m.set === set);
-        if (!other) continue;
-        lines.push(
-          `${osteon.label} / ${other.label}, ${set}: ${(osteon.instancesPerSecond / other.instancesPerSecond).toFixed(2)}× the throughput (${osteon.instancesPerSecond.toFixed(1)} vs ${other.instancesPerSecond.toFixed(1)} inst/s)`,
-        );
+        const perRound: number[] = [];
+        for (let round = 1; round <= rounds; round += 1) {
+          const osteon = measurements.find((m) => m.peer === osteonKey && m.set === set && m.round === round);
+          const other = measurements.find((m) => m.peer === otherKey && m.set === set && m.round === round);
+          if (!osteon || !other) continue;
+          const ratio = osteon.instancesPerSecond / other.instancesPerSecond;
+          perRound.push(ratio);
+          lines.push(
+            `${rounds > 1 ? `round ${round}: ` : ''}${osteon.label} / ${other.label}, ${set}: ${ratio.toFixed(2)}× the throughput (${osteon.instancesPerSecond.toFixed(1)} vs ${other.instancesPerSecond.toFixed(1)} inst/s)`,
+          );
+        }
+        if (perRound.length > 1) {
+          const [osteonLabel, otherLabel] = [osteonKey, otherKey].map((key) => measurements.find((m) => m.peer === key)?.label);
+          lines.push(
+            `median over ${perRound.length} rounds: ${osteonLabel} / ${otherLabel}, ${set}: ${median(perRound).toFixed(2)}× (rounds: ${perRound.map((ratio) => `${ratio.toFixed(2)}×`).join(', ')})`,
+          );
+        }
       }
     }
   }
   return lines;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function main(): Promise<void> {
@@ -778,6 +804,7 @@ async function main(): Promise<void> {
       analysis: { type: 'boolean', default: false },
       'study-per-file': { type: 'boolean', default: false },
       associations: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '1' },
       'engine-env': { type: 'string', multiple: true, default: [] },
       'read-after': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -807,6 +834,8 @@ async function main(): Promise<void> {
 
   const associations = Number(values.associations);
   if (!Number.isInteger(associations) || associations < 1 || associations > 16) throw new Error('--associations takes 1 to 16');
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds takes 1 to 20');
 
   const workspace = await tempWorkspace('bench-ingest');
   const cpuProfileDir = values['cpu-prof'] ? path.join(process.cwd(), 'bench', '.tmp', `cpuprof-${Date.now()}`) : undefined;
@@ -839,21 +868,29 @@ async function main(): Promise<void> {
     log(`sets made in ${((Date.now() - generating) / 1000).toFixed(1)} s in ${workspace.dir}`);
 
     const measurements: Measurement[] = [];
-    const notes: string[] = [];
-    for (const key of peers) {
-      log(`peer ${key}:`);
-      const result = await benchPeer(
-        key,
-        workspace.dir,
-        sets,
-        warmUp,
-        { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv, readAfter: values['read-after'] ?? false },
-        associations,
-      );
-      measurements.push(...result.measurements);
-      notes.push(...result.notes);
+    const roundNotes: string[][] = [];
+    for (let round = 1; round <= rounds; round += 1) {
+      // Every other round in the opposite order: no peer always runs right after another's writes.
+      const order = round % 2 === 1 ? peers : [...peers].reverse();
+      for (const key of order) {
+        log(`${rounds > 1 ? `round ${round}, ` : ''}peer ${key}:`);
+        const result = await benchPeer(
+          key,
+          rounds > 1 ? path.join(workspace.dir, `round-${round}`) : workspace.dir,
+          sets,
+          warmUp,
+          { cpuProfileDir, analysis: values.analysis ?? false, env: engineEnv, readAfter: values['read-after'] ?? false },
+          associations,
+        );
+        measurements.push(...result.measurements.map((measurement) => ({ ...measurement, round })));
+        (roundNotes[round - 1] ??= []).push(...result.notes);
+      }
     }
 
+    // A note every round made alike is said once; the others with their round.
+    const notes = roundNotes.flatMap((each, index) =>
+      each.map((note) => (rounds === 1 || roundNotes.every((other) => other.includes(note)) ? note : `round ${index + 1}: ${note}`)),
+    );
     log('');
     log(table(measurements));
     log('');

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 /**
  * fsync calls for the blob store's and the embedded database's files and directories. The fsync waits
@@ -40,5 +41,20 @@ export function closeQuietly(fd: number): void {
     fs.closeSync(fd);
   } catch {
     // Already closed, or a descriptor whose data was synced: nothing more to do.
+  }
+}
+
+/**
+ * Makes `directory` (and any missing parents) and syncs the directories holding the new entries: a
+ * directory made at first start is otherwise an entry a power cut can take back, with everything
+ * acknowledged inside it. Its own parent is synced even when it was there already, since an earlier
+ * start may have crashed before that sync.
+ */
+export async function ensureDurableDirectory(directory: string): Promise<void> {
+  const firstCreated = await fs.promises.mkdir(directory, { recursive: true });
+  const top = path.dirname(firstCreated ?? directory);
+  for (let current = path.dirname(directory); ; current = path.dirname(current)) {
+    await syncDirectory(current);
+    if (current === top || current === path.dirname(current)) break;
   }
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { syncDirectory } from '../common/file-sync';
+import { ensureDurableDirectory, syncDirectory } from '../common/file-sync';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.tokens';
 import type { ByteSource } from './byte-source';
@@ -58,7 +58,8 @@ export class BlobStoreRepository implements OnApplicationShutdown {
    * Each replica stages in its own folder (OSTEON_WORKER_ID, else the host name).
    */
   async initialise(): Promise<number> {
-    await fs.mkdir(this.blobRoot, { recursive: true });
+    // Its entry in the data directory made durable: every acknowledged blob lies under it.
+    await ensureDurableDirectory(this.blobRoot);
     await fs.mkdir(this.stagingRoot, { recursive: true });
     // Files made ahead by this process are not leftovers: put them away before the folder is cleared.
     await this.stagingFiles?.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Document } from 'bson';
+import { ensureDurableDirectory } from '../../common/file-sync';
 import { idKeyOf } from './bson-values';
 import { Journal } from './journal';
 import { journalSegments, replayJournal } from './journal-replay';
@@ -55,7 +56,8 @@ export class EmbeddedStore {
 
   static async open(dir: string, options: StoreOptions = {}): Promise<{ store: EmbeddedStore; stats: OpenStats }> {
     const started = Date.now();
-    await fs.mkdir(dir, { recursive: true });
+    // Made durably: the whole database lives under this one entry of the data directory.
+    await ensureDurableDirectory(dir);
     const lock = await acquireStoreLock(dir);
     try {
       const store = new EmbeddedStore(dir, lock, options);
